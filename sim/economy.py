@@ -1,0 +1,452 @@
+"""The economy's data: a technology and the initial conditions it starts from.
+
+Seed §7b ("The Plan Factory"): the plan starts from "initial conditions" (equipment,
+stocks, labour force) and the "current technical coefficients". This module holds
+them as arrays and checks them; it computes nothing about the plan itself (that is
+:mod:`sim.plan_factory`).
+
+Conventions, used throughout the project:
+
+- ``A[i, j]``: units of good *i* used up per unit of output of sector *j*.
+- ``labour[j]``: hours of work per unit of output of *j*.
+- ``capital[i, j]``: stock of good *i* per unit of yearly capacity of *j*.
+- ``depreciation``: rate at which capital wears out, per the same period as the flows
+  (a scalar, a vector over capital goods *i*, or a matrix like ``capital``).
+
+A unit of a good in the default economy is "one million 2014 US dollars' worth";
+see ``sim/data/us2014/README.md``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+#: Above this size a dense eigenvalue computation is too slow; use a Perron bound instead.
+_DENSE_SPECTRUM_LIMIT = 2_000
+
+DEFAULT_ECONOMY_DIR = Path(__file__).parent / "data" / "us2014"
+
+
+class EconomyDataError(ValueError):
+    """Economy data that breaks a rule; the message names where, which entry and the rule."""
+
+
+def _where(sources: Mapping[str, str], key: str) -> str:
+    return sources.get(key, key)
+
+
+def _as_matrix(name, value, n, sources):
+    """Return a float CSR matrix or a float ndarray of shape (n, n), checked."""
+    where = _where(sources, name)
+    if sp.issparse(value):
+        m = sp.csr_array(value, dtype=float)
+        values = m.data
+    else:
+        m = np.asarray(value, dtype=float)
+        values = m
+    if m.ndim != 2 or m.shape != (n, n):
+        raise EconomyDataError(f"{where}: shape {m.shape} disagrees with {n} sectors: must be ({n}, {n})")
+    _check_entries(where, m, values)
+    return m
+
+
+def _check_entries(where, m, values):
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise EconomyDataError(f"{where}: entry {_entry(m, bad)} = {values[bad][0]!r}: must be finite")
+    bad = values < 0
+    if bad.any():
+        raise EconomyDataError(f"{where}: entry {_entry(m, bad)} = {values[bad][0]!r}: must be ≥ 0")
+
+
+def _entry(m, mask):
+    """Human index of the first flagged entry of a dense or CSR array."""
+    if sp.issparse(m):
+        k = int(np.flatnonzero(mask)[0])
+        row = int(np.searchsorted(m.indptr, k, side="right") - 1)
+        return f"[{row}, {int(m.indices[k])}]"
+    idx = np.argwhere(mask)[0]
+    return "[" + ", ".join(str(int(i)) for i in idx) + "]"
+
+
+def spectral_radius(matrix) -> float:
+    """Perron root of a non-negative square matrix (dense or sparse).
+
+    For large sparse matrices the bound ``max column sum`` is returned when it is
+    already below one (enough to prove the matrix productive); otherwise ARPACK
+    finds the eigenvalue of largest magnitude.
+    """
+    n = matrix.shape[0]
+    if n == 0:
+        return 0.0
+    if not sp.issparse(matrix) and n <= _DENSE_SPECTRUM_LIMIT:
+        return float(np.max(np.abs(np.linalg.eigvals(matrix))))
+    col_bound = float(np.max(np.asarray(matrix.sum(axis=0)).ravel()))
+    if col_bound < 1.0:
+        return col_bound
+    import scipy.sparse.linalg as spla
+
+    return float(np.abs(spla.eigs(sp.csr_array(matrix), k=1, which="LM", return_eigenvectors=False)[0]))
+
+
+class Technology:
+    """The current technical coefficients of an economy (seed §7b).
+
+    Parameters
+    ----------
+    A : array_like or sparse, shape (n, n)
+        Input coefficients: units of good i per unit of output of sector j.
+    labour : array_like, shape (n,)
+        Hours of work per unit of output of each sector.
+    capital : array_like or sparse, shape (n, n), optional
+        Stock of good i per unit of yearly capacity of sector j. Zero if omitted.
+    depreciation : float or array_like, optional
+        Share of the capital stock used up per period of the flows: a scalar, a vector
+        over capital goods (rows of ``capital``), or a matrix like ``capital``.
+    names : sequence of str, optional
+        Short sector codes, unique (``"FOOD"``). Default ``"s0"``, ``"s1"``, …
+    consumer_goods : sequence of int or str, optional
+        Sectors whose output households buy. Default: all sectors.
+    descriptions : sequence of str, optional
+        Long sector names, for reports.
+    sources : mapping, optional
+        Where each argument came from (``{"A": "flows.csv"}``), used in error messages.
+
+    Raises
+    ------
+    EconomyDataError
+        Shapes that disagree, negative or non-finite entries, duplicate names, unknown
+        consumer goods, or coefficients that cannot sustain themselves (spectral radius
+        of ``A`` or of ``A + D`` at least one: Hawkins–Simon fails).
+    """
+
+    def __init__(
+        self,
+        A,
+        labour,
+        capital=None,
+        depreciation=None,
+        names: Sequence[str] | None = None,
+        consumer_goods: Sequence[int | str] | None = None,
+        *,
+        descriptions: Sequence[str] | None = None,
+        sources: Mapping[str, str] | None = None,
+    ):
+        sources = dict(sources or {})
+        shape = getattr(A, "shape", np.shape(A))
+        if len(shape) != 2 or shape[0] != shape[1]:
+            raise EconomyDataError(f"{_where(sources, 'A')}: shape {shape}: must be square (n, n)")
+        n = shape[0]
+        self.A = _as_matrix("A", A, n, sources)
+        self.labour = np.asarray(labour, dtype=float).reshape(-1) if np.ndim(labour) else np.asarray(labour, float)
+        if self.labour.shape != (n,):
+            raise EconomyDataError(
+                f"{_where(sources, 'labour')}: shape {np.shape(labour)} disagrees with {n} sectors: must be ({n},)"
+            )
+        _check_entries(_where(sources, "labour"), self.labour, self.labour)
+        self.capital = None if capital is None else _as_matrix("capital", capital, n, sources)
+        self.depreciation = self._check_depreciation(depreciation, n, sources)
+        self.names = self._check_names(names, n, sources)
+        self.descriptions = tuple(descriptions) if descriptions is not None else self.names
+        if len(self.descriptions) != n:
+            raise EconomyDataError(f"{_where(sources, 'descriptions')}: {len(self.descriptions)} entries for {n} sectors")
+        self.consumer_goods = self._check_consumer_goods(consumer_goods, n, sources)
+        self.sources = sources
+        self._check_productive("A", self.A)
+        if self.capital is not None and self.depreciation is not None:
+            self._check_productive("A + D (inputs plus capital used up)", self.A + self.capital_consumption)
+
+    @property
+    def n(self) -> int:
+        """Number of sectors (= goods)."""
+        return self.A.shape[0]
+
+    @property
+    def is_sparse(self) -> bool:
+        return sp.issparse(self.A)
+
+    @property
+    def capital_consumption(self):
+        """``D = δ ∘ B``: capital used up per unit of output (seed §7d note 6), or ``None``."""
+        if self.capital is None or self.depreciation is None:
+            return None
+        delta = self.depreciation
+        if np.ndim(delta) == 1:
+            delta = delta[:, None]
+        if sp.issparse(self.capital):
+            return sp.csr_array(self.capital.multiply(delta))
+        return self.capital * delta
+
+    def index(self, name: str) -> int:
+        """Position of the sector called ``name``."""
+        try:
+            return self.names.index(name)
+        except ValueError:
+            raise KeyError(f"unknown sector {name!r}; known: {', '.join(self.names)}") from None
+
+    def _check_depreciation(self, depreciation, n, sources):
+        if depreciation is None:
+            return None
+        where = _where(sources, "depreciation")
+        if sp.issparse(depreciation):
+            depreciation = depreciation.toarray()
+        d = np.asarray(depreciation, dtype=float)
+        if d.shape not in {(), (n,), (n, n)}:
+            raise EconomyDataError(f"{where}: shape {d.shape}: must be a scalar, ({n},) or ({n}, {n})")
+        _check_entries(where, d, d)
+        if (d > 1).any():
+            bad = d > 1
+            raise EconomyDataError(f"{where}: entry {_entry(d, bad) if d.ndim else ''} = {d[bad][0]}: must be ≤ 1")
+        return d
+
+    @staticmethod
+    def _check_names(names, n, sources):
+        where = _where(sources, "names")
+        if names is None:
+            return tuple(f"s{j}" for j in range(n))
+        names = tuple(str(x) for x in names)
+        if len(names) != n:
+            raise EconomyDataError(f"{where}: {len(names)} names for {n} sectors: must be one per sector")
+        seen = set()
+        for j, name in enumerate(names):
+            if name in seen:
+                raise EconomyDataError(f"{where}: entry [{j}] = {name!r}: duplicate name; names must be unique")
+            seen.add(name)
+        return names
+
+    def _check_consumer_goods(self, goods, n, sources):
+        where = _where(sources, "consumer_goods")
+        if goods is None:
+            return np.arange(n)
+        out = []
+        for g in goods:
+            if isinstance(g, str):
+                if g not in self.names:
+                    raise EconomyDataError(f"{where}: entry {g!r}: not a sector; known: {', '.join(self.names)}")
+                out.append(self.names.index(g))
+            elif 0 <= int(g) < n:
+                out.append(int(g))
+            else:
+                raise EconomyDataError(f"{where}: entry {g!r}: must be a sector index in [0, {n})")
+        return np.unique(np.asarray(out, dtype=int))
+
+    def _check_productive(self, what, matrix):
+        rho = spectral_radius(matrix)
+        if rho >= 1.0:
+            col = np.asarray(matrix.sum(axis=0)).ravel()
+            j = int(np.argmax(col))
+            raise EconomyDataError(
+                f"{_where(self.sources, 'A')}: spectral radius of {what} is {rho:.4g} ≥ 1: the economy cannot "
+                f"sustain itself (Hawkins–Simon fails); largest column is sector {self.names[j]!r}, "
+                f"using {col[j]:.4g} units of goods per unit of output"
+            )
+
+
+@dataclass(frozen=True)
+class Economy:
+    """A technology with the initial conditions the plan starts from (seed §7b).
+
+    Attributes
+    ----------
+    technology : Technology
+        Coefficients per unit of yearly output.
+    final_demand : pandas.DataFrame
+        Pre-revolution final demand per year, units, indexed by sector, columns
+        ``private``, ``public``, ``investment``.
+    gross_output : numpy.ndarray
+        Gross output per year that delivers ``final_demand`` at home (closed economy), units.
+    capacity : numpy.ndarray
+        Yearly production capacity per sector, units.
+    stocks : numpy.ndarray
+        Initial stocks per good, units.
+    workers : float
+        Labour force, persons.
+    hours_per_worker : float
+        Hours worked per person and year in the observed economy.
+    population : float
+        Persons, consumers.
+    name : str
+        What the economy is, for reports.
+    """
+
+    technology: Technology
+    final_demand: pd.DataFrame
+    gross_output: np.ndarray
+    capacity: np.ndarray
+    stocks: np.ndarray
+    workers: float
+    hours_per_worker: float
+    population: float
+    name: str = "economy"
+
+
+# --- loading an input-output table from disk ------------------------------------------------
+
+_REQUIRED_FILES = ("flows", "final_demand", "output", "employment", "capital")
+_OPTIONAL_FILES = ("imported_flows", "imported_final_demand", "mapping")
+
+
+def load_economy(directory: str | Path = DEFAULT_ECONOMY_DIR) -> Economy:
+    """Build an :class:`Economy` from a national input–output table on disk.
+
+    The directory holds ``economy.toml`` (which files, which columns, the stated
+    derivation rules) and CSV tables indexed by sector code. The derivation is
+    documented, for the default economy, in ``sim/data/us2014/README.md``.
+
+    Raises
+    ------
+    EconomyDataError
+        A missing file or key, a table whose sectors disagree with the flows, or
+        coefficients that break a rule of :class:`Technology`.
+    """
+    directory = Path(directory)
+    spec_path = directory / "economy.toml"
+    try:
+        spec = tomllib.loads(spec_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise EconomyDataError(f"{spec_path}: no such file: an economy directory needs economy.toml") from None
+    except tomllib.TOMLDecodeError as err:
+        raise EconomyDataError(f"{spec_path}: not valid TOML: {err}") from None
+    files = _require(spec, "files", spec_path, dict)
+    for key in _REQUIRED_FILES:
+        _require(files, key, spec_path, str, prefix="files.")
+    unknown = set(files) - set(_REQUIRED_FILES) - set(_OPTIONAL_FILES)
+    if unknown:
+        raise EconomyDataError(
+            f"{spec_path}: unknown key 'files.{sorted(unknown)[0]}': allowed {', '.join(_REQUIRED_FILES + _OPTIONAL_FILES)}"
+        )
+    rules = _require(spec, "derivation", spec_path, dict)
+    tables = {key: _read_table(directory / name) for key, name in files.items() if key != "mapping"}
+    mapping = None
+    if "mapping" in files:
+        m = _read_table(directory / files["mapping"])
+        mapping = m.iloc[:, 1] if "agg_code" not in m.columns else m["agg_code"]
+
+    flows = tables["flows"]
+    codes = list(flows.index)
+    names = flows["name"].tolist() if "name" in flows.columns else codes
+    where = {key: str(directory / files[key]) for key in tables}
+
+    def block(key, columns=None):
+        t = tables[key]
+        if mapping is not None and not set(t.index) <= set(codes):
+            t = t.drop(columns="name", errors="ignore").groupby(mapping.reindex(t.index)).sum()
+        t = t.drop(columns="name", errors="ignore")
+        missing = [c for c in codes if c not in t.index]
+        if missing:
+            raise EconomyDataError(f"{where[key]}: sector {missing[0]!r} of the flows table is missing")
+        t = t.loc[codes]
+        if columns is not None:
+            absent = [c for c in columns if c not in t.columns]
+            if absent:
+                raise EconomyDataError(f"{where[key]}: column {absent[0]!r} missing; columns are {list(t.columns)}")
+            t = t[columns]
+        return t.astype(float)
+
+    Z = block("flows", codes).to_numpy()
+    if "imported_flows" in tables:
+        # Closed economy: imported inputs are treated as made at home with the home technology.
+        Z = Z + block("imported_flows", codes).to_numpy()
+    cols = _require(spec, "columns", spec_path, dict)
+    x = block("output", [_require(cols, "output", spec_path, str, "columns.")]).to_numpy().ravel()
+    if (x <= 0).any():
+        j = int(np.argmax(x <= 0))
+        raise EconomyDataError(f"{where['output']}: sector {codes[j]!r} output = {x[j]}: must be > 0")
+    A = Z / x[None, :]
+    hours = block("employment", [_require(cols, "hours", spec_path, str, "columns.")]).to_numpy().ravel()
+    hours = hours * float(rules.get("hours_unit", 1.0))
+    persons = block("employment", [_require(cols, "persons", spec_path, str, "columns.")]).to_numpy().ravel()
+    persons = persons * float(rules.get("persons_unit", 1.0))
+    labour = hours / x
+
+    fd = _final_demand(block, cols, spec_path, imported="imported_final_demand" in tables)
+    capital, depreciation = _capital(block, cols, spec_path, rules, codes, fd, x)
+    share = float(rules.get("consumer_share_threshold", 0.0))
+    households = block("final_demand", [cols["private"][0]]).to_numpy().ravel()
+    consumer_goods = [j for j in range(len(codes)) if households[j] >= share * x[j] and households[j] > 0]
+    technology = Technology(
+        A,
+        labour,
+        capital,
+        depreciation,
+        names=codes,
+        consumer_goods=consumer_goods,
+        descriptions=names,
+        sources={"A": where["flows"], "labour": where["employment"], "capital": where["capital"]},
+    )
+    # The closed economy makes at home what it imported: its gross output is the one
+    # that delivers the whole final demand with the total (domestic + imported) inputs.
+    closed_output = np.linalg.solve(np.eye(len(codes)) - A, fd.sum(axis=1).to_numpy())
+    utilisation = float(rules.get("capacity_utilisation", 1.0))
+    return Economy(
+        technology=technology,
+        final_demand=fd,
+        gross_output=closed_output,
+        capacity=closed_output / utilisation,
+        stocks=closed_output * float(rules.get("stock_weeks", 0.0)) / 52.0,
+        workers=float(persons.sum()),
+        hours_per_worker=float(hours.sum() / persons.sum()),
+        population=float(_require(rules, "population", spec_path, (int, float), "derivation.")),
+        name=str(spec.get("name", directory.name)),
+    )
+
+
+def _final_demand(block, cols, spec_path, imported):
+    """Private, public and investment final demand (domestic + imported), negatives clipped to 0."""
+    out = {}
+    for category in ("private", "public", "investment"):
+        columns = _require(cols, category, spec_path, list, "columns.")
+        total = block("final_demand", columns).sum(axis=1)
+        if imported:
+            total = total + block("imported_final_demand", columns).sum(axis=1)
+        out[category] = total.clip(lower=0.0)
+    return pd.DataFrame(out)
+
+
+def _capital(block, cols, spec_path, rules, codes, fd, x):
+    """``B[i, j] = (K_j / x_j) · s_i``: stock size per unit of output times the GFCF composition."""
+    stock = block("capital", [_require(cols, "capital_stock", spec_path, str, "columns.")]).to_numpy().ravel()
+    composition = fd["investment"].to_numpy()
+    composition = composition / composition.sum()
+    capital = np.outer(composition, stock / x)
+    rates = _require(rules, "depreciation", spec_path, dict, "derivation.")
+    default = float(_require(rates, "default", spec_path, (int, float), "derivation.depreciation."))
+    unknown = set(rates) - set(codes) - {"default"}
+    if unknown:
+        raise EconomyDataError(f"{spec_path}: derivation.depreciation.{sorted(unknown)[0]}: not a sector code")
+    depreciation = np.array([float(rates.get(c, default)) for c in codes])
+    return capital, depreciation
+
+
+def _require(table, key, path, kind, prefix=""):
+    if key not in table:
+        raise EconomyDataError(f"{path}: missing key '{prefix}{key}'")
+    value = table[key]
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise EconomyDataError(f"{path}: key '{prefix}{key}' = {value!r}: wrong type")
+    return value
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    try:
+        table = pd.read_csv(path, index_col=0)
+    except FileNotFoundError:
+        raise EconomyDataError(f"{path}: no such file") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise EconomyDataError(f"{path}: not a readable CSV table: {err}") from None
+    dupes = table.index[table.index.duplicated()]
+    if len(dupes):
+        raise EconomyDataError(f"{path}: sector {dupes[0]!r} appears twice: sector codes must be unique")
+    return table
+
+
+def default_economy() -> Economy:
+    """The United States 2014 economy in 20 sectors that ships with the project."""
+    return load_economy(DEFAULT_ECONOMY_DIR)
