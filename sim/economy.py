@@ -156,7 +156,9 @@ class Technology:
         self.names = self._check_names(names, n, sources)
         self.descriptions = tuple(descriptions) if descriptions is not None else self.names
         if len(self.descriptions) != n:
-            raise EconomyDataError(f"{_where(sources, 'descriptions')}: {len(self.descriptions)} entries for {n} sectors")
+            raise EconomyDataError(
+                f"{_where(sources, 'descriptions')}: {len(self.descriptions)} entries for {n} sectors"
+            )
         self.consumer_goods = self._check_consumer_goods(consumer_goods, n, sources)
         self.sources = sources
         self._check_productive("A", self.A)
@@ -272,6 +274,8 @@ class Economy:
         Hours worked per person and year in the observed economy.
     population : float
         Persons, consumers.
+    income_elasticities : numpy.ndarray
+        Households' expenditure elasticity per good (1 where unknown).
     name : str
         What the economy is, for reports.
     """
@@ -284,6 +288,7 @@ class Economy:
     workers: float
     hours_per_worker: float
     population: float
+    income_elasticities: np.ndarray
     name: str = "economy"
 
 
@@ -394,6 +399,7 @@ def load_economy(directory: str | Path = DEFAULT_ECONOMY_DIR) -> Economy:
         workers=float(persons.sum()),
         hours_per_worker=float(hours.sum() / persons.sum()),
         population=float(_require(rules, "population", spec_path, (int, float), "derivation.")),
+        income_elasticities=_elasticities(spec.get("income_elasticities", {}), codes, spec_path),
         name=str(spec.get("name", directory.name)),
     )
 
@@ -411,18 +417,33 @@ def _final_demand(block, cols, spec_path, imported):
 
 
 def _capital(block, cols, spec_path, rules, codes, fd, x):
-    """``B[i, j] = (K_j / x_j) · s_i``: stock size per unit of output times the GFCF composition."""
+    """``B[i, j] = (K_j / x_j) · s_i``: stock size per unit of output times the stock's composition.
+
+    The composition ``s`` is that of a stock built by perpetual inventory at steady
+    growth ``g`` from the observed investment flows: ``s_i ∝ GFCF_i / (δ_i + g)``, so
+    short-lived goods (software) weigh less in the stock than in the flow.
+    """
     stock = block("capital", [_require(cols, "capital_stock", spec_path, str, "columns.")]).to_numpy().ravel()
-    composition = fd["investment"].to_numpy()
-    composition = composition / composition.sum()
-    capital = np.outer(composition, stock / x)
     rates = _require(rules, "depreciation", spec_path, dict, "derivation.")
     default = float(_require(rates, "default", spec_path, (int, float), "derivation.depreciation."))
     unknown = set(rates) - set(codes) - {"default"}
     if unknown:
         raise EconomyDataError(f"{spec_path}: derivation.depreciation.{sorted(unknown)[0]}: not a sector code")
     depreciation = np.array([float(rates.get(c, default)) for c in codes])
-    return capital, depreciation
+    growth = float(_require(rules, "steady_growth", spec_path, (int, float), "derivation."))
+    composition = fd["investment"].to_numpy() / (depreciation + growth)
+    composition = composition / composition.sum()
+    return np.outer(composition, stock / x), depreciation
+
+
+def _elasticities(table, codes, spec_path):
+    unknown = set(table) - set(codes)
+    if unknown:
+        raise EconomyDataError(f"{spec_path}: income_elasticities.{sorted(unknown)[0]}: not a sector code")
+    for code, value in table.items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise EconomyDataError(f"{spec_path}: income_elasticities.{code} = {value!r}: must be a number ≥ 0")
+    return np.array([float(table.get(c, 1.0)) for c in codes])
 
 
 def _require(table, key, path, kind, prefix=""):

@@ -1,0 +1,492 @@
+"""The self-managed economy as a Mesa model: one step is one week (DESIGN §3).
+
+produce → pay → buy → price → readjust; every ``plan.period_weeks`` the plan factory
+re-solves the intermediate targets; every 52 weeks the yearly decision point.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import scipy.linalg as la
+
+from agents import Consumer, FactoryCouncil, PrimaryWorkGroup, RuralCommune
+from sim import market, production, wages
+from sim.economy import Economy, Technology, default_economy, load_economy
+from sim.plan_factory import PlanFactory
+from sim.record import Record
+from sim.scenario import WEEKS_PER_YEAR, Scenario, ScenarioError, validate
+from sim.state import ConsumerArrays, GroupArrays, ProducerArrays
+
+
+class CouncilsModel(mesa.Model):
+    """Castoriadis's economy of workers' councils, for one set of transition conditions.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Transition conditions, rules and their parameters, horizon and seed.
+    economy : Economy, optional
+        Technology and initial conditions; default: the scenario's ``economy``.
+
+    Attributes
+    ----------
+    consumers, groups, producers : array containers (``sim.state``)
+        Hot state, one row per agent.
+    stock : numpy.ndarray
+        Stocks per good, units.
+    prices, values : numpy.ndarray
+        Prices of consumer goods (tokens per unit) and published labour values of all
+        goods (hours per unit).
+    record : Record
+        Everything measured, per week.
+    """
+
+    def __init__(self, scenario: Scenario | None = None, economy: Economy | None = None):
+        scenario = validate(scenario or Scenario())
+        super().__init__(rng=scenario.seed)
+        self.scenario = scenario
+        self.economy = economy or _economy(scenario.economy)
+        self.technology = self.economy.technology
+        self.week = 0
+        self.hours_per_week = scenario.plan.hours_per_week
+        self._setup_technology()
+        self._setup_first_plan()
+        self._setup_people()
+        self.plan()  # the first plan, from the skeleton
+        self.record = Record(self, scenario.weeks)
+        self.datacollector = mesa.DataCollector(model_reporters=self.record.reporters())
+
+    # --- set-up -------------------------------------------------------------------------------
+
+    def _setup_technology(self):
+        t = self.technology
+        dense = t.A.toarray() if t.is_sparse else t.A
+        D = t.capital_consumption
+        D = np.zeros_like(dense) if D is None else (D.toarray() if hasattr(D, "toarray") else D)
+        self.inputs_true = dense + D  # A + D: the economy runs on the true coefficients
+        self.capital = np.zeros_like(dense) if t.capital is None else np.asarray(t.capital)
+        error = self.scenario.plan.information_error
+        noise = np.exp(error * self.rng.standard_normal(dense.shape) - error**2 / 2)
+        self.inputs_estimated = self.inputs_true * noise  # the plan factory's knowledge
+        self.consumer_goods = t.consumer_goods
+        self._refresh_plan_factory()
+
+    def _refresh_plan_factory(self):
+        """Rebuild the plan factory from its current coefficient estimates; publish labour values."""
+        t = self.technology
+        estimated = Technology(self.inputs_estimated, t.labour, names=t.names, consumer_goods=t.consumer_goods)
+        self.plan_factory = PlanFactory(estimated)
+        self.values = self.plan_factory.labour_values()
+        self._plan_lu = la.lu_factor(np.eye(t.n) - self.inputs_estimated)
+
+    def _setup_first_plan(self):
+        """The initial skeleton (seed §7c): old demand statistics, scaled to the decided shares."""
+        s, e, t = self.scenario, self.economy, self.technology
+        n = t.n
+        cg = self.consumer_goods
+        self.n_persons = s.population.consumers
+        hours = self.n_persons * self.hours_per_week
+        self.net_product = hours / (1.0 + s.plan.labour_reserve)  # hours of value planned per week
+        fd = e.final_demand
+        private = np.zeros(n)
+        private[cg] = fd["private"].to_numpy()[cg]
+        self.old_private_bundle = self._unit_value(private)
+        self.public_plan = s.plan.public_share * self.net_product * self._unit_value(fd["public"].to_numpy())
+        household = s.plan.private_share * self.net_product * self.old_private_bundle
+        self.expected_demand = household[cg].copy()  # D̂, units per week
+        self.investment_plan = np.zeros(n)
+        self.capacity_plan = np.zeros(n)  # weekly capacity being added per week of this plan
+        # Net investment has the composition of the capital stock (replacement is in D).
+        old_output = np.linalg.solve(np.eye(n) - self.inputs_true, fd.sum(axis=1).to_numpy())
+        investment = self._fund() * self._unit_value(self.capital @ old_output)
+        final = household + self.public_plan + investment
+        use = np.linalg.solve(np.eye(n) - self.inputs_true, final)  # what the old economy made
+        self.first_output = self.plan_output = use
+        self.reserve = s.readjustment.reserve_weeks * use  # S*, units
+        self.stock = self.reserve.copy()
+        self.sector_capacity = use * (1.0 + s.plan.capacity_headroom)
+        self.wage = s.plan.private_share * self.net_product / hours  # tokens per hour (seed §7d)
+        self.prices = self.values[cg].copy()
+        self.pipeline = np.zeros((s.plan.investment_lag_weeks + 1, n))  # capacity arriving, weekly units
+
+    def _unit_value(self, bundle):
+        """A bundle of goods scaled to one hour of labour value."""
+        value = self.values @ bundle
+        return bundle / value if value > 0 else bundle * 0.0
+
+    def _fund(self):
+        """Investment per week, hours of labour value (seed §7f: the investment share)."""
+        p = self.scenario.plan
+        return (1.0 - p.private_share - p.public_share) * self.net_product
+
+    def _setup_people(self):
+        s, t = self.scenario, self.technology
+        pop = s.population
+        n = t.n
+        hours_needed = t.labour * self.first_output  # hours per week by sector, at norm productivity
+        farm = t.names.index("AGR") if "AGR" in t.names and pop.communes > 0 else None
+        n_sectors_councils = n - (farm is not None)
+        if pop.councils < n_sectors_councils:
+            raise ScenarioError(
+                f"population.councils = {pop.councils}: must be ≥ {n_sectors_councils} (one per sector)"
+            )
+        council_sectors = [j for j in range(n) if j != farm]
+        # Persons: commune members in proportion to the farm's share of the work; land, not
+        # labour, limits a commune, so it has as many spare hands as it has spare land.
+        share_farm = 0.0 if farm is None else hours_needed[farm] / hours_needed.sum()
+        spare = (1.0 + s.plan.capacity_headroom) / (1.0 + s.plan.labour_reserve)
+        n_members = max(pop.communes, int(round(self.n_persons * share_farm * spare))) if farm is not None else 0
+        n_workers = self.n_persons - n_members
+        if n_workers < pop.councils * pop.group_size_min:
+            raise ScenarioError(
+                f"population.consumers = {pop.consumers}: too few to staff {pop.councils} councils with "
+                f"groups of at least {pop.group_size_min}"
+            )
+        # Enterprises per sector in proportion to the work each sector needs, at least one.
+        weights = hours_needed[council_sectors]
+        per_sector = _largest_remainder(weights, pop.councils - len(council_sectors)) + 1
+        sector = np.repeat(council_sectors, per_sector)
+        size = self.rng.uniform(0.5, 1.5, sector.size)
+        # Rural communes: land ∝ members, fertility lognormal (seed §9a).
+        commune_members = _largest_remainder(self.rng.uniform(0.5, 1.5, pop.communes), n_members - pop.communes) + 1
+        fertility = self.rng.lognormal(0.0, s.communes.fertility_spread, pop.communes)
+        fertility /= np.average(fertility, weights=commune_members) if pop.communes else 1.0
+        sectors_all = np.concatenate([sector, np.full(pop.communes, farm if farm is not None else 0)])
+        weight = np.concatenate([size, commune_members * fertility])
+        need = hours_needed[sectors_all] * _share_within(sectors_all, weight, n)
+        workers = np.concatenate(
+            [
+                _largest_remainder(need[: sector.size], n_workers - pop.councils * pop.group_size_min)
+                + pop.group_size_min,
+                commune_members,
+            ]
+        )
+        self.producers = _producers(sectors_all, weight, self.sector_capacity, workers, fertility, sector.size)
+        self._setup_groups(workers[: sector.size], n_members)
+        self._setup_consumers(n_workers, commune_members)
+        self._update_productivity()
+        self.producers.target[:] = production.split_by_share(self.first_output, self.producers.sector, weight)
+        self.councils = FactoryCouncil.create_agents(self, sector.size, row=np.arange(sector.size))
+        self.communes = RuralCommune.create_agents(
+            self, pop.communes, row=np.arange(sector.size, sector.size + pop.communes), index=np.arange(pop.communes)
+        )
+
+    def _setup_groups(self, council_workers, n_members):
+        pop = self.scenario.population
+        n_groups = np.ceil(council_workers / pop.group_size_max).astype(int)
+        council = np.repeat(np.arange(council_workers.size), n_groups)
+        first = np.concatenate([[0], np.cumsum(n_groups)[:-1]])
+        # Each council's workers dealt round-robin over its groups.
+        person_council = np.repeat(np.arange(council_workers.size), council_workers)
+        rank = np.arange(person_council.size) - np.repeat(np.cumsum(council_workers) - council_workers, council_workers)
+        self.person_group = first[person_council] + rank % n_groups[person_council]
+        spread = self.scenario.work_groups.productivity_spread
+        productivity = self.rng.lognormal(-(spread**2) / 2, spread, council.size)
+        self.groups = GroupArrays(council=council, productivity=productivity)
+        self.work_groups = PrimaryWorkGroup.create_agents(self, council.size, row=np.arange(council.size))
+
+    def _setup_consumers(self, n_workers, commune_members):
+        s = self.scenario
+        n = self.n_persons
+        group = np.concatenate([self.rng.permutation(self.person_group), np.full(n - n_workers, -1)])
+        commune = np.concatenate([np.full(n_workers, -1), np.repeat(np.arange(commune_members.size), commune_members)])
+        base = np.ones(n)
+        base[:n_workers] = wages.wage_hierarchy(n_workers, s.wages.initial_gini, self.rng)
+        g = self.consumer_goods.size
+        shares = self.values[self.consumer_goods] * self.expected_demand
+        shares = shares / shares.sum()
+        taste = s.consumption.taste_noise * shares * self.rng.standard_normal((n, g))
+        taste -= shares * taste.sum(axis=1, keepdims=True)  # rows sum to 0: tastes shift, not scale, budgets
+        weekly_pay = self.wage * self.hours_per_week
+        old_spending = weekly_pay * base
+        self.preferences = market.calibrate_preferences(
+            shares,
+            self.economy.income_elasticities[self.consumer_goods],
+            old_spending,
+            s.consumption.price_response,
+        )
+        self.consumers = ConsumerArrays(
+            income=np.zeros(n),
+            savings=s.consumption.buffer_weeks * old_spending,
+            spent=np.zeros(n),
+            base_wage=base,
+            wage_factor=wages.equalised(base, self._equalisation_progress()),
+            taste=taste,
+            group=group,
+            commune=commune,
+        )
+        self.persons = Consumer.create_agents(self, n, row=np.arange(n))
+        self.tokens_held_at_start = float(self.consumers.savings.sum())
+        self.tokens_paid = 0.0
+        self.tokens_spent = 0.0
+
+    def _equalisation_progress(self) -> float:
+        """Share of the way from the old hierarchy to equal wages: year / years (1 at once if 0)."""
+        years = self.scenario.wages.equalisation_years
+        return 1.0 if years == 0 else min(1.0, (self.week // WEEKS_PER_YEAR) / years)
+
+    def _update_productivity(self):
+        """Workers per enterprise and their hours-weighted productivity, from the groups."""
+        p, group = self.producers, self.consumers.group
+        members = np.bincount(group[group >= 0], minlength=self.groups.council.size)
+        councils = ~p.is_commune
+        n_councils = int(councils.sum())
+        workers = np.bincount(self.groups.council, weights=members, minlength=n_councils)
+        effective = np.bincount(self.groups.council, weights=members * self.groups.productivity, minlength=n_councils)
+        p.workers[councils] = workers.astype(int)
+        p.productivity[councils] = np.divide(effective, workers, out=np.ones(n_councils), where=workers > 0)
+        self.labour_cap = production.labour_limited_output(
+            p.workers * self.hours_per_week, p.productivity, self.technology.labour[p.sector]
+        )
+
+    # --- the week -------------------------------------------------------------------------------
+
+    def step(self):
+        """One week: produce → pay → buy → price → readjust; plan monthly; decide yearly."""
+        self.produce()
+        self.pay()
+        self.buy()
+        self.reprice()
+        self.readjust()
+        self.record.week_done()
+        self.datacollector.collect(self)
+        self.week += 1
+        if self.week % self.scenario.plan.period_weeks == 0:
+            self.plan()
+        if self.week % WEEKS_PER_YEAR == 0:
+            self.decide()
+
+    def produce(self):
+        """Councils and communes make ``min(target, capacity, labour, inputs)`` (seed §7b)."""
+        p = self.producers
+        self.stock_before = self.stock.copy()
+        p.output[:], self.output, self.inputs_used = production.produce(
+            p.target, p.capacity, self.labour_cap, p.sector, self.inputs_true, self.stock
+        )
+        self.stock += self.output - self.inputs_used
+
+    def pay(self):
+        """Equal hourly wage to every worker (or the shrinking hierarchy); communes credit their members."""
+        c, p = self.consumers, self.producers
+        weekly = self.wage * self.hours_per_week
+        workers = c.group >= 0
+        c.income[workers] = weekly * c.wage_factor[workers]
+        if p.is_commune.any():
+            communes = np.flatnonzero(p.is_commune)
+            members = p.workers[communes]
+            credits = wages.commune_credits(
+                weekly * members.sum(),
+                self.values[p.sector[communes]] * p.output[communes],
+                members,
+                self.scenario.communes.transfer,
+            )
+            c.income[~workers] = (credits / members)[c.commune[~workers]]
+        self.tokens_paid += float(c.income.sum())
+
+    def buy(self):
+        """Public bodies and investment draw their planned goods; households buy, rationed where scarce."""
+        planned = self.public_plan + self.investment_plan
+        fill = np.ones_like(planned)
+        np.divide(self.stock, planned, out=fill, where=planned > self.stock)
+        self.public_use = self.public_plan * fill
+        self.investment_use = self.investment_plan * fill
+        self.stock -= self.public_use + self.investment_use
+        ordered = self.investment_plan > 0
+        delivered = float(fill[ordered].min()) if ordered.any() else 0.0
+        self.pipeline[-1] += self.capacity_plan * delivered
+        c, cfg, cg = self.consumers, self.scenario.consumption, self.consumer_goods
+        spending = market.intended_spending(c.income, c.savings, cfg.buffer_weeks, cfg.smoothing_weeks)
+        wanted = market.demand(self.preferences, spending, self.prices, self.values[cg], c.taste)
+        if cfg.rationing == "queue":
+            bought = market.ration_queue(wanted, self.stock[cg], self.rng)
+        else:
+            bought = market.ration_proportional(wanted, self.stock[cg])
+        c.spent[:] = bought @ self.prices
+        c.savings += c.income - c.spent
+        self.tokens_spent += float(c.spent.sum())
+        self.wanted = wanted.sum(axis=0)
+        self.sales = bought.sum(axis=0)
+        self.stock[cg] = np.maximum(self.stock[cg] - self.sales, 0.0)
+
+    def reprice(self):
+        """Corrective (b): each price follows its good's reserve stock (seed §7c)."""
+        rule, cg = self.scenario.prices, self.consumer_goods
+        new = market.price_from_stock(self.values[cg], self.stock[cg], self.reserve[cg], **vars(rule))
+        self.record.price_changes(self.prices, new)
+        self.prices = new
+
+    def readjust(self):
+        """Corrective (c): consumer-good output moves toward ``D̂ + (S* − S)/τ`` (seed §7c)."""
+        r, cg, p = self.scenario.readjustment, self.consumer_goods, self.producers
+        self.expected_demand += r.demand_smoothing * (self.wanted - self.expected_demand)
+        other = self.other_use[cg]
+        self.reserve[cg] = r.reserve_weeks * (self.expected_demand + other)
+        sector_target = self._sector_target()
+        sector_target[cg] = market.readjusted_output(
+            self.expected_demand, self.stock[cg], self.reserve[cg], r.rebuild_weeks, other, self.sector_capacity[cg]
+        )
+        self._set_targets(sector_target)
+        arriving = self.pipeline[0].copy()
+        self.pipeline = np.roll(self.pipeline, -1, axis=0)
+        self.pipeline[-1] = 0.0
+        if arriving.any():
+            self.sector_capacity += arriving
+            p.capacity[:] = production.split_by_share(self.sector_capacity, p.sector, p.capacity)
+
+    # --- the plan factory (seed §7b) --------------------------------------------------------------
+
+    def plan(self):
+        """Re-solve the intermediate targets for the demand now expected; allocate investment."""
+        s, n, cg = self.scenario, self.technology.n, self.consumer_goods
+        pl = s.plan
+        rate = pl.revision_rate
+        self.inputs_estimated += rate * (self.inputs_true - self.inputs_estimated)  # council reports
+        self._refresh_plan_factory()
+        stock_taken = self.stock * np.exp(pl.inventory_error * self.rng.standard_normal(n))
+        household = np.zeros(n)
+        household[cg] = self.expected_demand
+        household *= pl.private_share * self.net_product / max(self.values @ household, 1e-12)
+        self._allocate_investment()
+        final = household + self.public_plan + self.investment_plan
+        use = la.lu_solve(self._plan_lu, final)
+        reserve = s.readjustment.reserve_weeks * use
+        self.reserve[~np.isin(np.arange(n), cg)] = reserve[~np.isin(np.arange(n), cg)]
+        rebuild = (reserve - stock_taken) / s.readjustment.rebuild_weeks
+        self.plan_output = np.maximum(la.lu_solve(self._plan_lu, final + rebuild), 0.0)
+        self.other_use = self.inputs_estimated @ self.plan_output + self.public_plan + self.investment_plan
+        self._set_targets(self.plan_output.copy())
+        self._reallocate_labour()
+
+    def _sector_target(self):
+        return np.bincount(self.producers.sector, weights=self.producers.target, minlength=self.technology.n)
+
+    def _set_targets(self, sector_target):
+        p = self.producers
+        p.target[:] = production.split_by_share(sector_target, p.sector, p.capacity)
+
+    def _allocate_investment(self):
+        """Investment fund → capacity, bottlenecks first, the rest to balanced growth (seed §7f)."""
+        pl = self.scenario.plan
+        period = pl.period_weeks
+        cost = WEEKS_PER_YEAR * (self.values @ self.capital)  # hours per unit of weekly capacity
+        limit = pl.max_capacity_growth * self.sector_capacity * period / WEEKS_PER_YEAR
+        in_pipe = self.pipeline.sum(axis=0)
+        wanted = np.maximum(self.plan_output * (1.0 + pl.investment_margin) - self.sector_capacity - in_pipe, 0.0)
+        grow = np.minimum(wanted, limit)
+        budget = self._fund() * period
+        spent = cost @ grow
+        if spent > budget:
+            grow *= budget / spent
+        elif cost @ self.sector_capacity > 0:
+            # What bottlenecks leave of the fund expands every sector by the same share.
+            balanced = (budget - spent) / (cost @ self.sector_capacity) * self.sector_capacity
+            grow += np.minimum(balanced, limit - grow)
+        self.capacity_plan = grow / period  # weekly capacity added per week of deliveries
+        self.investment_plan = self.capital @ (WEEKS_PER_YEAR * self.capacity_plan)
+
+    def _reallocate_labour(self):
+        """Workers move between enterprises to where the plan needs their hours (seed §6)."""
+        p, c = self.producers, self.consumers
+        councils = np.flatnonzero(~p.is_commune)
+        need = p.target[councils] * self.technology.labour[p.sector[councils]] / p.productivity[councils]
+        workers = c.group >= 0
+        total = int(workers.sum())
+        floor = self.scenario.population.group_size_min
+        desired = _largest_remainder(need, total - floor * councils.size) + floor
+        have = p.workers[councils]
+        surplus = np.maximum(have - desired, 0)
+        deficit = np.maximum(desired - have, 0)
+        moves = int(min(surplus.sum(), deficit.sum()))
+        if moves == 0:
+            return
+        person_council = np.full(c.group.size, -1)
+        person_council[workers] = self.groups.council[c.group[workers]]
+        order = self.rng.permutation(c.group.size)
+        order = order[person_council[order] >= 0]
+        order = order[np.argsort(person_council[order], kind="stable")]
+        start = np.searchsorted(person_council[order], councils)
+        leaving = np.concatenate([order[start[k] : start[k] + surplus[k]] for k in np.flatnonzero(surplus)])
+        leaving = leaving[:moves]
+        destination = np.repeat(councils, deficit)[:moves]
+        self._join_groups(leaving, destination)
+
+    def _join_groups(self, persons, councils):
+        """Put ``persons`` into a random group of each one's new enterprise."""
+        g = self.groups
+        order = np.argsort(g.council, kind="stable")
+        first = np.searchsorted(g.council[order], councils)
+        count = np.searchsorted(g.council[order], councils, side="right") - first
+        pick = first + (self.rng.random(councils.size) * count).astype(int)
+        self.consumers.group[persons] = order[pick]
+        self._update_productivity()
+
+    # --- the yearly decision point (seed §7f) ---------------------------------------------------------
+
+    def decide(self):
+        """Once a year: the hierarchy shrinks on its schedule, groups rotate and exclude, delegates are elected.
+
+        Hours and shares stay as decided (a fixed rule until the yearly vote is modelled).
+        """
+        c, wg = self.consumers, self.scenario.work_groups
+        c.wage_factor[:] = wages.equalised(c.base_wage, self._equalisation_progress())
+        c.wage_factor[c.group < 0] = 1.0
+        workers = np.flatnonzero(c.group >= 0)
+        rotating = workers[self.rng.random(workers.size) < wg.rotation]
+        asking = self.work_groups.select(lambda group: self.rng.random() < wg.exclusion)
+        leaving = [group.ask_to_leave(self.rng) for group in asking]
+        leaving = np.array([row for row in leaving if row is not None], dtype=int)
+        movers = np.unique(np.concatenate([rotating, leaving]))
+        if movers.size:
+            destination = self.groups.council[self.rng.integers(0, self.groups.council.size, movers.size)]
+            self._join_groups(movers, destination)
+
+    # --- results ----------------------------------------------------------------------------------
+
+    def run(self, weeks: int | None = None, progress=None):
+        """Run for ``weeks`` (default the scenario's horizon), calling ``progress(week)`` after each."""
+        for _ in range(self.scenario.weeks if weeks is None else weeks):
+            self.step()
+            if progress is not None:
+                progress(self.week)
+        return self.record.summary()
+
+    def explain_prices(self, limit: int = 20) -> list[str]:
+        """Why prices moved: the logged changes, newest last (seed §7c: "fully explained to the people")."""
+        return self.record.explain_prices(limit)
+
+
+def _economy(name: str) -> Economy:
+    return default_economy() if name == "default" else load_economy(name)
+
+
+def _largest_remainder(weights, total: int) -> np.ndarray:
+    """Integers ≥ 0 in proportion to ``weights`` that add up to ``total``."""
+    weights = np.asarray(weights, dtype=float)
+    if total <= 0 or weights.sum() <= 0:
+        return np.zeros(weights.size, dtype=int)
+    exact = weights / weights.sum() * total
+    out = np.floor(exact).astype(int)
+    left = total - out.sum()
+    out[np.argsort(out - exact, kind="stable")[:left]] += 1
+    return out
+
+
+def _share_within(sector, weight, n):
+    total = np.bincount(sector, weights=weight, minlength=n)
+    return weight / total[sector]
+
+
+def _producers(sector, weight, sector_capacity, workers, fertility, n_councils):
+    size = sector.size
+    capacity = production.split_by_share(sector_capacity, sector, weight)
+    productivity = np.concatenate([np.ones(n_councils), fertility])
+    return ProducerArrays(
+        sector=sector,
+        capacity=capacity,
+        target=np.zeros(size),
+        output=np.zeros(size),
+        productivity=productivity,
+        workers=workers.astype(int),
+        is_commune=np.arange(size) >= n_councils,
+    )

@@ -1,0 +1,86 @@
+"""Production by the councils and communes, as pure functions (seed §6, §7b).
+
+A producer (a factory council's enterprise or a rural commune) makes one good. Each
+week it makes ``min(target, capacity, labour × productivity, inputs in stock)``;
+the inputs ``(A + D) q`` (current inputs and the capital used up, seed §7d note 6)
+leave the stocks and the output enters them. Units: goods in units, labour in hours,
+everything per week.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def labour_limited_output(hours_available, productivity, labour_coefficient) -> np.ndarray:
+    """Most each producer can make with its workers: ``hours × productivity / l``, units per week."""
+    return np.asarray(hours_available) * productivity / labour_coefficient
+
+
+def input_fill(inputs_matrix, wanted_by_sector, stock) -> np.ndarray:
+    """Share of its wanted output each sector can make with the inputs in stock.
+
+    When the sectors together want more of an input than is in stock, every user of
+    that input gets the same share of its need; a sector is held back by its scarcest
+    input (Leontief: no substitution between inputs).
+
+    Parameters
+    ----------
+    inputs_matrix : numpy.ndarray, shape (n, n)
+        Inputs used per unit of output (``A + D``).
+    wanted_by_sector : numpy.ndarray, shape (n,)
+        Output each sector would make, units.
+    stock : numpy.ndarray, shape (n,)
+        Goods in stock, units.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        Fill rate per sector in ``[0, 1]``.
+    """
+    need = inputs_matrix @ wanted_by_sector
+    ratio = np.ones_like(need)
+    np.divide(stock, need, out=ratio, where=need > stock)
+    np.minimum(ratio, 1.0, out=ratio)
+    uses = inputs_matrix > 0
+    return np.min(np.where(uses, ratio[:, None], 1.0), axis=0)
+
+
+def produce(target, capacity, labour_cap, sector, inputs_matrix, stock):
+    """One week of production for all producers.
+
+    Parameters
+    ----------
+    target, capacity, labour_cap : numpy.ndarray, shape (P,)
+        Per producer, units per week.
+    sector : numpy.ndarray of int, shape (P,)
+        The good each producer makes.
+    inputs_matrix : numpy.ndarray, shape (n, n)
+        ``A + D``, inputs per unit of output.
+    stock : numpy.ndarray, shape (n,)
+        Stocks before production, units.
+
+    Returns
+    -------
+    output : numpy.ndarray, shape (P,)
+        What each producer made, units.
+    by_sector : numpy.ndarray, shape (n,)
+        Output per good, units.
+    used : numpy.ndarray, shape (n,)
+        Inputs taken from stock per good, units (never more than ``stock``).
+    """
+    n = stock.shape[0]
+    wanted = np.minimum(np.minimum(target, capacity), labour_cap)
+    fill = input_fill(inputs_matrix, np.bincount(sector, weights=wanted, minlength=n), stock)
+    output = wanted * fill[sector]
+    by_sector = np.bincount(sector, weights=output, minlength=n)
+    used = np.minimum(inputs_matrix @ by_sector, stock)  # guard rounding: never below zero
+    return output, by_sector, used
+
+
+def split_by_share(sector_amount, sector, weight) -> np.ndarray:
+    """Split a per-sector amount among the sector's producers in proportion to ``weight``."""
+    n = sector_amount.shape[0]
+    total = np.bincount(sector, weights=weight, minlength=n)
+    share = np.divide(weight, total[sector], out=np.zeros_like(weight, dtype=float), where=total[sector] > 0)
+    return sector_amount[sector] * share

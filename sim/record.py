@@ -1,0 +1,213 @@
+"""What a run records, week by week (DESIGN §4), and the verdict it reaches.
+
+Per good and week: price, labour value, stock, reserve target, output, sales, unmet
+demand (and what goods conservation needs: inputs used, public and investment use).
+Per week: the gaps, shares and Ginis of :mod:`sim.metrics`. Per run: converged or
+not, from which week, peak and cumulative shortage.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim import metrics
+
+#: Per-good series, all goods (prices of goods households do not buy stay at value).
+GOOD_SERIES = (
+    "price",
+    "value",
+    "stock",
+    "reserve",
+    "output",
+    "inputs_used",
+    "public_use",
+    "investment_use",
+    "demand",
+    "sales",
+    "unmet",
+)
+#: Per-week series.
+WEEK_SERIES = (
+    "price_value_gap",
+    "stock_gap",
+    "unmet_share",
+    "sovereignty_index",
+    "fulfilment_floor",
+    "wage_gini",
+    "income_gini",
+    "consumption_gini",
+    "hours_per_week",
+    "hours_used",
+    "wage",
+    "tokens_paid",
+    "tokens_spent",
+    "tokens_held",
+)
+#: Thresholds of convergence: price within 1 % of value, stock within 5 % of reserve.
+PRICE_TOLERANCE = 0.01
+STOCK_TOLERANCE = 0.05
+#: Price moves smaller than this (in log) are not logged as changes.
+PRICE_LOG_THRESHOLD = 1e-3
+
+
+class Record:
+    """Arrays of everything measured, filled one week at a time.
+
+    Parameters
+    ----------
+    model : CouncilsModel
+    weeks : int
+        Horizon; the arrays grow if the model runs longer.
+    """
+
+    def __init__(self, model, weeks: int):
+        self.model = model
+        n = model.technology.n
+        self.goods = {name: np.zeros((weeks, n)) for name in GOOD_SERIES}
+        self.weekly = {name: np.zeros(weeks) for name in WEEK_SERIES}
+        self.latest = dict.fromkeys(WEEK_SERIES, 0.0)
+        self.price_log: list[tuple[int, int, float, float, float]] = []  # week, good, old p/v, new p/v, S/S*
+        self.weeks = 0
+        self._wage_gini_week = -1
+
+    def reporters(self) -> dict:
+        """Model reporters for Mesa's DataCollector: the per-week series."""
+        return {name: (lambda m, key=name: m.record.latest[key]) for name in WEEK_SERIES}
+
+    def price_changes(self, old, new):
+        """Log the price moves of this week with their cause (the stock against its reserve)."""
+        m = self.model
+        moved = np.flatnonzero(np.abs(np.log(new / old)) > PRICE_LOG_THRESHOLD)
+        if moved.size == 0:
+            return
+        cg = m.consumer_goods
+        value = m.values[cg]
+        ratio = m.stock[cg] / np.where(m.reserve[cg] > 0, m.reserve[cg], 1.0)
+        for k in moved:
+            self.price_log.append((m.week, int(cg[k]), old[k] / value[k], new[k] / value[k], float(ratio[k])))
+
+    def explain_prices(self, limit: int = 20) -> list[str]:
+        """The last ``limit`` logged price changes, as sentences."""
+        names = self.model.technology.names
+        lines = []
+        for week, good, old, new, ratio in self.price_log[-limit:]:
+            direction = "below" if ratio < 1 else "above"
+            lines.append(
+                f"week {week}: {names[good]} {old:.2f}× → {new:.2f}× value: "
+                f"stock {abs(ratio - 1) * 100:.0f} % {direction} reserve"
+            )
+        return lines
+
+    def week_done(self):
+        """Copy this week's state into the arrays and compute the week's measures."""
+        m = self.model
+        t = self.weeks
+        if t >= self.weekly["wage"].size:
+            self._grow()
+        cg = m.consumer_goods
+        c = m.consumers
+        price = m.values.copy()
+        price[cg] = m.prices
+        demand = np.zeros_like(price)
+        sales = np.zeros_like(price)
+        demand[cg], sales[cg] = m.wanted, m.sales
+        row = {
+            "price": price,
+            "value": m.values,
+            "stock": m.stock,
+            "reserve": m.reserve,
+            "output": m.output,
+            "inputs_used": m.inputs_used,
+            "public_use": m.public_use,
+            "investment_use": m.investment_use,
+            "demand": demand,
+            "sales": sales,
+            "unmet": demand - sales,
+        }
+        for name, values in row.items():
+            self.goods[name][t] = values
+        supply = m.output[cg] - m.inputs_used[cg] - m.public_use[cg] - m.investment_use[cg]
+        workers = c.group >= 0
+        if m.week // 52 != self._wage_gini_week:  # the hierarchy changes only at the yearly decision
+            self._wage_gini_week = m.week // 52
+            self._wage_gini = metrics.gini(c.wage_factor[workers])
+        week = {
+            "price_value_gap": metrics.price_value_gap(m.prices, m.values[cg]),
+            "stock_gap": metrics.stock_gap(m.stock[cg], m.reserve[cg]),
+            "unmet_share": metrics.unmet_share(m.wanted - m.sales, m.wanted, m.values[cg]),
+            "sovereignty_index": metrics.sovereignty_index(supply, m.wanted, m.values[cg]),
+            "fulfilment_floor": metrics.fulfilment_floor(m.sales, m.wanted),
+            "wage_gini": self._wage_gini,
+            "income_gini": metrics.gini(c.income),
+            "consumption_gini": metrics.gini(c.spent),
+            "hours_per_week": m.hours_per_week,
+            "hours_used": float(m.technology.labour @ m.output) / m.n_persons,
+            "wage": m.wage,
+            "tokens_paid": m.tokens_paid,
+            "tokens_spent": m.tokens_spent,
+            "tokens_held": float(c.savings.sum()),
+        }
+        for name, value in week.items():
+            self.weekly[name][t] = value
+        self.latest = week
+        self.weeks += 1
+
+    def _grow(self):
+        for table in (self.goods, self.weekly):
+            for name, values in table.items():
+                table[name] = np.concatenate([values, np.zeros_like(values)])
+
+    # --- the verdict ------------------------------------------------------------------------------
+
+    def series(self, name: str) -> np.ndarray:
+        """A per-week or per-good series, trimmed to the weeks run."""
+        table = self.weekly if name in self.weekly else self.goods
+        return table[name][: self.weeks]
+
+    def summary(self) -> dict:
+        """Per-run verdict: converged or not and from which week, peak and cumulative shortage, final Ginis."""
+        price_gap, stock_gap = self.series("price_value_gap"), self.series("stock_gap")
+        week = metrics.convergence_week(price_gap, stock_gap, PRICE_TOLERANCE, STOCK_TOLERANCE)
+        cg = self.model.consumer_goods
+        value = self.series("value")[:, cg]
+        unmet = float(np.sum(value * self.series("unmet")[:, cg]))
+        wanted = float(np.sum(value * self.series("demand")[:, cg]))
+        last = {name: float(self.series(name)[-1]) for name in WEEK_SERIES} if self.weeks else {}
+        return {
+            "weeks": self.weeks,
+            "converged": week is not None,
+            "converged_week": week,
+            "final_price_value_gap": last.get("price_value_gap"),
+            "final_stock_gap": last.get("stock_gap"),
+            "peak_unmet_share": float(self.series("unmet_share").max()) if self.weeks else None,
+            "cumulative_unmet_hours": unmet,
+            "cumulative_unmet_share": unmet / wanted if wanted > 0 else 0.0,
+            "min_sovereignty_index": float(self.series("sovereignty_index").min()) if self.weeks else None,
+            "final_sovereignty_index": last.get("sovereignty_index"),
+            "wage_gini_final": last.get("wage_gini"),
+            "income_gini_final": last.get("income_gini"),
+            "consumption_gini_final": last.get("consumption_gini"),
+            "price_changes_logged": len(self.price_log),
+        }
+
+    def timeseries(self) -> pd.DataFrame:
+        """All series in one tidy table: ``week, good, variable, value`` (good is "" for per-week series)."""
+        names = self.model.technology.names
+        weeks = np.arange(self.weeks)
+        frames = [
+            pd.DataFrame(
+                {
+                    "week": np.repeat(weeks, len(names)),
+                    "good": np.tile(names, self.weeks),
+                    "variable": name,
+                    "value": self.series(name).ravel(),
+                }
+            )
+            for name in GOOD_SERIES
+        ]
+        frames += [
+            pd.DataFrame({"week": weeks, "good": "", "variable": name, "value": self.series(name)})
+            for name in WEEK_SERIES
+        ]
+        return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,226 @@
+"""Scenarios: the transition conditions of one run, as typed, validated data.
+
+A scenario is a tree of frozen dataclasses; every field has a default, a unit in its
+comment and a rule (``check``) that the TOML loader enforces. Errors name the file,
+the key path, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import operator
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+WEEKS_PER_YEAR = 52
+
+
+class ScenarioError(ValueError):
+    """A scenario that breaks a rule; the message names file, key path, value and what is allowed."""
+
+
+def _rule(check: str, **kw):
+    """A dataclass field with a default and a rule, e.g. ``_rule(">= 0", default=1.0)``."""
+    return field(metadata={"check": check}, **kw)
+
+
+@dataclass(frozen=True)
+class Population:
+    """Who lives in the simulated economy."""
+
+    consumers: int = _rule(">= 100", default=10_000)  # persons; every one works in a group or a commune
+    councils: int = _rule(">= 1", default=100)  # enterprises (one factory council each)
+    communes: int = _rule(">= 0", default=20)  # rural communes (0: agriculture run by councils)
+    group_size_min: int = _rule(">= 2", default=10)  # persons per primary work group, at least
+    group_size_max: int = _rule(">= 2", default=30)  # persons per primary work group, at most
+
+
+@dataclass(frozen=True)
+class Wages:
+    """The wage hierarchy the transition starts from and how it is equalised (seed §7e, §10)."""
+
+    initial_gini: float = _rule("0 <= x < 1", default=0.35)  # Gini of pre-revolution hourly wages
+    equalisation_years: float = _rule(">= 0", default=0.0)  # 0: "full equality of wages" at once
+
+
+@dataclass(frozen=True)
+class PriceRule:
+    """Corrective process (b): ``p = v · clip((S/S*)^(−response), floor, ceiling)`` (seed §7c)."""
+
+    response: float = _rule(">= 0", default=1.0)  # elasticity of price to the stock ratio
+    floor: float = _rule("0 < x <= 1", default=0.25)  # lowest p / v
+    ceiling: float = _rule(">= 1", default=4.0)  # highest p / v
+
+
+@dataclass(frozen=True)
+class Readjustment:
+    """Corrective process (c): output toward ``D̂ + (S* − S)/τ`` (seed §7c)."""
+
+    rebuild_weeks: float = _rule(">= 1", default=6.0)  # τ, weeks to close a stock gap
+    demand_smoothing: float = _rule("0 < x <= 1", default=0.5)  # weight of this week's demand in D̂
+    reserve_weeks: float = _rule("> 0", default=4.0)  # reserve stock S*, in weeks of expected use
+
+
+@dataclass(frozen=True)
+class Consumption:
+    """Households: demand (AIDS), saving and rationing (seed §7c, §7d)."""
+
+    rationing: str = _rule("in proportional, queue", default="proportional")
+    price_response: float = _rule("0 <= x <= 1", default=0.4)  # θ of the AIDS price terms
+    taste_noise: float = _rule(">= 0", default=0.1)  # spread of personal tastes, share of each budget share
+    buffer_weeks: float = _rule(">= 0", default=4.0)  # savings households like to hold, weeks of income
+    smoothing_weeks: float = _rule(">= 1", default=8.0)  # weeks to spend down an excess of savings
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The plan factory's cadence, the fundamental decision's defaults and investment (seed §7b, §7f)."""
+
+    period_weeks: int = _rule(">= 1", default=4)  # weeks between plan solves
+    hours_per_week: float = _rule("0 < x <= 80", default=35.0)  # the decided working week, hours
+    private_share: float = _rule("0 < x < 1", default=0.70)  # share of the net product for private consumption
+    public_share: float = _rule("0 <= x < 1", default=0.15)  # for public consumption (rest: investment)
+    labour_reserve: float = _rule("0 <= x < 1", default=0.05)  # hours kept free for readjustment, share
+    capacity_headroom: float = _rule(">= 0", default=0.28)  # initial spare capacity over the first plan, share
+    investment_lag_weeks: int = _rule(">= 0", default=26)  # weeks from investment to new capacity
+    investment_margin: float = _rule(">= 0", default=0.10)  # spare capacity the plan invests to keep, share
+    max_capacity_growth: float = _rule(">= 0", default=0.25)  # most a sector's capacity can grow, per year
+    information_error: float = _rule(">= 0", default=0.0)  # spread of the plan factory's coefficient errors
+    inventory_error: float = _rule(">= 0", default=0.0)  # spread of its stock-taking errors, each solve
+    revision_rate: float = _rule("0 <= x <= 1", default=0.25)  # share of a coefficient error corrected per solve
+
+
+@dataclass(frozen=True)
+class Communes:
+    """Rural communes (seed §9a): land, fertility and how credits are shared."""
+
+    fertility_spread: float = _rule(">= 0", default=0.3)  # σ of lognormal fertility
+    transfer: float = _rule("0 <= x <= 1", default=0.0)  # share of credits pooled between communes
+
+
+@dataclass(frozen=True)
+class WorkGroups:
+    """Primary work groups (seed §5–6)."""
+
+    productivity_spread: float = _rule(">= 0", default=0.05)  # σ of lognormal group productivity
+    rotation: float = _rule("0 <= x <= 1", default=0.10)  # share of workers who change group each year
+    exclusion: float = _rule("0 <= x <= 1", default=0.02)  # chance a group asks a member to leave, per year
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One set of transition conditions: everything a run needs besides the code."""
+
+    name: str = "baseline"
+    seed: int = _rule(">= 0", default=1)
+    years: float = _rule("> 0", default=3.0)
+    regime: str = _rule("in councils", default="councils")
+    economy: str = "default"  # "default" or a directory with economy.toml
+    population: Population = field(default_factory=Population)
+    wages: Wages = field(default_factory=Wages)
+    prices: PriceRule = field(default_factory=PriceRule)
+    readjustment: Readjustment = field(default_factory=Readjustment)
+    consumption: Consumption = field(default_factory=Consumption)
+    plan: Plan = field(default_factory=Plan)
+    communes: Communes = field(default_factory=Communes)
+    work_groups: WorkGroups = field(default_factory=WorkGroups)
+
+    @property
+    def weeks(self) -> int:
+        """Horizon, weeks."""
+        return int(round(self.years * WEEKS_PER_YEAR))
+
+    def replace(self, **changes) -> Scenario:
+        """A copy with top-level fields changed, validated."""
+        return validate(dataclasses.replace(self, **changes))
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+_COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
+
+
+def _allowed(check: str, value) -> bool:
+    """Whether ``value`` obeys a rule: ``"in a, b"``, ``">= 0"`` or ``"0 < x <= 1"``."""
+    if check.startswith("in "):
+        return value in [s.strip() for s in check[3:].split(",")]
+    tokens = check.split()
+    if len(tokens) == 2:
+        return _COMPARE[tokens[0]](value, float(tokens[1]))
+    low, op_low, _, op_high, high = tokens
+    return _COMPARE[op_low](float(low), value) and _COMPARE[op_high](value, float(high))
+
+
+def _check_tree(obj, path: str, where: str):
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        key = f"{path}{f.name}"
+        if dataclasses.is_dataclass(value):
+            _check_tree(value, key + ".", where)
+            continue
+        check = f.metadata.get("check")
+        if check and not _allowed(check, value):
+            raise ScenarioError(f"{where}: {key} = {value!r}: must be {check.replace('x', key.split('.')[-1])}")
+    if isinstance(obj, Population) and obj.group_size_min > obj.group_size_max:
+        raise ScenarioError(f"{where}: population.group_size_min > group_size_max: must be ≤")
+    if isinstance(obj, Plan) and obj.private_share + obj.public_share >= 1:
+        raise ScenarioError(
+            f"{where}: plan.private_share + plan.public_share = {obj.private_share + obj.public_share}: must be < 1"
+        )
+
+
+def validate(scenario: Scenario, where: str = "scenario") -> Scenario:
+    """Check every rule of the scenario; return it unchanged or raise :class:`ScenarioError`."""
+    _check_tree(scenario, "", where)
+    return scenario
+
+
+def _build(cls, table: dict, path: str, where: str):
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for key, value in table.items():
+        if key not in fields:
+            close = difflib.get_close_matches(key, fields, n=1)
+            hint = f" (did you mean '{path}{close[0]}'?)" if close else f"; allowed: {', '.join(fields)}"
+            raise ScenarioError(f"{where}: unknown key '{path}{key}'{hint}")
+        kind = hints[key]
+        if dataclasses.is_dataclass(kind):
+            if not isinstance(value, dict):
+                raise ScenarioError(f"{where}: {path}{key} = {value!r}: must be a table [{path}{key}]")
+            kwargs[key] = _build(kind, value, f"{path}{key}.", where)
+        else:
+            kwargs[key] = _coerce(kind, value, f"{path}{key}", where)
+    return cls(**kwargs)
+
+
+def _coerce(kind, value, key, where):
+    if isinstance(kind, types.UnionType):
+        kind = next(k for k in typing.get_args(kind) if k is not type(None))
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise ScenarioError(f"{where}: {key} = {value!r}: must be of type {kind.__name__}")
+    return value
+
+
+def from_dict(table: dict, where: str = "scenario") -> Scenario:
+    """Build and validate a scenario from a nested dictionary (a parsed TOML file)."""
+    return validate(_build(Scenario, table, "", where), where)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file."""
+    path = Path(path)
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: no such file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{path}: not valid TOML: {err}") from None
+    return from_dict(table, str(path))

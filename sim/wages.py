@@ -1,0 +1,69 @@
+"""Wages and credits: the hierarchy a transition starts from and its equalisation (seed §7d, §7e, §9a, §10).
+
+Seed §7d: the hourly wage, "equal for all", is the fraction "private consumption :
+total net production" of the token, which is the net product of one hour. Seed §10:
+the programme is to "institute full equality of wages" at once; a scenario may
+instead shrink the old hierarchy on a schedule, keeping the wage bill.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import erfinv
+
+
+def lognormal_sigma_for_gini(g: float) -> float:
+    """σ of a lognormal distribution whose Gini coefficient is ``g`` (``G = 2Φ(σ/√2) − 1``)."""
+    if not 0.0 <= g < 1.0:
+        raise ValueError(f"gini = {g}: must be in [0, 1)")
+    return float(2.0 * erfinv(g))
+
+
+def wage_hierarchy(n: int, gini: float, rng: np.random.Generator) -> np.ndarray:
+    """Pre-revolution relative hourly wages: lognormal with the given Gini, mean 1."""
+    sigma = lognormal_sigma_for_gini(gini)
+    factors = rng.lognormal(mean=0.0, sigma=sigma, size=n)
+    return factors / factors.mean()
+
+
+def equalised(factors, progress: float) -> np.ndarray:
+    """The hierarchy after a share ``progress`` ∈ [0, 1] of the transition, mean kept at 1.
+
+    Geometric interpolation, ``f^(1 − progress)``: every ratio between two wages shrinks
+    by the same power, so the Gini falls steadily and the wage bill is unchanged.
+    """
+    if progress >= 1.0:
+        return np.ones_like(factors)
+    f = np.asarray(factors, dtype=float) ** (1.0 - max(progress, 0.0))
+    return f / f.mean()
+
+
+def hourly_wage(private_consumption_value: float, net_product: float) -> float:
+    """Seed §7d: tokens per hour = private consumption ÷ net product (both in hours of value)."""
+    return private_consumption_value / net_product if net_product > 0 else 0.0
+
+
+def commune_credits(total_credits: float, delivered_value, members, transfer: float) -> np.ndarray:
+    """Split the communes' credits by what each delivered, with an optional equalising transfer (seed §9a).
+
+    Parameters
+    ----------
+    total_credits : float
+        Tokens for all communes this week (as much as wages for the same hours).
+    delivered_value : array_like
+        Labour value each commune delivered, hours; fertility makes it differ per member.
+    members : array_like
+        Persons per commune.
+    transfer : float
+        Share of the credits pooled and shared per member between communes (0 = none).
+
+    Returns
+    -------
+    numpy.ndarray
+        Tokens per commune; sums to ``total_credits``.
+    """
+    delivered_value = np.asarray(delivered_value, dtype=float)
+    members = np.asarray(members, dtype=float)
+    by_delivery = delivered_value / delivered_value.sum() if delivered_value.sum() > 0 else members / members.sum()
+    by_member = members / members.sum()
+    return total_credits * ((1.0 - transfer) * by_delivery + transfer * by_member)
