@@ -261,7 +261,7 @@ class Economy:
         Coefficients per unit of yearly output.
     final_demand : pandas.DataFrame
         Pre-revolution final demand per year, units, indexed by sector, columns
-        ``private``, ``public``, ``investment``.
+        ``private``, ``public``, ``investment`` (and ``exports`` if the table has them).
     gross_output : numpy.ndarray
         Gross output per year that delivers ``final_demand`` at home (closed economy), units.
     capacity : numpy.ndarray
@@ -388,7 +388,8 @@ def load_economy(directory: str | Path = DEFAULT_ECONOMY_DIR) -> Economy:
     )
     # The closed economy makes at home what it imported: its gross output is the one
     # that delivers the whole final demand with the total (domestic + imported) inputs.
-    closed_output = np.linalg.solve(np.eye(len(codes)) - A, fd.sum(axis=1).to_numpy())
+    home = fd.drop(columns="exports", errors="ignore").sum(axis=1).to_numpy()
+    closed_output = np.linalg.solve(np.eye(len(codes)) - A, home)
     utilisation = float(rules.get("capacity_utilisation", 1.0))
     return Economy(
         technology=technology,
@@ -407,7 +408,9 @@ def load_economy(directory: str | Path = DEFAULT_ECONOMY_DIR) -> Economy:
 def _final_demand(block, cols, spec_path, imported):
     """Private, public and investment final demand (domestic + imported), negatives clipped to 0."""
     out = {}
-    for category in ("private", "public", "investment"):
+    for category in ("private", "public", "investment", "exports"):
+        if category == "exports" and category not in cols:
+            continue
         columns = _require(cols, category, spec_path, list, "columns.")
         total = block("final_demand", columns).sum(axis=1)
         if imported:

@@ -13,6 +13,7 @@ product of one hour, seed §7d), units of goods, weeks.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,6 +86,18 @@ def calibrate_preferences(budget_shares, income_elasticities, spending, price_re
     alpha = s - beta * kappa
     gamma = price_response * (np.diag(s) - np.outer(s, s))
     return Preferences(alpha, beta, gamma, s, x_ref)
+
+
+def shift_tastes(prefs: Preferences, rises: int, falls: int, share: float) -> Preferences:
+    """Move ``share`` of every budget from good ``falls`` to good ``rises`` (seed §6b, §8: displacements of demand).
+
+    At most the whole reference share of ``falls`` moves.
+    """
+    alpha = prefs.alpha.copy()
+    moved = min(share, alpha[falls])
+    alpha[falls] -= moved
+    alpha[rises] += moved
+    return dataclasses.replace(prefs, alpha=alpha)
 
 
 def budget_shares(prefs: Preferences, spending, rel_prices, taste=None) -> np.ndarray:

@@ -28,7 +28,7 @@ def gini(values, weights=None) -> float:
     lorenz = cum_xw / total
     prev = np.concatenate([[0.0], lorenz[:-1]])
     area = np.sum(w * (lorenz + prev)) / (2.0 * cum_w[-1])
-    return float(1.0 - 2.0 * area)
+    return max(0.0, float(1.0 - 2.0 * area))
 
 
 def price_value_gap(prices, values) -> float:

@@ -1,7 +1,7 @@
 """The self-managed economy as a Mesa model: one step is one week (DESIGN §3).
 
-produce → pay → buy → price → readjust; every ``plan.period_weeks`` the plan factory
-re-solves the intermediate targets; every 52 weeks the yearly decision point.
+produce → pay → buy → price → readjust; every 52 weeks the yearly decision point, then
+every ``plan.period_weeks`` the plan factory re-solves the intermediate targets.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class CouncilsModel(mesa.Model):
         super().__init__(rng=scenario.seed)
         self.scenario = scenario
         self.economy = economy or _economy(scenario.economy)
-        self.technology = self.economy.technology
+        self.technology = _peasant_technology(self.economy, scenario)
         self.week = 0
         self.hours_per_week = scenario.plan.hours_per_week
         self._setup_technology()
@@ -81,34 +81,64 @@ class CouncilsModel(mesa.Model):
         self._plan_lu = la.lu_factor(np.eye(t.n) - self.inputs_estimated)
 
     def _setup_first_plan(self):
-        """The initial skeleton (seed §7c): old demand statistics, scaled to the decided shares."""
-        s, e, t = self.scenario, self.economy, self.technology
-        n = t.n
-        cg = self.consumer_goods
+        """The initial skeleton (seed §7c): old demand statistics, scaled to the decided shares.
+
+        Everything is first computed per hour of net product, then scaled to the hours the
+        population can give: a commune has as many spare hands as it has spare land, and
+        those idle hours are not part of the net product.
+        """
+        s, e, t, p = self.scenario, self.economy, self.technology, self.scenario.plan
+        n, cg = t.n, self.consumer_goods
         self.n_persons = s.population.consumers
-        hours = self.n_persons * self.hours_per_week
-        self.net_product = hours / (1.0 + s.plan.labour_reserve)  # hours of value planned per week
         fd = e.final_demand
         private = np.zeros(n)
         private[cg] = fd["private"].to_numpy()[cg]
-        self.old_private_bundle = self._unit_value(private)
-        self.public_plan = s.plan.public_share * self.net_product * self._unit_value(fd["public"].to_numpy())
-        household = s.plan.private_share * self.net_product * self.old_private_bundle
-        self.expected_demand = household[cg].copy()  # D̂, units per week
+        home = fd[["private", "public", "investment"]].sum(axis=1).to_numpy()
+        old_output = np.linalg.solve(np.eye(n) - self.inputs_true, home)
+        bundles = {
+            "household": p.private_share * self._unit_value(private),
+            "public": p.public_share * self._unit_value(fd["public"].to_numpy()),
+            # Net investment has the composition of the capital stock (replacement is in D).
+            "investment": (1.0 - p.private_share - p.public_share) * self._unit_value(self.capital @ old_output),
+        }
+        imports, exports = self._trade(bundles["household"])
+        final = sum(bundles.values()) + exports - imports
+        per_hour = np.linalg.solve(np.eye(n) - self.inputs_true, final)
+        hours_needed = t.labour * per_hour
+        farm = t.names.index("AGR") if "AGR" in t.names and s.population.communes > 0 else None
+        farm_share = 0.0 if farm is None else hours_needed[farm] / hours_needed.sum()
+        self.commune_share = farm_share * (1.0 + p.capacity_headroom) / (1.0 + p.labour_reserve)
+        hours = self.n_persons * self.hours_per_week
+        effective = hours * (1.0 - farm_share * ((1.0 + p.capacity_headroom) / (1.0 + p.labour_reserve) - 1.0))
+        self.net_product = effective / (1.0 + p.labour_reserve)  # hours of value planned per week
+        self.public_plan = self.net_product * bundles["public"]
+        self.imports, self.exports = self.net_product * imports, self.net_product * exports
+        self.expected_demand = self.net_product * bundles["household"][cg]  # D̂, units per week
         self.investment_plan = np.zeros(n)
         self.capacity_plan = np.zeros(n)  # weekly capacity being added per week of this plan
-        # Net investment has the composition of the capital stock (replacement is in D).
-        old_output = np.linalg.solve(np.eye(n) - self.inputs_true, fd.sum(axis=1).to_numpy())
-        investment = self._fund() * self._unit_value(self.capital @ old_output)
-        final = household + self.public_plan + investment
-        use = np.linalg.solve(np.eye(n) - self.inputs_true, final)  # what the old economy made
+        use = self.net_product * per_hour  # what the first plan asks of every sector
         self.first_output = self.plan_output = use
         self.reserve = s.readjustment.reserve_weeks * use  # S*, units
         self.stock = self.reserve.copy()
-        self.sector_capacity = use * (1.0 + s.plan.capacity_headroom)
-        self.wage = s.plan.private_share * self.net_product / hours  # tokens per hour (seed §7d)
+        self.sector_capacity = use * (1.0 + p.capacity_headroom)
+        # Overall equilibrium (seed §7c): tokens paid = value of the consumer goods planned.
+        self.wage = p.private_share * self.net_product / hours  # tokens per hour (seed §7d)
         self.prices = self.values[cg].copy()
-        self.pipeline = np.zeros((s.plan.investment_lag_weeks + 1, n))  # capacity arriving, weekly units
+        self.pipeline = np.zeros((p.investment_lag_weeks + 1, n))  # capacity arriving, weekly units
+
+    def _trade(self, household):
+        """Weekly imports of the scenario's goods and the exports, of equal value, that pay for them."""
+        imp, n = self.scenario.imports, self.technology.n
+        imports = np.zeros(n)
+        if imp.share == 0:
+            return imports, np.zeros(n)
+        for code in imp.goods:
+            if code not in self.technology.names:
+                raise ScenarioError(f"imports.goods: {code!r} is not a sector; known: {', '.join(self.technology.names)}")
+            j = self.technology.index(code)
+            imports[j] = imp.share * household[j]
+        exports = self.economy.final_demand.get("exports", self.economy.final_demand["investment"]).to_numpy()
+        return imports, (self.values @ imports) * self._unit_value(exports)
 
     def _unit_value(self, bundle):
         """A bundle of goods scaled to one hour of labour value."""
@@ -132,11 +162,7 @@ class CouncilsModel(mesa.Model):
                 f"population.councils = {pop.councils}: must be ≥ {n_sectors_councils} (one per sector)"
             )
         council_sectors = [j for j in range(n) if j != farm]
-        # Persons: commune members in proportion to the farm's share of the work; land, not
-        # labour, limits a commune, so it has as many spare hands as it has spare land.
-        share_farm = 0.0 if farm is None else hours_needed[farm] / hours_needed.sum()
-        spare = (1.0 + s.plan.capacity_headroom) / (1.0 + s.plan.labour_reserve)
-        n_members = max(pop.communes, int(round(self.n_persons * share_farm * spare))) if farm is not None else 0
+        n_members = max(pop.communes, round(self.n_persons * self.commune_share)) if farm is not None else 0
         n_workers = self.n_persons - n_members
         if n_workers < pop.councils * pop.group_size_min:
             raise ScenarioError(
@@ -244,6 +270,7 @@ class CouncilsModel(mesa.Model):
 
     def step(self):
         """One week: produce → pay → buy → price → readjust; plan monthly; decide yearly."""
+        self.shocks()
         self.produce()
         self.pay()
         self.buy()
@@ -252,10 +279,28 @@ class CouncilsModel(mesa.Model):
         self.record.week_done()
         self.datacollector.collect(self)
         self.week += 1
+        if self.week % WEEKS_PER_YEAR == 0:
+            self.decide()  # the yearly decision comes first: the plan then works it out
         if self.week % self.scenario.plan.period_weeks == 0:
             self.plan()
-        if self.week % WEEKS_PER_YEAR == 0:
-            self.decide()
+
+    def shocks(self):
+        """Events of the scenario that fall in this week: imports stop, tastes shift."""
+        imp, shift = self.scenario.imports, self.scenario.taste_shift
+        if imp.stop_after_years > 0 and self.week == round(imp.stop_after_years * WEEKS_PER_YEAR):
+            self.imports = np.zeros_like(self.imports)
+            self.exports = np.zeros_like(self.exports)
+        if shift.after_years > 0 and self.week == round(shift.after_years * WEEKS_PER_YEAR):
+            self.preferences = market.shift_tastes(
+                self.preferences, self._good_position(shift.rises), self._good_position(shift.falls), shift.budget_share
+            )
+
+    def _good_position(self, code: str) -> int:
+        """Position of a consumer good among ``consumer_goods``."""
+        names = [self.technology.names[g] for g in self.consumer_goods]
+        if code not in names:
+            raise ScenarioError(f"taste_shift: {code!r} is not a consumer good; known: {', '.join(names)}")
+        return names.index(code)
 
     def produce(self):
         """Councils and communes make ``min(target, capacity, labour, inputs)`` (seed §7b)."""
@@ -286,22 +331,27 @@ class CouncilsModel(mesa.Model):
 
     def buy(self):
         """Public bodies and investment draw their planned goods; households buy, rationed where scarce."""
-        planned = self.public_plan + self.investment_plan
+        self.stock += self.imports
+        planned = self.public_plan + self.investment_plan + self.exports
         fill = np.ones_like(planned)
         np.divide(self.stock, planned, out=fill, where=planned > self.stock)
         self.public_use = self.public_plan * fill
         self.investment_use = self.investment_plan * fill
-        self.stock -= self.public_use + self.investment_use
+        self.exported = self.exports * fill
+        self.stock -= self.public_use + self.investment_use + self.exported
         ordered = self.investment_plan > 0
         delivered = float(fill[ordered].min()) if ordered.any() else 0.0
         self.pipeline[-1] += self.capacity_plan * delivered
         c, cfg, cg = self.consumers, self.scenario.consumption, self.consumer_goods
         spending = market.intended_spending(c.income, c.savings, cfg.buffer_weeks, cfg.smoothing_weeks)
         wanted = market.demand(self.preferences, spending, self.prices, self.values[cg], c.taste)
+        # Deliveries between enterprises are planned: households buy what the next week's
+        # production does not need (seed §7b: the intermediate targets come first).
+        on_sale = np.maximum(self.stock[cg] - self.earmarked[cg], 0.0)
         if cfg.rationing == "queue":
-            bought = market.ration_queue(wanted, self.stock[cg], self.rng)
+            bought = market.ration_queue(wanted, on_sale, self.rng)
         else:
-            bought = market.ration_proportional(wanted, self.stock[cg])
+            bought = market.ration_proportional(wanted, on_sale)
         c.spent[:] = bought @ self.prices
         c.savings += c.income - c.spent
         self.tokens_spent += float(c.spent.sum())
@@ -343,18 +393,21 @@ class CouncilsModel(mesa.Model):
         rate = pl.revision_rate
         self.inputs_estimated += rate * (self.inputs_true - self.inputs_estimated)  # council reports
         self._refresh_plan_factory()
-        stock_taken = self.stock * np.exp(pl.inventory_error * self.rng.standard_normal(n))
+        # Stock-taking is crude at first and improves as councils report (seed §7b).
+        error = pl.inventory_error * (1.0 - rate) ** (self.week // pl.period_weeks)
+        stock_taken = self.stock * np.exp(error * self.rng.standard_normal(n))
         household = np.zeros(n)
         household[cg] = self.expected_demand
         household *= pl.private_share * self.net_product / max(self.values @ household, 1e-12)
         self._allocate_investment()
-        final = household + self.public_plan + self.investment_plan
+        final = household + self.public_plan + self.investment_plan + self.exports - self.imports
         use = la.lu_solve(self._plan_lu, final)
         reserve = s.readjustment.reserve_weeks * use
         self.reserve[~np.isin(np.arange(n), cg)] = reserve[~np.isin(np.arange(n), cg)]
         rebuild = (reserve - stock_taken) / s.readjustment.rebuild_weeks
         self.plan_output = np.maximum(la.lu_solve(self._plan_lu, final + rebuild), 0.0)
-        self.other_use = self.inputs_estimated @ self.plan_output + self.public_plan + self.investment_plan
+        self.earmarked = self.inputs_estimated @ self.plan_output  # a week of inputs for production
+        self.other_use = self.earmarked + self.public_plan + self.investment_plan + self.exports
         self._set_targets(self.plan_output.copy())
         self._reallocate_labour()
 
@@ -454,6 +507,36 @@ class CouncilsModel(mesa.Model):
     def explain_prices(self, limit: int = 20) -> list[str]:
         """Why prices moved: the logged changes, newest last (seed §7c: "fully explained to the people")."""
         return self.record.explain_prices(limit)
+
+
+def _peasant_technology(economy: Economy, scenario: Scenario) -> Technology:
+    """The economy's technology, with farming made as labour-intensive as the scenario's peasant share asks (seed §9a).
+
+    With ``communes.population_share`` = s > 0, the labour coefficient of agriculture is
+    scaled so that the communes need that share of all persons at the first plan.
+    """
+    t, share = economy.technology, scenario.communes.population_share
+    if share == 0 or "AGR" not in t.names:
+        return t
+    farm = t.index("AGR")
+    inputs = t.A + (0 if t.capital_consumption is None else t.capital_consumption)
+    home = economy.final_demand[["private", "public", "investment"]].sum(axis=1).to_numpy()
+    x = np.linalg.solve(np.eye(t.n) - inputs, home)
+    p = scenario.plan
+    farm_share = share * (1.0 + p.labour_reserve) / (1.0 + p.capacity_headroom)  # see _setup_people
+    others = t.labour @ x - t.labour[farm] * x[farm]
+    labour = t.labour.copy()
+    labour[farm] = farm_share * others / ((1.0 - farm_share) * x[farm])
+    return Technology(
+        t.A,
+        labour,
+        t.capital,
+        t.depreciation,
+        names=t.names,
+        consumer_goods=t.consumer_goods,
+        descriptions=t.descriptions,
+        sources=t.sources,
+    )
 
 
 def _economy(name: str) -> Economy:

@@ -1,7 +1,8 @@
 """What a run records, week by week (DESIGN §4), and the verdict it reaches.
 
 Per good and week: price, labour value, stock, reserve target, output, sales, unmet
-demand (and what goods conservation needs: inputs used, public and investment use).
+demand, and what goods conservation needs: ``output + imports = inputs_used + sales +
+public_use + investment_use + exports + Δstock``.
 Per week: the gaps, shares and Ginis of :mod:`sim.metrics`. Per run: converged or
 not, from which week, peak and cumulative shortage.
 """
@@ -23,6 +24,8 @@ GOOD_SERIES = (
     "inputs_used",
     "public_use",
     "investment_use",
+    "imports",
+    "exports",
     "demand",
     "sales",
     "unmet",
@@ -121,6 +124,8 @@ class Record:
             "inputs_used": m.inputs_used,
             "public_use": m.public_use,
             "investment_use": m.investment_use,
+            "imports": m.imports,
+            "exports": m.exported,
             "demand": demand,
             "sales": sales,
             "unmet": demand - sales,

@@ -98,8 +98,28 @@ class Plan:
 class Communes:
     """Rural communes (seed §9a): land, fertility and how credits are shared."""
 
+    population_share: float = _rule("0 <= x < 1", default=0.0)  # share of persons in communes (0: the economy's)
     fertility_spread: float = _rule(">= 0", default=0.3)  # σ of lognormal fertility
     transfer: float = _rule("0 <= x <= 1", default=0.0)  # share of credits pooled between communes
+
+
+@dataclass(frozen=True)
+class Imports:
+    """Consumer goods bought abroad, paid for by exports (seed §10: Britain)."""
+
+    goods: tuple[str, ...] = ("AGR", "FOOD")  # sector codes of the imported goods
+    share: float = _rule("0 <= x < 1", default=0.0)  # share of households' demand for them met by imports
+    stop_after_years: float = _rule(">= 0", default=0.0)  # when imports (and exports) stop; 0: never
+
+
+@dataclass(frozen=True)
+class TasteShift:
+    """A displacement of demand (seed §6b, §8: "new products … displacements of demand")."""
+
+    after_years: float = _rule(">= 0", default=0.0)  # when tastes change; 0: never
+    rises: str = "INFO"  # the good whose new product draws demand
+    falls: str = "LIGHT"  # the good demand turns away from
+    budget_share: float = _rule("0 <= x <= 0.5", default=0.0)  # share of every budget that moves
 
 
 @dataclass(frozen=True)
@@ -128,6 +148,8 @@ class Scenario:
     plan: Plan = field(default_factory=Plan)
     communes: Communes = field(default_factory=Communes)
     work_groups: WorkGroups = field(default_factory=WorkGroups)
+    imports: Imports = field(default_factory=Imports)
+    taste_shift: TasteShift = field(default_factory=TasteShift)
 
     @property
     def weeks(self) -> int:
@@ -202,6 +224,10 @@ def _build(cls, table: dict, path: str, where: str):
 def _coerce(kind, value, key, where):
     if isinstance(kind, types.UnionType):
         kind = next(k for k in typing.get_args(kind) if k is not type(None))
+    if typing.get_origin(kind) is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ScenarioError(f"{where}: {key} = {value!r}: must be a list of strings")
+        return tuple(value)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):

@@ -1,0 +1,186 @@
+"""Figures of a run, drawn from its saved results (PNG and SVG).
+
+Every function takes the run's summary and tidy time series (as written by
+:mod:`sim.results`), so ``councils plot DIR`` redraws them without rerunning.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from sim.record import PRICE_TOLERANCE, STOCK_TOLERANCE  # noqa: E402
+
+FIGURES = ("stock_price_dynamics", "gaps", "inequality", "hours_output")
+
+
+def _wide(ts: pd.DataFrame, variable: str) -> pd.DataFrame:
+    """One per-good variable as a week × good table."""
+    part = ts[ts["variable"] == variable]
+    return part.pivot(index="week", columns="good", values="value")
+
+
+def _weekly(ts: pd.DataFrame) -> pd.DataFrame:
+    """Per-week series as a week × variable table."""
+    part = ts[ts["good"] == ""]
+    return part.pivot(index="week", columns="variable", values="value")
+
+
+def _mark_convergence(ax, summary):
+    week = summary.get("converged_week")
+    if week is not None:
+        ax.axvline(week, color="tab:green", lw=0.8, ls="--")
+
+
+def _title(summary) -> str:
+    verdict = (
+        f"converged from week {summary['converged_week']}" if summary.get("converged") else "did not converge"
+    )
+    return f"{summary.get('scenario', 'run')} (seed {summary.get('seed', '?')}): {verdict}"
+
+
+def stock_price_dynamics(summary, ts):
+    """For each consumer good: price ÷ labour value and stock ÷ reserve target, week by week."""
+    goods = summary["consumer_goods"]
+    price = _wide(ts, "price")[goods] / _wide(ts, "value")[goods]
+    stock = _wide(ts, "stock")[goods] / _wide(ts, "reserve")[goods]
+    cols = 4
+    rows = int(np.ceil(len(goods) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.2 * rows), sharex=True, sharey=True)
+    for ax, good in zip(axes.ravel(), goods, strict=False):
+        ax.axhline(1.0, color="0.6", lw=0.6)
+        ax.plot(price.index, price[good], color="tab:red", lw=1.0, label="price ÷ labour value")
+        ax.plot(stock.index, stock[good], color="tab:blue", lw=1.0, label="stock ÷ reserve target")
+        _mark_convergence(ax, summary)
+        ax.set_title(good, fontsize=9)
+    for ax in axes.ravel()[len(goods) :]:
+        ax.axis("off")
+    for ax in axes[-1]:
+        ax.set_xlabel("week")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("ratio (1 = at value / at reserve)")
+    handles, labels = axes.ravel()[0].get_legend_handles_labels()
+    handles.append(plt.Line2D([], [], color="tab:green", ls="--", lw=0.8))
+    labels.append("convergence week")
+    fig.legend(handles, labels, loc="upper right", ncol=3, fontsize=8, frameon=False)
+    fig.suptitle(f"Stock and price dynamics per consumer good — {_title(summary)}", fontsize=10, x=0.01, ha="left")
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    return fig
+
+
+def gaps(summary, ts):
+    """Price–value gap, stock gap, unmet share and sovereignty index over time."""
+    w = _weekly(ts)
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6), sharex=True)
+    panels = [
+        ("price_value_gap", "price–value gap, max |ln(p/v)|", PRICE_TOLERANCE),
+        ("stock_gap", "stock gap, max |S/S* − 1|", STOCK_TOLERANCE),
+        ("unmet_share", "unmet demand, share of demand (value)", None),
+        ("sovereignty_index", "sovereignty index (1 = output follows demand)", None),
+    ]
+    for ax, (key, label, tol) in zip(axes.ravel(), panels, strict=True):
+        ax.plot(w.index, w[key], lw=1.0)
+        if tol is not None:
+            ax.axhline(tol, color="tab:orange", ls=":", lw=1.0, label=f"convergence threshold {tol:g}")
+            ax.legend(fontsize=8, frameon=False)
+        _mark_convergence(ax, summary)
+        ax.set_title(label, fontsize=9)
+    for ax in axes[-1]:
+        ax.set_xlabel("week")
+    fig.suptitle(f"Gaps over time — {_title(summary)}", fontsize=10, x=0.01, ha="left")
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    return fig
+
+
+def inequality(summary, ts):
+    """Gini coefficients of hourly wages, incomes (communes included) and consumption."""
+    w = _weekly(ts)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for key, label in [
+        ("wage_gini", "hourly wages (workers)"),
+        ("income_gini", "incomes (communes included)"),
+        ("consumption_gini", "consumption spending"),
+    ]:
+        ax.plot(w.index, w[key], lw=1.2, label=label)
+    ax.set_xlabel("week")
+    ax.set_ylabel("Gini coefficient (0 = equal)")
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False)
+    ax.set_title(f"Inequality over time — {_title(summary)}", fontsize=10, loc="left")
+    fig.tight_layout()
+    return fig
+
+
+def hours_output(summary, ts):
+    """Hours worked per person and week, and output by sector relative to week 0."""
+    w = _weekly(ts)
+    output = _wide(ts, "output")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [1, 1.6]})
+    left.plot(w.index, w["hours_per_week"], label="decided week")
+    left.plot(w.index, w["hours_used"], label="hours embodied in output")
+    left.set_xlabel("week")
+    left.set_ylabel("hours per person per week")
+    left.set_ylim(bottom=0)
+    left.legend(frameon=False, fontsize=8)
+    left.set_title("Hours", fontsize=9)
+    change = 100 * (output / output.iloc[0] - 1)
+    movers = change.iloc[-1].abs().sort_values(ascending=False).index
+    for good in movers:
+        right.plot(change.index, change[good], lw=0.8, color="0.75")
+    for good in movers[:6]:
+        right.plot(change.index, change[good], lw=1.2, label=f"{good} ({change[good].iloc[-1]:+.0f} %)")
+    right.axhline(0, color="0.4", lw=0.6)
+    right.set_xlabel("week")
+    right.set_ylabel("output, % change since week 0")
+    right.legend(frameon=False, fontsize=8, title="largest movers (grey: others)", title_fontsize=8)
+    right.set_title("Output by sector", fontsize=9)
+    fig.suptitle(f"Hours and output — {_title(summary)}", fontsize=10, x=0.01, ha="left")
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    return fig
+
+
+def draw_all(summary: dict, ts: pd.DataFrame, out_dir: Path) -> list[Path]:
+    """Draw every figure of a run into ``out_dir`` as PNG and SVG; return the PNG paths."""
+    out_dir = Path(out_dir)
+    written = []
+    for name in FIGURES:
+        fig = globals()[name](summary, ts)
+        for ext in ("png", "svg"):
+            tmp = out_dir / f".{name}.{ext}.tmp"
+            fig.savefig(tmp, dpi=110, format=ext)
+            tmp.replace(out_dir / f"{name}.{ext}")
+        plt.close(fig)
+        written.append(out_dir / f"{name}.png")
+    return written
+
+
+def compare_gaps(runs: list[tuple[dict, pd.DataFrame]], out_path: Path) -> Path:
+    """One figure overlaying the price–value and stock gaps of several runs."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharex=True)
+    for summary, ts in runs:
+        w = _weekly(ts)
+        label = f"{summary.get('scenario')} (seed {summary.get('seed')})"
+        axes[0].plot(w.index, w["price_value_gap"], lw=1.0, label=label)
+        axes[1].plot(w.index, w["stock_gap"], lw=1.0, label=label)
+    for ax, tol, title in [
+        (axes[0], PRICE_TOLERANCE, "price–value gap, max |ln(p/v)|"),
+        (axes[1], STOCK_TOLERANCE, "stock gap, max |S/S* − 1|"),
+    ]:
+        ax.axhline(tol, color="tab:orange", ls=":", lw=1.0)
+        ax.set_yscale("symlog", linthresh=1e-3)
+        ax.set_xlabel("week")
+        ax.set_title(title + " (dotted: convergence threshold)", fontsize=9)
+    axes[0].legend(frameon=False, fontsize=8)
+    fig.suptitle("Comparison of transition conditions", fontsize=10, x=0.01, ha="left")
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    out_path = Path(out_path)
+    for ext in ("png", "svg"):
+        fig.savefig(out_path.with_suffix(f".{ext}"), dpi=110)
+    plt.close(fig)
+    return out_path.with_suffix(".png")
