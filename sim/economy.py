@@ -60,10 +60,10 @@ def _as_matrix(name, value, n, sources):
 def _check_entries(where, m, values):
     bad = ~np.isfinite(values)
     if bad.any():
-        raise EconomyDataError(f"{where}: entry {_entry(m, bad)} = {values[bad][0]!r}: must be finite")
+        raise EconomyDataError(f"{where}: entry {_entry(m, bad)} = {float(values[bad][0])}: must be finite")
     bad = values < 0
     if bad.any():
-        raise EconomyDataError(f"{where}: entry {_entry(m, bad)} = {values[bad][0]!r}: must be ≥ 0")
+        raise EconomyDataError(f"{where}: entry {_entry(m, bad)} = {float(values[bad][0])}: must be ≥ 0")
 
 
 def _entry(m, mask):
@@ -86,8 +86,9 @@ def spectral_radius(matrix) -> float:
     n = matrix.shape[0]
     if n == 0:
         return 0.0
-    if not sp.issparse(matrix) and n <= _DENSE_SPECTRUM_LIMIT:
-        return float(np.max(np.abs(np.linalg.eigvals(matrix))))
+    if n <= _DENSE_SPECTRUM_LIMIT:
+        dense = matrix.toarray() if sp.issparse(matrix) else np.asarray(matrix)
+        return float(np.max(np.abs(np.linalg.eigvals(dense))))
     col_bound = float(np.max(np.asarray(matrix.sum(axis=0)).ravel()))
     if col_bound < 1.0:
         return col_bound
@@ -140,7 +141,12 @@ class Technology:
         sources: Mapping[str, str] | None = None,
     ):
         sources = dict(sources or {})
-        shape = getattr(A, "shape", np.shape(A))
+        try:
+            shape = A.shape if hasattr(A, "shape") else np.shape(A)
+        except ValueError:
+            raise EconomyDataError(
+                f"{_where(sources, 'A')}: rows of different lengths: must be square (n, n)"
+            ) from None
         if len(shape) != 2 or shape[0] != shape[1]:
             raise EconomyDataError(f"{_where(sources, 'A')}: shape {shape}: must be square (n, n)")
         n = shape[0]
@@ -163,7 +169,9 @@ class Technology:
         self.sources = sources
         self._check_productive("A", self.A)
         if self.capital is not None and self.depreciation is not None:
-            self._check_productive("A + D (inputs plus capital used up)", self.A + self.capital_consumption)
+            self._check_productive(
+                "A + D (inputs plus capital used up)", self.A + self.capital_consumption, source="capital"
+            )
 
     @property
     def n(self) -> int:
@@ -239,13 +247,13 @@ class Technology:
                 raise EconomyDataError(f"{where}: entry {g!r}: must be a sector index in [0, {n})")
         return np.unique(np.asarray(out, dtype=int))
 
-    def _check_productive(self, what, matrix):
+    def _check_productive(self, what, matrix, source="A"):
         rho = spectral_radius(matrix)
         if rho >= 1.0:
             col = np.asarray(matrix.sum(axis=0)).ravel()
             j = int(np.argmax(col))
             raise EconomyDataError(
-                f"{_where(self.sources, 'A')}: spectral radius of {what} is {rho:.4g} ≥ 1: the economy cannot "
+                f"{_where(self.sources, source)}: spectral radius of {what} is {rho:.4g} ≥ 1: the economy cannot "
                 f"sustain itself (Hawkins–Simon fails); largest column is sector {self.names[j]!r}, "
                 f"using {col[j]:.4g} units of goods per unit of output"
             )
@@ -361,14 +369,21 @@ def load_economy(directory: str | Path = DEFAULT_ECONOMY_DIR) -> Economy:
         Z = Z + block("imported_flows", codes).to_numpy()
     cols = _require(spec, "columns", spec_path, dict)
     x = block("output", [_require(cols, "output", spec_path, str, "columns.")]).to_numpy().ravel()
-    if (x <= 0).any():
-        j = int(np.argmax(x <= 0))
-        raise EconomyDataError(f"{where['output']}: sector {codes[j]!r} output = {x[j]}: must be > 0")
+    bad = ~(np.isfinite(x) & (x > 0))
+    if bad.any():
+        j = int(np.argmax(bad))
+        raise EconomyDataError(f"{where['output']}: sector {codes[j]!r} output = {x[j]}: must be finite and > 0")
     A = Z / x[None, :]
     hours = block("employment", [_require(cols, "hours", spec_path, str, "columns.")]).to_numpy().ravel()
     hours = hours * float(rules.get("hours_unit", 1.0))
     persons = block("employment", [_require(cols, "persons", spec_path, str, "columns.")]).to_numpy().ravel()
     persons = persons * float(rules.get("persons_unit", 1.0))
+    bad = ~(np.isfinite(persons) & (persons >= 0))
+    if bad.any():
+        j = int(np.argmax(bad))
+        raise EconomyDataError(
+            f"{where['employment']}: sector {codes[j]!r} persons = {persons[j]}: must be finite and ≥ 0"
+        )
     labour = hours / x
 
     fd = _final_demand(block, cols, spec_path, imported="imported_final_demand" in tables)
@@ -384,7 +399,13 @@ def load_economy(directory: str | Path = DEFAULT_ECONOMY_DIR) -> Economy:
         names=codes,
         consumer_goods=consumer_goods,
         descriptions=names,
-        sources={"A": where["flows"], "labour": where["employment"], "capital": where["capital"]},
+        sources={
+            "A": where["flows"],
+            "labour": where["employment"],
+            "capital": where["capital"],
+            "depreciation": f"{spec_path} [derivation.depreciation]",
+            "names": where["flows"],
+        },
     )
     # The closed economy makes at home what it imported: its gross output is the one
     # that delivers the whole final demand with the total (domestic + imported) inputs.

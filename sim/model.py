@@ -134,7 +134,9 @@ class CouncilsModel(mesa.Model):
             return imports, np.zeros(n)
         for code in imp.goods:
             if code not in self.technology.names:
-                raise ScenarioError(f"imports.goods: {code!r} is not a sector; known: {', '.join(self.technology.names)}")
+                raise ScenarioError(
+                    f"imports.goods: {code!r} is not a sector; known: {', '.join(self.technology.names)}"
+                )
             j = self.technology.index(code)
             imports[j] = imp.share * household[j]
         exports = self.economy.final_demand.get("exports", self.economy.final_demand["investment"]).to_numpy()

@@ -122,7 +122,7 @@ class ActivityPlan:
     feasible : bool
         Whether every target can be met within the process capacities.
     levels : numpy.ndarray
-        Level of each process (all zeros if infeasible).
+        Level of each process; when infeasible, the levels of the plan closest to the targets.
     labour : float
         Total hours of the chosen plan (``nan`` if infeasible).
     shortfall : numpy.ndarray
@@ -275,7 +275,9 @@ class PlanFactory:
         if B is None:
             return float("nan")
         needed = np.asarray(B @ gross_output)
-        used = needed > 1e-12 * needed.max()
+        used = needed > 1e-12 * needed.max(initial=0.0)
+        if not used.any():
+            return float("nan")  # no capital needed (B x = 0): growth is not limited by capital
         return float(np.min(np.asarray(investment)[used] / needed[used]))
 
     # --- the fundamental decision (seed §7f) -----------------------------------------------
@@ -317,12 +319,15 @@ class PlanFactory:
         v = self.labour_values()
         bundles = [np.asarray(b, dtype=float) for b in (private, public, investment)]
         unit = [b / (v @ b) if v @ b > 0 else b * 0.0 for b in bundles]
+        empty = [not v @ b > 0 for b in bundles]
         out = []
         for hours in hours_per_week:
             net_product = workers * hours * weeks_per_year
             for share in shares:
                 if abs(sum(share) - 1.0) > 1e-9 or min(share) < 0:
                     raise ValueError(f"shares {share}: must be ≥ 0 and sum to 1")
+                if any(s > 0 and e for s, e in zip(share, empty, strict=True)):
+                    raise ValueError(f"shares {share}: a bundle with no labour value (no goods) must have share 0")
                 y = [s * net_product * u for s, u in zip(share, unit, strict=True)]
                 x = self._net_output(sum(y))
                 names = self.technology.names

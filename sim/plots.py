@@ -11,11 +11,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from sim.record import PRICE_TOLERANCE, STOCK_TOLERANCE  # noqa: E402
+from sim.record import PRICE_TOLERANCE, STOCK_TOLERANCE
 
 FIGURES = ("stock_price_dynamics", "gaps", "inequality", "hours_output")
 
@@ -39,9 +39,7 @@ def _mark_convergence(ax, summary):
 
 
 def _title(summary) -> str:
-    verdict = (
-        f"converged from week {summary['converged_week']}" if summary.get("converged") else "did not converge"
-    )
+    verdict = f"converged from week {summary['converged_week']}" if summary.get("converged") else "did not converge"
     return f"{summary.get('scenario', 'run')} (seed {summary.get('seed', '?')}): {verdict}"
 
 

@@ -83,7 +83,9 @@ def write_run(out_dir: Path, model, summary: dict) -> Path:
         model.record.timeseries().to_parquet(tmp / TIMESERIES_FILE, index=False)
         (tmp / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         (tmp / "scenario.toml").write_text(scenario_to_toml(model.scenario), encoding="utf-8")
-        log = pd.DataFrame(model.record.price_log, columns=["week", "good", "old_p_over_v", "new_p_over_v", "stock_ratio"])
+        log = pd.DataFrame(
+            model.record.price_log, columns=["week", "good", "old_p_over_v", "new_p_over_v", "stock_ratio"]
+        )
         log["good"] = [model.technology.names[g] for g in log["good"]]
         log.to_csv(tmp / "price_log.csv", index=False)
         (tmp / "manifest.json").write_text(json.dumps(manifest(), indent=2) + "\n", encoding="utf-8")
