@@ -333,7 +333,8 @@ def load_economy(directory: str | Path = DEFAULT_ECONOMY_DIR) -> Economy:
     unknown = set(files) - set(_REQUIRED_FILES) - set(_OPTIONAL_FILES)
     if unknown:
         raise EconomyDataError(
-            f"{spec_path}: unknown key 'files.{sorted(unknown)[0]}': allowed {', '.join(_REQUIRED_FILES + _OPTIONAL_FILES)}"
+            f"{spec_path}: unknown key 'files.{sorted(unknown)[0]}': "
+            f"allowed {', '.join(_REQUIRED_FILES + _OPTIONAL_FILES)}"
         )
     rules = _require(spec, "derivation", spec_path, dict)
     tables = {key: _read_table(directory / name) for key, name in files.items() if key != "mapping"}

@@ -154,7 +154,7 @@ class Scenario:
     @property
     def weeks(self) -> int:
         """Horizon, weeks."""
-        return int(round(self.years * WEEKS_PER_YEAR))
+        return round(self.years * WEEKS_PER_YEAR)
 
     def replace(self, **changes) -> Scenario:
         """A copy with top-level fields changed, validated."""
