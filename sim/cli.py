@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (UsageError, ScenarioError, EconomyDataError, FileNotFoundError) as err:
+    except (UsageError, ScenarioError, EconomyDataError, OSError) as err:
         print(f"councils: {err}", file=sys.stderr)
         return 2
 
@@ -63,6 +63,20 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("results", type=Path, metavar="RESULTS_DIR")
     plot.set_defaults(func=cmd_plot)
 
+    sweep = sub.add_parser("sweep", help="run a sweep of many runs (parameters × seeds), resumable")
+    sweep.add_argument(
+        "sweep", metavar="SWEEP", help="sweep TOML file, e.g. scenarios/sweeps/transition_conditions.toml"
+    )
+    sweep.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
+    sweep.add_argument("--resume", action="store_true", help="skip the runs an earlier, interrupted sweep finished")
+    sweep.add_argument("--out", type=Path, help="results directory (default results/sweep-<name>)")
+    sweep.add_argument("--years", type=float, help="horizon of every run, years (to try a sweep quickly)")
+    sweep.add_argument("--replicates", type=int, help="seeds per point (overrides the file's)")
+    sweep.add_argument("--limit", type=int, help="only the first N runs, in the sweep's stable order")
+    sweep.add_argument("--keep-timeseries", action="store_true", help="also keep every run's time series")
+    sweep.set_defaults(func=cmd_sweep)
+
     compare = sub.add_parser("compare", help="verdicts of several saved runs side by side, and their gaps overlaid")
     compare.add_argument("results", type=Path, nargs="+", metavar="DIR")
     compare.add_argument("--out", type=Path, help="figure path (default: compare.png in the first DIR's parent)")
@@ -95,6 +109,8 @@ def load_with_overrides(path: str | Path, overrides=(), seed=None, years=None) -
         text = path.read_text(encoding="utf-8")
     except (FileNotFoundError, IsADirectoryError):
         raise UsageError(f"{path}: no such scenario file") from None
+    except UnicodeDecodeError as err:
+        raise ScenarioError(f"{path}: not UTF-8 text: {err}") from None
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -125,12 +141,21 @@ def cmd_run(args) -> int:
 
     from sim import plots
     from sim.model import CouncilsModel
-    from sim.results import write_run
+    from sim.results import check_out_dir, write_run
 
     scenario, _ = load_with_overrides(args.scenario, args.overrides, args.seed, args.years)
     out = args.out or DEFAULT_RESULTS / f"{scenario.name}-{scenario.seed}"
+    try:
+        check_out_dir(out)
+        if out.parent.exists() and not out.parent.is_dir():
+            raise NotADirectoryError(f"--out {out}: {out.parent} is not a directory")
+    except OSError as err:
+        raise UsageError(str(err)) from None
     start = time.perf_counter()
-    model = CouncilsModel(scenario)
+    try:
+        model = CouncilsModel(scenario)
+    except ScenarioError as err:
+        raise ScenarioError(f"{args.scenario}: {err}") from None
     with tqdm(total=scenario.weeks, unit="week", desc=scenario.name, leave=False, file=sys.stderr) as bar:
         summary = model.run(progress=lambda week: bar.update(1))
     summary = {
@@ -171,7 +196,8 @@ def cmd_plan(args) -> int:
     if args.scenario:
         scenario, _ = load_with_overrides(args.scenario)
         economy = default_economy() if scenario.economy == "default" else load_economy(scenario.economy)
-        hours = [scenario.plan.hours_per_week - 5, scenario.plan.hours_per_week, scenario.plan.hours_per_week + 5]
+        h = scenario.plan.hours_per_week
+        hours = [x for x in (h - 5, h, h + 5) if 0 < x <= 80]
     else:
         scenario, economy, hours = Scenario(), default_economy(), [30.0, 35.0, 40.0]
     print(plan_report(economy, hours))
@@ -217,6 +243,52 @@ def plan_report(economy, hours_per_week) -> str:
         variants_table(variants),
     ]
     return "\n".join(lines)
+
+
+def cmd_sweep(args) -> int:
+    from tqdm import tqdm
+
+    from sim.sweep import load_sweep, make_executor, run_sweep
+    from sim.sweep_plots import draw_sweep
+
+    for flag in ("workers", "replicates", "limit"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            raise UsageError(f"--{flag} {value}: must be ≥ 1")
+    if args.years is not None and args.years <= 0:
+        raise UsageError(f"--years {args.years}: must be > 0")
+    sweep = load_sweep(args.sweep, replicates=args.replicates, years=args.years)
+    out = args.out or DEFAULT_RESULTS / f"sweep-{sweep.name}"
+    total = len(sweep.runs) if args.limit is None else min(args.limit, len(sweep.runs))
+    executor, client = make_executor(args.workers, args.scheduler)
+    bar = tqdm(total=total, unit="run", desc=sweep.name, file=sys.stderr)
+
+    def progress(done, failed, total):
+        bar.n = done
+        bar.set_postfix(failed=failed)
+        bar.refresh()
+
+    try:
+        with executor:
+            runs = run_sweep(
+                sweep,
+                out,
+                executor,
+                resume=args.resume,
+                limit=args.limit,
+                keep_timeseries=args.keep_timeseries,
+                progress=progress,
+            )
+    finally:
+        bar.close()
+        if client is not None:
+            client.close()
+    figures = draw_sweep(runs, sweep.parameters, out, sweep.name)
+    failed = int(runs["error"].notna().sum()) if "error" in runs else 0
+    converged = runs.loc[runs["error"].isna(), "converged"].mean() if len(runs) > failed else float("nan")
+    print(f"{sweep.name}: {len(runs)} runs, {failed} failed, {100 * converged:.0f} % converged")
+    print(f"results: {out}/runs.parquet" + "".join(f"\nfigure: {f}" for f in figures))
+    return 0
 
 
 def cmd_plot(args) -> int:

@@ -53,6 +53,9 @@ class CouncilsModel(mesa.Model):
         self._setup_technology()
         self._setup_first_plan()
         self._setup_people()
+        if scenario.taste_shift.after_years > 0:
+            self._good_position(scenario.taste_shift.rises)
+            self._good_position(scenario.taste_shift.falls)
         self.plan()  # the first plan, from the skeleton
         self.record = Record(self, scenario.weeks)
         self.datacollector = mesa.DataCollector(model_reporters=self.record.reporters())

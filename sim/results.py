@@ -15,9 +15,9 @@ import datetime as dt
 import json
 import os
 import platform
+import secrets
 import shutil
 import subprocess
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
@@ -45,11 +45,28 @@ def scenario_to_toml(scenario: Scenario) -> str:
 def _toml_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, str):
-        return json.dumps(value)
+        return _toml_string(value)
     if isinstance(value, float):
         return repr(value)
     return str(value)
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: escape quote, backslash and control characters; keep the rest as it is."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\t":
+            out.append(ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def manifest() -> dict:
@@ -77,8 +94,10 @@ def manifest() -> dict:
 def write_run(out_dir: Path, model, summary: dict) -> Path:
     """Write one run's results into ``out_dir`` atomically; return the directory."""
     out_dir = Path(out_dir)
+    check_out_dir(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    tmp = out_dir.parent / f".{out_dir.name}.{os.getpid()}.{secrets.token_hex(4)}"
+    tmp.mkdir()  # not tempfile.mkdtemp: its mode 0700 would ignore the umask
     try:
         model.record.timeseries().to_parquet(tmp / TIMESERIES_FILE, index=False)
         (tmp / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
@@ -96,13 +115,25 @@ def write_run(out_dir: Path, model, summary: dict) -> Path:
     return out_dir
 
 
+def check_out_dir(out_dir: Path):
+    """Refuse an ``out_dir`` that exists and is not a results directory (it would be replaced)."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not (out_dir / SUMMARY_FILE).is_file():
+        raise FileExistsError(f"{out_dir}: exists and is not a results directory; not replacing it")
+
+
 def _replace_dir(new: Path, target: Path):
     """Put ``new`` at ``target``; an older result there is moved aside first, then removed."""
     old = None
     if target.exists():
         old = target.with_name(f".{target.name}.old-{os.getpid()}")
         target.rename(old)
-    new.rename(target)
+    try:
+        new.rename(target)
+    except BaseException:
+        if old is not None:
+            old.rename(target)
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 

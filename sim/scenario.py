@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import operator
 import tomllib
 import types
@@ -186,10 +187,17 @@ def _check_tree(obj, path: str, where: str):
             _check_tree(value, key + ".", where)
             continue
         check = f.metadata.get("check")
+        if isinstance(value, float) and math.isinf(value):
+            raise ScenarioError(f"{where}: {key} = {value!r}: must be finite")
         if check and not _allowed(check, value):
             raise ScenarioError(f"{where}: {key} = {value!r}: must be {check.replace('x', key.split('.')[-1])}")
     if isinstance(obj, Population) and obj.group_size_min > obj.group_size_max:
-        raise ScenarioError(f"{where}: population.group_size_min > group_size_max: must be ≤")
+        raise ScenarioError(
+            f"{where}: population.group_size_min = {obj.group_size_min} > "
+            f"population.group_size_max = {obj.group_size_max}: must be ≤ group_size_max"
+        )
+    if isinstance(obj, Scenario) and obj.weeks < 1:
+        raise ScenarioError(f"{where}: years = {obj.years!r}: must be at least one week (round(years × 52) ≥ 1)")
     if isinstance(obj, Plan) and obj.private_share + obj.public_share >= 1:
         raise ScenarioError(
             f"{where}: plan.private_share + plan.public_share = {obj.private_share + obj.public_share}: must be < 1"
@@ -247,6 +255,10 @@ def load_scenario(path: str | Path) -> Scenario:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ScenarioError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{path}: is a directory, not a scenario file") from None
+    except UnicodeDecodeError as err:
+        raise ScenarioError(f"{path}: not UTF-8 text: {err}") from None
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path}: not valid TOML: {err}") from None
     return from_dict(table, str(path))

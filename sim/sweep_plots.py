@@ -1,0 +1,114 @@
+"""Figures of a sweep, drawn from ``runs.parquet``: phase diagram, comparison, sensitivity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+
+def _save(fig, path: Path) -> Path:
+    for ext in ("png", "svg"):
+        tmp = path.with_name(f".{path.stem}.{ext}.tmp")
+        fig.savefig(tmp, dpi=110, format=ext)
+        tmp.replace(path.with_suffix(f".{ext}"))
+    plt.close(fig)
+    return path.with_suffix(".png")
+
+
+def phase_diagram(runs: pd.DataFrame, x: str, y: str, title: str = ""):
+    """Share of runs converged and median convergence week over two swept parameters."""
+    ok = runs[runs["error"].isna()]
+    share = ok.pivot_table(index=y, columns=x, values="converged", aggfunc="mean")
+    week = ok[ok["converged"]].pivot_table(index=y, columns=x, values="converged_week", aggfunc="median")
+    week = week.reindex(index=share.index, columns=share.columns)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.3))
+    for ax, table, label, cmap, fmt in [
+        (axes[0], share, "share of runs converged", "viridis", "{:.0%}"),
+        (axes[1], week, "median convergence week (converged runs)", "magma_r", "{:.0f}"),
+    ]:
+        image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap=cmap)
+        ax.set_xticks(range(table.shape[1]), [f"{v:g}" for v in table.columns])
+        ax.set_yticks(range(table.shape[0]), [f"{v:g}" for v in table.index])
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        ax.set_title(label, fontsize=9)
+        for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
+            if np.isfinite(value):
+                ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=7, color="w")
+        fig.colorbar(image, ax=ax)
+    n = int(ok.groupby([x, y]).size().min()) if len(ok) else 0
+    fig.suptitle(f"Phase diagram of convergence{' — ' + title if title else ''} ({n}+ runs per cell)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def compare_conditions(runs: pd.DataFrame, title: str = ""):
+    """Per transition condition: convergence week, peak shortage and final Ginis over replicates."""
+    ok = runs[runs["error"].isna()]
+    names = list(dict.fromkeys(ok["scenario"]))
+    panels = [
+        ("converged_week", "convergence week (converged runs)"),
+        ("peak_unmet_share", "peak unmet share of demand"),
+        ("income_gini_final", "final income Gini"),
+        ("final_price_value_gap", "final price–value gap"),
+    ]
+    fig, axes = plt.subplots(1, len(panels) + 1, figsize=(4 * (len(panels) + 1), 0.45 * len(names) + 2.2), sharey=True)
+    share = ok.groupby("scenario")["converged"].mean().reindex(names)
+    axes[0].barh(range(len(names)), share.to_numpy(), color="tab:green")
+    axes[0].set_yticks(range(len(names)), names)
+    axes[0].set_xlim(0, 1)
+    axes[0].set_title("share of runs converged", fontsize=9)
+    for ax, (key, label) in zip(axes[1:], panels, strict=True):
+        data = [ok.loc[(ok["scenario"] == name), key].dropna().to_numpy(dtype=float) for name in names]
+        ax.boxplot([d if d.size else [np.nan] for d in data], vert=False, positions=range(len(names)))
+        ax.set_title(label, fontsize=9)
+    fig.suptitle(f"Transition conditions compared{' — ' + title if title else ''}", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def sensitivity(runs: pd.DataFrame, parameters: list[str], title: str = ""):
+    """Ranking of parameters by standardised regression coefficients on two outcomes."""
+    ok = runs[runs["error"].isna()]
+    X = ok[parameters].to_numpy(dtype=float)
+    X = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
+    outcomes = {
+        "converged (linear probability)": ok["converged"].to_numpy(dtype=float),
+        "log final price–value gap": np.log(ok["final_price_value_gap"].to_numpy(dtype=float) + 1e-6),
+    }
+    fig, axes = plt.subplots(1, 2, figsize=(11, 0.5 * len(parameters) + 2.2))
+    for ax, (label, target) in zip(axes, outcomes.items(), strict=True):
+        design = np.column_stack([np.ones(len(X)), X])
+        coef = np.linalg.lstsq(design, target, rcond=None)[0][1:]
+        scale = target.std() if target.std() > 0 else 1.0
+        src = coef / scale
+        order = np.argsort(np.abs(src))
+        ax.barh(range(len(parameters)), src[order], color=np.where(src[order] > 0, "tab:blue", "tab:red"))
+        ax.set_yticks(range(len(parameters)), [parameters[k] for k in order])
+        ax.axvline(0, color="0.4", lw=0.6)
+        ax.set_title(f"{label}: standardised coefficient", fontsize=9)
+    fig.suptitle(f"Sensitivity ranking{' — ' + title if title else ''} ({len(ok)} runs)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def draw_sweep(runs: pd.DataFrame, parameters: list[str], out_dir: Path, title: str = "") -> list[Path]:
+    """Every figure the sweep's design supports, as PNG and SVG; return the PNG paths."""
+    out_dir = Path(out_dir)
+    ok = runs[runs["error"].isna()] if "error" in runs else runs
+    written = []
+    if len(ok) == 0:
+        return written
+    if len(parameters) >= 2 and all(ok[p].nunique() <= 12 for p in parameters[:2]):
+        written.append(_save(phase_diagram(runs, parameters[0], parameters[1], title), out_dir / "phase_diagram.png"))
+    if ok["scenario"].nunique() > 1:
+        written.append(_save(compare_conditions(runs, title), out_dir / "transition_conditions.png"))
+    if parameters and len(ok) > len(parameters) + 2:
+        written.append(_save(sensitivity(runs, parameters, title), out_dir / "sensitivity.png"))
+    return written
