@@ -186,13 +186,7 @@ class CouncilsModel(mesa.Model):
         sectors_all = np.concatenate([sector, np.full(pop.communes, farm if farm is not None else 0)])
         weight = np.concatenate([size, commune_members * fertility])
         need = hours_needed[sectors_all] * _share_within(sectors_all, weight, n)
-        workers = np.concatenate(
-            [
-                _largest_remainder(need[: sector.size], n_workers - pop.councils * pop.group_size_min)
-                + pop.group_size_min,
-                commune_members,
-            ]
-        )
+        workers = np.concatenate([_staffing(need[: sector.size], n_workers, pop.group_size_min), commune_members])
         self.producers = _producers(sectors_all, weight, self.sector_capacity, workers, fertility, sector.size)
         self._setup_groups(workers[: sector.size], n_members)
         self._setup_consumers(n_workers, commune_members)
@@ -242,15 +236,23 @@ class CouncilsModel(mesa.Model):
             savings=s.consumption.buffer_weeks * old_spending,
             spent=np.zeros(n),
             base_wage=base,
-            wage_factor=wages.equalised(base, self._equalisation_progress()),
+            wage_factor=np.ones(n),
             taste=taste,
             group=group,
             commune=commune,
         )
+        self._set_wage_factors()
         self.persons = Consumer.create_agents(self, n, row=np.arange(n))
         self.tokens_held_at_start = float(self.consumers.savings.sum())
         self.tokens_paid = 0.0
         self.tokens_spent = 0.0
+
+    def _set_wage_factors(self):
+        """Workers' relative wages on the equalisation schedule, mean 1 over workers: the same wage bill."""
+        c = self.consumers
+        workers = c.group >= 0
+        c.wage_factor[workers] = wages.equalised(c.base_wage[workers], self._equalisation_progress())
+        c.wage_factor[~workers] = 1.0
 
     def _equalisation_progress(self) -> float:
         """Share of the way from the old hierarchy to equal wages: year / years (1 at once if 0)."""
@@ -451,7 +453,7 @@ class CouncilsModel(mesa.Model):
         workers = c.group >= 0
         total = int(workers.sum())
         floor = self.scenario.population.group_size_min
-        desired = _largest_remainder(need, total - floor * councils.size) + floor
+        desired = _staffing(need, total, floor)
         have = p.workers[councils]
         surplus = np.maximum(have - desired, 0)
         deficit = np.maximum(desired - have, 0)
@@ -470,14 +472,47 @@ class CouncilsModel(mesa.Model):
         self._join_groups(leaving, destination)
 
     def _join_groups(self, persons, councils):
-        """Put ``persons`` into a random group of each one's new enterprise."""
-        g = self.groups
+        """Move ``persons`` to the enterprises ``councils``; the shops of every enterprise concerned re-form."""
+        c, g = self.consumers, self.groups
+        left = g.council[c.group[persons]]
         order = np.argsort(g.council, kind="stable")
-        first = np.searchsorted(g.council[order], councils)
-        count = np.searchsorted(g.council[order], councils, side="right") - first
-        pick = first + (self.rng.random(councils.size) * count).astype(int)
-        self.consumers.group[persons] = order[pick]
+        c.group[persons] = order[np.searchsorted(g.council[order], councils)]  # a first group of the new one
+        self._regroup(np.union1d(left, councils))
         self._update_productivity()
+
+    def _regroup(self, councils):
+        """Deal each enterprise's workers into ``ceil(workers / group_size_max)`` primary work groups.
+
+        Members are dealt in the order of their present groups, so most stay together; an
+        enterprise that grows opens new groups (new agents), one that shrinks leaves some
+        empty (dissolved) until it grows again.
+        """
+        c, g = self.consumers, self.groups
+        pop, spread = self.scenario.population, self.scenario.work_groups.productivity_spread
+        workers = np.flatnonzero(c.group >= 0)
+        owner = g.council[c.group[workers]]
+        by_owner = np.argsort(owner, kind="stable")
+        bounds = np.searchsorted(owner[by_owner], [councils, councils + 1])
+        group_order = np.argsort(g.council, kind="stable")
+        for council, start, stop in zip(councils, *bounds, strict=True):
+            members = workers[by_owner[start:stop]]
+            members = members[np.argsort(c.group[members], kind="stable")]
+            k = max(1, -(-members.size // pop.group_size_max))
+            lo, hi = np.searchsorted(g.council[group_order], [council, council + 1])
+            mine = group_order[lo:hi]
+            if mine.size < k:  # new shops
+                new = np.arange(g.council.size, g.council.size + k - mine.size)
+                g.council = np.concatenate([g.council, np.full(new.size, council)])
+                g.productivity = np.concatenate(
+                    [g.productivity, self.rng.lognormal(-(spread**2) / 2, spread, new.size)]
+                )
+                for row in new:
+                    PrimaryWorkGroup(self, row=int(row))
+                mine = np.concatenate([mine, new])
+            size = np.bincount(c.group[members], minlength=g.council.size)[mine]
+            keep = np.sort(mine[np.argsort(-size, kind="stable")[:k]])
+            for group, chunk in zip(keep, np.array_split(members, k), strict=True):
+                c.group[chunk] = group
 
     # --- the yearly decision point (seed §7f) ---------------------------------------------------------
 
@@ -487,8 +522,7 @@ class CouncilsModel(mesa.Model):
         Hours and shares stay as decided (a fixed rule until the yearly vote is modelled).
         """
         c, wg = self.consumers, self.scenario.work_groups
-        c.wage_factor[:] = wages.equalised(c.base_wage, self._equalisation_progress())
-        c.wage_factor[c.group < 0] = 1.0
+        self._set_wage_factors()
         workers = np.flatnonzero(c.group >= 0)
         rotating = workers[self.rng.random(workers.size) < wg.rotation]
         asking = self.work_groups.select(lambda group: self.rng.random() < wg.exclusion)
@@ -557,6 +591,31 @@ def _largest_remainder(weights, total: int) -> np.ndarray:
     out = np.floor(exact).astype(int)
     left = total - out.sum()
     out[np.argsort(out - exact, kind="stable")[:left]] += 1
+    return out
+
+
+def _staffing(need, total: int, floor: int) -> np.ndarray:
+    """Workers per enterprise: in proportion to ``need``, but never fewer than ``floor``.
+
+    Enterprises whose share would fall below the floor get the floor; the rest of the
+    workers are shared among the others in proportion to their need (water-filling).
+    """
+    need = np.asarray(need, dtype=float)
+    fixed = np.zeros(need.size, dtype=bool)
+    while True:
+        free = total - floor * fixed.sum()
+        open_ = np.flatnonzero(~fixed)
+        if open_.size == 0 or need[open_].sum() <= 0:
+            break
+        low = need[open_] / need[open_].sum() * free < floor
+        if not low.any():
+            break
+        fixed[open_[low]] = True
+    out = np.full(need.size, floor, dtype=int)
+    open_ = np.flatnonzero(~fixed)
+    out[open_] = _largest_remainder(need[open_], total - floor * fixed.sum())
+    if open_.size == 0 or need[open_].sum() <= 0:  # nothing needed: share what is left evenly
+        out += _largest_remainder(np.ones(need.size), total - out.sum())
     return out
 
 

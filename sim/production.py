@@ -1,15 +1,18 @@
 """Production by the councils and communes, as pure functions (seed §6, §7b).
 
 A producer (a factory council's enterprise or a rural commune) makes one good. Each
-week it makes ``min(target, capacity, labour × productivity, inputs in stock)``;
-the inputs ``(A + D) q`` (current inputs and the capital used up, seed §7d note 6)
-leave the stocks and the output enters them. Units: goods in units, labour in hours,
+week it makes ``min(target, capacity, labour × productivity, inputs available)``; the
+inputs ``(A + D) q`` (current inputs and the capital used up, seed §7d note 6) come
+from the stocks and from the week's own output, which enters the stocks. Units: goods in units, labour in hours,
 everything per week.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+#: Most rounds of the fill-rate fixed point (it converges in a few when inputs are short).
+_FILL_ITERATIONS = 100
 
 
 def labour_limited_output(hours_available, productivity, labour_coefficient) -> np.ndarray:
@@ -67,14 +70,23 @@ def produce(target, capacity, labour_cap, sector, inputs_matrix, stock):
     by_sector : numpy.ndarray, shape (n,)
         Output per good, units.
     used : numpy.ndarray, shape (n,)
-        Inputs taken from stock per good, units (never more than ``stock``).
+        Inputs used per good, units (never more than the stock plus the week's output).
     """
     n = stock.shape[0]
     wanted = np.minimum(np.minimum(target, capacity), labour_cap)
-    fill = input_fill(inputs_matrix, np.bincount(sector, weights=wanted, minlength=n), stock)
+    by_wanted = np.bincount(sector, weights=wanted, minlength=n)
+    # The week's output can be used as input within the week: find the largest fill
+    # rates consistent with stock + output, iterating down from full output.
+    fill = np.ones(n)
+    for _ in range(_FILL_ITERATIONS):
+        new = input_fill(inputs_matrix, by_wanted, stock + by_wanted * fill)
+        converged = np.max(np.abs(new - fill), initial=0.0) <= 1e-12
+        fill = new
+        if converged:
+            break
     output = wanted * fill[sector]
     by_sector = np.bincount(sector, weights=output, minlength=n)
-    used = np.minimum(inputs_matrix @ by_sector, stock)  # guard rounding: never below zero
+    used = np.minimum(inputs_matrix @ by_sector, stock + by_sector)  # guard rounding: never below zero
     return output, by_sector, used
 
 

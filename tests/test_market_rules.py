@@ -1,0 +1,387 @@
+"""The pure market rules (seed §7c, §7d) and the run metrics (DESIGN §4), each on its own.
+
+No model is built here: every rule of ``sim.market`` and ``sim.metrics`` is checked
+against what its docstring and DESIGN §3–4 promise, with hypothesis where the promise
+is a property and with worked examples where it is a number.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from scipy.special import ndtr
+
+from sim import market, metrics, wages
+
+PROPS = settings(max_examples=60, deadline=None)
+FINITE = {"allow_nan": False, "allow_infinity": False, "allow_subnormal": False}
+
+
+def _floats(lo, hi):
+    return st.floats(lo, hi, **FINITE)
+
+
+def _vectors(size, lo, hi):
+    """Arrays of floats in [lo, hi]; when lo is 0, either exactly 0 or at least 1e-3 (no underflow)."""
+    elements = _floats(lo, hi) if lo > 0 else st.one_of(st.just(0.0), _floats(1e-3, hi))
+    return arrays(np.float64, size, elements=elements)
+
+
+# --- corrective process (b): price_from_stock ---------------------------------------------------
+
+
+@PROPS
+@given(
+    value=_vectors(6, 0.01, 100.0),
+    reserve=_vectors(6, 0.01, 1e4),
+    response=_floats(0.0, 3.0),
+)
+def test_price_equals_value_where_stock_equals_reserve(value, reserve, response):
+    price = market.price_from_stock(value, reserve.copy(), reserve, response)
+    np.testing.assert_allclose(price, value, rtol=1e-12)
+
+
+@PROPS
+@given(
+    value=_floats(0.01, 100.0),
+    reserve=_floats(0.1, 1e4),
+    ratios=arrays(np.float64, 2, elements=_floats(0.0, 20.0)),
+    response=_floats(0.01, 3.0),
+)
+def test_price_never_rises_with_stock(value, reserve, ratios, response):
+    low, high = np.sort(ratios) * reserve
+    assume(high > low)
+    p_low = market.price_from_stock([value], [low], [reserve], response)[0]
+    p_high = market.price_from_stock([value], [high], [reserve], response)[0]
+    assert p_high <= p_low * (1 + 1e-12)
+
+
+def test_price_strictly_decreasing_inside_the_bounds():
+    stock = np.array([0.6, 0.8, 1.0, 1.25, 1.6])  # ratios whose φ stays inside [0.25, 4] for response 1
+    price = market.price_from_stock(np.full(5, 2.0), stock, np.ones(5), response=1.0)
+    assert np.all(np.diff(price) < 0)
+    np.testing.assert_allclose(price, 2.0 / stock, rtol=1e-12)  # φ(r) = r^−1
+
+
+@PROPS
+@given(
+    value=_vectors(5, 0.01, 100.0),
+    stock=_vectors(5, 0.0, 1e5),
+    reserve=_vectors(5, 0.0, 1e4),
+    response=_floats(0.0, 5.0),
+    floor=_floats(0.01, 1.0),
+    ceiling=_floats(1.0, 10.0),
+)
+def test_price_stays_between_floor_and_ceiling(value, stock, reserve, response, floor, ceiling):
+    price = market.price_from_stock(value, stock, reserve, response, floor=floor, ceiling=ceiling)
+    assert np.all(price > 0)
+    assert np.all(price >= floor * value * (1 - 1e-12))
+    assert np.all(price <= ceiling * value * (1 + 1e-12))
+
+
+def test_price_hits_floor_and_ceiling_at_extreme_stocks():
+    value = np.array([3.0, 3.0])
+    price = market.price_from_stock(value, np.array([0.0, 1e6]), np.ones(2), response=1.0, floor=0.25, ceiling=4.0)
+    np.testing.assert_allclose(price, [12.0, 0.75])
+
+
+@PROPS
+@given(value=_vectors(5, 0.01, 100.0), stock=_vectors(5, 0.0, 1e5), reserve=_vectors(5, 0.0, 1e4))
+def test_response_zero_keeps_price_at_value(value, stock, reserve):
+    price = market.price_from_stock(value, stock, reserve, response=0.0)
+    np.testing.assert_allclose(price, value, rtol=1e-12)
+
+
+# --- rationing ---------------------------------------------------------------------------------
+
+
+@st.composite
+def markets(draw):
+    """Wanted quantities (N × G) and stock on offer (G), some goods scarce, some plentiful."""
+    n = draw(st.integers(1, 25))
+    g = draw(st.integers(1, 6))
+    wanted = draw(arrays(np.float64, (n, g), elements=st.one_of(st.just(0.0), _floats(1e-3, 50.0))))
+    scale = draw(arrays(np.float64, g, elements=_floats(0.0, 2.0)))
+    available = wanted.sum(axis=0) * scale
+    return wanted, available
+
+
+@PROPS
+@given(markets())
+def test_proportional_rationing_bounds(case):
+    wanted, available = case
+    bought = market.ration_proportional(wanted, available)
+    assert bought.shape == wanted.shape
+    assert np.all(bought >= 0)
+    assert np.all(bought <= wanted * (1 + 1e-12))
+    assert np.all(bought.sum(axis=0) <= available * (1 + 1e-12) + 1e-12)
+    np.testing.assert_allclose(bought.sum(axis=0), np.minimum(wanted.sum(axis=0), available), rtol=1e-9, atol=1e-12)
+
+
+@PROPS
+@given(markets())
+def test_proportional_rationing_fills_everybody_alike(case):
+    wanted, available = case
+    bought = market.ration_proportional(wanted, available)
+    total = wanted.sum(axis=0)
+    for g in np.flatnonzero(total > available):
+        asked = wanted[:, g] > 0
+        ratio = bought[asked, g] / wanted[asked, g]
+        np.testing.assert_allclose(ratio, available[g] / total[g], rtol=1e-12)
+
+
+def test_proportional_rationing_leaves_plenty_alone():
+    wanted = np.array([[1.0, 2.0], [3.0, 0.0]])
+    np.testing.assert_array_equal(market.ration_proportional(wanted, np.array([4.0, 10.0])), wanted)
+    np.testing.assert_allclose(market.ration_proportional(wanted, np.array([2.0, 10.0])), [[0.5, 2.0], [1.5, 0.0]])
+
+
+@PROPS
+@given(markets(), st.integers(0, 2**32 - 1))
+def test_queue_rationing_bounds_and_totals(case, seed):
+    wanted, available = case
+    bought = market.ration_queue(wanted, available, np.random.default_rng(seed))
+    assert bought.shape == wanted.shape
+    assert np.all(bought >= 0)
+    assert np.all(bought <= wanted * (1 + 1e-12))
+    np.testing.assert_allclose(bought.sum(axis=0), np.minimum(wanted.sum(axis=0), available), rtol=1e-9, atol=1e-9)
+
+
+def test_queue_serves_the_first_in_line_in_full():
+    wanted = np.array([[2.0], [2.0], [2.0]])
+    bought = market.ration_queue(wanted, np.array([3.0]), np.random.default_rng(5))
+    assert sorted(bought[:, 0].tolist()) == [0.0, 1.0, 2.0]  # one served, one partly, one not
+    again = market.ration_queue(wanted, np.array([3.0]), np.random.default_rng(5))
+    np.testing.assert_array_equal(bought, again)  # the queue order comes from the generator only
+
+
+# --- corrective process (c): readjusted_output --------------------------------------------------
+
+
+@PROPS
+@given(
+    demand=_vectors(4, 0.0, 100.0),
+    stock=_vectors(4, 0.0, 500.0),
+    reserve=_vectors(4, 0.0, 500.0),
+    other=_vectors(4, 0.0, 100.0),
+    capacity=_vectors(4, 0.0, 300.0),
+    tau=_floats(1.0, 20.0),
+)
+def test_readjusted_output_within_capacity_and_on_rule_inside(demand, stock, reserve, other, capacity, tau):
+    out = market.readjusted_output(demand, stock, reserve, tau, other, capacity)
+    assert np.all(out >= 0)
+    assert np.all(out <= capacity)
+    rule = demand + other + (reserve - stock) / tau
+    inside = (rule > 0) & (rule < capacity)
+    np.testing.assert_allclose(out[inside], rule[inside], rtol=1e-12)
+    np.testing.assert_array_equal(out[rule <= 0], 0.0)
+    np.testing.assert_array_equal(out[rule >= capacity], capacity[rule >= capacity])
+
+
+def test_readjusted_output_example():
+    # D̂ = 10, other = 5, S* − S = 12, τ = 6 → 17; capacity 16 binds for the second good
+    out = market.readjusted_output([10.0, 10.0], [8.0, 8.0], [20.0, 20.0], 6.0, [5.0, 5.0], [100.0, 16.0])
+    np.testing.assert_allclose(out, [17.0, 16.0])
+
+
+# --- households: spending and AIDS shares -------------------------------------------------------
+
+
+@PROPS
+@given(
+    income=_vectors(8, 0.0, 100.0),
+    savings=_vectors(8, 0.0, 2000.0),
+    buffer=_floats(0.0, 12.0),
+    smoothing=_floats(1.0, 52.0),
+)
+def test_intended_spending_within_what_is_held(income, savings, buffer, smoothing):
+    x = market.intended_spending(income, savings, buffer, smoothing)
+    assert np.all(x >= 0)
+    assert np.all(x <= savings + income + 1e-9)
+
+
+def test_intended_spending_spends_income_at_the_buffer():
+    x = market.intended_spending([10.0, 10.0, 10.0], [40.0, 120.0, 0.0], buffer_weeks=4.0, smoothing_weeks=8.0)
+    np.testing.assert_allclose(x, [10.0, 20.0, 5.0])  # at buffer; 80 over spread on 8 weeks; 40 under
+
+
+def _prefs(g=5, seed=0, response=0.4):
+    rng = np.random.default_rng(seed)
+    shares = rng.dirichlet(np.full(g, 4.0))
+    elasticities = rng.uniform(0.6, 1.4, g)
+    spending = wages.wage_hierarchy(500, 0.35, rng) * 30.0
+    return market.calibrate_preferences(shares, elasticities, spending, response)
+
+
+@PROPS
+@given(
+    spending=_vectors(12, 0.0, 500.0),
+    log_rel=_vectors(5, -1.5, 1.5),
+    taste_scale=_floats(0.0, 0.3),
+    seed=st.integers(0, 1000),
+)
+def test_budget_shares_are_shares(spending, log_rel, taste_scale, seed):
+    prefs = _prefs(seed=seed)
+    rng = np.random.default_rng(seed)
+    taste = taste_scale * prefs.base_shares * rng.standard_normal((spending.size, 5))
+    taste -= prefs.base_shares * taste.sum(axis=1, keepdims=True)
+    w = market.budget_shares(prefs, spending, np.exp(log_rel), taste)
+    assert np.all(w >= 0)
+    spends = spending > 0
+    np.testing.assert_allclose(w[spends].sum(axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_array_equal(w[~spends], 0.0)
+
+
+def test_demand_spends_the_budget():
+    prefs = _prefs()
+    spending = np.array([5.0, 30.0, 90.0])
+    values = np.array([1.0, 2.0, 0.5, 4.0, 1.5])
+    prices = values * np.array([1.2, 0.9, 1.0, 1.5, 0.8])
+    q = market.demand(prefs, spending, prices, values)
+    np.testing.assert_allclose(q @ prices, spending, rtol=1e-12)
+
+
+# --- calibration of the AIDS preferences ------------------------------------------------------------
+
+SHARES = np.array([0.30, 0.25, 0.20, 0.15, 0.10])
+ENGEL = np.array([0.8, 0.95, 1.1, 1.2, 1.225])  # Σ s e = 1: Engel aggregation holds as given
+
+
+def _spending(n=20_000, seed=42):
+    return 25.0 * wages.wage_hierarchy(n, 0.35, np.random.default_rng(seed))
+
+
+def _aggregate_shares(prefs, spending, rel_prices=None):
+    rel = np.ones(prefs.alpha.size) if rel_prices is None else rel_prices
+    w = market.budget_shares(prefs, spending, rel)
+    return (w * spending[:, None]).sum(axis=0) / spending.sum()
+
+
+def _unclipped(prefs, spending):
+    """AIDS shares before clipping at 0, at normal prices."""
+    return prefs.alpha[None, :] + np.log(spending / prefs.reference_spending)[:, None] * prefs.beta[None, :]
+
+
+def test_calibration_reproduces_observed_shares():
+    engel_aggregate = float(SHARES @ ENGEL)
+    assert engel_aggregate == pytest.approx(1.0)
+    x = _spending()
+    assert metrics.gini(x) == pytest.approx(0.35, abs=0.01)
+    prefs = market.calibrate_preferences(SHARES, ENGEL, x)
+    assert _unclipped(prefs, x).min() > 0  # no clipping: the identity α + βκ = s is exact
+    np.testing.assert_allclose(_aggregate_shares(prefs, x), SHARES, atol=1e-6)
+    assert prefs.beta.sum() == pytest.approx(0.0, abs=1e-15)
+    np.testing.assert_allclose(prefs.gamma.sum(axis=1), 0.0, atol=1e-15)
+    np.testing.assert_allclose(prefs.gamma, prefs.gamma.T)
+
+
+def test_calibrated_elasticities_keep_necessities_and_luxuries():
+    prefs = market.calibrate_preferences(SHARES, ENGEL, _spending())
+    e = prefs.income_elasticities()
+    np.testing.assert_allclose(e, ENGEL, rtol=1e-12)  # Engel aggregation holds: nothing to shift
+    assert np.all(e[ENGEL < 1] < 1)
+    assert np.all(e[ENGEL > 1] > 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    shares=arrays(np.float64, 5, elements=_floats(0.05, 1.0)),
+    elasticities=arrays(np.float64, 5, elements=_floats(0.3, 2.0)),
+)
+def test_adding_up_shifts_every_elasticity_alike(shares, elasticities):
+    """``Σβ = 0`` is enforced by one common shift ``−Σ s (e − 1)``: classes survive when the shift is small."""
+    s = shares / shares.sum()
+    prefs = market.calibrate_preferences(s, elasticities, _spending(2000))
+    shift = s @ (elasticities - 1.0)
+    np.testing.assert_allclose(prefs.income_elasticities(), elasticities - shift, atol=1e-12)
+    if abs(shift) < np.min(np.abs(elasticities - 1.0)) - 1e-9:
+        e = prefs.income_elasticities()
+        assert np.all((e < 1) == (elasticities < 1))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shares=arrays(np.float64, 4, elements=_floats(0.1, 1.0)),
+    elasticities=arrays(np.float64, 4, elements=_floats(0.7, 1.3)),
+    seed=st.integers(0, 10_000),
+)
+def test_calibration_matches_shares_whenever_nothing_is_clipped(shares, elasticities, seed):
+    s = shares / shares.sum()
+    x = 25.0 * wages.wage_hierarchy(3000, 0.35, np.random.default_rng(seed))
+    prefs = market.calibrate_preferences(s, elasticities, x)
+    assume(_unclipped(prefs, x).min() > 0)
+    np.testing.assert_allclose(_aggregate_shares(prefs, x), s, atol=1e-9)
+
+
+def test_equalising_spending_moves_shares_towards_necessities():
+    x = _spending()
+    prefs = market.calibrate_preferences(SHARES, ENGEL, x)
+    equal = np.full_like(x, x.mean())
+    shift = _aggregate_shares(prefs, equal) - SHARES
+    assert np.all(shift[ENGEL < 1] > 0)  # κ → 0 moves share g by −β_g κ: up for necessities
+    assert np.all(shift[ENGEL > 1] < 0)
+    kappa = np.sum(x * np.log(x / x.mean())) / x.sum()
+    np.testing.assert_allclose(shift, -prefs.beta * kappa, atol=1e-9)
+
+
+# --- metrics -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 1000])
+def test_gini_of_equal_values_is_zero(n):
+    assert metrics.gini(np.full(n, 3.7)) == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("n", [2, 5, 10, 1000])
+def test_gini_of_one_holder_is_n_minus_one_over_n(n):
+    x = np.zeros(n)
+    x[-1] = 1.0
+    assert metrics.gini(x) == pytest.approx((n - 1) / n, rel=1e-12)
+    assert metrics.gini(x[::-1]) == pytest.approx((n - 1) / n, rel=1e-12)  # order does not matter
+
+
+def test_gini_edge_cases():
+    assert metrics.gini([]) == 0.0
+    assert metrics.gini(np.zeros(4)) == 0.0
+    assert metrics.gini([1.0, 3.0]) == pytest.approx(0.25)  # Σ_ij |x_i − x_j| / (2 n² mean) = 4 / 16
+    assert metrics.gini([1.0, 3.0], weights=[1.0, 1.0]) == pytest.approx(0.25)
+    assert metrics.gini([1.0, 3.0, 3.0]) == pytest.approx(metrics.gini([1.0, 3.0], weights=[1.0, 2.0]))
+
+
+@pytest.mark.parametrize("sigma", [0.3, 0.64, 1.0])
+def test_gini_of_a_lognormal_sample(sigma):
+    x = np.random.default_rng(7).lognormal(0.0, sigma, 400_000)
+    assert metrics.gini(x) == pytest.approx(2 * ndtr(sigma / np.sqrt(2)) - 1, abs=0.01)
+
+
+@pytest.mark.parametrize("target", [0.2, 0.35, 0.5])
+def test_wage_hierarchy_has_the_asked_gini_and_mean_one(target):
+    f = wages.wage_hierarchy(200_000, target, np.random.default_rng(3))
+    assert f.mean() == pytest.approx(1.0)
+    assert metrics.gini(f) == pytest.approx(target, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("price_gaps", "stock_gaps", "expected"),
+    [
+        ([0.0, 0.0, 0.0], [0.0, 0.0, 0.0], 0),  # at value from the first week
+        ([0.5, 0.2, 0.005, 0.001], [0.2, 0.1, 0.01, 0.0], 2),
+        ([0.005, 0.5, 0.005, 0.005], [0.0, 0.0, 0.0, 0.0], 2),  # the first good week of the final good run
+        ([0.005, 0.005, 0.02], [0.0, 0.0, 0.0], None),  # last week fails
+        ([0.005, 0.005, 0.005], [0.0, 0.0, 0.06], None),  # last week's stock fails
+        ([0.005, 0.005, 0.005], [0.0, 0.06, 0.0], 2),
+        ([0.01, 0.0], [0.0, 0.05], None),  # the thresholds are strict
+        ([], [], None),
+    ],
+)
+def test_convergence_week_examples(price_gaps, stock_gaps, expected):
+    assert metrics.convergence_week(price_gaps, stock_gaps) == expected
+
+
+def test_price_value_gap_and_stock_gap():
+    assert metrics.price_value_gap([1.0, 2.2], [1.0, 2.0]) == pytest.approx(np.log(1.1))
+    assert metrics.price_value_gap([0.5], [1.0]) == pytest.approx(np.log(2.0))
+    assert metrics.stock_gap([9.0, 12.0, 5.0], [10.0, 10.0, 0.0]) == pytest.approx(0.2)
