@@ -141,6 +141,103 @@ def demand(prefs: Preferences, spending, prices, values, taste=None) -> np.ndarr
     return shares * (np.asarray(spending, dtype=float)[:, None] / prices[None, :])
 
 
+@dataclass(frozen=True)
+class Purchases:
+    """What all households did in one week.
+
+    Attributes
+    ----------
+    wanted : numpy.ndarray, shape (G,)
+        Units demanded, all consumers together.
+    bought : numpy.ndarray, shape (G,)
+        Units bought (never more than on sale).
+    spent : numpy.ndarray, shape (N,)
+        Tokens each consumer spent.
+    """
+
+    wanted: np.ndarray
+    bought: np.ndarray
+    spent: np.ndarray
+
+
+def _log_real(prefs: Preferences, x, log_p):
+    """``ln(x / x̄) − ln P`` where ``x > 0``, else 0 (those consumers buy nothing)."""
+    out = np.zeros_like(x)
+    active = x > 0
+    out[active] = np.log(x[active] / prefs.reference_spending) - prefs.base_shares @ log_p
+    return out
+
+
+def aggregates_exactly(prefs: Preferences, spending, prices, values, taste_floor) -> bool:
+    """Whether no consumer's budget share can fall below 0 this week, so demand aggregates exactly.
+
+    A lower bound of every share ``α_g + (γ ln p)_g + taste_ig + β_g lr_i`` over consumers
+    uses the smallest taste shift per good and the range of log real spending.
+    """
+    x = np.asarray(spending, dtype=float)
+    active = x > 0
+    if not active.any():
+        return False
+    log_p = np.log(np.asarray(prices) / values)
+    log_real = _log_real(prefs, x, log_p)[active]
+    base = prefs.alpha + prefs.gamma @ log_p
+    low, high = log_real.min(), log_real.max()
+    return bool(np.all(base + taste_floor + np.minimum(prefs.beta * low, prefs.beta * high) >= 0.0))
+
+
+def buy(
+    prefs: Preferences, spending, prices, values, taste, on_sale, rationing="proportional", rng=None, taste_floor=None
+) -> Purchases:
+    """The week's purchases of every consumer in one call: demand, rationing, spending (seed §7c).
+
+    With proportional rationing and budget shares that need no clipping, AIDS demand
+    aggregates exactly: shares are linear in each consumer's taste and log real spending,
+    so the totals and every consumer's spending take two matrix–vector products instead
+    of an (N, G) demand matrix. Whether clipping could bind is decided from bounds
+    (``taste_floor``, the per-good minimum of ``taste``, and the range of spending);
+    otherwise, and for the queue, the full matrix is built. Both give the same result.
+
+    Parameters
+    ----------
+    prefs : Preferences
+    spending : array_like, shape (N,)
+        Tokens each consumer means to spend.
+    prices, values : array_like, shape (G,)
+        Prices (tokens per unit) and labour values (hours per unit).
+    taste : numpy.ndarray, shape (N, G)
+        Per-consumer shifts of ``α`` (rows sum to 0).
+    on_sale : array_like, shape (G,)
+        Units households may buy.
+    rationing : {"proportional", "queue"}
+    rng : numpy.random.Generator, optional
+        Needed for the queue.
+    taste_floor : array_like, shape (G,), optional
+        ``taste.min(axis=0)``, cached by the caller; without it the full matrix is built.
+    """
+    x = np.asarray(spending, dtype=float)
+    prices = np.asarray(prices, dtype=float)
+    if (
+        rationing == "proportional"
+        and taste_floor is not None
+        and aggregates_exactly(prefs, x, prices, values, taste_floor)
+    ):
+        log_p = np.log(prices / values)
+        base = prefs.alpha + prefs.gamma @ log_p
+        log_real = _log_real(prefs, x, log_p)
+        total = x.sum()
+        wanted = (base * total + taste.T @ x + prefs.beta * (log_real @ x)) / prices
+        fill = np.ones_like(wanted)
+        np.divide(on_sale, wanted, out=fill, where=wanted > on_sale)
+        spent = x * (base @ fill + taste @ fill + (prefs.beta @ fill) * log_real)
+        return Purchases(wanted, wanted * fill, spent)
+    quantities = demand(prefs, x, prices, values, taste)
+    if rationing == "queue":
+        bought = ration_queue(quantities, on_sale, rng)
+    else:
+        bought = ration_proportional(quantities, on_sale)
+    return Purchases(quantities.sum(axis=0), bought.sum(axis=0), bought @ prices)
+
+
 def intended_spending(income, savings, buffer_weeks: float, smoothing_weeks: float) -> np.ndarray:
     """Tokens each consumer means to spend this week (seed §7d: tokens spread over time).
 

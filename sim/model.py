@@ -238,6 +238,7 @@ class CouncilsModel(mesa.Model):
             base_wage=base,
             wage_factor=np.ones(n),
             taste=taste,
+            taste_floor=taste.min(axis=0),
             group=group,
             commune=commune,
         )
@@ -351,19 +352,24 @@ class CouncilsModel(mesa.Model):
         self.pipeline[-1] += self.capacity_plan * delivered
         c, cfg, cg = self.consumers, self.scenario.consumption, self.consumer_goods
         spending = market.intended_spending(c.income, c.savings, cfg.buffer_weeks, cfg.smoothing_weeks)
-        wanted = market.demand(self.preferences, spending, self.prices, self.values[cg], c.taste)
         # Deliveries between enterprises are planned: households buy what the next week's
         # production does not need (seed §7b: the intermediate targets come first).
         on_sale = np.maximum(self.stock[cg] - self.earmarked[cg], 0.0)
-        if cfg.rationing == "queue":
-            bought = market.ration_queue(wanted, on_sale, self.rng)
-        else:
-            bought = market.ration_proportional(wanted, on_sale)
-        c.spent[:] = bought @ self.prices
+        week = market.buy(
+            self.preferences,
+            spending,
+            self.prices,
+            self.values[cg],
+            c.taste,
+            on_sale,
+            cfg.rationing,
+            self.rng,
+            taste_floor=c.taste_floor,
+        )
+        c.spent[:] = week.spent
         c.savings += c.income - c.spent
         self.tokens_spent += float(c.spent.sum())
-        self.wanted = wanted.sum(axis=0)
-        self.sales = bought.sum(axis=0)
+        self.wanted, self.sales = week.wanted, week.bought
         self.stock[cg] = np.maximum(self.stock[cg] - self.sales, 0.0)
 
     def reprice(self):

@@ -21,6 +21,7 @@ class ConsumerArrays:
     base_wage: np.ndarray  # pre-revolution relative hourly wage, mean 1 over workers
     wage_factor: np.ndarray  # current relative hourly wage (1 once equal)
     taste: np.ndarray  # (N, G) personal shifts of the AIDS budget shares, rows sum to 0
+    taste_floor: np.ndarray  # (G,) the smallest taste shift per good (decides if demand aggregates exactly)
     group: np.ndarray  # int, primary work group row, −1 for commune members
     commune: np.ndarray  # int, commune number, −1 for workers
 

@@ -1,8 +1,9 @@
 """The vectorised consumer step against a per-agent oracle (DESIGN §2: "a small per-agent
 reference implementation is kept in the tests as an oracle").
 
-The model buys for all consumers at once (``market.intended_spending`` → ``market.demand``
-→ ``market.ration_proportional``); the oracle asks each ``Consumer`` agent what it wants
+The model buys for all consumers at once (``market.intended_spending`` → ``market.buy``, which
+aggregates AIDS demand exactly when no share can be clipped and otherwise builds the demand
+matrix and rations it); the oracle asks each ``Consumer`` agent what it wants
 (``agent.wanted``), computes the fill rate per good from the sum, and lets each agent
 ``buy``. Both start from the same state in the middle of a week (after produce and pay).
 """
@@ -47,20 +48,20 @@ def _model_buys(m, monkeypatch):
     """Run the model's own ``buy()`` on a copy; return the copy and the stock it offered households.
 
     Public bodies, investment (and exports) draw first and production's inputs are kept back,
-    so what households may buy is whatever the model hands to the rationing rule.
+    so what households may buy is whatever the model hands to ``market.buy``.
     """
     copy_ = copy.deepcopy(m)
     offered = []
-    rule = market.ration_proportional
+    rule = market.buy
 
-    def spy(wanted, available):
-        offered.append(np.array(available, dtype=float))
-        return rule(wanted, available)
+    def spy(prefs, spending, prices, values, taste, on_sale, *args, **kwargs):
+        offered.append(np.array(on_sale, dtype=float))
+        return rule(prefs, spending, prices, values, taste, on_sale, *args, **kwargs)
 
-    monkeypatch.setattr(market, "ration_proportional", spy)
+    monkeypatch.setattr(market, "buy", spy)
     copy_.buy()
-    monkeypatch.setattr(market, "ration_proportional", rule)
-    assert len(offered) == 1, "the model's buy() should ration households once, proportionally"
+    monkeypatch.setattr(market, "buy", rule)
+    assert len(offered) == 1, "the model's buy() should call market.buy once for all households"
     return copy_, offered[0]
 
 
@@ -117,6 +118,30 @@ def test_model_buy_equals_the_oracle(seed, weeks, monkeypatch):
     np.testing.assert_allclose(reference.consumers.spent, m.consumers.spent, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(reference.sales, bought_o.sum(axis=0), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(reference.wanted, wanted_o.sum(axis=0), rtol=1e-10)
+
+
+@pytest.mark.parametrize("taste_noise", [0.05, 0.6])
+def test_both_paths_of_the_model_buy_equal_the_oracle(taste_noise, monkeypatch):
+    """Small taste noise: demand aggregates exactly (two matrix–vector products); large: clipping, full matrix."""
+    unequal = Wages(initial_gini=0.2, equalisation_years=2.0)  # incomes differ, yet no share is clipped
+    m = CouncilsModel(_scenario(5, wages=unequal, consumption=Consumption(taste_noise=taste_noise)))
+    m.run(3)
+    m.produce()
+    m.pay()
+    c, cfg, cg = m.consumers, m.scenario.consumption, m.consumer_goods
+    spending = market.intended_spending(c.income, c.savings, cfg.buffer_weeks, cfg.smoothing_weeks)
+    exact = market.aggregates_exactly(m.preferences, spending, m.prices, m.values[cg], c.taste_floor)
+    assert exact == (taste_noise < 0.1), "the test should exercise the path its parameter names"
+    _, offered = _model_buys(m, monkeypatch)
+    assert np.all(offered >= 0)
+    plenty = market.buy(m.preferences, spending, m.prices, m.values[cg], c.taste, np.full(cg.size, np.inf))
+    offered = plenty.wanted * np.where(np.arange(cg.size) % 2 == 0, 0.5, 2.0)  # every other good scarce
+    week = market.buy(m.preferences, spending, m.prices, m.values[cg], c.taste, offered, taste_floor=c.taste_floor)
+    wanted_o, bought_o, _, fill = _oracle(m, offered)
+    assert np.any(fill < 1)
+    np.testing.assert_allclose(week.wanted, wanted_o.sum(axis=0), rtol=1e-10)
+    np.testing.assert_allclose(week.bought, bought_o.sum(axis=0), rtol=1e-10)
+    np.testing.assert_allclose(week.spent, bought_o @ m.prices, rtol=1e-10, atol=1e-12)
 
 
 def test_oracle_without_scarcity_buys_all_that_is_wanted():
