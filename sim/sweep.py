@@ -70,6 +70,10 @@ def _read_toml(path: Path) -> dict:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ScenarioError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{path}: is a directory, not a TOML file") from None
+    except UnicodeDecodeError as err:
+        raise ScenarioError(f"{path}: not UTF-8 text: {err}") from None
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path}: not valid TOML: {err}") from None
 
@@ -126,6 +130,15 @@ def load_sweep(path: str | Path, replicates: int | None = None, years: float | N
         key = json.dumps({"scenario": table, "params": params, "replicate": rep}, sort_keys=True)
         run_id = hashlib.sha1(key.encode()).hexdigest()[:12]
         runs.append(RunSpec(run_id, table, {"scenario_file": base_name, **params}, rep, run_seed))
+    seen = {}
+    for run in runs:
+        if run.run_id in seen:
+            _fail(
+                path,
+                f"{run.params} and {seen[run.run_id]} are the same run (replicate {run.replicate}): "
+                "remove the duplicate value or scenario file",
+            )
+        seen[run.run_id] = run.params
     parameters = sorted({k for r in runs for k in r.params if k != "scenario_file"})
     return Sweep(path, spec.get("name", path.stem), runs, parameters)
 
@@ -141,7 +154,10 @@ def _bases(path: Path, spec: dict) -> list[tuple[str, dict]]:
     out = []
     for name in files:
         file = (path.parent / name).resolve()
-        out.append((Path(name).stem, _read_toml(file)))
+        try:
+            out.append((Path(name).stem, _read_toml(file)))
+        except ScenarioError as err:
+            _fail(path, f"scenario file {name!r}: {err}")
     return out
 
 
@@ -157,6 +173,11 @@ def _points(path: Path, spec: dict, seed: int) -> list[dict]:
     points = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(grid[k] for k in keys))]
     if sample is None:
         return points
+    if not isinstance(sample, dict):
+        _fail(path, "sample: must be a table with method, n and [sample.ranges]")
+    unknown = set(sample) - {"method", "n", "ranges"}
+    if unknown:
+        _fail(path, f"unknown key 'sample.{sorted(unknown)[0]}'; allowed: sample.method, sample.n, sample.ranges")
     method = sample.get("method", "lhs")
     n = sample.get("n")
     ranges = sample.get("ranges", {})
@@ -164,6 +185,11 @@ def _points(path: Path, spec: dict, seed: int) -> list[dict]:
         _fail(path, f"sample.method = {method!r}: must be one of lhs, sobol")
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         _fail(path, f"sample.n = {n!r}: must be an integer ≥ 1")
+    if method == "sobol" and n & (n - 1):
+        _fail(
+            path,
+            f"sample.n = {n}: a Sobol' sample keeps its balance only for a power of 2 (e.g. {1 << n.bit_length()})",
+        )
     if not isinstance(ranges, dict) or not ranges:
         _fail(path, "sample.ranges: must be a table of key path = [low, high]")
     for key, bounds in ranges.items():
@@ -241,8 +267,9 @@ def compact(out_dir: Path, run_order: list[str]) -> pd.DataFrame:
     frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True) if parts else pd.DataFrame()
     if frame.empty:
         return frame
-    frame = frame.drop_duplicates("run_id", keep="last")
     order = {run_id: k for k, run_id in enumerate(run_order)}
+    frame = frame[frame["run_id"].isin(order)]  # parts of runs that are not this sweep's stay out
+    frame = frame.drop_duplicates("run_id", keep="last")
     frame = frame.assign(_order=frame["run_id"].map(order)).sort_values("_order").drop(columns="_order")
     frame = frame.reset_index(drop=True)
     tmp = Path(out_dir) / f".{RUNS_FILE}.tmp"
@@ -258,7 +285,10 @@ def make_executor(workers: int | None, scheduler: str | None) -> tuple[Executor,
             from dask.distributed import Client
         except ImportError:
             raise ScenarioError("--scheduler needs dask.distributed: pip install 'councils[distributed]'") from None
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler)
+        except (OSError, TimeoutError, ValueError) as err:
+            raise ScenarioError(f"--scheduler {scheduler}: cannot connect: {err}") from None
         return client.get_executor(), client
     return ProcessPoolExecutor(max_workers=workers or os.cpu_count()), None
 
@@ -293,6 +323,8 @@ def run_sweep(
     if done and not resume:
         raise ScenarioError(f"{out_dir}: holds results of an earlier sweep: use --resume, or another --out")
     todo = [r for r in runs if r.run_id not in done]
+    for stale in [*(out_dir / PARTS_DIR).glob(".*.tmp"), *(out_dir / "timeseries").glob("*.tmp")]:
+        stale.unlink(missing_ok=True)  # half-written files of a sweep that was killed
     out_dir.mkdir(parents=True, exist_ok=True)
     ts_dir = None
     if keep_timeseries:

@@ -11,6 +11,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+_HORIZONTAL = {"orientation": "horizontal"} if matplotlib.__version_info__ >= (3, 10) else {"vert": False}
+
+
+def _label(value) -> str:
+    return f"{value:g}" if isinstance(value, int | float | np.number) else str(value)
+
 
 def _save(fig, path: Path) -> Path:
     for ext in ("png", "svg"):
@@ -33,8 +39,8 @@ def phase_diagram(runs: pd.DataFrame, x: str, y: str, title: str = ""):
         (axes[1], week, "median convergence week (converged runs)", "magma_r", "{:.0f}"),
     ]:
         image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap=cmap)
-        ax.set_xticks(range(table.shape[1]), [f"{v:g}" for v in table.columns])
-        ax.set_yticks(range(table.shape[0]), [f"{v:g}" for v in table.index])
+        ax.set_xticks(range(table.shape[1]), [_label(v) for v in table.columns])
+        ax.set_yticks(range(table.shape[0]), [_label(v) for v in table.index])
         ax.set_xlabel(x)
         ax.set_ylabel(y)
         ax.set_title(label, fontsize=9)
@@ -66,7 +72,7 @@ def compare_conditions(runs: pd.DataFrame, title: str = ""):
     axes[0].set_title("share of runs converged", fontsize=9)
     for ax, (key, label) in zip(axes[1:], panels, strict=True):
         data = [ok.loc[(ok["scenario"] == name), key].dropna().to_numpy(dtype=float) for name in names]
-        ax.boxplot([d if d.size else [np.nan] for d in data], vert=False, positions=range(len(names)))
+        ax.boxplot([d if d.size else [np.nan] for d in data], positions=range(len(names)), **_HORIZONTAL)
         ax.set_title(label, fontsize=9)
     fig.suptitle(f"Transition conditions compared{' — ' + title if title else ''}", fontsize=10)
     fig.tight_layout()
@@ -109,6 +115,7 @@ def draw_sweep(runs: pd.DataFrame, parameters: list[str], out_dir: Path, title: 
         written.append(_save(phase_diagram(runs, parameters[0], parameters[1], title), out_dir / "phase_diagram.png"))
     if ok["scenario"].nunique() > 1:
         written.append(_save(compare_conditions(runs, title), out_dir / "transition_conditions.png"))
-    if parameters and len(ok) > len(parameters) + 2:
-        written.append(_save(sensitivity(runs, parameters, title), out_dir / "sensitivity.png"))
+    numeric = [p for p in parameters if pd.api.types.is_numeric_dtype(ok[p]) and not pd.api.types.is_bool_dtype(ok[p])]
+    if numeric and len(ok) > len(numeric) + 2:
+        written.append(_save(sensitivity(runs, numeric, title), out_dir / "sensitivity.png"))
     return written
