@@ -46,7 +46,9 @@ def phase_diagram(runs: pd.DataFrame, x: str, y: str, title: str = ""):
         ax.set_title(label, fontsize=9)
         for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
             if np.isfinite(value):
-                ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=7, color="w")
+                shade = image.norm(value)  # dark text on the light end of the colour map
+                light = shade > 0.6 if cmap == "viridis" else shade < 0.4
+                ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=7, color="k" if light else "w")
         fig.colorbar(image, ax=ax)
     n = int(ok.groupby([x, y]).size().min()) if len(ok) else 0
     fig.suptitle(f"Phase diagram of convergence{' — ' + title if title else ''} ({n}+ runs per cell)", fontsize=10)
