@@ -38,16 +38,17 @@ class FactoryCouncil(mesa.Agent):
         return max(1, round(self.workers / WORKERS_PER_DELEGATE))
 
     def report(self) -> dict:
-        """What the council tells the plan factory: its output, target and capacity, units per week."""
-        p = self.model.producers
-        return {
-            "sector": self.model.technology.names[self.sector],
-            "output": float(p.output[self.row]),
-            "target": float(p.target[self.row]),
-            "capacity": float(p.capacity[self.row]),
-        }
+        """What the council tells the plan factory (seed §7b): its output and the inputs it actually used per unit.
 
-    def capacity_binds(self) -> bool:
-        """Whether the target exceeds capacity: the council asks for investment."""
-        p = self.model.producers
-        return bool(p.target[self.row] > p.capacity[self.row])
+        Returns
+        -------
+        dict
+            ``sector`` (code), ``output`` (units this week), ``inputs_per_unit`` (units of
+            each good per unit of output: the actual column of ``A + D``).
+        """
+        m = self.model
+        return {
+            "sector": m.technology.names[self.sector],
+            "output": float(m.producers.output[self.row]),
+            "inputs_per_unit": m.inputs_true[:, self.sector].copy(),
+        }

@@ -41,3 +41,13 @@ class RuralCommune(mesa.Agent):
     def delivered(self) -> float:
         """Units delivered this week."""
         return float(self.model.producers.output[self.row])
+
+    def report(self) -> dict:
+        """What the commune tells the plan factory: its deliveries and the inputs used per unit (seed §7b, §9a)."""
+        m = self.model
+        sector = int(m.producers.sector[self.row])
+        return {
+            "sector": m.technology.names[sector],
+            "output": self.delivered,
+            "inputs_per_unit": m.inputs_true[:, sector].copy(),
+        }

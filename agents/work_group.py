@@ -38,10 +38,6 @@ class PrimaryWorkGroup(mesa.Agent):
         """Rows of the consumers who work in this group."""
         return np.flatnonzero(self.model.consumers.group == self.row)
 
-    def hours_offered(self) -> float:
-        """Effective hours this week: members × decided week × productivity."""
-        return self.members.size * self.model.hours_per_week * self.productivity
-
     def ask_to_leave(self, rng: np.random.Generator) -> int | None:
         """The General Assembly asks one member to leave; returns that person's row (or None)."""
         members = self.members

@@ -404,7 +404,7 @@ class CouncilsModel(mesa.Model):
         s, n, cg = self.scenario, self.technology.n, self.consumer_goods
         pl = s.plan
         rate = pl.revision_rate
-        self.inputs_estimated += rate * (self.inputs_true - self.inputs_estimated)  # council reports
+        self._revise_coefficients(rate)
         self._refresh_plan_factory()
         # Stock-taking is crude at first and improves as councils report (seed §7b).
         error = pl.inventory_error * (1.0 - rate) ** (self.week // pl.period_weeks)
@@ -423,6 +423,23 @@ class CouncilsModel(mesa.Model):
         self.other_use = self.earmarked + self.public_plan + self.investment_plan + self.exports
         self._set_targets(self.plan_output.copy())
         self._reallocate_labour()
+
+    def _revise_coefficients(self, rate: float):
+        """Move the plan factory's coefficients toward what the councils report (seed §7b).
+
+        Each sector's column is revised by ``rate`` toward the output-weighted mean of the
+        inputs per unit its councils (or communes) report; a sector that made nothing this
+        week keeps its estimate.
+        """
+        n = self.technology.n
+        measured, weight = np.zeros((n, n)), np.zeros(n)
+        for report in self.councils.map("report") + self.communes.map("report"):
+            j = self.technology.index(report["sector"])
+            measured[:, j] += report["output"] * report["inputs_per_unit"]
+            weight[j] += report["output"]
+        reported = weight > 0
+        measured[:, reported] /= weight[reported]
+        self.inputs_estimated[:, reported] += rate * (measured[:, reported] - self.inputs_estimated[:, reported])
 
     def _sector_target(self):
         return np.bincount(self.producers.sector, weights=self.producers.target, minlength=self.technology.n)
