@@ -248,9 +248,11 @@ class Technology:
         return np.unique(np.asarray(out, dtype=int))
 
     def _check_productive(self, what, matrix, source="A"):
+        col = np.asarray(matrix.sum(axis=0)).ravel()
+        if col.size and col.max() < 1.0:
+            return  # a non-negative matrix's spectral radius is at most its largest column sum
         rho = spectral_radius(matrix)
         if rho >= 1.0:
-            col = np.asarray(matrix.sum(axis=0)).ravel()
             j = int(np.argmax(col))
             raise EconomyDataError(
                 f"{_where(self.sources, source)}: spectral radius of {what} is {rho:.4g} ≥ 1: the economy cannot "

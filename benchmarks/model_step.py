@@ -1,0 +1,83 @@
+"""Whole-model speed: weeks per second, time per phase, total time and peak memory of a run.
+
+Usage::
+
+    .venv/bin/python benchmarks/model_step.py [--consumers 100000] [--councils 1000] [--years 10]
+
+Runs the baseline scenario on the default economy and times each phase of the week
+(produce, pay, buy, price, readjust, plan, yearly decision, recording) with
+``time.perf_counter``. Peak memory is the process's maximum resident set size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import time
+from collections import defaultdict
+
+import numpy as np
+
+from sim.model import CouncilsModel
+from sim.scenario import WEEKS_PER_YEAR, Population, Scenario
+
+PHASES = ("shocks", "produce", "pay", "buy", "reprice", "readjust", "plan", "decide")
+
+
+def timed(model: CouncilsModel, totals: dict):
+    """Wrap the model's phases so that each call adds its time to ``totals``."""
+    for name in PHASES:
+        method = getattr(model, name)
+
+        def wrapper(*args, _method=method, _name=name, **kwargs):
+            start = time.perf_counter()
+            result = _method(*args, **kwargs)
+            totals[_name] += time.perf_counter() - start
+            return result
+
+        setattr(model, name, wrapper)
+    record = model.record
+    week_done = record.week_done
+
+    def record_week():
+        start = time.perf_counter()
+        week_done()
+        totals["record"] += time.perf_counter() - start
+
+    record.week_done = record_week
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--consumers", type=int, default=100_000)
+    parser.add_argument("--councils", type=int, default=1_000)
+    parser.add_argument("--years", type=float, default=10.0)
+    args = parser.parse_args()
+    scenario = Scenario(
+        years=args.years, population=Population(consumers=args.consumers, councils=args.councils, communes=20)
+    )
+    start = time.perf_counter()
+    model = CouncilsModel(scenario)
+    setup = time.perf_counter() - start
+    totals = defaultdict(float)
+    timed(model, totals)
+    start = time.perf_counter()
+    summary = model.run()
+    run = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    weeks = scenario.weeks
+    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
+    print(f"{args.consumers:,} consumers, {args.councils:,} councils, {weeks} weeks ({weeks / WEEKS_PER_YEAR:g} years)")
+    print(f"set-up {setup:.2f} s; run {run:.2f} s; {weeks / run:.1f} weeks/s; peak RSS {peak_mb:,.0f} MB")
+    print(f"converged: {summary['converged']} (week {summary['converged_week']})")
+    accounted = sum(totals.values())
+    print("share of run time per phase:")
+    for name in (*PHASES, "record"):
+        print(f"  {name:<9} {totals[name]:7.2f} s  {100 * totals[name] / run:5.1f} %")
+    print(f"  other     {run - accounted:7.2f} s  {100 * (run - accounted) / run:5.1f} %  (DataCollector, loop)")
+    print(f"weeks/s: {np.round(weeks / run, 2)}")
+
+
+if __name__ == "__main__":
+    main()
