@@ -14,7 +14,13 @@ def gini(values, weights=None) -> float:
     Returns 0 for an empty or all-zero distribution.
     """
     x = np.asarray(values, dtype=float).ravel()
-    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float).ravel()
+    if weights is None:  # G = 2 Σ_i i x_(i) / (n Σ x) − (n + 1) / n, on the sorted values
+        total = float(x.sum())
+        if x.size == 0 or total <= 0:
+            return 0.0
+        ranks = np.arange(1, x.size + 1, dtype=float)
+        return max(0.0, float(2.0 * (ranks @ np.sort(x)) / (x.size * total) - (x.size + 1) / x.size))
+    w = np.asarray(weights, dtype=float).ravel()
     keep = w > 0
     x, w = x[keep], w[keep]
     total = float(np.sum(w * x))

@@ -61,8 +61,7 @@ def stock_price_dynamics(summary, ts):
         ax.axis("off")
     for ax in axes[-1]:
         ax.set_xlabel("week")
-    for ax in axes[:, 0]:
-        ax.set_ylabel("ratio (1 = at value / at reserve)")
+    fig.supylabel("ratio (1 = price at labour value, stock at its reserve target)", fontsize=9)
     handles, labels = axes.ravel()[0].get_legend_handles_labels()
     handles.append(plt.Line2D([], [], color="tab:green", ls="--", lw=0.8))
     labels.append("convergence week")

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.stats import qmc
+from threadpoolctl import threadpool_limits
 
 from sim.scenario import ScenarioError, from_dict
 
@@ -238,8 +239,13 @@ def _batches(runs: list[RunSpec], size: int):
 
 
 def run_batch(specs: list[RunSpec], timeseries_dir: str | None = None) -> list[dict]:
-    """Run several sweep points in one task (amortises the executor's per-task cost)."""
-    return [run_one(spec, timeseries_dir) for spec in specs]
+    """Run several sweep points in one task (amortises the executor's per-task cost).
+
+    BLAS runs single-threaded inside a sweep's task: the parallelism is across runs, and
+    two workers each asking for every core's BLAS thread slow each other down.
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return [run_one(spec, timeseries_dir) for spec in specs]
 
 
 def done_run_ids(out_dir: Path) -> set[str]:
