@@ -86,6 +86,8 @@ def gaps(summary, ts):
         if tol is not None:
             ax.axhline(tol, color="tab:orange", ls=":", lw=1.0, label=f"convergence threshold {tol:g}")
             ax.legend(fontsize=8, frameon=False)
+        if key == "unmet_share":
+            ax.set_ylim(0, max(0.01, 1.1 * float(w[key].max())))
         _mark_convergence(ax, summary)
         ax.set_title(label, fontsize=9)
     for ax in axes[-1]:
@@ -99,12 +101,15 @@ def inequality(summary, ts):
     """Gini coefficients of hourly wages, incomes (communes included) and consumption."""
     w = _weekly(ts)
     fig, ax = plt.subplots(figsize=(8, 4))
-    for key, label in [
-        ("wage_gini", "hourly wages (workers)"),
-        ("income_gini", "incomes (communes included)"),
-        ("consumption_gini", "consumption spending"),
+    for key, label, style in [
+        ("consumption_gini", "consumption spending", "-"),
+        ("income_gini", "incomes (communes included)", "-"),
+        ("wage_gini", "hourly wages (workers)", "--"),
     ]:
-        ax.plot(w.index, w[key], lw=1.2, label=label)
+        ax.plot(w.index, w[key], lw=1.6, ls=style, label=label)
+    before = summary.get("wage_gini_before")
+    if before is not None:
+        ax.axhline(before, color="0.5", ls=":", lw=1.0, label=f"hourly wages before the transition ({before:.2f})")
     ax.set_xlabel("week")
     ax.set_ylabel("Gini coefficient (0 = equal)")
     ax.set_ylim(bottom=0)
@@ -135,7 +140,14 @@ def hours_output(summary, ts):
     right.axhline(0, color="0.4", lw=0.6)
     right.set_xlabel("week")
     right.set_ylabel("output, % change since week 0")
-    right.legend(frameon=False, fontsize=8, title="largest movers (grey: others)", title_fontsize=8)
+    right.legend(
+        frameon=False,
+        fontsize=8,
+        title="largest movers\n(grey: others)",
+        title_fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+    )
     right.set_title("Output by sector", fontsize=9)
     fig.suptitle(f"Hours and output — {_title(summary)}", fontsize=10, x=0.01, ha="left")
     fig.tight_layout(rect=(0, 0, 1, 0.94))

@@ -190,6 +190,7 @@ class Record:
             "cumulative_unmet_share": unmet / wanted if wanted > 0 else 0.0,
             "min_sovereignty_index": float(self.series("sovereignty_index").min()) if self.weeks else None,
             "final_sovereignty_index": last.get("sovereignty_index"),
+            "wage_gini_before": metrics.gini(self.model.consumers.base_wage[self.model.consumers.group >= 0]),
             "wage_gini_final": last.get("wage_gini"),
             "income_gini_final": last.get("income_gini"),
             "consumption_gini_final": last.get("consumption_gini"),
