@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.economy import EconomyDataError, default_economy, load_economy
 from sim.plan_factory import PlanFactory, variants_table
-from sim.scenario import Scenario, ScenarioError, from_dict
+from sim.scenario import Scenario, ScenarioError, from_dict, read_toml
 
 DEFAULT_RESULTS = Path("results")
 
@@ -102,19 +102,10 @@ def parse_override(text: str) -> tuple[list[str], object]:
     return path, value
 
 
-def load_with_overrides(path: str | Path, overrides=(), seed=None, years=None) -> tuple[Scenario, str]:
-    """Read a scenario file, apply ``--set`` overrides, validate; return it with its TOML text."""
+def load_with_overrides(path: str | Path, overrides=(), seed=None, years=None) -> Scenario:
+    """Read a scenario file, apply ``--set`` overrides (and ``--seed``, ``--years``), validate."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
-        raise UsageError(f"{path}: no such scenario file") from None
-    except UnicodeDecodeError as err:
-        raise ScenarioError(f"{path}: not UTF-8 text: {err}") from None
-    try:
-        table = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{path}: not valid TOML: {err}") from None
+    table = read_toml(path)
     changes = [parse_override(o) for o in overrides]
     if seed is not None:
         changes.append((["seed"], seed))
@@ -130,7 +121,7 @@ def load_with_overrides(path: str | Path, overrides=(), seed=None, years=None) -
         node[keys[-1]] = value
     if changes:
         where = f"{path} (with overrides)"
-    return from_dict(table, where), text
+    return from_dict(table, where)
 
 
 # --- commands -------------------------------------------------------------------------------------
@@ -143,7 +134,7 @@ def cmd_run(args) -> int:
     from sim.model import CouncilsModel
     from sim.results import check_out_dir, write_run
 
-    scenario, _ = load_with_overrides(args.scenario, args.overrides, args.seed, args.years)
+    scenario = load_with_overrides(args.scenario, args.overrides, args.seed, args.years)
     out = args.out or DEFAULT_RESULTS / f"{scenario.name}-{scenario.seed}"
     try:
         check_out_dir(out)
@@ -194,7 +185,7 @@ def verdict(summary: dict) -> str:
 
 def cmd_plan(args) -> int:
     if args.scenario:
-        scenario, _ = load_with_overrides(args.scenario)
+        scenario = load_with_overrides(args.scenario)
         economy = default_economy() if scenario.economy == "default" else load_economy(scenario.economy)
         h = scenario.plan.hours_per_week
         hours = [x for x in (h - 5, h, h + 5) if 0 < x <= 80]

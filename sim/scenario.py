@@ -248,17 +248,21 @@ def from_dict(table: dict, where: str = "scenario") -> Scenario:
     return validate(_build(Scenario, table, "", where), where)
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file."""
+def read_toml(path: str | Path) -> dict:
+    """A TOML file as a dictionary; a missing, unreadable or malformed file is a :class:`ScenarioError`."""
     path = Path(path)
     try:
-        table = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ScenarioError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise ScenarioError(f"{path}: is a directory, not a scenario file") from None
+        raise ScenarioError(f"{path}: is a directory, not a TOML file") from None
     except UnicodeDecodeError as err:
         raise ScenarioError(f"{path}: not UTF-8 text: {err}") from None
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path}: not valid TOML: {err}") from None
-    return from_dict(table, str(path))
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file."""
+    return from_dict(read_toml(path), str(path))

@@ -23,7 +23,6 @@ import itertools
 import json
 import os
 import time
-import tomllib
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ import pandas as pd
 from scipy.stats import qmc
 from threadpoolctl import threadpool_limits
 
-from sim.scenario import ScenarioError, from_dict
+from sim.scenario import ScenarioError, from_dict, read_toml
 
 PARTS_DIR = "parts"
 RUNS_FILE = "runs.parquet"
@@ -66,19 +65,6 @@ def _fail(path, message):
     raise ScenarioError(f"{path}: {message}")
 
 
-def _read_toml(path: Path) -> dict:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{path}: is a directory, not a TOML file") from None
-    except UnicodeDecodeError as err:
-        raise ScenarioError(f"{path}: not UTF-8 text: {err}") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{path}: not valid TOML: {err}") from None
-
-
 def _set_path(table: dict, key: str, value, where: str):
     node = table
     parts = key.split(".")
@@ -102,7 +88,7 @@ def load_sweep(path: str | Path, replicates: int | None = None, years: float | N
         Horizon of every run (overrides the scenarios').
     """
     path = Path(path)
-    spec = _read_toml(path)
+    spec = read_toml(path)
     unknown = set(spec) - _SWEEP_KEYS
     if unknown:
         _fail(path, f"unknown key '{sorted(unknown)[0]}'; allowed: {', '.join(sorted(_SWEEP_KEYS))}")
@@ -156,7 +142,7 @@ def _bases(path: Path, spec: dict) -> list[tuple[str, dict]]:
     for name in files:
         file = (path.parent / name).resolve()
         try:
-            out.append((Path(name).stem, _read_toml(file)))
+            out.append((Path(name).stem, read_toml(file)))
         except ScenarioError as err:
             _fail(path, f"scenario file {name!r}: {err}")
     return out
