@@ -47,7 +47,7 @@ class Consumer(mesa.Agent):
 
     def wanted(self, prices) -> np.ndarray:
         """What this person wants to buy this week at ``prices``, units per consumer good."""
-        c, cfg = self.model.consumers, self.model.scenario.consumption
+        c, cfg = self.model.consumers, self.model.conditions.consumption
         spend = market.intended_spending(
             c.income[self.row : self.row + 1], c.savings[self.row : self.row + 1], cfg.buffer_weeks, cfg.smoothing_weeks
         )

@@ -41,6 +41,6 @@ class PrimaryWorkGroup(mesa.Agent):
     def ask_to_leave(self, rng: np.random.Generator) -> int | None:
         """The General Assembly asks one member to leave; returns that person's row (or None)."""
         members = self.members
-        if members.size <= self.model.scenario.population.group_size_min:
+        if members.size <= self.model.conditions.population.group_size_min:
             return None
         return int(rng.choice(members))

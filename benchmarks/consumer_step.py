@@ -41,7 +41,7 @@ class Households(mesa.Model):
         self.consumer_goods = np.arange(goods)
         self.values = self.rng.uniform(0.5, 2.0, goods)
         self.prices = self.values * self.rng.uniform(0.8, 1.25, goods)
-        self.scenario = _Scenario(Consumption())
+        self.conditions = _Scenario(Consumption())
         if agents:
             Consumer.create_agents(self, n, row=np.arange(n))
 
@@ -59,7 +59,7 @@ class _Scenario:
 
 def vectorised_week(m: Households, on_sale, exact: bool):
     """One consumer step for everybody, as the model runs it."""
-    c, cfg = m.consumers, m.scenario.consumption
+    c, cfg = m.consumers, m.conditions.consumption
     spending = market.intended_spending(c.income, c.savings, cfg.buffer_weeks, cfg.smoothing_weeks)
     week = market.buy(
         m.preferences, spending, m.prices, m.values, c.taste, on_sale, taste_floor=c.taste_floor if exact else None

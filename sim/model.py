@@ -12,7 +12,7 @@ import scipy.linalg as la
 
 from agents import Consumer, FactoryCouncil, PrimaryWorkGroup, RuralCommune
 from sim import market, production, wages
-from sim.economy import Economy, Technology, default_economy, load_economy
+from sim.economy import Economy, Technology, default_economy, load_economy, spectral_radius
 from sim.plan_factory import PlanFactory
 from sim.record import Record
 from sim.scenario import WEEKS_PER_YEAR, Scenario, ScenarioError, validate
@@ -31,6 +31,8 @@ class CouncilsModel(mesa.Model):
 
     Attributes
     ----------
+    conditions : Scenario
+        The scenario this run follows (not ``scenario``: Mesa ≥ 3.5 reserves that name).
     consumers, groups, producers : array containers (``sim.state``)
         Hot state, one row per agent.
     stock : numpy.ndarray
@@ -45,7 +47,7 @@ class CouncilsModel(mesa.Model):
     def __init__(self, scenario: Scenario | None = None, economy: Economy | None = None):
         scenario = validate(scenario or Scenario())
         super().__init__(rng=scenario.seed)
-        self.scenario = scenario
+        self.conditions = scenario
         self.economy = economy or _economy(scenario.economy)
         self.technology = _peasant_technology(self.economy, scenario)
         self.week = 0
@@ -53,9 +55,15 @@ class CouncilsModel(mesa.Model):
         self._setup_technology()
         self._setup_first_plan()
         self._setup_people()
-        if scenario.taste_shift.after_years > 0:
-            self._good_position(scenario.taste_shift.rises)
-            self._good_position(scenario.taste_shift.falls)
+        shift = scenario.taste_shift
+        if shift.after_years > 0:
+            self._good_position(shift.rises)
+            falls = self._good_position(shift.falls)
+            if shift.budget_share > self.preferences.alpha[falls]:
+                raise ScenarioError(
+                    f"taste_shift.budget_share = {shift.budget_share}: larger than {shift.falls}'s budget share "
+                    f"({self.preferences.alpha[falls]:.4f}); at most that much can move"
+                )
         self.plan()  # the first plan, from the skeleton
         self.record = Record(self, scenario.weeks)
         self.datacollector = mesa.DataCollector(model_reporters=self.record.reporters())
@@ -69,9 +77,14 @@ class CouncilsModel(mesa.Model):
         D = np.zeros_like(dense) if D is None else (D.toarray() if hasattr(D, "toarray") else D)
         self.inputs_true = dense + D  # A + D: the economy runs on the true coefficients
         self.capital = np.zeros_like(dense) if t.capital is None else np.asarray(t.capital)
-        error = self.scenario.plan.information_error
+        error = self.conditions.plan.information_error
         noise = np.exp(error * self.rng.standard_normal(dense.shape) - error**2 / 2)
         self.inputs_estimated = self.inputs_true * noise  # the plan factory's knowledge
+        if spectral_radius(self.inputs_estimated) >= 1.0:
+            raise ScenarioError(
+                f"plan.information_error = {error}: the plan factory's mistaken coefficients would not be "
+                "productive (spectral radius ≥ 1); use a smaller error"
+            )
         self.consumer_goods = t.consumer_goods
         self._refresh_plan_factory()
 
@@ -90,7 +103,7 @@ class CouncilsModel(mesa.Model):
         population can give: a commune has as many spare hands as it has spare land, and
         those idle hours are not part of the net product.
         """
-        s, e, t, p = self.scenario, self.economy, self.technology, self.scenario.plan
+        s, e, t, p = self.conditions, self.economy, self.technology, self.conditions.plan
         n, cg = t.n, self.consumer_goods
         self.n_persons = s.population.consumers
         fd = e.final_demand
@@ -121,7 +134,7 @@ class CouncilsModel(mesa.Model):
         self.capacity_plan = np.zeros(n)  # weekly capacity being added per week of this plan
         use = self.net_product * per_hour  # what the first plan asks of every sector
         self.first_output = self.plan_output = use
-        self.reserve = s.readjustment.reserve_weeks * use  # S*, units
+        self.reserve = s.readjustment.reserve_weeks * (use + self.imports)  # S*: weeks of all use, units
         self.stock = self.reserve.copy()
         self.sector_capacity = use * (1.0 + p.capacity_headroom)
         # Overall equilibrium (seed §7c): tokens paid = value of the consumer goods planned.
@@ -131,7 +144,7 @@ class CouncilsModel(mesa.Model):
 
     def _trade(self, household):
         """Weekly imports of the scenario's goods and the exports, of equal value, that pay for them."""
-        imp, n = self.scenario.imports, self.technology.n
+        imp, n = self.conditions.imports, self.technology.n
         imports = np.zeros(n)
         if imp.share == 0:
             return imports, np.zeros(n)
@@ -152,11 +165,11 @@ class CouncilsModel(mesa.Model):
 
     def _fund(self):
         """Investment per week, hours of labour value (seed §7f: the investment share)."""
-        p = self.scenario.plan
+        p = self.conditions.plan
         return (1.0 - p.private_share - p.public_share) * self.net_product
 
     def _setup_people(self):
-        s, t = self.scenario, self.technology
+        s, t = self.conditions, self.technology
         pop = s.population
         n = t.n
         hours_needed = t.labour * self.first_output  # hours per week by sector, at norm productivity
@@ -198,7 +211,7 @@ class CouncilsModel(mesa.Model):
         )
 
     def _setup_groups(self, council_workers, n_members):
-        pop = self.scenario.population
+        pop = self.conditions.population
         n_groups = np.ceil(council_workers / pop.group_size_max).astype(int)
         council = np.repeat(np.arange(council_workers.size), n_groups)
         first = np.concatenate([[0], np.cumsum(n_groups)[:-1]])
@@ -206,13 +219,13 @@ class CouncilsModel(mesa.Model):
         person_council = np.repeat(np.arange(council_workers.size), council_workers)
         rank = np.arange(person_council.size) - np.repeat(np.cumsum(council_workers) - council_workers, council_workers)
         self.person_group = first[person_council] + rank % n_groups[person_council]
-        spread = self.scenario.work_groups.productivity_spread
+        spread = self.conditions.work_groups.productivity_spread
         productivity = self.rng.lognormal(-(spread**2) / 2, spread, council.size)
         self.groups = GroupArrays(council=council, productivity=productivity)
         self.work_groups = PrimaryWorkGroup.create_agents(self, council.size, row=np.arange(council.size))
 
     def _setup_consumers(self, n_workers, commune_members):
-        s = self.scenario
+        s = self.conditions
         n = self.n_persons
         group = np.concatenate([self.rng.permutation(self.person_group), np.full(n - n_workers, -1)])
         commune = np.concatenate([np.full(n_workers, -1), np.repeat(np.arange(commune_members.size), commune_members)])
@@ -257,7 +270,7 @@ class CouncilsModel(mesa.Model):
 
     def _equalisation_progress(self) -> float:
         """Share of the way from the old hierarchy to equal wages: year / years (1 at once if 0)."""
-        years = self.scenario.wages.equalisation_years
+        years = self.conditions.wages.equalisation_years
         return 1.0 if years == 0 else min(1.0, (self.week // WEEKS_PER_YEAR) / years)
 
     def _update_productivity(self):
@@ -278,7 +291,6 @@ class CouncilsModel(mesa.Model):
 
     def step(self):
         """One week: produce → pay → buy → price → readjust; plan monthly; decide yearly."""
-        self.shocks()
         self.produce()
         self.pay()
         self.buy()
@@ -287,14 +299,15 @@ class CouncilsModel(mesa.Model):
         self.record.week_done()
         self.datacollector.collect(self)
         self.week += 1
+        self.shocks()  # before the plan, so that it knows
         if self.week % WEEKS_PER_YEAR == 0:
             self.decide()  # the yearly decision comes first: the plan then works it out
-        if self.week % self.scenario.plan.period_weeks == 0:
+        if self.week % self.conditions.plan.period_weeks == 0:
             self.plan()
 
     def shocks(self):
         """Events of the scenario that fall in this week: imports stop, tastes shift."""
-        imp, shift = self.scenario.imports, self.scenario.taste_shift
+        imp, shift = self.conditions.imports, self.conditions.taste_shift
         if imp.stop_after_years > 0 and self.week == round(imp.stop_after_years * WEEKS_PER_YEAR):
             self.imports = np.zeros_like(self.imports)
             self.exports = np.zeros_like(self.exports)
@@ -332,7 +345,7 @@ class CouncilsModel(mesa.Model):
                 weekly * members.sum(),
                 self.values[p.sector[communes]] * p.output[communes],
                 members,
-                self.scenario.communes.transfer,
+                self.conditions.communes.transfer,
             )
             c.income[~workers] = (credits / members)[c.commune[~workers]]
         self.tokens_paid += float(c.income.sum())
@@ -350,7 +363,7 @@ class CouncilsModel(mesa.Model):
         ordered = self.investment_plan > 0
         delivered = float(fill[ordered].min()) if ordered.any() else 0.0
         self.pipeline[-1] += self.capacity_plan * delivered
-        c, cfg, cg = self.consumers, self.scenario.consumption, self.consumer_goods
+        c, cfg, cg = self.consumers, self.conditions.consumption, self.consumer_goods
         spending = market.intended_spending(c.income, c.savings, cfg.buffer_weeks, cfg.smoothing_weeks)
         # Deliveries between enterprises are planned: households buy what the next week's
         # production does not need (seed §7b: the intermediate targets come first).
@@ -374,20 +387,25 @@ class CouncilsModel(mesa.Model):
 
     def reprice(self):
         """Corrective (b): each price follows its good's reserve stock (seed §7c)."""
-        rule, cg = self.scenario.prices, self.consumer_goods
+        rule, cg = self.conditions.prices, self.consumer_goods
         new = market.price_from_stock(self.values[cg], self.stock[cg], self.reserve[cg], **vars(rule))
         self.record.price_changes(self.prices, new)
         self.prices = new
 
     def readjust(self):
         """Corrective (c): consumer-good output moves toward ``D̂ + (S* − S)/τ`` (seed §7c)."""
-        r, cg, p = self.scenario.readjustment, self.consumer_goods, self.producers
+        r, cg, p = self.conditions.readjustment, self.consumer_goods, self.producers
         self.expected_demand += r.demand_smoothing * (self.wanted - self.expected_demand)
         other = self.other_use[cg]
         self.reserve[cg] = r.reserve_weeks * (self.expected_demand + other)
         sector_target = self._sector_target()
         sector_target[cg] = market.readjusted_output(
-            self.expected_demand, self.stock[cg], self.reserve[cg], r.rebuild_weeks, other, self.sector_capacity[cg]
+            self.expected_demand,
+            self.stock[cg],
+            self.reserve[cg],
+            r.rebuild_weeks,
+            other - self.imports[cg],  # imports arriving each week need not be made at home
+            self.sector_capacity[cg],
         )
         self._set_targets(sector_target)
         arriving = self.pipeline[0].copy()
@@ -401,7 +419,7 @@ class CouncilsModel(mesa.Model):
 
     def plan(self):
         """Re-solve the intermediate targets for the demand now expected; allocate investment."""
-        s, n, cg = self.scenario, self.technology.n, self.consumer_goods
+        s, n, cg = self.conditions, self.technology.n, self.consumer_goods
         pl = s.plan
         rate = pl.revision_rate
         self._revise_coefficients(rate)
@@ -415,9 +433,10 @@ class CouncilsModel(mesa.Model):
         self._allocate_investment()
         final = household + self.public_plan + self.investment_plan + self.exports - self.imports
         use = la.lu_solve(self._plan_lu, final)
-        reserve = s.readjustment.reserve_weeks * use
+        reserve = s.readjustment.reserve_weeks * (use + self.imports)  # all use: made at home or imported
         self.reserve[~np.isin(np.arange(n), cg)] = reserve[~np.isin(np.arange(n), cg)]
-        rebuild = (reserve - stock_taken) / s.readjustment.rebuild_weeks
+        # The rebuild rate holds until the next solve: over less than a plan period it overshoots.
+        rebuild = (reserve - stock_taken) / max(s.readjustment.rebuild_weeks, pl.period_weeks)
         self.plan_output = np.maximum(la.lu_solve(self._plan_lu, final + rebuild), 0.0)
         self.earmarked = self.inputs_estimated @ self.plan_output  # a week of inputs for production
         self.other_use = self.earmarked + self.public_plan + self.investment_plan + self.exports
@@ -450,7 +469,7 @@ class CouncilsModel(mesa.Model):
 
     def _allocate_investment(self):
         """Investment fund → capacity, bottlenecks first, the rest to balanced growth (seed §7f)."""
-        pl = self.scenario.plan
+        pl = self.conditions.plan
         period = pl.period_weeks
         cost = WEEKS_PER_YEAR * (self.values @ self.capital)  # hours per unit of weekly capacity
         limit = pl.max_capacity_growth * self.sector_capacity * period / WEEKS_PER_YEAR
@@ -475,7 +494,7 @@ class CouncilsModel(mesa.Model):
         need = p.target[councils] * self.technology.labour[p.sector[councils]] / p.productivity[councils]
         workers = c.group >= 0
         total = int(workers.sum())
-        floor = self.scenario.population.group_size_min
+        floor = self.conditions.population.group_size_min
         desired = _staffing(need, total, floor)
         have = p.workers[councils]
         surplus = np.maximum(have - desired, 0)
@@ -511,7 +530,7 @@ class CouncilsModel(mesa.Model):
         empty (dissolved) until it grows again.
         """
         c, g = self.consumers, self.groups
-        pop, spread = self.scenario.population, self.scenario.work_groups.productivity_spread
+        pop, spread = self.conditions.population, self.conditions.work_groups.productivity_spread
         workers = np.flatnonzero(c.group >= 0)
         owner = g.council[c.group[workers]]
         by_owner = np.argsort(owner, kind="stable")
@@ -544,11 +563,12 @@ class CouncilsModel(mesa.Model):
 
         Hours and shares stay as decided (a fixed rule until the yearly vote is modelled).
         """
-        c, wg = self.consumers, self.scenario.work_groups
+        c, wg = self.consumers, self.conditions.work_groups
         self._set_wage_factors()
         workers = np.flatnonzero(c.group >= 0)
         rotating = workers[self.rng.random(workers.size) < wg.rotation]
-        asking = self.work_groups.select(lambda group: self.rng.random() < wg.exclusion)
+        groups = self.agents_by_type[PrimaryWorkGroup]  # with those formed since the start
+        asking = groups.select(lambda group: self.rng.random() < wg.exclusion)
         leaving = [group.ask_to_leave(self.rng) for group in asking]
         leaving = np.array([row for row in leaving if row is not None], dtype=int)
         movers = np.unique(np.concatenate([rotating, leaving]))
@@ -560,7 +580,7 @@ class CouncilsModel(mesa.Model):
 
     def run(self, weeks: int | None = None, progress=None):
         """Run for ``weeks`` (default the scenario's horizon), calling ``progress(week)`` after each."""
-        for _ in range(self.scenario.weeks if weeks is None else weeks):
+        for _ in range(self.conditions.weeks if weeks is None else weeks):
             self.step()
             if progress is not None:
                 progress(self.week)
@@ -578,7 +598,7 @@ def _peasant_technology(economy: Economy, scenario: Scenario) -> Technology:
     scaled so that the communes need that share of all persons at the first plan.
     """
     t, share = economy.technology, scenario.communes.population_share
-    if share == 0 or "AGR" not in t.names:
+    if share == 0 or scenario.population.communes == 0 or "AGR" not in t.names:
         return t
     farm = t.index("AGR")
     inputs = t.A + (0 if t.capital_consumption is None else t.capital_consumption)

@@ -132,7 +132,9 @@ class Record:
         }
         for name, values in row.items():
             self.goods[name][t] = values
-        supply = m.output[cg] - m.inputs_used[cg] - m.public_use[cg] - m.investment_use[cg]
+        supply = (
+            m.output[cg] + m.imports[cg] - m.inputs_used[cg] - m.public_use[cg] - m.investment_use[cg] - m.exported[cg]
+        )
         workers = c.group >= 0
         if m.week // 52 != self._wage_gini_week:  # the hierarchy changes only at the yearly decision
             self._wage_gini_week = m.week // 52

@@ -101,7 +101,7 @@ def write_run(out_dir: Path, model, summary: dict) -> Path:
     try:
         model.record.timeseries().to_parquet(tmp / TIMESERIES_FILE, index=False)
         (tmp / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        (tmp / "scenario.toml").write_text(scenario_to_toml(model.scenario), encoding="utf-8")
+        (tmp / "scenario.toml").write_text(scenario_to_toml(model.conditions), encoding="utf-8")
         log = pd.DataFrame(
             model.record.price_log, columns=["week", "good", "old_p_over_v", "new_p_over_v", "stock_ratio"]
         )

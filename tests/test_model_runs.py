@@ -9,7 +9,18 @@ import numpy as np
 import pytest
 
 from sim.model import CouncilsModel
-from sim.scenario import WEEKS_PER_YEAR, Plan, Population, Readjustment, Scenario, Wages
+from sim.scenario import (
+    WEEKS_PER_YEAR,
+    Communes,
+    Imports,
+    Plan,
+    Population,
+    Readjustment,
+    Scenario,
+    ScenarioError,
+    TasteShift,
+    Wages,
+)
 
 POPULATION = Population(consumers=3000, councils=60, communes=5)
 SMALL = Population(consumers=1000, councils=25, communes=3)
@@ -67,7 +78,7 @@ def short_run():
 def test_datacollector_has_one_row_per_week(short_run):
     m = short_run
     df = m.datacollector.get_model_vars_dataframe()
-    assert len(df) == m.scenario.weeks == m.record.weeks
+    assert len(df) == m.conditions.weeks == m.record.weeks
     for column in DATACOLLECTOR_COLUMNS:
         assert column in df.columns, column
         np.testing.assert_allclose(df[column].to_numpy(dtype=float), m.record.series(column), rtol=1e-12)
@@ -97,7 +108,7 @@ def test_wage_gini_falls_year_by_year_to_zero():
     m.run()
     gini = m.record.series("wage_gini")
     yearly = gini[[0, WEEKS_PER_YEAR, 2 * WEEKS_PER_YEAR, 3 * WEEKS_PER_YEAR]]
-    assert yearly[0] == pytest.approx(m.scenario.wages.initial_gini, abs=0.05)
+    assert yearly[0] == pytest.approx(m.conditions.wages.initial_gini, abs=0.05)
     assert yearly[0] > yearly[1] > yearly[2] > 0
     assert yearly[3] == 0.0
     for year in range(3):  # constant within a year: the hierarchy changes only at the yearly decision
@@ -133,3 +144,44 @@ def test_short_reserves_cause_shortages_not_a_standstill():
     output = m.record.series("output").sum(axis=1)
     assert output.min() > 0.5 * output[0], f"total output fell to {output.min() / output[0]:.3f} of week 0"
     assert m.record.series("unmet_share")[-1] < 1.0
+
+
+# --- regressions found in review ------------------------------------------------------------------
+
+
+def test_imports_count_in_reserves_so_an_importing_economy_converges():
+    """Reserve targets cover all use, imported or made at home; readjustment does not remake imports."""
+    imports = Imports(share=0.5)  # never lost
+    model = CouncilsModel(Scenario(years=2, population=POPULATION, imports=imports))
+    summary = model.run()
+    assert summary["converged"], _verdict(summary)
+    assert summary["final_sovereignty_index"] > 0.999  # imports count as supply for households
+
+
+def test_rebuild_faster_than_the_plan_period_does_not_oscillate():
+    scenario = Scenario(years=3, population=POPULATION, readjustment=Readjustment(rebuild_weeks=1))
+    summary = CouncilsModel(scenario).run()
+    assert summary["converged"], _verdict(summary)
+
+
+def test_peasant_share_leaves_farming_alone_without_communes():
+    plain = CouncilsModel(Scenario(years=0.1, population=Population(consumers=1000, councils=25, communes=0)))
+    peasant = CouncilsModel(
+        Scenario(
+            years=0.1,
+            population=Population(consumers=1000, councils=25, communes=0),
+            communes=Communes(population_share=0.25),
+        )
+    )
+    np.testing.assert_array_equal(peasant.technology.labour, plain.technology.labour)
+
+
+def test_unproductive_information_error_is_a_scenario_error():
+    with pytest.raises(ScenarioError, match=r"plan\.information_error"):
+        CouncilsModel(Scenario(years=0.1, population=SMALL, plan=Plan(information_error=1.0)))
+
+
+def test_taste_shift_larger_than_the_falling_good_is_a_scenario_error():
+    shift = TasteShift(after_years=1, rises="INFO", falls="LIGHT", budget_share=0.5)
+    with pytest.raises(ScenarioError, match=r"taste_shift\.budget_share"):
+        CouncilsModel(Scenario(years=0.1, population=SMALL, taste_shift=shift))

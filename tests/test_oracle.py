@@ -66,7 +66,7 @@ def _model_buys(m, monkeypatch):
 
 
 def _vectorised(m, available):
-    c, cfg, cg = m.consumers, m.scenario.consumption, m.consumer_goods
+    c, cfg, cg = m.consumers, m.conditions.consumption, m.consumer_goods
     spending = market.intended_spending(c.income, c.savings, cfg.buffer_weeks, cfg.smoothing_weeks)
     wanted = market.demand(m.preferences, spending, m.prices, m.values[cg], c.taste)
     bought = market.ration_proportional(wanted, available)
@@ -128,7 +128,7 @@ def test_both_paths_of_the_model_buy_equal_the_oracle(taste_noise, monkeypatch):
     m.run(3)
     m.produce()
     m.pay()
-    c, cfg, cg = m.consumers, m.scenario.consumption, m.consumer_goods
+    c, cfg, cg = m.consumers, m.conditions.consumption, m.consumer_goods
     spending = market.intended_spending(c.income, c.savings, cfg.buffer_weeks, cfg.smoothing_weeks)
     exact = market.aggregates_exactly(m.preferences, spending, m.prices, m.values[cg], c.taste_floor)
     assert exact == (taste_noise < 0.1), "the test should exercise the path its parameter names"
@@ -204,7 +204,7 @@ def _group_sizes(m, group):
 
 def test_work_groups_dealt_within_size_bounds(model):
     """The initial dealing of each council's workers over its groups (before the first plan moves anyone)."""
-    pop = model.scenario.population
+    pop = model.conditions.population
     sizes = np.bincount(model.person_group)  # the groups as first formed
     assert sizes.min() >= pop.group_size_min
     assert sizes.max() <= pop.group_size_max

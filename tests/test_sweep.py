@@ -407,7 +407,7 @@ def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, reference, monk
     original = sim.model.CouncilsModel.run
 
     def run(self, *args, **kwargs):
-        if self.scenario.seed == bad_seed:
+        if self.conditions.seed == bad_seed:
             raise RuntimeError("boom in the model")
         return original(self, *args, **kwargs)
 
