@@ -69,13 +69,14 @@ def compare_conditions(runs: pd.DataFrame, title: str = ""):
     fig, axes = plt.subplots(1, len(panels) + 1, figsize=(4 * (len(panels) + 1), 0.45 * len(names) + 2.2), sharey=True)
     share = ok.groupby("scenario")["converged"].mean().reindex(names)
     axes[0].barh(range(len(names)), share.to_numpy(), color="tab:green")
-    axes[0].set_yticks(range(len(names)), names)
     axes[0].set_xlim(0, 1)
     axes[0].set_title("share of runs converged", fontsize=9)
     for ax, (key, label) in zip(axes[1:], panels, strict=True):
         data = [ok.loc[(ok["scenario"] == name), key].dropna().to_numpy(dtype=float) for name in names]
         ax.boxplot([d if d.size else [np.nan] for d in data], positions=range(len(names)), **_HORIZONTAL)
+        ax.set_xlim(left=0)
         ax.set_title(label, fontsize=9)
+    axes[0].set_yticks(range(len(names)), names)  # after the box plots, which reset the shared ticks
     fig.suptitle(f"Transition conditions compared{' — ' + title if title else ''}", fontsize=10)
     fig.tight_layout()
     return fig

@@ -23,6 +23,7 @@ import tomllib
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -745,3 +746,22 @@ def test_dask_cluster_gives_the_same_rows(tmp_path, reference):
     ):
         run_sweep(load_sweep(file), tmp_path / "out", executor, batch_size=2)
     pd.testing.assert_frame_equal(comparable(read_runs(tmp_path / "out")), comparable(expected))
+
+
+def test_transition_conditions_figure_names_every_condition():
+    """The shared y axis keeps the scenario names after the box plots (they reset the ticks)."""
+    names = ["baseline", "slow_investment", "taste_shift"]
+    runs = pd.DataFrame(
+        {
+            "scenario": [n for n in names for _ in range(3)],
+            "error": None,
+            "converged": [True, True, False] * 3,
+            "converged_week": [20.0, 25.0, None] * 3,
+            "peak_unmet_share": 0.0,
+            "income_gini_final": [0.01, 0.02, 0.03] * 3,
+            "final_price_value_gap": [0.0, 0.001, 0.1] * 3,
+        }
+    )
+    fig = compare_conditions(runs)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == names
+    plt.close(fig)
