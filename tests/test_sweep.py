@@ -710,25 +710,37 @@ def test_cli_missing_sweep_file(tmp_path, capsys):
     assert len(err) == 1 and err[0].startswith("councils: ") and "nope.toml" in err[0]
 
 
-def test_cli_scheduler_with_nothing_listening_fails_clearly(tmp_path, reference, capsys):
-    dask = pytest.importorskip("dask")
+def _sweep_in_subprocess(*args: str, env_extra=None) -> subprocess.CompletedProcess:
+    """The CLI in its own process: a failed Dask client leaves event-loop state that later clients trip on."""
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+def test_cli_scheduler_with_nothing_listening_fails_clearly(tmp_path, reference):
     pytest.importorskip("distributed")
     file, _ = reference
     out = tmp_path / "out"
-    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):  # the default would wait 30 s
-        status = main(sweep_cli(file, out, "--scheduler", "tcp://127.0.0.1:1"))
-    assert status == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("councils: ") and "tcp://127.0.0.1:1" in err[0]
+    # the default would wait 30 s for a connection
+    done = _sweep_in_subprocess(
+        *sweep_cli(file, out, "--scheduler", "tcp://127.0.0.1:1"),
+        env_extra={"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s"},
+    )
+    assert done.returncode == 2
+    err = done.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("councils: ") and "tcp://127.0.0.1:1" in err[0], done.stderr
+    assert "Traceback" not in done.stderr
     assert not (out / RUNS_FILE).exists()
 
 
-def test_cli_scheduler_malformed_address(tmp_path, reference, capsys):
+def test_cli_scheduler_malformed_address(tmp_path, reference):
     pytest.importorskip("distributed")
     file, _ = reference
-    assert main(sweep_cli(file, tmp_path / "out", "--scheduler", "nonsense")) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("councils: ") and "nonsense" in err[0]
+    done = _sweep_in_subprocess(*sweep_cli(file, tmp_path / "out", "--scheduler", "nonsense"))
+    assert done.returncode == 2
+    err = done.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("councils: ") and "nonsense" in err[0], done.stderr
 
 
 # --- Dask (last: its event-loop thread outlives the test) -----------------------------------------------
