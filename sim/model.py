@@ -138,7 +138,7 @@ class CouncilsModel(mesa.Model):
         self.stock = self.reserve.copy()
         self.sector_capacity = use * (1.0 + p.capacity_headroom)
         # Overall equilibrium (seed §7c): tokens paid = value of the consumer goods planned.
-        self.wage = p.private_share * self.net_product / hours  # tokens per hour (seed §7d)
+        self.wage = wages.hourly_wage(p.private_share * self.net_product, hours)  # tokens per hour (seed §7d)
         self.prices = self.values[cg].copy()
         self.pipeline = np.zeros((p.investment_lag_weeks + 1, n))  # capacity arriving, weekly units
 

@@ -157,10 +157,6 @@ class Scenario:
         """Horizon, weeks."""
         return round(self.years * WEEKS_PER_YEAR)
 
-    def replace(self, **changes) -> Scenario:
-        """A copy with top-level fields changed, validated."""
-        return validate(dataclasses.replace(self, **changes))
-
 
 # --- validation ----------------------------------------------------------------------------------
 

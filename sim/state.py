@@ -50,7 +50,3 @@ class ProducerArrays:
     productivity: np.ndarray  # hours-weighted productivity of its groups, or the commune's fertility
     workers: np.ndarray  # int, persons
     is_commune: np.ndarray  # bool
-
-    def effective_hours(self, hours_per_week: float) -> np.ndarray:
-        """Hours of work at norm productivity each producer has this week."""
-        return self.workers * hours_per_week * self.productivity

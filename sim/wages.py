@@ -38,9 +38,14 @@ def equalised(factors, progress: float) -> np.ndarray:
     return f / f.mean()
 
 
-def hourly_wage(private_consumption_value: float, net_product: float) -> float:
-    """Seed §7d: tokens per hour = private consumption ÷ net product (both in hours of value)."""
-    return private_consumption_value / net_product if net_product > 0 else 0.0
+def hourly_wage(private_consumption_value: float, hours_paid: float) -> float:
+    """Seed §7d and the overall equilibrium of §7c: tokens per hour worked.
+
+    Tokens paid for all hours equal the labour value of the consumer goods planned; with
+    no hours kept in reserve this is the seed's "private consumption : total net
+    production" (private consumption and net product both in hours of value).
+    """
+    return private_consumption_value / hours_paid if hours_paid > 0 else 0.0
 
 
 def commune_credits(total_credits: float, delivered_value, members, transfer: float) -> np.ndarray:
