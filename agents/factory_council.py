@@ -1,11 +1,155 @@
-"""The factory council: the enterprise's coordinating body and its General Assembly (seed §5, §7b)."""
+"""Factory councils: each enterprise's coordinating body and its General Assembly (seed §5, §7b).
+
+:class:`FactoryCouncils` does, for every enterprise at once, what councils do: take the
+plan's targets, produce within capacity, labour and inputs, readjust consumer-good output
+from their own stocks and sales between plan solves (corrective c), report what they
+measure to the plan factory, staff their shops, and put new capacity into service.
+:class:`FactoryCouncil` is the Mesa agent, a view on one row of ``model.producers``.
+"""
 
 from __future__ import annotations
 
 import mesa
+import numpy as np
+
+from sim import market, production
+from sim.state import EconomyState, ProducerArrays
 
 #: Workers per delegate (seed §5: one delegate per 100–200 workers).
 WORKERS_PER_DELEGATE = 150
+
+
+class FactoryCouncils:
+    """All enterprises' councils at once, on the producers' table they share with the rural communes.
+
+    The communes' rows are in the same table (after the councils'), so that one call makes
+    the week's output of every producer: inputs are shared out between all users at once.
+
+    Parameters
+    ----------
+    producers : ProducerArrays
+    labour : numpy.ndarray, shape (n,)
+        Hours per unit of output of each good, at norm productivity.
+    inputs_true : numpy.ndarray, shape (n, n)
+        ``A + D``: what production really uses up per unit of output.
+    """
+
+    def __init__(self, producers: ProducerArrays, labour, inputs_true):
+        self.producers = producers
+        self.labour = labour
+        self.inputs_true = inputs_true
+        self.rows = np.flatnonzero(~producers.is_commune)
+
+    # --- the week ---------------------------------------------------------------------------------
+
+    def produce(self, state: EconomyState):
+        """Councils and communes make ``min(target, capacity, labour, inputs)`` (seed §7b)."""
+        p = self.producers
+        state.stock_before = state.stock.copy()
+        p.output[:], state.output, state.inputs_used = production.produce(
+            p.target, p.capacity, p.labour_cap, p.sector, self.inputs_true, state.stock
+        )
+        state.stock += state.output - state.inputs_used
+
+    def readjust(self, state: EconomyState, rules, wanted):
+        """Corrective (c): consumer-good output moves toward ``D̂ + (S* − S)/τ`` (seed §7c).
+
+        Parameters
+        ----------
+        state : EconomyState
+        rules : sim.scenario.Readjustment
+        wanted : numpy.ndarray, shape (G,)
+            Households' demand this week, units.
+        """
+        cg = state.consumer_goods
+        state.expected_demand += rules.demand_smoothing * (wanted - state.expected_demand)
+        other = state.other_use[cg]
+        state.reserve[cg] = rules.reserve_weeks * (state.expected_demand + other)
+        sector_target = self.producers.by_sector(self.producers.target, state.stock.size)
+        sector_target[cg] = market.readjusted_output(
+            state.expected_demand,
+            state.stock[cg],
+            state.reserve[cg],
+            rules.rebuild_weeks,
+            other - state.imports[cg],  # imports arriving each week need not be made at home
+            state.sector_capacity[cg],
+        )
+        self.take_targets(sector_target)
+
+    def take_targets(self, sector_target):
+        """Share each good's target among its producers in proportion to their capacity."""
+        p = self.producers
+        p.target[:] = production.split_by_share(sector_target, p.sector, p.capacity)
+
+    def add_capacity(self, state: EconomyState, arriving):
+        """Capacity that investment has finished comes into service, shared by present capacity."""
+        if arriving.any():
+            p = self.producers
+            state.sector_capacity += arriving
+            p.capacity[:] = production.split_by_share(state.sector_capacity, p.sector, p.capacity)
+
+    # --- people ------------------------------------------------------------------------------------
+
+    def staff(self, person_group, work_groups, hours_per_week: float):
+        """Workers per enterprise and their hours-weighted productivity, from the groups; what they can make."""
+        p = self.producers
+        members = work_groups.members_per_group(person_group)
+        n_councils = self.rows.size
+        workers = np.bincount(work_groups.council, weights=members, minlength=n_councils)
+        effective = np.bincount(work_groups.council, weights=members * work_groups.productivity, minlength=n_councils)
+        p.workers[self.rows] = workers.astype(int)
+        p.productivity[self.rows] = np.divide(effective, workers, out=np.ones(n_councils), where=workers > 0)
+        p.labour_cap = production.labour_limited_output(
+            p.workers * hours_per_week, p.productivity, self.labour[p.sector]
+        )
+
+    def movers_to_plan(self, consumers, work_groups, floor: int, rng):
+        """Workers who leave enterprises with more hands than their targets need, and where they go (seed §6).
+
+        Returns
+        -------
+        persons, councils : numpy.ndarray of int
+            Rows of the persons who move and of the enterprises they join (empty if none).
+        """
+        p, c = self.producers, consumers
+        councils = self.rows
+        need = p.target[councils] * self.labour[p.sector[councils]] / p.productivity[councils]
+        workers = c.group >= 0
+        desired = production.staffing(need, int(workers.sum()), floor)
+        have = p.workers[councils]
+        surplus = np.maximum(have - desired, 0)
+        deficit = np.maximum(desired - have, 0)
+        moves = int(min(surplus.sum(), deficit.sum()))
+        if moves == 0:
+            return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+        person_council = np.full(c.group.size, -1)
+        person_council[workers] = work_groups.council[c.group[workers]]
+        order = rng.permutation(c.group.size)
+        order = order[person_council[order] >= 0]
+        order = order[np.argsort(person_council[order], kind="stable")]
+        start = np.searchsorted(person_council[order], councils)
+        leaving = np.concatenate([order[start[k] : start[k] + surplus[k]] for k in np.flatnonzero(surplus)])
+        return leaving[:moves], np.repeat(councils, deficit)[:moves]
+
+    # --- reports -----------------------------------------------------------------------------------
+
+    def reports(self, n: int):
+        """What councils and communes tell the plan factory (seed §7b): output and inputs used, per good.
+
+        Returns
+        -------
+        measured_sum : numpy.ndarray, shape (n, n)
+            Column j: Σ over sector j's producers of output × inputs used per unit.
+        output : numpy.ndarray, shape (n,)
+            Σ over sector j's producers of output, units.
+        """
+        p = self.producers
+        measured_sum, output = np.zeros((n, n)), np.zeros(n)
+        for row in range(p.sector.size):
+            j = p.sector[row]
+            measured_sum[:, j] += p.output[row] * self.inputs_true[:, j]
+            output[j] += p.output[row]
+        return measured_sum, output
 
 
 class FactoryCouncil(mesa.Agent):
@@ -38,17 +182,17 @@ class FactoryCouncil(mesa.Agent):
         return max(1, round(self.workers / WORKERS_PER_DELEGATE))
 
     def report(self) -> dict:
-        """What the council tells the plan factory (seed §7b): its output and the inputs it actually used per unit.
+        """What the council tells the plan factory (seed §7b): its output and the inputs it used per unit.
 
         Returns
         -------
         dict
             ``sector`` (code), ``output`` (units this week), ``inputs_per_unit`` (units of
-            each good per unit of output: the actual column of ``A + D``).
+            each good per unit of output).
         """
         m = self.model
         return {
             "sector": m.technology.names[self.sector],
             "output": float(m.producers.output[self.row]),
-            "inputs_per_unit": m.inputs_true[:, self.sector].copy(),
+            "inputs_per_unit": m.councils.inputs_true[:, self.sector].copy(),
         }

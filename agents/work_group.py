@@ -1,4 +1,9 @@
-"""A primary work group: 10–30 workers of one enterprise (seed §5–6)."""
+"""Primary work groups: 10–30 workers of one enterprise who organise their own work (seed §5–6).
+
+:class:`WorkGroups` holds every group's row and does what groups do, for all of them:
+form and re-form as workers come and go, and, once a year, rotate members and ask some
+to leave. :class:`PrimaryWorkGroup` is the Mesa agent, a view on one row.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,103 @@ import mesa
 import numpy as np
 
 
+class WorkGroups:
+    """All primary work groups at once (M rows).
+
+    Parameters
+    ----------
+    model : CouncilsModel
+        Where new groups are registered as agents.
+    council : numpy.ndarray of int, shape (M,)
+        Producer row of each group's enterprise.
+    productivity : numpy.ndarray, shape (M,)
+        How well each group organises its work: output per hour relative to the norm.
+    rules : sim.scenario.WorkGroups
+    population : sim.scenario.Population
+        Group sizes.
+    """
+
+    def __init__(self, model, council, productivity, rules, population):
+        self.model = model
+        self.council = council
+        self.productivity = productivity
+        self.rules = rules
+        self.population = population
+
+    def _new_productivity(self, rng, size: int) -> np.ndarray:
+        spread = self.rules.productivity_spread
+        return rng.lognormal(-(spread**2) / 2, spread, size)
+
+    def members_per_group(self, person_group) -> np.ndarray:
+        """Persons in each group, from every person's group row (−1: not in a group)."""
+        return np.bincount(person_group[person_group >= 0], minlength=self.council.size)
+
+    def join(self, consumers, persons, councils, rng):
+        """Move ``persons`` to the enterprises ``councils``; the shops of every enterprise concerned re-form."""
+        left = self.council[consumers.group[persons]]
+        order = np.argsort(self.council, kind="stable")
+        consumers.group[persons] = order[np.searchsorted(self.council[order], councils)]  # a first group there
+        self.regroup(consumers, np.union1d(left, councils), rng)
+
+    def regroup(self, consumers, councils, rng):
+        """Deal each enterprise's workers into ``ceil(workers / group_size_max)`` primary work groups.
+
+        Members are dealt in the order of their present groups, so most stay together; an
+        enterprise that grows opens new groups (new agents), one that shrinks leaves some
+        empty (dissolved) until it grows again.
+        """
+        c, pop = consumers, self.population
+        workers = np.flatnonzero(c.group >= 0)
+        owner = self.council[c.group[workers]]
+        by_owner = np.argsort(owner, kind="stable")
+        bounds = np.searchsorted(owner[by_owner], [councils, councils + 1])
+        group_order = np.argsort(self.council, kind="stable")
+        for council, start, stop in zip(councils, *bounds, strict=True):
+            members = workers[by_owner[start:stop]]
+            members = members[np.argsort(c.group[members], kind="stable")]
+            k = max(1, -(-members.size // pop.group_size_max))
+            lo, hi = np.searchsorted(self.council[group_order], [council, council + 1])
+            mine = group_order[lo:hi]
+            if mine.size < k:  # new shops
+                new = np.arange(self.council.size, self.council.size + k - mine.size)
+                self.council = np.concatenate([self.council, np.full(new.size, council)])
+                self.productivity = np.concatenate([self.productivity, self._new_productivity(rng, new.size)])
+                for row in new:
+                    PrimaryWorkGroup(self.model, row=int(row))
+                mine = np.concatenate([mine, new])
+            size = np.bincount(c.group[members], minlength=self.council.size)[mine]
+            keep = np.sort(mine[np.argsort(-size, kind="stable")[:k]])
+            for group, chunk in zip(keep, np.array_split(members, k), strict=True):
+                c.group[chunk] = group
+
+    def turnover(self, consumers, rng) -> np.ndarray:
+        """The year's movers: workers who rotate, and members the groups' assemblies ask to leave (seed §6).
+
+        Returns
+        -------
+        numpy.ndarray of int
+            Rows of the persons who change enterprise, sorted.
+        """
+        workers = np.flatnonzero(consumers.group >= 0)
+        rotating = workers[rng.random(workers.size) < self.rules.rotation]
+        groups = self.model.agents_by_type[PrimaryWorkGroup]  # with those formed since the start
+        asking = groups.select(lambda group: rng.random() < self.rules.exclusion)
+        leaving = [group.ask_to_leave(rng) for group in asking]
+        leaving = np.array([row for row in leaving if row is not None], dtype=int)
+        return np.unique(np.concatenate([rotating, leaving]))
+
+
 class PrimaryWorkGroup(mesa.Agent):
     """Workers who organise their own work in one shop of an enterprise.
 
     The group supplies its members' hours (the decided week) at its own productivity;
-    it may ask a member to leave, who then joins another group.
+    its assembly may ask a member to leave, who then joins another group.
 
     Parameters
     ----------
     model : CouncilsModel
     row : int
-        This group's row in ``model.groups``.
+        This group's row in ``model.work_groups``.
     """
 
     def __init__(self, model, row: int):
@@ -26,12 +117,12 @@ class PrimaryWorkGroup(mesa.Agent):
     @property
     def council(self) -> int:
         """Row of the enterprise (factory council) the group works in."""
-        return int(self.model.groups.council[self.row])
+        return int(self.model.work_groups.council[self.row])
 
     @property
     def productivity(self) -> float:
         """How well the group organises its work: output per hour relative to the norm."""
-        return float(self.model.groups.productivity[self.row])
+        return float(self.model.work_groups.productivity[self.row])
 
     @property
     def members(self) -> np.ndarray:
@@ -39,7 +130,7 @@ class PrimaryWorkGroup(mesa.Agent):
         return np.flatnonzero(self.model.consumers.group == self.row)
 
     def ask_to_leave(self, rng: np.random.Generator) -> int | None:
-        """The General Assembly asks one member to leave; returns that person's row (or None)."""
+        """The group's assembly asks one member to leave; returns that person's row (or None)."""
         members = self.members
         if members.size <= self.model.conditions.population.group_size_min:
             return None

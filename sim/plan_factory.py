@@ -23,10 +23,10 @@ import scipy.sparse.linalg as spla
 from scipy.optimize import linprog
 
 from sim.economy import Technology
+from sim.units import WEEKS_PER_YEAR
 
 #: Sparse technologies above this size are solved iteratively; smaller ones densely.
 SPARSE_THRESHOLD = 2_000
-WEEKS_PER_YEAR = 52
 
 
 class PlanFactoryError(RuntimeError):
@@ -291,7 +291,7 @@ class PlanFactory:
         investment,
         hours_per_week=(30.0, 35.0, 40.0),
         shares=((0.75, 0.15, 0.10), (0.70, 0.15, 0.15), (0.65, 0.15, 0.20)),
-        weeks_per_year: float = 48.0,
+        weeks_per_year: float = WEEKS_PER_YEAR,
         capacity=None,
     ) -> list[PlanVariant]:
         """Plan variants over a grid of weekly hours and shares of the net product (seed §7f).

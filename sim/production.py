@@ -96,3 +96,40 @@ def split_by_share(sector_amount, sector, weight) -> np.ndarray:
     total = np.bincount(sector, weights=weight, minlength=n)
     share = np.divide(weight, total[sector], out=np.zeros_like(weight, dtype=float), where=total[sector] > 0)
     return sector_amount[sector] * share
+
+
+def largest_remainder(weights, total: int) -> np.ndarray:
+    """Integers ≥ 0 in proportion to ``weights`` that add up to ``total`` (persons, enterprises)."""
+    weights = np.asarray(weights, dtype=float)
+    if total <= 0 or weights.sum() <= 0:
+        return np.zeros(weights.size, dtype=int)
+    exact = weights / weights.sum() * total
+    out = np.floor(exact).astype(int)
+    left = total - out.sum()
+    out[np.argsort(out - exact, kind="stable")[:left]] += 1
+    return out
+
+
+def staffing(need, total: int, floor: int) -> np.ndarray:
+    """Workers per enterprise: in proportion to ``need`` (hours), but never fewer than ``floor``.
+
+    Enterprises whose share would fall below the floor get the floor; the rest of the
+    workers are shared among the others in proportion to their need (water-filling).
+    """
+    need = np.asarray(need, dtype=float)
+    fixed = np.zeros(need.size, dtype=bool)
+    while True:
+        free = total - floor * fixed.sum()
+        open_ = np.flatnonzero(~fixed)
+        if open_.size == 0 or need[open_].sum() <= 0:
+            break
+        low = need[open_] / need[open_].sum() * free < floor
+        if not low.any():
+            break
+        fixed[open_[low]] = True
+    out = np.full(need.size, floor, dtype=int)
+    open_ = np.flatnonzero(~fixed)
+    out[open_] = largest_remainder(need[open_], total - floor * fixed.sum())
+    if open_.size == 0 or need[open_].sum() <= 0:  # nothing needed: share what is left evenly
+        out += largest_remainder(np.ones(need.size), total - out.sum())
+    return out

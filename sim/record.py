@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim import metrics
+from sim.units import WEEKS_PER_YEAR
 
 #: Per-good series, all goods (prices of goods households do not buy stay at value).
 GOOD_SERIES = (
@@ -72,7 +73,7 @@ class Record:
         self.latest = dict.fromkeys(WEEK_SERIES, 0.0)
         self.price_log: list[tuple[int, int, float, float, float]] = []  # week, good, old p/v, new p/v, S/S*
         self.weeks = 0
-        self._wage_gini_week = -1
+        self._wage_gini_year = -1
 
     def reporters(self) -> dict:
         """Model reporters for Mesa's DataCollector: the per-week series."""
@@ -80,15 +81,15 @@ class Record:
 
     def price_changes(self, old, new):
         """Log the price moves of this week with their cause (the stock against its reserve)."""
-        m = self.model
         moved = np.flatnonzero(np.abs(np.log(new / old)) > PRICE_LOG_THRESHOLD)
         if moved.size == 0:
             return
-        cg = m.consumer_goods
-        value = m.values[cg]
-        ratio = m.stock[cg] / np.where(m.reserve[cg] > 0, m.reserve[cg], 1.0)
+        s = self.model.state
+        cg = s.consumer_goods
+        value = s.values[cg]
+        ratio = s.stock[cg] / np.where(s.reserve[cg] > 0, s.reserve[cg], 1.0)
         for k in moved:
-            self.price_log.append((m.week, int(cg[k]), old[k] / value[k], new[k] / value[k], float(ratio[k])))
+            self.price_log.append((self.model.week, int(cg[k]), old[k] / value[k], new[k] / value[k], float(ratio[k])))
 
     def explain_prices(self, limit: int = 20) -> list[str]:
         """The last ``limit`` logged price changes, as sentences."""
@@ -104,28 +105,28 @@ class Record:
 
     def week_done(self):
         """Copy this week's state into the arrays and compute the week's measures."""
-        m = self.model
+        m, s = self.model, self.model.state
         t = self.weeks
         if t >= self.weekly["wage"].size:
             self._grow()
-        cg = m.consumer_goods
+        cg = s.consumer_goods
         c = m.consumers
-        price = m.values.copy()
-        price[cg] = m.prices
+        price = s.values.copy()
+        price[cg] = s.prices
         demand = np.zeros_like(price)
         sales = np.zeros_like(price)
-        demand[cg], sales[cg] = m.wanted, m.sales
+        demand[cg], sales[cg] = s.wanted, s.sales
         row = {
             "price": price,
-            "value": m.values,
-            "stock": m.stock,
-            "reserve": m.reserve,
-            "output": m.output,
-            "inputs_used": m.inputs_used,
-            "public_use": m.public_use,
-            "investment_use": m.investment_use,
-            "imports": m.imports,
-            "exports": m.exported,
+            "value": s.values,
+            "stock": s.stock,
+            "reserve": s.reserve,
+            "output": s.output,
+            "inputs_used": s.inputs_used,
+            "public_use": s.public_use,
+            "investment_use": s.investment_use,
+            "imports": s.imports,
+            "exports": s.exported,
             "demand": demand,
             "sales": sales,
             "unmet": demand - sales,
@@ -133,26 +134,27 @@ class Record:
         for name, values in row.items():
             self.goods[name][t] = values
         supply = (
-            m.output[cg] + m.imports[cg] - m.inputs_used[cg] - m.public_use[cg] - m.investment_use[cg] - m.exported[cg]
+            s.output[cg] + s.imports[cg] - s.inputs_used[cg] - s.public_use[cg] - s.investment_use[cg] - s.exported[cg]
         )
         workers = c.group >= 0
-        if m.week // 52 != self._wage_gini_week:  # the hierarchy changes only at the yearly decision
-            self._wage_gini_week = m.week // 52
+        year = m.week // WEEKS_PER_YEAR
+        if year != self._wage_gini_year:  # the hierarchy changes only at the yearly decision
+            self._wage_gini_year = year
             self._wage_gini = metrics.gini(c.wage_factor[workers])
         week = {
-            "price_value_gap": metrics.price_value_gap(m.prices, m.values[cg]),
-            "stock_gap": metrics.stock_gap(m.stock[cg], m.reserve[cg]),
-            "unmet_share": metrics.unmet_share(m.wanted - m.sales, m.wanted, m.values[cg]),
-            "sovereignty_index": metrics.sovereignty_index(supply, m.wanted, m.values[cg]),
-            "fulfilment_floor": metrics.fulfilment_floor(m.sales, m.wanted),
+            "price_value_gap": metrics.price_value_gap(s.prices, s.values[cg]),
+            "stock_gap": metrics.stock_gap(s.stock[cg], s.reserve[cg]),
+            "unmet_share": metrics.unmet_share(s.wanted - s.sales, s.wanted, s.values[cg]),
+            "sovereignty_index": metrics.sovereignty_index(supply, s.wanted, s.values[cg]),
+            "fulfilment_floor": metrics.fulfilment_floor(s.sales, s.wanted),
             "wage_gini": self._wage_gini,
             "income_gini": metrics.gini(c.income),
             "consumption_gini": metrics.gini(c.spent),
-            "hours_per_week": m.hours_per_week,
-            "hours_used": float(m.technology.labour @ m.output) / m.n_persons,
-            "wage": m.wage,
-            "tokens_paid": m.tokens_paid,
-            "tokens_spent": m.tokens_spent,
+            "hours_per_week": s.hours_per_week,
+            "hours_used": float(m.technology.labour @ s.output) / c.income.size,
+            "wage": s.wage,
+            "tokens_paid": s.tokens_paid,
+            "tokens_spent": s.tokens_spent,
             "tokens_held": float(c.savings.sum()),
         }
         for name, value in week.items():
@@ -176,7 +178,7 @@ class Record:
         """Per-run verdict: converged or not and from which week, peak and cumulative shortage, final Ginis."""
         price_gap, stock_gap = self.series("price_value_gap"), self.series("stock_gap")
         week = metrics.convergence_week(price_gap, stock_gap, PRICE_TOLERANCE, STOCK_TOLERANCE)
-        cg = self.model.consumer_goods
+        cg = self.model.state.consumer_goods
         value = self.series("value")[:, cg]
         unmet = float(np.sum(value * self.series("unmet")[:, cg]))
         wanted = float(np.sum(value * self.series("demand")[:, cg]))
@@ -192,7 +194,7 @@ class Record:
             "cumulative_unmet_share": unmet / wanted if wanted > 0 else 0.0,
             "min_sovereignty_index": float(self.series("sovereignty_index").min()) if self.weeks else None,
             "final_sovereignty_index": last.get("sovereignty_index"),
-            "wage_gini_before": metrics.gini(self.model.consumers.base_wage[self.model.consumers.group >= 0]),
+            "wage_gini_before": metrics.gini(self.model.consumers.base_wage[self.model.consumers.workers]),
             "wage_gini_final": last.get("wage_gini"),
             "income_gini_final": last.get("income_gini"),
             "consumption_gini_final": last.get("consumption_gini"),

@@ -17,7 +17,8 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-WEEKS_PER_YEAR = 52
+from sim.regimes import REGIMES
+from sim.units import WEEKS_PER_YEAR
 
 
 class ScenarioError(ValueError):
@@ -99,6 +100,7 @@ class Plan:
 class Communes:
     """Rural communes (seed §9a): land, fertility and how credits are shared."""
 
+    sector: str = "AGR"  # code of the sector the communes farm
     population_share: float = _rule("0 <= x < 1", default=0.0)  # share of persons in communes (0: the economy's)
     fertility_spread: float = _rule(">= 0", default=0.3)  # σ of lognormal fertility
     transfer: float = _rule("0 <= x <= 1", default=0.0)  # share of credits pooled between communes
@@ -139,7 +141,7 @@ class Scenario:
     name: str = "baseline"
     seed: int = _rule(">= 0", default=1)
     years: float = _rule("> 0", default=3.0)
-    regime: str = _rule("in councils", default="councils")
+    regime: str = "councils"  # one of sim.regimes.REGIMES
     economy: str = "default"  # "default" or a directory with economy.toml
     population: Population = field(default_factory=Population)
     wages: Wages = field(default_factory=Wages)
@@ -191,6 +193,10 @@ def _check_tree(obj, path: str, where: str):
         raise ScenarioError(
             f"{where}: population.group_size_min = {obj.group_size_min} > "
             f"population.group_size_max = {obj.group_size_max}: must be ≤ group_size_max"
+        )
+    if isinstance(obj, Scenario) and obj.regime not in REGIMES:
+        raise ScenarioError(
+            f"{where}: regime = {obj.regime!r}: not implemented; implemented: {', '.join(sorted(REGIMES))}"
         )
     if isinstance(obj, Scenario) and obj.weeks < 1:
         raise ScenarioError(f"{where}: years = {obj.years!r}: must be at least one week (round(years × 52) ≥ 1)")
@@ -262,3 +268,49 @@ def read_toml(path: str | Path) -> dict:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file."""
     return from_dict(read_toml(path), str(path))
+
+
+def from_parameters(base: Scenario | None = None, **parameters) -> Scenario:
+    """A scenario from keyword parameters, as Mesa's ``SolaraViz`` and ``batch_run`` pass them.
+
+    A section's key is ``section_key`` (``prices_response=2.0``, ``taste_shift_after_years=1``),
+    a top-level key is itself (``seed=1``); ``rng`` (an integer) is taken as ``seed``. The
+    parameters change ``base`` (default: the defaults) and the result is validated as a
+    scenario file is.
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown parameter (with the closest known one) or a value a scenario refuses.
+    """
+    table = _as_table(base or Scenario())
+    sections = sorted((f.name for f in dataclasses.fields(Scenario) if isinstance(table[f.name], dict)), key=len)
+    for name, value in parameters.items():
+        key = "seed" if name == "rng" else name
+        section = next((s for s in reversed(sections) if key.startswith(s + "_")), None)
+        if section is not None and key[len(section) + 1 :] in table[section]:
+            table[section][key[len(section) + 1 :]] = value
+        elif key in table and not isinstance(table[key], dict):
+            table[key] = value
+        else:
+            known = [f"{s}_{k}" for s in sections for k in table[s]] + [k for k in table if k not in sections]
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ScenarioError(f"parameters: unknown parameter '{name}'{hint}")
+    return from_dict(table, "parameters")
+
+
+def _as_table(scenario: Scenario) -> dict:
+    """A scenario as the nested dictionary a TOML file would give (lists for tuples)."""
+
+    def plain(value):
+        return list(value) if isinstance(value, tuple) else value
+
+    table = {}
+    for f in dataclasses.fields(scenario):
+        value = getattr(scenario, f.name)
+        if dataclasses.is_dataclass(value):
+            table[f.name] = {k.name: plain(getattr(value, k.name)) for k in dataclasses.fields(value)}
+        else:
+            table[f.name] = plain(value)
+    return table

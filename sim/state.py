@@ -1,42 +1,18 @@
-"""The model's hot state: numpy arrays with one row per agent.
+"""What the whole economy shares: one named container, one entry per good (DESIGN §3).
 
-Agents (``agents/``) are views on these rows; the model's weekly phases work on
-whole arrays at once.
+The agents' own rows live with their kinds in ``agents/`` (persons, work groups) and in
+the producers' table below (factory councils and rural communes make goods through one
+call, so they share it). Everything else a week reads or writes — stocks and their
+reserve targets, prices and labour values, the plan in force, the investment pipeline,
+this week's flows and the token accounts — is an :class:`EconomyState`, which the
+recorder reads as a whole.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-
-
-@dataclass
-class ConsumerArrays:
-    """One row per person (N)."""
-
-    income: np.ndarray  # tokens received this week
-    savings: np.ndarray  # tokens held
-    spent: np.ndarray  # tokens spent this week
-    base_wage: np.ndarray  # pre-revolution relative hourly wage, mean 1 over workers
-    wage_factor: np.ndarray  # current relative hourly wage (1 once equal)
-    taste: np.ndarray  # (N, G) personal shifts of the AIDS budget shares, rows sum to 0
-    taste_floor: np.ndarray  # (G,) the smallest taste shift per good (decides if demand aggregates exactly)
-    group: np.ndarray  # int, primary work group row, −1 for commune members
-    commune: np.ndarray  # int, commune number, −1 for workers
-
-    @property
-    def workers(self) -> np.ndarray:
-        """Mask of persons who work in a group (not in a commune)."""
-        return self.group >= 0
-
-
-@dataclass
-class GroupArrays:
-    """One row per primary work group (M)."""
-
-    council: np.ndarray  # int, producer row of the enterprise
-    productivity: np.ndarray  # output per hour relative to the norm
 
 
 @dataclass
@@ -50,3 +26,58 @@ class ProducerArrays:
     productivity: np.ndarray  # hours-weighted productivity of its groups, or the commune's fertility
     workers: np.ndarray  # int, persons
     is_commune: np.ndarray  # bool
+    labour_cap: np.ndarray = field(default=None)  # most its workers can make in a week, units
+
+    def __post_init__(self):
+        if self.labour_cap is None:
+            self.labour_cap = np.zeros(self.sector.size)
+
+    def by_sector(self, amount, n: int) -> np.ndarray:
+        """Add a per-producer amount up by good, length ``n``."""
+        return np.bincount(self.sector, weights=amount, minlength=n)
+
+
+@dataclass
+class EconomyState:
+    """The economy's shared state (n goods; G consumer goods, at ``consumer_goods``).
+
+    Units: goods in units, prices in tokens per unit, values in hours per unit, flows per
+    week. The plan factory writes the plan in force; the councils write output and their
+    consumer-good reserve targets; households write sales; the regime writes prices.
+    """
+
+    consumer_goods: np.ndarray  # int (G,), positions of the goods households buy
+    stock: np.ndarray  # (n,) units in stock
+    reserve: np.ndarray  # (n,) reserve stock S*, units
+    values: np.ndarray  # (n,) published labour values, hours per unit
+    prices: np.ndarray  # (G,) prices of consumer goods, tokens per unit
+    sector_capacity: np.ndarray  # (n,) capacity per good, units per week
+    pipeline: np.ndarray  # (lag + 1, n) capacity ordered, arriving in 0 … lag weeks, units per week
+    expected_demand: np.ndarray  # (G,) D̂: households' demand the councils expect, units per week
+    imports: np.ndarray  # (n,) arriving each week, units
+    exports: np.ndarray  # (n,) planned each week, units (paying for the imports)
+    # The plan in force (the plan factory's last solve).
+    plan_output: np.ndarray  # (n,) intermediate targets with the stock rebuild, units per week
+    public_plan: np.ndarray  # (n,) public consumption, units per week
+    investment_plan: np.ndarray  # (n,) goods for new capacity, units per week
+    capacity_plan: np.ndarray  # (n,) weekly capacity ordered per week of deliveries
+    earmarked: np.ndarray  # (n,) a week of inputs for the planned production, kept from households
+    other_use: np.ndarray  # (n,) everything but households: earmarked inputs, public, investment, exports
+    # Labour and its pay.
+    hours_per_week: float  # the decided working week, hours
+    net_product: float  # hours of value planned per week
+    wage: float  # tokens per hour worked
+    # This week's flows.
+    stock_before: np.ndarray = None  # (n,) stock at the start of the week
+    output: np.ndarray = None  # (n,) made this week
+    inputs_used: np.ndarray = None  # (n,) used up as inputs (A + D) this week
+    public_use: np.ndarray = None  # (n,) drawn by public bodies
+    investment_use: np.ndarray = None  # (n,) drawn for investment
+    exported: np.ndarray = None  # (n,) sent abroad
+    delivered: float = 0.0  # share of the planned investment goods delivered this week
+    wanted: np.ndarray = None  # (G,) households' demand at the prices they faced
+    sales: np.ndarray = None  # (G,) what households bought
+    # Token accounts (seed §7d: tokens are paid out and come back; none is created otherwise).
+    tokens_paid: float = 0.0  # since week 0
+    tokens_spent: float = 0.0  # since week 0
+    tokens_held_at_start: float = 0.0

@@ -130,22 +130,26 @@ def model():
 def test_model_calibrates_on_the_same_shares_and_elasticities(model, base, prefs):
     cg = base["cg"]
     np.testing.assert_array_equal(model.consumer_goods, cg)
-    np.testing.assert_allclose(model.values, base["values"], rtol=1e-9)
-    np.testing.assert_allclose(model.preferences.base_shares, base["shares"], rtol=1e-9)
-    np.testing.assert_allclose(model.preferences.income_elasticities(), prefs.income_elasticities(), rtol=1e-9)
+    np.testing.assert_allclose(model.state.values, base["values"], rtol=1e-9)
+    np.testing.assert_allclose(model.consumers.preferences.base_shares, base["shares"], rtol=1e-9)
+    np.testing.assert_allclose(
+        model.consumers.preferences.income_elasticities(), prefs.income_elasticities(), rtol=1e-9
+    )
 
 
 def test_model_preferences_shift_demand_when_its_own_people_are_equalised(model, base):
     """The model's own consumers: old spending ∝ their pre-revolution wages, tastes included."""
     m = model
     cg = base["cg"]
-    values = m.values[cg]
-    old = m.wage * m.hours_per_week * m.consumers.base_wage
+    values = m.state.values[cg]
+    old = m.state.wage * m.state.hours_per_week * m.consumers.base_wage
     equal = np.full_like(old, old.mean())
-    before = _aggregate_demand(m.preferences, old, values, values, m.consumers.taste)
-    after = _aggregate_demand(m.preferences, equal, values, values, m.consumers.taste)
+    before = _aggregate_demand(m.consumers.preferences, old, values, values, m.consumers.taste)
+    after = _aggregate_demand(m.consumers.preferences, equal, values, values, m.consumers.taste)
     change = after / before - 1.0
     report = {name: round(float(c), 4) for name, c in zip(base["names"], change, strict=True)}
     assert np.max(np.abs(change)) > 0.10, f"demand shifts per good: {report}"
     # the model's first plan skeleton is the old (unequal) demand, valued at labour values
-    np.testing.assert_allclose(values * m.expected_demand / (values @ m.expected_demand), base["shares"], rtol=1e-9)
+    np.testing.assert_allclose(
+        values * m.state.expected_demand / (values @ m.state.expected_demand), base["shares"], rtol=1e-9
+    )

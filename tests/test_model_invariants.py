@@ -59,7 +59,7 @@ def scenarios(draw):
 def _run_checking_every_week(scenario):
     """Run week by week; check the consumer arrays after each week; return the model and the stock before week 0."""
     m = CouncilsModel(scenario)
-    stock0 = m.stock.copy()
+    stock0 = m.state.stock.copy()
     c = m.consumers
     for _ in range(scenario.weeks):
         m.step()
@@ -80,9 +80,9 @@ def test_tokens_and_goods_are_conserved_every_week(scenario):
 
     # tokens: held at start + paid (cumulative) == held now + spent (cumulative), every week
     held, paid, spent = r.series("tokens_held"), r.series("tokens_paid"), r.series("tokens_spent")
-    np.testing.assert_allclose(m.tokens_held_at_start + paid, held + spent, rtol=1e-9)
+    np.testing.assert_allclose(m.state.tokens_held_at_start + paid, held + spent, rtol=1e-9)
     assert np.all(np.diff(paid) > 0)  # somebody is paid every week
-    assert m.tokens_paid == pytest.approx(paid[-1]) and m.tokens_spent == pytest.approx(spent[-1])
+    assert m.state.tokens_paid == pytest.approx(paid[-1]) and m.state.tokens_spent == pytest.approx(spent[-1])
     assert float(m.consumers.savings.sum()) == pytest.approx(held[-1], rel=1e-12)
 
     # goods: output + imports == inputs used + sales + public use + investment use + exports + Δstock
@@ -192,7 +192,7 @@ def test_gradual_equalisation_keeps_the_wage_bill():
     """DESIGN §3.2: the shrinking hierarchy keeps the same wage bill (mean factor 1 over workers)."""
     scenario = _small(5, years=1.5, wages=Wages(equalisation_years=3.0))
     m = CouncilsModel(scenario)
-    weekly = m.wage * m.hours_per_week
+    weekly = m.state.wage * m.state.hours_per_week
     workers = m.consumers.group >= 0
     m.run(WEEKS_PER_YEAR + 1)  # past the first yearly decision
     assert 0 < m.record.series("wage_gini")[-1] < m.record.series("wage_gini")[0]

@@ -128,8 +128,8 @@ def test_labour_follows_the_plan_when_hours_suffice():
         councils = ~p.is_commune
         wanted = np.minimum(p.target, p.capacity)
         need = (m.technology.labour[p.sector] * wanted / p.productivity)[councils].sum()
-        assert need < (p.workers[councils] * m.hours_per_week).sum(), "precondition: hours to spare overall"
-        by_sector = np.bincount(p.sector[councils], weights=m.labour_cap[councils], minlength=n)
+        assert need < (p.workers[councils] * m.state.hours_per_week).sum(), "precondition: hours to spare overall"
+        by_sector = np.bincount(p.sector[councils], weights=m.producers.labour_cap[councils], minlength=n)
         asked = np.bincount(p.sector[councils], weights=wanted[councils], minlength=n)
         ratio = by_sector[asked > 0] / asked[asked > 0]
         k = int(np.argmin(ratio))

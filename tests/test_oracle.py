@@ -39,13 +39,13 @@ def _mid_week(seed, weeks):
     """A model after ``weeks`` weeks and this week's produce and pay: the state the consumer step starts from."""
     m = CouncilsModel(_scenario(seed))
     m.run(weeks)
-    m.produce()
-    m.pay()
+    m.regime.produce(m)
+    m.regime.pay(m)
     return m
 
 
 def _model_buys(m, monkeypatch):
-    """Run the model's own ``buy()`` on a copy; return the copy and the stock it offered households.
+    """Run the regime's deliver and buy on a copy; return the copy and the stock it offered households.
 
     Public bodies, investment (and exports) draw first and production's inputs are kept back,
     so what households may buy is whatever the model hands to ``market.buy``.
@@ -59,28 +59,29 @@ def _model_buys(m, monkeypatch):
         return rule(prefs, spending, prices, values, taste, on_sale, *args, **kwargs)
 
     monkeypatch.setattr(market, "buy", spy)
-    copy_.buy()
+    copy_.regime.deliver(copy_)
+    copy_.regime.buy(copy_)
     monkeypatch.setattr(market, "buy", rule)
-    assert len(offered) == 1, "the model's buy() should call market.buy once for all households"
+    assert len(offered) == 1, "the regime's buy should call market.buy once for all households"
     return copy_, offered[0]
 
 
 def _vectorised(m, available):
     c, cfg, cg = m.consumers, m.conditions.consumption, m.consumer_goods
     spending = market.intended_spending(c.income, c.savings, cfg.buffer_weeks, cfg.smoothing_weeks)
-    wanted = market.demand(m.preferences, spending, m.prices, m.values[cg], c.taste)
+    wanted = market.demand(m.consumers.preferences, spending, m.state.prices, m.state.values[cg], c.taste)
     bought = market.ration_proportional(wanted, available)
-    savings = c.savings + c.income - bought @ m.prices
+    savings = c.savings + c.income - bought @ m.state.prices
     return wanted, bought, savings
 
 
 def _oracle(m, available):
     """One agent at a time: all say what they want, then each takes its share of the scarce goods."""
     persons = sorted(m.agents_by_type[Consumer], key=lambda a: a.row)
-    wanted = np.array([a.wanted(m.prices) for a in persons])
+    wanted = np.array([a.wanted(m.state.prices) for a in persons])
     total = wanted.sum(axis=0)
     fill = np.array([min(1.0, available[g] / total[g]) if total[g] > 0 else 1.0 for g in range(total.size)])
-    bought = np.array([a.buy(w, fill, m.prices) for a, w in zip(persons, wanted, strict=True)])
+    bought = np.array([a.buy(w, fill, m.state.prices) for a, w in zip(persons, wanted, strict=True)])
     savings = np.array([a.savings for a in persons])
     return wanted, bought, savings, fill
 
@@ -104,20 +105,20 @@ def test_vectorised_consumer_step_equals_the_per_agent_oracle(seed, weeks):
     np.testing.assert_allclose(wanted_o, wanted_v, rtol=1e-10, atol=0)
     np.testing.assert_allclose(bought_o, bought_v, rtol=1e-10, atol=0)
     np.testing.assert_allclose(savings_o, savings_v, rtol=1e-10, atol=0)
-    np.testing.assert_allclose(m.consumers.spent, bought_v @ m.prices, rtol=1e-10)
+    np.testing.assert_allclose(m.consumers.spent, bought_v @ m.state.prices, rtol=1e-10)
 
 
 @pytest.mark.parametrize(("seed", "weeks"), [(4, 3), (9, 7)])
 def test_model_buy_equals_the_oracle(seed, weeks, monkeypatch):
-    """The model's own buy() against the per-agent oracle, given the stock the model offers households."""
+    """The regime's buy against the per-agent oracle, given the stock the model offers households."""
     m = _mid_week(seed, weeks)
     reference, offered = _model_buys(m, monkeypatch)
     assert np.all(offered >= 0)
     wanted_o, bought_o, savings_o, _ = _oracle(m, offered)
     np.testing.assert_allclose(reference.consumers.savings, savings_o, rtol=1e-10)
     np.testing.assert_allclose(reference.consumers.spent, m.consumers.spent, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(reference.sales, bought_o.sum(axis=0), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(reference.wanted, wanted_o.sum(axis=0), rtol=1e-10)
+    np.testing.assert_allclose(reference.state.sales, bought_o.sum(axis=0), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(reference.state.wanted, wanted_o.sum(axis=0), rtol=1e-10)
 
 
 @pytest.mark.parametrize("taste_noise", [0.05, 0.6])
@@ -126,22 +127,34 @@ def test_both_paths_of_the_model_buy_equal_the_oracle(taste_noise, monkeypatch):
     unequal = Wages(initial_gini=0.2, equalisation_years=2.0)  # incomes differ, yet no share is clipped
     m = CouncilsModel(_scenario(5, wages=unequal, consumption=Consumption(taste_noise=taste_noise)))
     m.run(3)
-    m.produce()
-    m.pay()
+    m.regime.produce(m)
+    m.regime.pay(m)
     c, cfg, cg = m.consumers, m.conditions.consumption, m.consumer_goods
     spending = market.intended_spending(c.income, c.savings, cfg.buffer_weeks, cfg.smoothing_weeks)
-    exact = market.aggregates_exactly(m.preferences, spending, m.prices, m.values[cg], c.taste_floor)
+    exact = market.aggregates_exactly(
+        m.consumers.preferences, spending, m.state.prices, m.state.values[cg], c.taste_floor
+    )
     assert exact == (taste_noise < 0.1), "the test should exercise the path its parameter names"
     _, offered = _model_buys(m, monkeypatch)
     assert np.all(offered >= 0)
-    plenty = market.buy(m.preferences, spending, m.prices, m.values[cg], c.taste, np.full(cg.size, np.inf))
+    plenty = market.buy(
+        m.consumers.preferences, spending, m.state.prices, m.state.values[cg], c.taste, np.full(cg.size, np.inf)
+    )
     offered = plenty.wanted * np.where(np.arange(cg.size) % 2 == 0, 0.5, 2.0)  # every other good scarce
-    week = market.buy(m.preferences, spending, m.prices, m.values[cg], c.taste, offered, taste_floor=c.taste_floor)
+    week = market.buy(
+        m.consumers.preferences,
+        spending,
+        m.state.prices,
+        m.state.values[cg],
+        c.taste,
+        offered,
+        taste_floor=c.taste_floor,
+    )
     wanted_o, bought_o, _, fill = _oracle(m, offered)
     assert np.any(fill < 1)
     np.testing.assert_allclose(week.wanted, wanted_o.sum(axis=0), rtol=1e-10)
     np.testing.assert_allclose(week.bought, bought_o.sum(axis=0), rtol=1e-10)
-    np.testing.assert_allclose(week.spent, bought_o @ m.prices, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(week.spent, bought_o @ m.state.prices, rtol=1e-10, atol=1e-12)
 
 
 def test_oracle_without_scarcity_buys_all_that_is_wanted():
@@ -150,7 +163,7 @@ def test_oracle_without_scarcity_buys_all_that_is_wanted():
     wanted, bought, _, fill = _oracle(m, available)
     np.testing.assert_array_equal(fill, 1.0)
     np.testing.assert_array_equal(bought, wanted)
-    np.testing.assert_allclose(m.consumers.spent, bought @ m.prices, rtol=1e-12)
+    np.testing.assert_allclose(m.consumers.spent, bought @ m.state.prices, rtol=1e-12)
 
 
 # --- the agents are Mesa agents and views on the arrays ----------------------------------------
@@ -166,7 +179,7 @@ def test_all_four_kinds_of_agent_exist(model):
     assert len(kinds[Consumer]) == POPULATION.consumers
     assert len(kinds[FactoryCouncil]) == POPULATION.councils
     assert len(kinds[RuralCommune]) == POPULATION.communes
-    assert len(kinds[PrimaryWorkGroup]) == model.groups.council.size > 0
+    assert len(kinds[PrimaryWorkGroup]) == model.work_groups.council.size > 0
     assert len(model.agents) == sum(len(agents) for agents in kinds.values())
 
 
@@ -199,7 +212,7 @@ def test_agents_are_views_on_their_rows(model):
 
 
 def _group_sizes(m, group):
-    return np.bincount(group[group >= 0], minlength=m.groups.council.size)
+    return np.bincount(group[group >= 0], minlength=m.work_groups.council.size)
 
 
 def test_work_groups_dealt_within_size_bounds(model):

@@ -16,6 +16,7 @@ from hypothesis.extra.numpy import arrays
 
 from sim.economy import Technology
 from sim.plan_factory import SPARSE_THRESHOLD, PlanFactory
+from sim.units import WEEKS_PER_YEAR
 
 FAST = settings(max_examples=60, deadline=None)
 QUICK = settings(max_examples=30, deadline=None)
@@ -422,7 +423,7 @@ def test_variants_refuse_a_share_for_a_bundle_that_has_no_goods():
     except ValueError:
         return
     for v in variants:  # otherwise the reported split must still be what the gross output makes
-        np.testing.assert_allclose(t.labour @ v.gross_output, 10.0 * 30.0 * 48.0, rtol=1e-9)
+        np.testing.assert_allclose(t.labour @ v.gross_output, 10.0 * 30.0 * WEEKS_PER_YEAR, rtol=1e-9)
 
 
 # --- sparse technologies ----------------------------------------------------------------
@@ -501,7 +502,7 @@ def test_large_sparse_variants_turn_every_hour_into_net_product(big_sparse):
     variants = PlanFactory(t).variants(1e5, 2e5, *bundles, hours_per_week=(35.0,), shares=((0.7, 0.15, 0.15),))
     (variant,) = variants
     x = variant.gross_output
-    np.testing.assert_allclose(t.labour @ x, 1e5 * 35.0 * 48.0, rtol=1e-8)
+    np.testing.assert_allclose(t.labour @ x, 1e5 * 35.0 * WEEKS_PER_YEAR, rtol=1e-8)
     assert variant.consumption_growth >= 0
 
 

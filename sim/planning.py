@@ -1,0 +1,238 @@
+"""The plan factory at work in a running economy (seed §7b, §7c, §7f).
+
+:class:`~sim.plan_factory.PlanFactory` computes; the :class:`Planner` keeps what the
+plan factory knows between computations — its estimates of the technical coefficients,
+revised from what councils and communes report, and its stock-taking — and works out,
+through that ``PlanFactory``'s own solves, the skeleton plan of the first week, the
+monthly re-solve of the intermediate targets, the reserve targets and the allocation
+of the investment fund. It decides nothing: the shares and hours it plans for are the
+assemblies' (the scenario's, until the yearly vote is modelled).
+
+Units: goods in units, flows per week, values in hours per unit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import wages
+from sim.economy import Economy, Technology, spectral_radius
+from sim.plan_factory import PlanFactory
+from sim.scenario import Scenario, ScenarioError
+from sim.state import EconomyState
+from sim.units import WEEKS_PER_YEAR
+
+
+class Planner:
+    """What the plan factory knows and plans, from the first skeleton to every monthly solve.
+
+    Parameters
+    ----------
+    technology : Technology
+        The true technology the economy runs on (the plan factory starts from an
+        estimate of it).
+    scenario : Scenario
+    rng : numpy.random.Generator
+        The model's generator: the information error of the estimates and the errors of
+        stock-taking are drawn from it.
+
+    Attributes
+    ----------
+    inputs_estimated : numpy.ndarray, shape (n, n)
+        The plan factory's estimate of ``A + D``.
+    plan_factory : PlanFactory
+        Built on the estimates; every solve goes through it.
+    """
+
+    def __init__(self, technology: Technology, inputs_true: np.ndarray, scenario: Scenario, rng):
+        self.technology = technology
+        self.conditions = scenario
+        self.capital = np.zeros_like(inputs_true) if technology.capital is None else np.asarray(technology.capital)
+        error = scenario.plan.information_error
+        noise = np.exp(error * rng.standard_normal(inputs_true.shape) - error**2 / 2)
+        self.inputs_estimated = inputs_true * noise
+        if spectral_radius(self.inputs_estimated) >= 1.0:
+            raise ScenarioError(
+                f"plan.information_error = {error}: the plan factory's mistaken coefficients would not be "
+                "productive (spectral radius ≥ 1); use a smaller error"
+            )
+        self.refresh()
+
+    def refresh(self):
+        """Rebuild the plan factory on the current estimates and publish its labour values."""
+        t = self.technology
+        estimated = Technology(self.inputs_estimated, t.labour, names=t.names, consumer_goods=t.consumer_goods)
+        self.plan_factory = PlanFactory(estimated)
+        self.values = self.plan_factory.labour_values()
+
+    # --- the skeleton plan (seed §7c) ------------------------------------------------------------
+
+    def skeleton(self, economy: Economy, inputs_true: np.ndarray, persons: int, farm: int | None):
+        """The initial plan: old demand statistics, scaled to the decided shares and to the hours there are.
+
+        Everything is first computed per hour of net product, then scaled to the hours the
+        population can give: a commune has as many spare hands as it has spare land, and
+        those idle hours are not part of the net product.
+
+        Parameters
+        ----------
+        economy : Economy
+            Its final demand is the pre-revolution statistics the skeleton starts from.
+        inputs_true : numpy.ndarray
+            ``A + D`` as the statistics of the old economy record it.
+        persons : int
+            Everyone who works, in councils or communes.
+        farm : int or None
+            The sector the rural communes farm, if there are communes.
+
+        Returns
+        -------
+        state : EconomyState
+            Stocks at their reserve, prices at value, the first plan's flows.
+        first_output : numpy.ndarray
+            What the skeleton asks of every sector, units per week.
+        commune_share : float
+            Share of persons the communes need.
+        """
+        t, plan = self.technology, self.conditions.plan
+        n, cg = t.n, t.consumer_goods
+        fd = economy.final_demand
+        private = np.zeros(n)
+        private[cg] = fd["private"].to_numpy()[cg]
+        home = fd[["private", "public", "investment"]].sum(axis=1).to_numpy()
+        old_output = np.linalg.solve(np.eye(n) - inputs_true, home)
+        bundles = {
+            "household": plan.private_share * self._unit_value(private),
+            "public": plan.public_share * self._unit_value(fd["public"].to_numpy()),
+            # Net investment has the composition of the capital stock (replacement is in D).
+            "investment": (1.0 - plan.private_share - plan.public_share) * self._unit_value(self.capital @ old_output),
+        }
+        imports, exports = self._trade(economy, bundles["household"])
+        final = sum(bundles.values()) + exports - imports
+        per_hour = np.linalg.solve(np.eye(n) - inputs_true, final)
+        hours_needed = t.labour * per_hour
+        farm_share = 0.0 if farm is None else hours_needed[farm] / hours_needed.sum()
+        commune_share = farm_share * (1.0 + plan.capacity_headroom) / (1.0 + plan.labour_reserve)
+        hours = persons * plan.hours_per_week
+        effective = hours * (1.0 - farm_share * ((1.0 + plan.capacity_headroom) / (1.0 + plan.labour_reserve) - 1.0))
+        net_product = effective / (1.0 + plan.labour_reserve)  # hours of value planned per week
+        use = net_product * per_hour  # what the first plan asks of every sector
+        reserve = self.conditions.readjustment.reserve_weeks * (use + net_product * imports)  # S*: weeks of all use
+        zeros = np.zeros(n)
+        state = EconomyState(
+            consumer_goods=cg,
+            stock=reserve.copy(),
+            reserve=reserve,
+            values=self.values,
+            prices=self.values[cg].copy(),
+            sector_capacity=use * (1.0 + plan.capacity_headroom),
+            pipeline=np.zeros((plan.investment_lag_weeks + 1, n)),
+            expected_demand=net_product * bundles["household"][cg],
+            imports=net_product * imports,
+            exports=net_product * exports,
+            plan_output=use,
+            public_plan=net_product * bundles["public"],
+            investment_plan=zeros.copy(),
+            capacity_plan=zeros.copy(),
+            earmarked=zeros.copy(),
+            other_use=zeros.copy(),
+            hours_per_week=plan.hours_per_week,
+            net_product=net_product,
+            # Overall equilibrium (seed §7c): tokens paid = value of the consumer goods planned.
+            wage=wages.hourly_wage(plan.private_share * net_product, hours),  # tokens per hour (seed §7d)
+        )
+        return state, use, commune_share
+
+    def _trade(self, economy: Economy, household):
+        """Imports of the scenario's goods per hour of net product, and the exports of equal value that pay."""
+        imp, t = self.conditions.imports, self.technology
+        imports = np.zeros(t.n)
+        if imp.share == 0:
+            return imports, np.zeros(t.n)
+        for code in imp.goods:
+            if code not in t.names:
+                raise ScenarioError(f"imports.goods: {code!r} is not a sector; known: {', '.join(t.names)}")
+            j = t.index(code)
+            imports[j] = imp.share * household[j]
+        exports = economy.final_demand.get("exports", economy.final_demand["investment"]).to_numpy()
+        return imports, (self.values @ imports) * self._unit_value(exports)
+
+    def _unit_value(self, bundle):
+        """A bundle of goods scaled to one hour of labour value."""
+        value = self.values @ bundle
+        return bundle / value if value > 0 else bundle * 0.0
+
+    # --- the monthly solve (seed §7b) ------------------------------------------------------------
+
+    def solve(self, state: EconomyState, week: int, rng):
+        """Re-solve the intermediate targets for the demand now expected; allocate investment.
+
+        Writes the plan in force into ``state`` (``plan_output``, ``public_plan`` kept,
+        ``investment_plan``, ``capacity_plan``, ``earmarked``, ``other_use``) and the
+        reserve targets of the goods households do not buy; publishes labour values.
+        """
+        plan, readjustment = self.conditions.plan, self.conditions.readjustment
+        n, cg = self.technology.n, state.consumer_goods
+        self.refresh()
+        state.values = self.values
+        # Stock-taking is crude at first and improves as councils report (seed §7b).
+        error = plan.inventory_error * (1.0 - plan.revision_rate) ** (week // plan.period_weeks)
+        stock_taken = state.stock * np.exp(error * rng.standard_normal(n))
+        household = np.zeros(n)
+        household[cg] = state.expected_demand
+        household *= plan.private_share * state.net_product / max(self.values @ household, 1e-12)
+        self.allocate_investment(state)
+        final = household + state.public_plan + state.investment_plan + state.exports - state.imports
+        use = self.plan_factory.intermediate_targets(final)
+        reserve = readjustment.reserve_weeks * (use + state.imports)  # all use: made at home or imported
+        not_consumer = ~np.isin(np.arange(n), cg)
+        state.reserve[not_consumer] = reserve[not_consumer]
+        # The rebuild rate holds until the next solve: over less than a plan period it overshoots.
+        rebuild = (reserve - stock_taken) / max(readjustment.rebuild_weeks, plan.period_weeks)
+        state.plan_output = np.maximum(self.plan_factory.intermediate_targets(final + rebuild), 0.0)
+        state.earmarked = self.inputs_estimated @ state.plan_output  # a week of inputs for production
+        state.other_use = state.earmarked + state.public_plan + state.investment_plan + state.exports
+
+    def revise_coefficients(self, measured_sum: np.ndarray, output: np.ndarray):
+        """Move the estimates toward what the councils and communes report (seed §7b).
+
+        Each sector's column is revised by ``plan.revision_rate`` toward the output-weighted
+        mean of the inputs per unit its producers report; a sector that made nothing this
+        week keeps its estimate.
+
+        Parameters
+        ----------
+        measured_sum : numpy.ndarray, shape (n, n)
+            Column j: Σ over sector j's producers of output × reported inputs per unit.
+        output : numpy.ndarray, shape (n,)
+            Σ over sector j's producers of their output, units.
+        """
+        rate = self.conditions.plan.revision_rate
+        reported = output > 0
+        measured = measured_sum[:, reported] / output[reported]
+        self.inputs_estimated[:, reported] += rate * (measured - self.inputs_estimated[:, reported])
+
+    def allocate_investment(self, state: EconomyState):
+        """Investment fund → capacity, bottlenecks first, the rest to balanced growth (seed §7f)."""
+        plan = self.conditions.plan
+        period = plan.period_weeks
+        cost = WEEKS_PER_YEAR * (self.values @ self.capital)  # hours per unit of weekly capacity
+        limit = plan.max_capacity_growth * state.sector_capacity * period / WEEKS_PER_YEAR
+        in_pipe = state.pipeline.sum(axis=0)
+        wanted = np.maximum(state.plan_output * (1.0 + plan.investment_margin) - state.sector_capacity - in_pipe, 0.0)
+        grow = np.minimum(wanted, limit)
+        budget = self.investment_fund(state) * period
+        spent = cost @ grow
+        if spent > budget:
+            grow *= budget / spent
+        elif cost @ state.sector_capacity > 0:
+            # What bottlenecks leave of the fund expands every sector by the same share.
+            balanced = (budget - spent) / (cost @ state.sector_capacity) * state.sector_capacity
+            grow += np.minimum(balanced, limit - grow)
+        state.capacity_plan = grow / period  # weekly capacity added per week of deliveries
+        state.investment_plan = self.capital @ (WEEKS_PER_YEAR * state.capacity_plan)
+
+    def investment_fund(self, state: EconomyState) -> float:
+        """Investment per week, hours of labour value (seed §7f: the investment share)."""
+        plan = self.conditions.plan
+        return (1.0 - plan.private_share - plan.public_share) * state.net_product

@@ -1,0 +1,82 @@
+"""What every regime shares: the same technology, the same households, the same investment pipeline.
+
+A regime is a :class:`Regime` whose institutional phases — ``pay``, ``price``,
+``readjust``, ``plan``, ``decide`` — are its own. Production within capacity, labour and
+inputs, the draws of public bodies, investment and exports, households buying what is on
+sale, and capacity arriving after the investment lag are physical or household facts
+that every regime inherits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Regime:
+    """The institutions of an economy, phase by phase; each method acts on a model for one week."""
+
+    name = ""
+
+    # --- the same under every regime ----------------------------------------------------------
+
+    def produce(self, model):
+        """Enterprises and communes make ``min(target, capacity, labour, inputs)`` (seed §7b)."""
+        model.councils.produce(model.state)
+
+    def deliver(self, model):
+        """Imports arrive; public bodies, investment and exports draw what the plan allots, rationed if short."""
+        s = model.state
+        s.stock += s.imports
+        planned = s.public_plan + s.investment_plan + s.exports
+        fill = np.ones_like(planned)
+        np.divide(s.stock, planned, out=fill, where=planned > s.stock)
+        s.public_use = s.public_plan * fill
+        s.investment_use = s.investment_plan * fill
+        s.exported = s.exports * fill
+        s.stock -= s.public_use + s.investment_use + s.exported
+        ordered = s.investment_plan > 0
+        s.delivered = float(fill[ordered].min()) if ordered.any() else 0.0
+
+    def buy(self, model):
+        """Households buy what is on sale, rationed where scarce; unspent tokens are saved (seed §7c, §7d).
+
+        Deliveries between enterprises are planned: households buy what next week's
+        production does not need (seed §7b: the intermediate targets come first).
+        """
+        s, cg = model.state, model.state.consumer_goods
+        on_sale = np.maximum(s.stock[cg] - s.earmarked[cg], 0.0)
+        week = model.consumers.buy(s.prices, s.values[cg], on_sale, model.conditions.consumption, model.rng)
+        s.tokens_spent += float(week.spent.sum())
+        s.wanted, s.sales = week.wanted, week.bought
+        s.stock[cg] = np.maximum(s.stock[cg] - s.sales, 0.0)
+
+    def invest(self, model):
+        """Capacity is ordered as its goods are delivered; what was ordered a lag ago comes into service."""
+        s = model.state
+        s.pipeline[-1] += s.capacity_plan * s.delivered
+        arriving = s.pipeline[0].copy()
+        s.pipeline = np.roll(s.pipeline, -1, axis=0)
+        s.pipeline[-1] = 0.0
+        model.councils.add_capacity(s, arriving)
+
+    # --- each regime's own institutions ---------------------------------------------------------
+
+    def pay(self, model):
+        """Incomes for the week's work."""
+        raise NotImplementedError
+
+    def price(self, model):
+        """Prices of consumer goods."""
+        raise NotImplementedError
+
+    def readjust(self, model):
+        """Output between plans."""
+        raise NotImplementedError
+
+    def plan(self, model):
+        """The periodic plan (every ``plan.period_weeks``), and the first one."""
+        raise NotImplementedError
+
+    def decide(self, model):
+        """The yearly decision point."""
+        raise NotImplementedError

@@ -1,0 +1,70 @@
+"""The seed's regime: workers' councils, the plan factory and the three corrective processes.
+
+Pay: the equal hourly wage (seed §7d, §7e), or the old hierarchy shrinking on its
+schedule; communes credit their members (§9a). Price: corrective (b), each price follows
+its good's reserve stock (§7c). Readjust: corrective (c), councils move consumer-good
+output toward expected sales and the stock rebuild (§7c). Plan: councils and communes
+report, the plan factory revises its coefficients and re-solves, workers move to where
+the plan needs their hours (§6, §7b). Decide: once a year the hierarchy shrinks on its
+schedule and work groups rotate and exclude (§6, §7f).
+"""
+
+from __future__ import annotations
+
+from sim import market
+from sim.initial_conditions import equalisation_progress
+from sim.regimes.base import Regime
+
+
+class Councils(Regime):
+    """Castoriadis's self-managed economy (seed §7)."""
+
+    name = "councils"
+
+    def pay(self, model):
+        """Equal hourly wage to every worker (or the shrinking hierarchy); communes credit their members."""
+        s, c = model.state, model.consumers
+        weekly = s.wage * s.hours_per_week
+        c.pay_wages(weekly)
+        model.communes.credit_members(c, weekly, s.values)
+        s.tokens_paid += float(c.income.sum())
+
+    def price(self, model):
+        """Corrective (b): each price follows its good's reserve stock (seed §7c)."""
+        s, cg = model.state, model.state.consumer_goods
+        new = market.price_from_stock(s.values[cg], s.stock[cg], s.reserve[cg], **vars(model.conditions.prices))
+        model.record.price_changes(s.prices, new)
+        s.prices = new
+
+    def readjust(self, model):
+        """Corrective (c): councils move consumer-good output toward ``D̂ + (S* − S)/τ`` (seed §7c)."""
+        model.councils.readjust(model.state, model.conditions.readjustment, model.state.wanted)
+
+    def plan(self, model):
+        """Reports → revised coefficients → the re-solved plan → targets → workers move (seed §6, §7b)."""
+        s, councils = model.state, model.councils
+        model.planner.revise_coefficients(*councils.reports(model.technology.n))
+        model.planner.solve(s, model.week, model.rng)
+        councils.take_targets(s.plan_output.copy())
+        persons, destination = councils.movers_to_plan(
+            model.consumers, model.work_groups, model.conditions.population.group_size_min, model.rng
+        )
+        if persons.size:
+            self._move(model, persons, destination)
+
+    def decide(self, model):
+        """Once a year: the hierarchy shrinks on its schedule; groups rotate members and ask some to leave.
+
+        Hours and shares stay as decided (a fixed rule until the yearly vote is modelled).
+        """
+        c, groups = model.consumers, model.work_groups
+        c.set_wage_factors(equalisation_progress(model.conditions, model.week))
+        movers = groups.turnover(c, model.rng)
+        if movers.size:
+            destination = groups.council[model.rng.integers(0, groups.council.size, movers.size)]
+            self._move(model, movers, destination)
+
+    @staticmethod
+    def _move(model, persons, councils):
+        model.work_groups.join(model.consumers, persons, councils, model.rng)
+        model.councils.staff(model.consumers.group, model.work_groups, model.state.hours_per_week)
