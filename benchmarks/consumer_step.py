@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from types import SimpleNamespace
 
 import mesa
 import numpy as np
@@ -37,24 +38,20 @@ class Households(mesa.Model):
         self.preferences = market.calibrate_preferences(shares, elasticities, income)
         taste = 0.1 * shares * self.rng.standard_normal((n, goods))
         taste -= shares * taste.sum(axis=1, keepdims=True)
-        self.consumers = _Arrays(income, 4.0 * income, np.zeros(n), taste)
-        self.consumer_goods = np.arange(goods)
+        self.consumers = _Arrays(income, 4.0 * income, np.zeros(n), taste, self.preferences)
         self.values = self.rng.uniform(0.5, 2.0, goods)
         self.prices = self.values * self.rng.uniform(0.8, 1.25, goods)
-        self.conditions = _Scenario(Consumption())
+        self.state = SimpleNamespace(consumer_goods=np.arange(goods), values=self.values)  # what agents read
+        self.conditions = SimpleNamespace(consumption=Consumption())
         if agents:
             Consumer.create_agents(self, n, row=np.arange(n))
 
 
 class _Arrays:
-    def __init__(self, income, savings, spent, taste):
+    def __init__(self, income, savings, spent, taste, preferences):
         self.income, self.savings, self.spent, self.taste = income, savings, spent, taste
         self.taste_floor = taste.min(axis=0)
-
-
-class _Scenario:
-    def __init__(self, consumption):
-        self.consumption = consumption
+        self.preferences = preferences
 
 
 def vectorised_week(m: Households, on_sale, exact: bool):

@@ -5,8 +5,9 @@ Usage::
     .venv/bin/python benchmarks/model_step.py [--consumers 100000] [--councils 1000] [--years 10]
 
 Runs the baseline scenario on the default economy and times each phase of the week
-(produce, pay, buy, price, readjust, plan, yearly decision, recording) with
-``time.perf_counter``. Peak memory is the process's maximum resident set size.
+(the regime's produce, pay, deliver, buy, price, readjust, invest, plan and yearly
+decision; the scheduled events; the recording) with ``time.perf_counter``. Peak memory
+is the process's maximum resident set size.
 """
 
 from __future__ import annotations
@@ -22,30 +23,27 @@ import numpy as np
 from sim.model import CouncilsModel
 from sim.scenario import WEEKS_PER_YEAR, Population, Scenario
 
-PHASES = ("shocks", "produce", "pay", "buy", "reprice", "readjust", "plan", "decide")
+PHASES = ("produce", "pay", "deliver", "buy", "price", "readjust", "invest", "plan", "decide")
+
+
+def _wrap(owner, name: str, label: str, totals: dict):
+    method = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        result = method(*args, **kwargs)
+        totals[label] += time.perf_counter() - start
+        return result
+
+    setattr(owner, name, wrapper)
 
 
 def timed(model: CouncilsModel, totals: dict):
-    """Wrap the model's phases so that each call adds its time to ``totals``."""
+    """Wrap the regime's phases, the events and the recorder so that each call adds its time to ``totals``."""
     for name in PHASES:
-        method = getattr(model, name)
-
-        def wrapper(*args, _method=method, _name=name, **kwargs):
-            start = time.perf_counter()
-            result = _method(*args, **kwargs)
-            totals[_name] += time.perf_counter() - start
-            return result
-
-        setattr(model, name, wrapper)
-    record = model.record
-    week_done = record.week_done
-
-    def record_week():
-        start = time.perf_counter()
-        week_done()
-        totals["record"] += time.perf_counter() - start
-
-    record.week_done = record_week
+        _wrap(model.regime, name, name, totals)
+    _wrap(model.events, "fire", "events", totals)
+    _wrap(model.record, "week_done", "record", totals)
 
 
 def main():
@@ -73,7 +71,7 @@ def main():
     print(f"converged: {summary['converged']} (week {summary['converged_week']})")
     accounted = sum(totals.values())
     print("share of run time per phase:")
-    for name in (*PHASES, "record"):
+    for name in (*PHASES, "events", "record"):
         print(f"  {name:<9} {totals[name]:7.2f} s  {100 * totals[name] / run:5.1f} %")
     print(f"  other     {run - accounted:7.2f} s  {100 * (run - accounted) / run:5.1f} %  (DataCollector, loop)")
     print(f"weeks/s: {np.round(weeks / run, 2)}")

@@ -25,7 +25,6 @@ from sim.economy import Economy, Technology
 from sim.planning import Planner
 from sim.scenario import Scenario, ScenarioError
 from sim.state import ProducerArrays
-from sim.units import WEEKS_PER_YEAR
 
 
 def establish(model):
@@ -184,15 +183,9 @@ def _consumers(model, n_workers, commune_members):
             shares, model.economy.income_elasticities[cg], old_spending, scenario.consumption.price_response
         ),
     )
-    model.consumers.set_wage_factors(equalisation_progress(scenario, week=0))
+    model.consumers.set_wage_factors(wages.equalisation_progress(scenario.wages.equalisation_years, week=0))
     Consumer.create_agents(model, n, row=np.arange(n))
     state.tokens_held_at_start = float(model.consumers.savings.sum())
-
-
-def equalisation_progress(scenario: Scenario, week: int) -> float:
-    """Share of the way from the old hierarchy to equal wages: year / years (1 at once if 0)."""
-    years = scenario.wages.equalisation_years
-    return 1.0 if years == 0 else min(1.0, (week // WEEKS_PER_YEAR) / years)
 
 
 def _check_taste_shift(model):

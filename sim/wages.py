@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import erfinv
 
+from sim.units import WEEKS_PER_YEAR
+
 
 def lognormal_sigma_for_gini(g: float) -> float:
     """σ of a lognormal distribution whose Gini coefficient is ``g`` (``G = 2Φ(σ/√2) − 1``)."""
@@ -36,6 +38,17 @@ def equalised(factors, progress: float) -> np.ndarray:
         return np.ones_like(factors)
     f = np.asarray(factors, dtype=float) ** (1.0 - max(progress, 0.0))
     return f / f.mean()
+
+
+def equalisation_progress(equalisation_years: float, week: int) -> float:
+    """Share of the way from the old hierarchy to equal wages after ``week`` weeks (seed §10).
+
+    The hierarchy shrinks once a year: year / ``equalisation_years``, capped at 1; with
+    ``equalisation_years = 0`` wages are equal at once.
+    """
+    if equalisation_years == 0:
+        return 1.0
+    return min(1.0, (week // WEEKS_PER_YEAR) / equalisation_years)
 
 
 def hourly_wage(private_consumption_value: float, hours_paid: float) -> float:

@@ -11,8 +11,7 @@ schedule and work groups rotate and exclude (§6, §7f).
 
 from __future__ import annotations
 
-from sim import market
-from sim.initial_conditions import equalisation_progress
+from sim import market, wages
 from sim.regimes.base import Regime
 
 
@@ -58,7 +57,7 @@ class Councils(Regime):
         Hours and shares stay as decided (a fixed rule until the yearly vote is modelled).
         """
         c, groups = model.consumers, model.work_groups
-        c.set_wage_factors(equalisation_progress(model.conditions, model.week))
+        c.set_wage_factors(wages.equalisation_progress(model.conditions.wages.equalisation_years, model.week))
         movers = groups.turnover(c, model.rng)
         if movers.size:
             destination = groups.council[model.rng.integers(0, groups.council.size, movers.size)]
