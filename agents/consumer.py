@@ -14,6 +14,10 @@ import numpy as np
 
 from sim import market, wages
 
+#: Weeks for the common drift of tastes to halve (``taste_drift`` noise).
+DRIFT_HALF_LIFE = 18.0
+DRIFT_PERSISTENCE = 0.5 ** (1.0 / DRIFT_HALF_LIFE)
+
 
 @dataclass
 class Consumers:
@@ -24,12 +28,17 @@ class Consumers:
     """
 
     income: np.ndarray  # tokens received this week
+    spending: np.ndarray  # tokens each person means to spend this week
     savings: np.ndarray  # tokens held
     spent: np.ndarray  # tokens spent this week
     base_wage: np.ndarray  # pre-revolution relative hourly wage, mean 1 over workers
     wage_factor: np.ndarray  # current relative hourly wage (1 once equal)
-    taste: np.ndarray  # (N, G) personal shifts of the AIDS budget shares, rows sum to 0
-    taste_floor: np.ndarray  # (G,) the smallest taste shift per good (decides if demand aggregates exactly)
+    taste: np.ndarray  # (N, G) personal shifts of the AIDS budget shares this week, rows sum to 0
+    taste_floor: np.ndarray  # (G,) a lower bound of the taste shifts per good (decides if demand aggregates exactly)
+    own_taste: np.ndarray  # (N, G) each person's own shifts, around which tastes drift
+    own_floor: np.ndarray  # (G,) the smallest own shift per good
+    exposure: np.ndarray  # (N,) how far each person follows the common drift of tastes (mean 1)
+    drift: np.ndarray  # (G,) the common drift of tastes this week, sums to 0
     group: np.ndarray  # int, primary work group row, −1 for commune members
     commune: np.ndarray  # int, commune number, −1 for workers
     preferences: market.Preferences  # AIDS parameters shared by all
@@ -48,10 +57,30 @@ class Consumers:
         self.wage_factor[workers] = wages.equalised(self.base_wage[workers], progress)
         self.wage_factor[~workers] = 1.0
 
+    def drift_tastes(self, innovation: float, rng):
+        """Tastes drift week by week around each person's own: a common fashion, mean-reverting (seed §6b, §8).
+
+        The drift is an AR(1) with a half-life of :data:`DRIFT_HALF_LIFE` weeks; its weekly
+        innovation is ``innovation`` times each base budget share. Each person follows it
+        to their own degree (``exposure``). Shifts keep summing to 0 over goods.
+        """
+        shares = self.preferences.base_shares
+        self.drift = DRIFT_PERSISTENCE * self.drift + innovation * shares * rng.standard_normal(shares.size)
+        self.drift -= shares * self.drift.sum()
+        np.multiply.outer(self.exposure, self.drift, out=self.taste)
+        self.taste += self.own_taste
+        reach = np.where(self.drift >= 0, self.exposure.min(), self.exposure.max()) * self.drift
+        self.taste_floor = self.own_floor + reach
+
     def pay_wages(self, weekly_wage: float):
-        """Every worker earns the week's wage times their relative wage (1 once wages are equal), tokens."""
+        """Every worker earns the week's wage times their relative wage (1 once wages are equal), tokens.
+
+        Relative wages are taken relative to their mean over the present workers, so that the
+        wage bill is the equal wage's whoever has moved to or from the communes.
+        """
         workers = self.workers
-        self.income[workers] = weekly_wage * self.wage_factor[workers]
+        factor = self.wage_factor[workers]
+        self.income[workers] = weekly_wage * (factor / factor.mean())
 
     def buy(self, prices, values, on_sale, rules, rng) -> market.Purchases:
         """Every household spends and buys this week, in one vectorised call (seed §7c, §7d).
@@ -71,10 +100,10 @@ class Consumers:
         market.Purchases
             Demand, purchases per good and tokens each person spent.
         """
-        spending = market.intended_spending(self.income, self.savings, rules.buffer_weeks, rules.smoothing_weeks)
+        self.spending = market.intended_spending(self.income, self.savings, rules.buffer_weeks, rules.smoothing_weeks)
         week = market.buy(
             self.preferences,
-            spending,
+            self.spending,
             prices,
             values,
             self.taste,
@@ -86,6 +115,16 @@ class Consumers:
         self.spent[:] = week.spent
         self.savings += self.income - self.spent
         return week
+
+    def notional_demand(self, values) -> np.ndarray:
+        """What households would buy this week at normal prices (p = v), with their spending and tastes.
+
+        An observer's measure (DESIGN §4): no agent knows it. Units per consumer good.
+        """
+        plenty = np.full(values.size, np.inf)
+        return market.buy(
+            self.preferences, self.spending, values, values, self.taste, plenty, taste_floor=self.taste_floor
+        ).wanted
 
 
 class Consumer(mesa.Agent):

@@ -39,6 +39,7 @@ class FactoryCouncils:
         self.labour = labour
         self.inputs_true = inputs_true
         self.rows = np.flatnonzero(~producers.is_commune)
+        self.measured = inputs_true[:, producers.sector]  # (n, P) inputs per unit at the last report
 
     # --- the week ---------------------------------------------------------------------------------
 
@@ -91,12 +92,18 @@ class FactoryCouncils:
     # --- people ------------------------------------------------------------------------------------
 
     def staff(self, person_group, work_groups, hours_per_week: float):
-        """Workers per enterprise and their hours-weighted productivity, from the groups; what they can make."""
+        """Workers per enterprise and their hours-weighted output per hour, from the groups; what they can make.
+
+        Communes' rows keep their workers and productivity (fertility × this year's harvest);
+        every producer's ``labour_cap`` is recomputed.
+        """
         p = self.producers
         members = work_groups.members_per_group(person_group)
         n_councils = self.rows.size
         workers = np.bincount(work_groups.council, weights=members, minlength=n_councils)
-        effective = np.bincount(work_groups.council, weights=members * work_groups.productivity, minlength=n_councils)
+        effective = np.bincount(
+            work_groups.council, weights=members * work_groups.output_per_hour, minlength=n_councils
+        )
         p.workers[self.rows] = workers.astype(int)
         p.productivity[self.rows] = np.divide(effective, workers, out=np.ones(n_councils), where=workers > 0)
         p.labour_cap = production.labour_limited_output(
@@ -133,23 +140,27 @@ class FactoryCouncils:
 
     # --- reports -----------------------------------------------------------------------------------
 
-    def reports(self, n: int):
-        """What councils and communes tell the plan factory (seed §7b): output and inputs used, per good.
+    def reports(self, error: float, rng):
+        """What councils and communes tell the plan factory (seed §7b): output and the inputs they used per unit.
+
+        Each producer measures the inputs it used per unit of output with a lognormal error
+        of spread ``error`` (mean 1), drawn afresh at every report; it never sees the true
+        coefficients.
 
         Returns
         -------
         measured_sum : numpy.ndarray, shape (n, n)
-            Column j: Σ over sector j's producers of output × inputs used per unit.
+            Column j: Σ over sector j's producers of output × measured inputs per unit.
         output : numpy.ndarray, shape (n,)
             Σ over sector j's producers of output, units.
         """
         p = self.producers
-        measured_sum, output = np.zeros((n, n)), np.zeros(n)
-        for row in range(p.sector.size):
-            j = p.sector[row]
-            measured_sum[:, j] += p.output[row] * self.inputs_true[:, j]
-            output[j] += p.output[row]
-        return measured_sum, output
+        n = self.inputs_true.shape[0]
+        noise = rng.lognormal(-(error**2) / 2, error, (n, p.sector.size)) if error > 0 else 1.0
+        self.measured = self.inputs_true[:, p.sector] * noise  # (n, P): inputs per unit, as each producer saw them
+        measured_sum = np.zeros((n, n))
+        np.add.at(measured_sum.T, p.sector, (self.measured * p.output).T)
+        return measured_sum, p.by_sector(p.output, n)
 
 
 class FactoryCouncil(mesa.Agent):
@@ -188,11 +199,11 @@ class FactoryCouncil(mesa.Agent):
         -------
         dict
             ``sector`` (code), ``output`` (units this week), ``inputs_per_unit`` (units of
-            each good per unit of output).
+            each good per unit of output, as measured at the last report).
         """
         m = self.model
         return {
             "sector": m.technology.names[self.sector],
             "output": float(m.producers.output[self.row]),
-            "inputs_per_unit": m.councils.inputs_true[:, self.sector].copy(),
+            "inputs_per_unit": m.councils.measured[:, self.row].copy(),
         }

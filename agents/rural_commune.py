@@ -10,8 +10,11 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import wages
+from sim import production, wages
 from sim.state import ProducerArrays
+
+#: Neighbouring communes that share the weather (``harvest`` noise).
+COMMUNES_PER_REGION = 5
 
 
 class RuralCommunes:
@@ -26,12 +29,70 @@ class RuralCommunes:
     producers : ProducerArrays
     transfer : float
         Share of the credits pooled and shared per member between communes (seed §9a).
+    staffing : float
+        Members per member the farm target needs, as the communes start with.
     """
 
-    def __init__(self, producers: ProducerArrays, transfer: float):
+    def __init__(self, producers: ProducerArrays, transfer: float, staffing: float):
         self.producers = producers
         self.transfer = transfer
+        self.staffing = staffing  # hands per hand the target needs, as at the start (spare land, spare hands)
         self.rows = np.flatnonzero(producers.is_commune)
+        self.fertility = producers.productivity[self.rows].copy()  # output per hour of their land, norm 1
+        self.region = np.arange(self.rows.size) // COMMUNES_PER_REGION  # neighbours share the weather
+
+    def harvest(self, spread: float, rng):
+        """This year's yield of every commune: fertility × weather, lognormal with mean 1 (seed §9a).
+
+        Half of the variance of the log yield is shared by the communes of a region, half is
+        the commune's own.
+        """
+        if self.rows.size == 0:
+            return
+        common = rng.standard_normal(self.region[-1] + 1)[self.region]
+        own = rng.standard_normal(self.rows.size)
+        z = np.sqrt(0.5) * common + np.sqrt(0.5) * own
+        self.producers.productivity[self.rows] = self.fertility * np.exp(spread * z - spread**2 / 2)
+
+    def members_wanted(self, labour: float, hours_per_week: float) -> np.ndarray:
+        """Members each commune needs for its target: its hours at its productivity, times ``staffing``.
+
+        ``staffing`` keeps the ratio of hands to work the communes started with (as many spare
+        hands as spare land, seed §9a).
+        """
+        p = self.producers
+        hours = p.target[self.rows] * labour / p.productivity[self.rows]
+        return hours / hours_per_week * self.staffing
+
+    def admit(self, consumers, persons, wanted, rng):
+        """Workers who move to farming join the communes that most lack hands (``wanted``: members each needs)."""
+        p = self.producers
+        lacking = np.maximum(wanted - p.workers[self.rows], 0.0) + 1e-9
+        counts = production.largest_remainder(lacking, persons.size)
+        commune = np.repeat(np.arange(self.rows.size), counts)
+        consumers.commune[persons] = rng.permutation(commune)
+        consumers.wage_factor[persons] = 1.0
+        p.workers[self.rows] += counts
+
+    def release(self, consumers, count: int, wanted, rng) -> np.ndarray:
+        """Up to ``count`` members leave the communes with most spare hands; each keeps at least one.
+
+        Returns
+        -------
+        numpy.ndarray of int
+            Rows of the persons who leave (their ``commune`` is set to −1).
+        """
+        p = self.producers
+        spare = np.maximum(p.workers[self.rows] - np.maximum(wanted, 1.0), 0.0)
+        counts = np.minimum(production.largest_remainder(spare, count), p.workers[self.rows] - 1)
+        leaving = []
+        for k in np.flatnonzero(counts):
+            members = np.flatnonzero(consumers.commune == k)
+            leaving.append(rng.choice(members, counts[k], replace=False))
+        leaving = np.sort(np.concatenate(leaving)) if leaving else np.zeros(0, dtype=int)
+        consumers.commune[leaving] = -1
+        p.workers[self.rows] -= counts
+        return leaving
 
     def credit_members(self, consumers, weekly_wage: float, values):
         """Credits for the week: as much as wages for the same hours, shared by delivery (seed §9a).
@@ -98,5 +159,5 @@ class RuralCommune(mesa.Agent):
         return {
             "sector": m.technology.names[sector],
             "output": self.delivered,
-            "inputs_per_unit": m.councils.inputs_true[:, sector].copy(),
+            "inputs_per_unit": m.councils.measured[:, self.row].copy(),
         }

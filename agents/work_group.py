@@ -31,8 +31,13 @@ class WorkGroups:
         self.model = model
         self.council = council
         self.productivity = productivity
+        self.output_per_hour = productivity.copy()
         self.rules = rules
         self.population = population
+
+    def vary(self, spread: float, rng):
+        """This week's output per hour of every group: its own productivity times a lognormal draw, mean 1."""
+        self.output_per_hour = self.productivity * rng.lognormal(-(spread**2) / 2, spread, self.council.size)
 
     def _new_productivity(self, rng, size: int) -> np.ndarray:
         spread = self.rules.productivity_spread
@@ -48,6 +53,18 @@ class WorkGroups:
         order = np.argsort(self.council, kind="stable")
         consumers.group[persons] = order[np.searchsorted(self.council[order], councils)]  # a first group there
         self.regroup(consumers, np.union1d(left, councils), rng)
+
+    def release(self, consumers, persons, rng):
+        """``persons`` leave their groups (for a commune); the enterprises they leave re-form their shops."""
+        left = np.unique(self.council[consumers.group[persons]])
+        consumers.group[persons] = -1
+        self.regroup(consumers, left, rng)
+
+    def admit(self, consumers, persons, councils, rng):
+        """``persons`` (from a commune) join the enterprises ``councils``, which re-form their shops."""
+        order = np.argsort(self.council, kind="stable")
+        consumers.group[persons] = order[np.searchsorted(self.council[order], councils)]
+        self.regroup(consumers, np.unique(councils), rng)
 
     def regroup(self, consumers, councils, rng):
         """Deal each enterprise's workers into ``ceil(workers / group_size_max)`` primary work groups.
@@ -72,6 +89,7 @@ class WorkGroups:
                 new = np.arange(self.council.size, self.council.size + k - mine.size)
                 self.council = np.concatenate([self.council, np.full(new.size, council)])
                 self.productivity = np.concatenate([self.productivity, self._new_productivity(rng, new.size)])
+                self.output_per_hour = np.concatenate([self.output_per_hour, self.productivity[-new.size :]])
                 for row in new:
                     PrimaryWorkGroup(self.model, row=int(row))
                 mine = np.concatenate([mine, new])

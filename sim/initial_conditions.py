@@ -40,7 +40,9 @@ def establish(model):
     D = technology.capital_consumption
     D = np.zeros_like(dense) if D is None else (D.toarray() if hasattr(D, "toarray") else D)
     inputs_true = dense + D  # A + D: the economy runs on the true coefficients
-    model.planner = Planner(technology, inputs_true, scenario, model.rng)
+    e = model.economy
+    utilisation = np.divide(e.gross_output, e.capacity, out=np.ones(technology.n), where=e.capacity > 0)
+    model.planner = Planner(technology, inputs_true, utilisation, scenario, model.rng)
     farm = farming_sector(technology, scenario)
     model.state, first_output, commune_share = model.planner.skeleton(
         model.economy, inputs_true, scenario.population.consumers, farm
@@ -129,7 +131,9 @@ def _people(model, inputs_true, first_output, commune_share, farm):
         labour_cap=np.zeros(sectors_all.size),
     )
     model.councils = FactoryCouncils(producers, t.labour, inputs_true)
-    model.communes = RuralCommunes(producers, scenario.communes.transfer)
+    plan = scenario.plan
+    staffing = (1.0 + plan.capacity_headroom) / (1.0 + plan.labour_reserve)  # as in Planner.skeleton
+    model.communes = RuralCommunes(producers, scenario.communes.transfer, staffing)
     _work_groups(model, workers[: sector.size])
     _consumers(model, n_workers, commune_members)
     model.councils.staff(model.consumers.group, model.work_groups, model.state.hours_per_week)
@@ -168,21 +172,28 @@ def _consumers(model, n_workers, commune_members):
     shares = shares / shares.sum()
     taste = scenario.consumption.taste_noise * shares * rng.standard_normal((n, cg.size))
     taste -= shares * taste.sum(axis=1, keepdims=True)  # rows sum to 0: tastes shift, not scale, budgets
+    exposure = rng.lognormal(-0.125, 0.5, n)  # how far each person follows the fashion of the day, mean 1
     old_spending = state.wage * state.hours_per_week * base
     model.consumers = Consumers(
         income=np.zeros(n),
+        spending=np.zeros(n),
         savings=scenario.consumption.buffer_weeks * old_spending,
         spent=np.zeros(n),
         base_wage=base,
         wage_factor=np.ones(n),
         taste=taste,
         taste_floor=taste.min(axis=0),
+        own_taste=taste.copy(),
+        own_floor=taste.min(axis=0),
+        exposure=exposure,
+        drift=np.zeros(cg.size),
         group=group,
         commune=commune,
         preferences=market.calibrate_preferences(
             shares, model.economy.income_elasticities[cg], old_spending, scenario.consumption.price_response
         ),
     )
+    model.planner.know_demand(model.consumers.preferences)
     model.consumers.set_wage_factors(wages.equalisation_progress(scenario.wages.equalisation_years, week=0))
     Consumer.create_agents(model, n, row=np.arange(n))
     state.tokens_held_at_start = float(model.consumers.savings.sum())

@@ -67,23 +67,42 @@ def sovereignty_index(production, demand, values) -> float:
     return float(1.0 - 0.5 * np.sum(np.abs(a / a.sum() - b / b.sum())))
 
 
-def fulfilment_floor(sales, demand) -> float:
-    """``min_g sales_g / demand_g``: the share of demand met for the worst-served good."""
+def fulfilment(sales, demand) -> np.ndarray:
+    """``sales_g / demand_g`` per good (1 where nothing is demanded); works along the last axis."""
+    sales = np.asarray(sales, dtype=float)
     demand = np.asarray(demand, dtype=float)
-    keep = demand > 0
-    return float(np.min(np.asarray(sales)[keep] / demand[keep])) if keep.any() else 1.0
+    return np.divide(sales, demand, out=np.ones(np.broadcast(sales, demand).shape), where=demand > 0)
 
 
-def convergence_week(price_gaps, stock_gaps, price_tol: float = 0.01, stock_tol: float = 0.05):
-    """First week from which price gap < ``price_tol`` and stock gap < ``stock_tol`` hold to the end.
+def verdict_week(in_tolerance, window: int, share: float):
+    """First week from which, to the end, every trailing ``window`` has at least ``share`` of its weeks in tolerance.
+
+    A trailing window ending at week t covers weeks ``t − window + 1 … t``, so the
+    earliest possible answer is ``window − 1``; at least ``window`` weeks of the run must
+    remain from the answer on (a run that only settles in its last window has not
+    converged yet).
+
+    Parameters
+    ----------
+    in_tolerance : array_like of bool, shape (weeks,)
+        Whether the economy was in tolerance each week.
+    window : int
+        Weeks in the trailing window.
+    share : float
+        Least share of weeks in tolerance in every window from the answer on.
 
     Returns
     -------
     int or None
-        The week (0-based index into the series), or ``None`` if the run did not converge.
+        The week (0-based), or ``None`` if the run did not converge.
     """
-    ok = (np.asarray(price_gaps) < price_tol) & (np.asarray(stock_gaps) < stock_tol)
-    if ok.size == 0 or not ok[-1]:
+    ok = np.asarray(in_tolerance, dtype=float)
+    if ok.size < window:
         return None
-    bad = np.flatnonzero(~ok)
-    return int(bad[-1] + 1) if bad.size else 0
+    trailing = np.convolve(ok, np.ones(window), mode="valid") / window  # entry k: window ending at k + window − 1
+    good = trailing >= share - 1e-12
+    if not good[-1]:
+        return None
+    bad = np.flatnonzero(~good)
+    week = (int(bad[-1]) + 1 if bad.size else 0) + window - 1
+    return week if ok.size - week >= window else None

@@ -12,6 +12,7 @@ import mesa
 from sim import initial_conditions
 from sim.economy import Economy, default_economy, load_economy
 from sim.events import Events
+from sim.noise import Noise
 from sim.record import Record
 from sim.regimes import make_regime
 from sim.scenario import Scenario, from_parameters, validate
@@ -64,6 +65,7 @@ class CouncilsModel(mesa.Model):
         self.economy = economy
         self.regime = make_regime(scenario.regime)
         self.events = Events(scenario)
+        self.noise = Noise(scenario.noise)
         self.week = 0
         initial_conditions.establish(self)
         self.regime.plan(self)  # the first plan, from the skeleton
@@ -71,8 +73,9 @@ class CouncilsModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters=self.record.reporters())
 
     def step(self):
-        """One week: produce → pay → deliver → buy → price → readjust → invest; plan monthly; decide yearly."""
+        """One week: noise → produce → pay → deliver → buy → price → readjust → invest; plan monthly; decide yearly."""
         regime = self.regime
+        self.noise.draw(self)  # tastes drift, work and harvests vary
         regime.produce(self)  # councils and communes make what targets, capacity, labour and inputs allow
         regime.pay(self)  # wages and credits, in tokens
         regime.deliver(self)  # imports arrive; public bodies, investment and exports draw

@@ -31,6 +31,11 @@ class Planner:
     technology : Technology
         The true technology the economy runs on (the plan factory starts from an
         estimate of it).
+    inputs_true : numpy.ndarray, shape (n, n)
+        ``A + D``, the true coefficients.
+    utilisation : array_like, shape (n,)
+        Output ÷ capacity per sector in the base year: capital per unit of capacity is
+        ``B × utilisation``.
     scenario : Scenario
     rng : numpy.random.Generator
         The model's generator: the information error of the estimates and the errors of
@@ -44,10 +49,14 @@ class Planner:
         Built on the estimates; every solve goes through it.
     """
 
-    def __init__(self, technology: Technology, inputs_true: np.ndarray, scenario: Scenario, rng):
+    def __init__(self, technology: Technology, inputs_true: np.ndarray, utilisation, scenario: Scenario, rng):
         self.technology = technology
         self.conditions = scenario
         self.capital = np.zeros_like(inputs_true) if technology.capital is None else np.asarray(technology.capital)
+        # B is capital per unit of output at the base year's utilisation; a unit of capacity needs less.
+        self.capital_per_capacity = self.capital * np.asarray(utilisation)[None, :]
+        self.own_price_elasticity = np.ones(technology.consumer_goods.size)
+        self._reset_observations(technology.consumer_goods.size)
         error = scenario.plan.information_error
         noise = np.exp(error * rng.standard_normal(inputs_true.shape) - error**2 / 2)
         self.inputs_estimated = inputs_true * noise
@@ -101,8 +110,10 @@ class Planner:
         private[cg] = fd["private"].to_numpy()[cg]
         home = fd[["private", "public", "investment"]].sum(axis=1).to_numpy()
         old_output = np.linalg.solve(np.eye(n) - inputs_true, home)
+        # Wages pay the private share of every hour (seed §7d); the labour reserve is kept
+        # from public consumption and investment, which share the hours the plan allots.
         bundles = {
-            "household": plan.private_share * self._unit_value(private),
+            "household": plan.private_share * (1.0 + plan.labour_reserve) * self._unit_value(private),
             "public": plan.public_share * self._unit_value(fd["public"].to_numpy()),
             # Net investment has the composition of the capital stock (replacement is in D).
             "investment": (1.0 - plan.private_share - plan.public_share) * self._unit_value(self.capital @ old_output),
@@ -139,7 +150,7 @@ class Planner:
             hours_per_week=plan.hours_per_week,
             net_product=net_product,
             # Overall equilibrium (seed §7c): tokens paid = value of the consumer goods planned.
-            wage=wages.hourly_wage(plan.private_share * net_product, hours),  # tokens per hour (seed §7d)
+            wage=wages.hourly_wage(self.household_budget(net_product), hours),  # tokens per hour (seed §7d)
         )
         return state, use, commune_share
 
@@ -164,12 +175,50 @@ class Planner:
 
     # --- the monthly solve (seed §7b) ------------------------------------------------------------
 
-    def solve(self, state: EconomyState, week: int, rng):
-        """Re-solve the intermediate targets for the demand now expected; allocate investment.
+    def household_budget(self, net_product: float) -> float:
+        """Tokens paid to households per week: the private share of every hour worked, hours of value."""
+        plan = self.conditions.plan
+        return plan.private_share * (1.0 + plan.labour_reserve) * net_product
 
-        Writes the plan in force into ``state`` (``plan_output``, ``public_plan`` kept,
-        ``investment_plan``, ``capacity_plan``, ``earmarked``, ``other_use``) and the
-        reserve targets of the goods households do not buy; publishes labour values.
+    def know_demand(self, preferences):
+        """What the plan factory knows of demand: own-price elasticities from the old demand statistics.
+
+        The Marshallian own-price elasticity of the AIDS at base shares, ``ε_g = 1 − γ_gg/w_g
+        + β_g`` (in magnitude), with which it turns sales at a price into demand at value.
+        """
+        w = preferences.base_shares
+        self.own_price_elasticity = 1.0 - np.diag(preferences.gamma) / w + preferences.beta
+
+    def observe(self, state: EconomyState, seen_demand):
+        """A week of what the councils see of consumer goods: demand they saw, at the price it was sold (seed §7c).
+
+        Demand at normal prices is estimated as ``seen × (p / v)^ε``: at a price above
+        value people bought less than they would at value, and more below it. The plan
+        factory also counts the weeks each price stayed beyond ``plan.price_signal`` of value.
+        """
+        ratio = state.prices / state.values[state.consumer_goods]
+        self._at_value += seen_demand * ratio**self.own_price_elasticity
+        signal = self.conditions.plan.price_signal
+        self._weeks_above += ratio > 1.0 + signal
+        self._weeks_below += ratio < 1.0 - signal
+        self._weeks += 1
+
+    def _reset_observations(self, goods: int):
+        self._at_value = np.zeros(goods)
+        self._weeks_above = np.zeros(goods, dtype=int)
+        self._weeks_below = np.zeros(goods, dtype=int)
+        self._weeks = 0
+
+    def solve(self, state: EconomyState, week: int, rng):
+        """Re-solve the intermediate targets for demand at normal prices; allocate investment.
+
+        Household demand is the plan factory's estimate of demand at labour values from
+        the sales and prices of the last plan period (the councils' expectation before any
+        week is seen), scaled to what wages pay. A good whose price stayed above value
+        through the whole period is a planning error (seed §7c): it gets investment
+        before any other; one that stayed below gets none for balanced growth. Writes the
+        plan in force into ``state`` and the reserve targets of goods households do not buy;
+        publishes labour values.
         """
         plan, readjustment = self.conditions.plan, self.conditions.readjustment
         n, cg = self.technology.n, state.consumer_goods
@@ -179,9 +228,16 @@ class Planner:
         error = plan.inventory_error * (1.0 - plan.revision_rate) ** (week // plan.period_weeks)
         stock_taken = state.stock * np.exp(error * rng.standard_normal(n))
         household = np.zeros(n)
-        household[cg] = state.expected_demand
-        household *= plan.private_share * state.net_product / max(self.values @ household, 1e-12)
-        self.allocate_investment(state)
+        household[cg] = self._at_value / self._weeks if self._weeks else state.expected_demand
+        household *= self.household_budget(state.net_product) / max(self.values @ household, 1e-12)
+        short = np.zeros(n, dtype=bool)
+        long = np.zeros(n, dtype=bool)
+        if self._weeks:
+            short[cg] = self._weeks_above == self._weeks
+            long[cg] = self._weeks_below == self._weeks
+        state.planning_errors = short.astype(int) - long.astype(int)
+        self._reset_observations(cg.size)
+        self.allocate_investment(state, first=short, released=long)
         final = household + state.public_plan + state.investment_plan + state.exports - state.imports
         use = self.plan_factory.intermediate_targets(final)
         reserve = readjustment.reserve_weeks * (use + state.imports)  # all use: made at home or imported
@@ -190,8 +246,18 @@ class Planner:
         # The rebuild rate holds until the next solve: over less than a plan period it overshoots.
         rebuild = (reserve - stock_taken) / max(readjustment.rebuild_weeks, plan.period_weeks)
         state.plan_output = np.maximum(self.plan_factory.intermediate_targets(final + rebuild), 0.0)
-        state.earmarked = self.inputs_estimated @ state.plan_output  # a week of inputs for production
-        state.other_use = state.earmarked + state.public_plan + state.investment_plan + state.exports
+        inputs = self.inputs_estimated @ state.plan_output  # a week of inputs for production
+        state.earmarked = readjustment.reserve_weeks * inputs  # the inputs' part of the reserve
+        state.other_use = inputs + state.public_plan + state.investment_plan + state.exports
+
+    def coefficient_error(self, inputs_true, output) -> float:
+        """The plan factory's mean relative error on ``A + D``, weighted by output.
+
+        ``Σ_ij x_j |Â_ij − A_ij| / Σ_ij x_j A_ij``, with ``x`` this week's output by sector.
+        """
+        weight = np.asarray(output, dtype=float)[None, :]
+        total = float(np.sum(weight * inputs_true))
+        return float(np.sum(weight * np.abs(self.inputs_estimated - inputs_true))) / total if total > 0 else 0.0
 
     def revise_coefficients(self, measured_sum: np.ndarray, output: np.ndarray):
         """Move the estimates toward what the councils and communes report (seed §7b).
@@ -212,25 +278,41 @@ class Planner:
         measured = measured_sum[:, reported] / output[reported]
         self.inputs_estimated[:, reported] += rate * (measured - self.inputs_estimated[:, reported])
 
-    def allocate_investment(self, state: EconomyState):
-        """Investment fund → capacity, bottlenecks first, the rest to balanced growth (seed §7f)."""
+    def allocate_investment(self, state: EconomyState, first=None, released=None):
+        """Investment fund → capacity: planning errors first, bottlenecks next, the rest balanced (seed §7c, §7f).
+
+        Parameters
+        ----------
+        state : EconomyState
+        first : numpy.ndarray of bool, shape (n,), optional
+            Goods whose price stayed above value for a plan period: their capacity is
+            built before any other.
+        released : numpy.ndarray of bool, shape (n,), optional
+            Goods whose price stayed below value: no balanced growth for them.
+        """
         plan = self.conditions.plan
-        period = plan.period_weeks
-        cost = WEEKS_PER_YEAR * (self.values @ self.capital)  # hours per unit of weekly capacity
+        n, period = self.technology.n, plan.period_weeks
+        first = np.zeros(n, dtype=bool) if first is None else first
+        released = np.zeros(n, dtype=bool) if released is None else released
+        cost = WEEKS_PER_YEAR * (self.values @ self.capital_per_capacity)  # hours per unit of weekly capacity
         limit = plan.max_capacity_growth * state.sector_capacity * period / WEEKS_PER_YEAR
         in_pipe = state.pipeline.sum(axis=0)
         wanted = np.maximum(state.plan_output * (1.0 + plan.investment_margin) - state.sector_capacity - in_pipe, 0.0)
-        grow = np.minimum(wanted, limit)
         budget = self.investment_fund(state) * period
-        spent = cost @ grow
-        if spent > budget:
-            grow *= budget / spent
-        elif cost @ state.sector_capacity > 0:
-            # What bottlenecks leave of the fund expands every sector by the same share.
-            balanced = (budget - spent) / (cost @ state.sector_capacity) * state.sector_capacity
-            grow += np.minimum(balanced, limit - grow)
+        grow = np.zeros(n)
+        for tier in (first, ~first):
+            ask = np.where(tier, np.minimum(wanted, limit), 0.0)
+            spent = cost @ ask
+            grow += ask * min(1.0, budget / spent) if spent > 0 else ask
+            budget = max(budget - spent, 0.0)
+        open_ = ~released
+        base = cost @ (state.sector_capacity * open_)
+        if budget > 0 and base > 0:
+            # What planning errors and bottlenecks leave expands every other sector by the same share.
+            balanced = budget / base * state.sector_capacity * open_
+            grow += np.minimum(balanced, np.maximum(limit - grow, 0.0))
         state.capacity_plan = grow / period  # weekly capacity added per week of deliveries
-        state.investment_plan = self.capital @ (WEEKS_PER_YEAR * state.capacity_plan)
+        state.investment_plan = self.capital_per_capacity @ (WEEKS_PER_YEAR * state.capacity_plan)
 
     def investment_fund(self, state: EconomyState) -> float:
         """Investment per week, hours of labour value (seed §7f: the investment share)."""

@@ -30,6 +30,8 @@ GOOD_SERIES = (
     "demand",
     "sales",
     "unmet",
+    "notional_demand",
+    "planning_error",
 )
 #: Per-week series.
 WEEK_SERIES = (
@@ -47,10 +49,9 @@ WEEK_SERIES = (
     "tokens_paid",
     "tokens_spent",
     "tokens_held",
+    "in_tolerance",
+    "coefficient_error",
 )
-#: Thresholds of convergence: price within 1 % of value, stock within 5 % of reserve.
-PRICE_TOLERANCE = 0.01
-STOCK_TOLERANCE = 0.05
 #: Price moves smaller than this (in log) are not logged as changes.
 PRICE_LOG_THRESHOLD = 1e-3
 
@@ -116,6 +117,8 @@ class Record:
         demand = np.zeros_like(price)
         sales = np.zeros_like(price)
         demand[cg], sales[cg] = s.wanted, s.sales
+        notional = np.zeros_like(price)
+        notional[cg] = m.consumers.notional_demand(s.values[cg])  # the observer's measure: at p = v
         row = {
             "price": price,
             "value": s.values,
@@ -130,6 +133,8 @@ class Record:
             "demand": demand,
             "sales": sales,
             "unmet": demand - sales,
+            "notional_demand": notional,
+            "planning_error": s.planning_errors,
         }
         for name, values in row.items():
             self.goods[name][t] = values
@@ -141,12 +146,15 @@ class Record:
         if year != self._wage_gini_year:  # the hierarchy changes only at the yearly decision
             self._wage_gini_year = year
             self._wage_gini = metrics.gini(c.wage_factor[workers])
+        v = m.conditions.verdict
+        stock_gap = metrics.stock_gap(s.stock[cg], s.reserve[cg])
+        fulfilment = metrics.fulfilment(s.sales, notional[cg])
         week = {
             "price_value_gap": metrics.price_value_gap(s.prices, s.values[cg]),
-            "stock_gap": metrics.stock_gap(s.stock[cg], s.reserve[cg]),
+            "stock_gap": stock_gap,
             "unmet_share": metrics.unmet_share(s.wanted - s.sales, s.wanted, s.values[cg]),
-            "sovereignty_index": metrics.sovereignty_index(supply, s.wanted, s.values[cg]),
-            "fulfilment_floor": metrics.fulfilment_floor(s.sales, s.wanted),
+            "sovereignty_index": metrics.sovereignty_index(supply, notional[cg], s.values[cg]),
+            "fulfilment_floor": float(fulfilment.min()),
             "wage_gini": self._wage_gini,
             "income_gini": metrics.gini(c.income),
             "consumption_gini": metrics.gini(c.spent),
@@ -156,6 +164,10 @@ class Record:
             "tokens_paid": s.tokens_paid,
             "tokens_spent": s.tokens_spent,
             "tokens_held": float(c.savings.sum()),
+            "in_tolerance": float(
+                stock_gap <= v.stock_tolerance and np.all(np.abs(fulfilment - 1.0) <= v.fulfilment_tolerance)
+            ),
+            "coefficient_error": m.planner.coefficient_error(m.councils.inputs_true, s.output),
         }
         for name, value in week.items():
             self.weekly[name][t] = value
@@ -175,18 +187,37 @@ class Record:
         return table[name][: self.weeks]
 
     def summary(self) -> dict:
-        """Per-run verdict: converged or not and from which week, peak and cumulative shortage, final Ginis."""
-        price_gap, stock_gap = self.series("price_value_gap"), self.series("stock_gap")
-        week = metrics.convergence_week(price_gap, stock_gap, PRICE_TOLERANCE, STOCK_TOLERANCE)
+        """Per-run verdict (DESIGN §4) and the stationary levels of the last year, comparable between runs.
+
+        ``converged_week`` is the first week from which the share of weeks in tolerance
+        over every trailing window stays at least the verdict's share, with a whole window
+        of the run after it (:func:`sim.metrics.verdict_week`); ``None`` if the run has not
+        converged (yet). ``*_last_year`` are means over the last 52 weeks (or the whole run
+        if shorter); ``fulfilment_floor_last_year`` is the worst good's mean of sales ÷
+        notional demand.
+        """
+        v = self.model.conditions.verdict
+        week = metrics.verdict_week(self.series("in_tolerance") > 0.5, v.window_weeks, v.share)
         cg = self.model.state.consumer_goods
         value = self.series("value")[:, cg]
         unmet = float(np.sum(value * self.series("unmet")[:, cg]))
         wanted = float(np.sum(value * self.series("demand")[:, cg]))
+        year = slice(max(0, self.weeks - WEEKS_PER_YEAR), self.weeks)
+        fulfilment = metrics.fulfilment(self.series("sales")[year][:, cg], self.series("notional_demand")[year][:, cg])
         last = {name: float(self.series(name)[-1]) for name in WEEK_SERIES} if self.weeks else {}
+        mean = {name: float(self.series(name)[year].mean()) for name in WEEK_SERIES} if self.weeks else {}
+        c = self.model.consumers
         return {
             "weeks": self.weeks,
             "converged": week is not None,
             "converged_week": week,
+            "stock_tolerance": v.stock_tolerance,
+            "fulfilment_tolerance": v.fulfilment_tolerance,
+            "in_tolerance_last_year": mean.get("in_tolerance"),
+            "stock_gap_last_year": mean.get("stock_gap"),
+            "fulfilment_floor_last_year": float(fulfilment.mean(axis=0).min()) if self.weeks else None,
+            "sovereignty_index_last_year": mean.get("sovereignty_index"),
+            "price_value_gap_last_year": mean.get("price_value_gap"),
             "final_price_value_gap": last.get("price_value_gap"),
             "final_stock_gap": last.get("stock_gap"),
             "peak_unmet_share": float(self.series("unmet_share").max()) if self.weeks else None,
@@ -194,7 +225,8 @@ class Record:
             "cumulative_unmet_share": unmet / wanted if wanted > 0 else 0.0,
             "min_sovereignty_index": float(self.series("sovereignty_index").min()) if self.weeks else None,
             "final_sovereignty_index": last.get("sovereignty_index"),
-            "wage_gini_before": metrics.gini(self.model.consumers.base_wage[self.model.consumers.workers]),
+            "coefficient_error_final": last.get("coefficient_error"),
+            "wage_gini_before": metrics.gini(c.base_wage[c.workers]),
             "wage_gini_final": last.get("wage_gini"),
             "income_gini_final": last.get("income_gini"),
             "consumption_gini_final": last.get("consumption_gini"),

@@ -94,6 +94,7 @@ class Plan:
     information_error: float = _rule(">= 0", default=0.0)  # spread of the plan factory's coefficient errors
     inventory_error: float = _rule(">= 0", default=0.0)  # spread of its stock-taking errors, each solve
     revision_rate: float = _rule("0 <= x <= 1", default=0.25)  # share of a coefficient error corrected per solve
+    price_signal: float = _rule("0 <= x <= 1", default=0.02)  # |p/v − 1| through a plan period: a planning error
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class Communes:
     population_share: float = _rule("0 <= x < 1", default=0.0)  # share of persons in communes (0: the economy's)
     fertility_spread: float = _rule(">= 0", default=0.3)  # σ of lognormal fertility
     transfer: float = _rule("0 <= x <= 1", default=0.0)  # share of credits pooled between communes
+    mobility: float = _rule("0 <= x <= 1", default=0.05)  # share of persons who may move to or from farming, per year
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,44 @@ class TasteShift:
     rises: str = "INFO"  # the good whose new product draws demand
     falls: str = "LIGHT"  # the good demand turns away from
     budget_share: float = _rule("0 <= x <= 0.5", default=0.0)  # share of every budget that moves
+
+
+@dataclass(frozen=True)
+class Noise:
+    """What nobody plans (DESIGN §4): tastes drift, work varies, harvests vary, reports err. All 0: deterministic.
+
+    ``taste_drift``: every person's budget shares drift around their own with a common,
+    mean-reverting fashion (AR(1), half-life 18 weeks) to which each person is exposed to
+    a personal degree; the weekly innovation is this share of each budget share.
+    ``productivity``: σ of each work group's weekly output per hour (lognormal, mean 1).
+    ``harvest``: σ of each commune's yearly yield (lognormal, mean 1), half of the
+    variance shared by the five neighbouring communes of its region (the weather).
+    ``reports``: σ of the councils' and communes' measurement of the inputs they used per
+    unit of output (lognormal, mean 1), in every report to the plan factory.
+    """
+
+    taste_drift: float = _rule("0 <= x <= 0.2", default=0.002)
+    productivity: float = _rule("0 <= x <= 1", default=0.02)
+    harvest: float = _rule("0 <= x <= 1", default=0.05)
+    reports: float = _rule("0 <= x <= 1", default=0.02)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """When a run has converged (DESIGN §4).
+
+    Every week, the economy is *in tolerance* when every consumer good has its stock within
+    ``stock_tolerance`` of its reserve target and its sales within ``fulfilment_tolerance``
+    of notional demand (what households would buy at labour values). A run converges from
+    the first week after which, to the end, the share of weeks in tolerance over every
+    trailing ``window_weeks`` stays at least ``share`` — and at least ``window_weeks``
+    weeks of the run remain after that week.
+    """
+
+    stock_tolerance: float = _rule("0 < x <= 1", default=0.05)  # |S/S* − 1|, every consumer good
+    fulfilment_tolerance: float = _rule("0 < x <= 1", default=0.02)  # |sales / notional demand − 1|
+    window_weeks: int = _rule("1 <= x <= 520", default=52)  # the trailing window, weeks
+    share: float = _rule("0 < x <= 1", default=0.95)  # share of weeks in tolerance in every window
 
 
 @dataclass(frozen=True)
@@ -153,6 +193,8 @@ class Scenario:
     work_groups: WorkGroups = field(default_factory=WorkGroups)
     imports: Imports = field(default_factory=Imports)
     taste_shift: TasteShift = field(default_factory=TasteShift)
+    noise: Noise = field(default_factory=Noise)
+    verdict: Verdict = field(default_factory=Verdict)
 
     @property
     def weeks(self) -> int:

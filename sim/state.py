@@ -61,8 +61,8 @@ class EconomyState:
     public_plan: np.ndarray  # (n,) public consumption, units per week
     investment_plan: np.ndarray  # (n,) goods for new capacity, units per week
     capacity_plan: np.ndarray  # (n,) weekly capacity ordered per week of deliveries
-    earmarked: np.ndarray  # (n,) a week of inputs for the planned production, kept from households
-    other_use: np.ndarray  # (n,) everything but households: earmarked inputs, public, investment, exports
+    earmarked: np.ndarray  # (n,) the inputs' part of the reserve (reserve weeks of inputs), kept from households
+    other_use: np.ndarray  # (n,) weekly use but households': planned inputs, public, investment, exports
     # Labour and its pay.
     hours_per_week: float  # the decided working week, hours
     net_product: float  # hours of value planned per week
@@ -77,6 +77,8 @@ class EconomyState:
     delivered: float = 0.0  # share of the planned investment goods delivered this week
     wanted: np.ndarray = None  # (G,) households' demand at the prices they faced
     sales: np.ndarray = None  # (G,) what households bought
+    seen_demand: np.ndarray = None  # (G,) what councils see of demand: sales, and the queue where goods are queued for
+    planning_errors: np.ndarray = None  # (n,) +1 price above value a whole plan period, −1 below, 0 neither
     # Token accounts (seed §7d: tokens are paid out and come back; none is created otherwise).
     tokens_paid: float = 0.0  # since week 0
     tokens_spent: float = 0.0  # since week 0

@@ -365,20 +365,33 @@ def test_wage_hierarchy_has_the_asked_gini_and_mean_one(target):
 
 
 @pytest.mark.parametrize(
-    ("price_gaps", "stock_gaps", "expected"),
+    ("weeks", "expected"),
     [
-        ([0.0, 0.0, 0.0], [0.0, 0.0, 0.0], 0),  # at value from the first week
-        ([0.5, 0.2, 0.005, 0.001], [0.2, 0.1, 0.01, 0.0], 2),
-        ([0.005, 0.5, 0.005, 0.005], [0.0, 0.0, 0.0, 0.0], 2),  # the first good week of the final good run
-        ([0.005, 0.005, 0.02], [0.0, 0.0, 0.0], None),  # last week fails
-        ([0.005, 0.005, 0.005], [0.0, 0.0, 0.06], None),  # last week's stock fails
-        ([0.005, 0.005, 0.005], [0.0, 0.06, 0.0], 2),
-        ([0.01, 0.0], [0.0, 0.05], None),  # the thresholds are strict
-        ([], [], None),
+        ("x" * 8, 3),  # in tolerance throughout: the first full window ends in week 3
+        ("x" * 6, None),  # a whole window must remain from the answer on: weeks 3…5 are only 3
+        ("..xxxxxxxxx", 5),  # the first window wholly in tolerance ends in week 5
+        ("xxxxxxxx.", None),  # the last window has a week out
+        ("x.xxxxxxxxxxx", 5),  # weeks 2…5 is the first window with no week out
+        ("", None),
     ],
 )
-def test_convergence_week_examples(price_gaps, stock_gaps, expected):
-    assert metrics.convergence_week(price_gaps, stock_gaps) == expected
+def test_verdict_week_with_a_window_of_four_and_no_week_out(weeks, expected):
+    """The verdict's rule (DESIGN §4) on hand-worked series: window 4, share 1."""
+    ok = np.array([c == "x" for c in weeks], dtype=bool)
+    assert metrics.verdict_week(ok, window=4, share=1.0) == expected
+
+
+def test_verdict_week_tolerates_the_share_of_weeks_out_and_no_more():
+    """Share 0.75 over windows of 4: one week out per window is allowed, two are not."""
+    one_out = np.array([c == "x" for c in "xxx.xxx.xxx.xxx.xxx."], dtype=bool)
+    assert metrics.verdict_week(one_out, window=4, share=0.75) == 3
+    two_out = np.array([c == "x" for c in "xx..xx..xx..xx..xx.."], dtype=bool)
+    assert metrics.verdict_week(two_out, window=4, share=0.75) is None
+    assert metrics.verdict_week(two_out, window=4, share=0.5) == 3
+
+
+def test_fulfilment_is_sales_over_demand_and_one_where_nothing_is_wanted():
+    np.testing.assert_allclose(metrics.fulfilment([1.0, 3.0, 0.0], [2.0, 3.0, 0.0]), [0.5, 1.0, 1.0])
 
 
 def test_price_value_gap_and_stock_gap():

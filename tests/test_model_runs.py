@@ -13,6 +13,7 @@ from sim.scenario import (
     WEEKS_PER_YEAR,
     Communes,
     Imports,
+    Noise,
     Plan,
     Population,
     Readjustment,
@@ -36,23 +37,26 @@ DATACOLLECTOR_COLUMNS = (
 
 
 def _verdict(summary):
-    keys = ("converged", "converged_week", "final_price_value_gap", "final_stock_gap")
+    keys = ("converged", "converged_week", "in_tolerance_last_year", "stock_gap_last_year", "fulfilment_floor_last_year")
     return {k: summary[k] for k in keys}
 
 
 def test_baseline_converges_within_three_years():
     summary = CouncilsModel(Scenario(years=3, population=POPULATION)).run()
     assert summary["converged"], _verdict(summary)
-    assert summary["converged_week"] <= 3 * WEEKS_PER_YEAR
+    assert summary["converged_week"] <= 2 * WEEKS_PER_YEAR  # a whole year of the run must remain after it
 
 
-def test_baseline_converges_with_the_default_population():
-    """The same baseline with the default population (10 000 persons, 100 councils, 20 communes)."""
-    summary = CouncilsModel(Scenario(years=3)).run()
-    assert summary["converged"], _verdict(summary)
-    assert summary["converged_week"] <= 3 * WEEKS_PER_YEAR
-    assert summary["final_price_value_gap"] < 0.01
-    assert summary["final_stock_gap"] < 0.05
+def test_baseline_converges_with_the_default_population_and_noise_keeps_its_stocks_moving():
+    """The baseline with the default population (10 000 persons) and its default noise: converged, yet
+    its stationary stock gap is visibly above zero; without noise it is all but zero."""
+    noisy = CouncilsModel(Scenario(years=3)).run()
+    assert noisy["converged"], _verdict(noisy)
+    assert noisy["converged_week"] <= 2 * WEEKS_PER_YEAR
+    assert 0.003 < noisy["stock_gap_last_year"] < 0.05
+    assert noisy["fulfilment_floor_last_year"] > 0.98
+    quiet = CouncilsModel(Scenario(years=3, noise=Noise(0.0, 0.0, 0.0, 0.0))).run()
+    assert quiet["stock_gap_last_year"] < 0.1 * noisy["stock_gap_last_year"]
 
 
 def test_no_headroom_and_no_investment_does_not_converge_and_says_so():
@@ -62,10 +66,8 @@ def test_no_headroom_and_no_investment_does_not_converge_and_says_so():
     assert summary["weeks"] == 5 * WEEKS_PER_YEAR
     assert summary["converged"] is False
     assert summary["converged_week"] is None
-    assert summary["final_price_value_gap"] > 0.01
-    # the verdict is the record's: the last week fails one of the two tolerances
-    gaps = m.record.series("price_value_gap"), m.record.series("stock_gap")
-    assert gaps[0][-1] >= 0.01 or gaps[1][-1] >= 0.05
+    # the verdict is the record's: the last year has too few weeks in tolerance
+    assert m.record.series("in_tolerance")[-WEEKS_PER_YEAR:].mean() < m.conditions.verdict.share
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +122,7 @@ def test_wage_gini_falls_year_by_year_to_zero():
 
 def test_labour_follows_the_plan_when_hours_suffice():
     """Seed §6: workers move to where the plan needs their hours. With hours to spare overall, no sector should be
-    held back by labour right after the first plan (2 % slack for whole persons)."""
+    held back by labour right after the first plan by more than a person per enterprise (workers are whole persons)."""
     worst = {}
     for seed in (1, 2, 3):
         m = CouncilsModel(Scenario(years=0.25, seed=seed, population=SMALL))
@@ -133,8 +135,12 @@ def test_labour_follows_the_plan_when_hours_suffice():
         asked = np.bincount(p.sector[councils], weights=wanted[councils], minlength=n)
         ratio = by_sector[asked > 0] / asked[asked > 0]
         k = int(np.argmin(ratio))
-        worst[seed] = (m.technology.names[np.flatnonzero(asked > 0)[k]], round(float(ratio[k]), 3))
-    assert all(r >= 0.98 for _, r in worst.values()), f"worst-staffed sector per seed: {worst}"
+        j = np.flatnonzero(asked > 0)[k]
+        # hours short in the worst-staffed sector, in persons: whole persons round each enterprise's share
+        short = (asked[j] - by_sector[j]) * m.technology.labour[j] / m.state.hours_per_week
+        enterprises = int(np.sum(p.sector[councils] == j))
+        worst[seed] = (m.technology.names[j], round(float(short), 2), enterprises)
+    assert all(short <= enterprises for _, short, enterprises in worst.values()), f"worst sector per seed: {worst}"
 
 
 def test_short_reserves_cause_shortages_not_a_standstill():
@@ -152,7 +158,8 @@ def test_short_reserves_cause_shortages_not_a_standstill():
 def test_imports_count_in_reserves_so_an_importing_economy_converges():
     """Reserve targets cover all use, imported or made at home; readjustment does not remake imports."""
     imports = Imports(share=0.5)  # never lost
-    model = CouncilsModel(Scenario(years=2, population=POPULATION, imports=imports))
+    quiet = Noise(0.0, 0.0, 0.0, 0.0)  # a mechanism, not the noise, is under test
+    model = CouncilsModel(Scenario(years=3, population=POPULATION, imports=imports, noise=quiet))
     summary = model.run()
     assert summary["converged"], _verdict(summary)
     assert summary["final_sovereignty_index"] > 0.999  # imports count as supply for households

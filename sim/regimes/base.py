@@ -40,14 +40,16 @@ class Regime:
     def buy(self, model):
         """Households buy what is on sale, rationed where scarce; unspent tokens are saved (seed §7c, §7d).
 
-        Deliveries between enterprises are planned: households buy what next week's
-        production does not need (seed §7b: the intermediate targets come first).
+        Deliveries between enterprises are planned: households buy what is left after the
+        inputs' part of the reserve (seed §7b: the intermediate targets come first).
         """
-        s, cg = model.state, model.state.consumer_goods
+        s, cg, rules = model.state, model.state.consumer_goods, model.conditions.consumption
         on_sale = np.maximum(s.stock[cg] - s.earmarked[cg], 0.0)
-        week = model.consumers.buy(s.prices, s.values[cg], on_sale, model.conditions.consumption, model.rng)
+        week = model.consumers.buy(s.prices, s.values[cg], on_sale, rules, model.rng)
         s.tokens_spent += float(week.spent.sum())
         s.wanted, s.sales = week.wanted, week.bought
+        # Sellers see their sales; where goods are queued for they also see the queue, never silent unmet demand.
+        s.seen_demand = s.wanted if rules.rationing == "queue" else s.sales
         s.stock[cg] = np.maximum(s.stock[cg] - s.sales, 0.0)
 
     def invest(self, model):
