@@ -72,6 +72,10 @@ def loop_model(response, rebuild_weeks, demand_smoothing, reserve_weeks) -> Coun
         work_groups_productivity_spread=0.0,
         work_groups_rotation=0.0,
         work_groups_exclusion=0.0,
+        noise_taste_drift=0.0,
+        noise_productivity=0.0,
+        noise_harvest=0.0,
+        noise_reports=0.0,
     )
 
 
