@@ -13,6 +13,7 @@ import numpy as np
 from sim.economy import EconomyDataError, default_economy, load_economy
 from sim.plan_factory import PlanFactory, variants_table
 from sim.scenario import Scenario, ScenarioError, from_dict, read_toml
+from sim.units import WEEKS_PER_YEAR
 
 DEFAULT_RESULTS = Path("results")
 
@@ -167,17 +168,20 @@ def cmd_run(args) -> int:
 
 
 def verdict(summary: dict) -> str:
-    """A short verdict of a run for the terminal."""
-    years = summary["weeks"] / 52
+    """A short verdict of a run for the terminal (DESIGN §4)."""
+    years = summary["weeks"] / WEEKS_PER_YEAR
     if summary["converged"]:
-        head = f"converged in week {summary['converged_week']} of {summary['weeks']}"
+        head = f"converged from week {summary['converged_week']} of {summary['weeks']}"
     else:
         head = f"did NOT converge within {years:g} years"
     return (
         f"{summary['scenario']} (seed {summary['seed']}): {head} "
-        f"(price within 1 % of value and stocks within 5 % of reserve to the end)\n"
-        f"  final gaps: price–value {summary['final_price_value_gap']:.4f}, stock {summary['final_stock_gap']:.4f}; "
-        f"peak shortage {100 * summary['peak_unmet_share']:.2f} % of demand unmet\n"
+        f"(every trailing year: stocks within {100 * summary['stock_tolerance']:g} % of reserve and sales within "
+        f"{100 * summary['fulfilment_tolerance']:g} % of demand at labour values, in enough weeks)\n"
+        f"  last year: stock gap {summary['stock_gap_last_year']:.4f}, fulfilment floor "
+        f"{summary['fulfilment_floor_last_year']:.3f}, sovereignty {summary['sovereignty_index_last_year']:.4f}, "
+        f"price–value gap {summary['price_value_gap_last_year']:.4f}; peak shortage "
+        f"{100 * summary['peak_unmet_share']:.2f} % of demand unmet\n"
         f"  final Ginis: hourly wages {summary['wage_gini_final']:.3f}, incomes {summary['income_gini_final']:.3f}, "
         f"consumption {summary['consumption_gini_final']:.3f}"
     )
@@ -227,7 +231,7 @@ def plan_report(economy, hours_per_week) -> str:
     )
     lines += [
         "",
-        f"Plan variants (seed §7f): {economy.workers / 1e6:.1f} million workers, 48 weeks a year; "
+        f"Plan variants (seed §7f): {economy.workers / 1e6:.1f} million workers, {WEEKS_PER_YEAR} weeks a year; "
         "consumption in hours of labour value per person (whole population) and year;",
         "growth = yearly growth of capacity that net investment buys (balanced, scarcest capital good); "
         "bottlenecks = sectors above current capacity.",

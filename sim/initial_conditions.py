@@ -73,7 +73,7 @@ def peasant_technology(economy: Economy, scenario: Scenario) -> Technology:
     home = economy.final_demand[["private", "public", "investment"]].sum(axis=1).to_numpy()
     x = np.linalg.solve(np.eye(t.n) - inputs, home)
     p = scenario.plan
-    farm_share = share * (1.0 + p.labour_reserve) / (1.0 + p.capacity_headroom)  # see Planner.skeleton
+    farm_share = share / production.commune_staffing(p.capacity_headroom, p.labour_reserve)  # see Planner.skeleton
     others = t.labour @ x - t.labour[farm] * x[farm]
     labour = t.labour.copy()
     labour[farm] = farm_share * others / ((1.0 - farm_share) * x[farm])
@@ -132,7 +132,7 @@ def _people(model, inputs_true, first_output, commune_share, farm):
     )
     model.councils = FactoryCouncils(producers, t.labour, inputs_true)
     plan = scenario.plan
-    staffing = (1.0 + plan.capacity_headroom) / (1.0 + plan.labour_reserve)  # as in Planner.skeleton
+    staffing = production.commune_staffing(plan.capacity_headroom, plan.labour_reserve)
     model.communes = RuralCommunes(producers, scenario.communes.transfer, staffing)
     _work_groups(model, workers[: sector.size])
     _consumers(model, n_workers, commune_members)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import wages
+from sim import production, wages
 from sim.economy import Economy, Technology, spectral_radius
 from sim.plan_factory import PlanFactory
 from sim.scenario import Scenario, ScenarioError
@@ -123,9 +123,10 @@ class Planner:
         per_hour = np.linalg.solve(np.eye(n) - inputs_true, final)
         hours_needed = t.labour * per_hour
         farm_share = 0.0 if farm is None else hours_needed[farm] / hours_needed.sum()
-        commune_share = farm_share * (1.0 + plan.capacity_headroom) / (1.0 + plan.labour_reserve)
+        staffing = production.commune_staffing(plan.capacity_headroom, plan.labour_reserve)
+        commune_share = farm_share * staffing
         hours = persons * plan.hours_per_week
-        effective = hours * (1.0 - farm_share * ((1.0 + plan.capacity_headroom) / (1.0 + plan.labour_reserve) - 1.0))
+        effective = hours * (1.0 - farm_share * (staffing - 1.0))
         net_product = effective / (1.0 + plan.labour_reserve)  # hours of value planned per week
         use = net_product * per_hour  # what the first plan asks of every sector
         reserve = self.conditions.readjustment.reserve_weeks * (use + net_product * imports)  # S*: weeks of all use

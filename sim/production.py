@@ -133,3 +133,12 @@ def staffing(need, total: int, floor: int) -> np.ndarray:
     if open_.size == 0 or need[open_].sum() <= 0:  # nothing needed: share what is left evenly
         out += largest_remainder(np.ones(need.size), total - out.sum())
     return out
+
+
+def commune_staffing(capacity_headroom: float, labour_reserve: float) -> float:
+    """Members a commune has per member its farm target needs (seed §9a).
+
+    A commune has as many spare hands as it has spare land, ``(1 + headroom) / (1 +
+    reserve)``; and never fewer than the labour reserve every enterprise keeps, ``1 + reserve``.
+    """
+    return max((1.0 + capacity_headroom) / (1.0 + labour_reserve), 1.0 + labour_reserve)

@@ -222,16 +222,22 @@ def test_verdict_of_a_converged_run():
         "seed": 3,
         "weeks": 104,
         "converged": True,
-        "converged_week": 40,
-        "final_price_value_gap": 0.001,
-        "final_stock_gap": 0.01,
+        "converged_week": 60,
+        "stock_tolerance": 0.05,
+        "fulfilment_tolerance": 0.02,
+        "stock_gap_last_year": 0.0123,
+        "fulfilment_floor_last_year": 0.991,
+        "sovereignty_index_last_year": 0.9975,
+        "price_value_gap_last_year": 0.0111,
         "peak_unmet_share": 0.02,
         "wage_gini_final": 0.0,
         "income_gini_final": 0.01,
         "consumption_gini_final": 0.05,
     }
     text = verdict(summary)
-    assert text.startswith("x (seed 3): converged in week 40 of 104")
+    assert text.startswith("x (seed 3): converged from week 60 of 104")
+    assert "stocks within 5 % of reserve and sales within 2 % of demand at labour values" in text
+    assert "stock gap 0.0123, fulfilment floor 0.991" in text
     assert "2.00 %" in text
     assert "NOT" in verdict({**summary, "converged": False, "converged_week": None})
 
