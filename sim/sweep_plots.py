@@ -11,6 +11,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from sim import corrective_loop
+from sim.scenario import Readjustment
+
 _HORIZONTAL = {"orientation": "horizontal"} if matplotlib.__version_info__ >= (3, 10) else {"vert": False}
 
 
@@ -28,15 +31,24 @@ def _save(fig, path: Path) -> Path:
 
 
 def phase_diagram(runs: pd.DataFrame, x: str, y: str, title: str = ""):
-    """Share of runs converged and median convergence week over two swept parameters."""
+    """Share of runs converged, median convergence week and share of runs with a shortage over two parameters.
+
+    When the axes are the price response and the rebuild horizon, the stability boundary of
+    the linearised one-good loop (:mod:`sim.corrective_loop`, ρ(J) = 1) is drawn over each panel.
+    """
     ok = runs[runs["error"].isna()]
     share = ok.pivot_table(index=y, columns=x, values="converged", aggfunc="mean")
     week = ok[ok["converged"]].pivot_table(index=y, columns=x, values="converged_week", aggfunc="median")
     week = week.reindex(index=share.index, columns=share.columns)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.3))
+    short = ok.assign(shortage=ok["peak_unmet_share"] > 0)
+    short = short.pivot_table(index=y, columns=x, values="shortage", aggfunc="mean")
+    short = short.reindex(index=share.index, columns=share.columns)
+    boundary = _loop_boundary(share, ok, x, y)
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.3))
     for ax, table, label, cmap, fmt in [
         (axes[0], share, "share of runs converged", "viridis", "{:.0%}"),
         (axes[1], week, "median convergence week (converged runs)", "magma_r", "{:.0f}"),
+        (axes[2], short, "share of runs with a shortage", "Reds", "{:.0%}"),
     ]:
         image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap=cmap)
         ax.set_xticks(range(table.shape[1]), [_label(v) for v in table.columns])
@@ -49,11 +61,42 @@ def phase_diagram(runs: pd.DataFrame, x: str, y: str, title: str = ""):
                 shade = image.norm(value)  # dark text on the light end of the colour map
                 light = shade > 0.6 if cmap == "viridis" else shade < 0.4
                 ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=7, color="k" if light else "w")
+        if boundary is not None:
+            ax.plot(*boundary, color="tab:cyan", lw=1.5, ls="--", label="one-good loop: ρ(J) = 1")
+            ax.set_xlim(-0.5, table.shape[1] - 0.5)
         fig.colorbar(image, ax=ax)
+    if boundary is not None:
+        axes[0].legend(fontsize=7, loc="upper right", frameon=True)
     n = int(ok.groupby([x, y]).size().min()) if len(ok) else 0
     fig.suptitle(f"Phase diagram of convergence{' — ' + title if title else ''} ({n}+ runs per cell)", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def _loop_boundary(table: pd.DataFrame, runs: pd.DataFrame, x: str, y: str):
+    """Where ρ(J) = 1 for the one-good loop, in the table's cell coordinates; None for other axes.
+
+    The loop's other parameters are the runs' (demand smoothing and reserve weeks, if swept
+    or set, else their defaults), for a good that only households use (ω = 0) at unit
+    demand elasticity: the most fragile case (``docs/corrective_loop.md``).
+    """
+    if (x, y) != ("prices.response", "readjustment.rebuild_weeks"):
+        return None
+    defaults = Readjustment()
+    smoothing = float(runs.get("readjustment.demand_smoothing", pd.Series([defaults.demand_smoothing])).iloc[0])
+    reserve = float(runs.get("readjustment.reserve_weeks", pd.Series([defaults.reserve_weeks])).iloc[0])
+    responses = np.asarray(table.columns, dtype=float)
+    rows, cols = [], []
+    for i, rebuild in enumerate(np.asarray(table.index, dtype=float)):
+        critical = corrective_loop.critical_response(
+            rebuild_weeks=rebuild, demand_smoothing=smoothing, reserve_weeks=reserve, other_use=0.0, elasticity=1.0
+        )
+        rows.append(i)
+        position = np.interp(np.log(critical), np.log(responses), np.arange(responses.size))
+        if critical < responses[0] or critical > responses[-1]:
+            position = -0.5 if critical < responses[0] else responses.size - 0.5
+        cols.append(position)
+    return np.asarray(cols), np.asarray(rows)
 
 
 def compare_conditions(runs: pd.DataFrame, title: str = ""):
@@ -64,7 +107,8 @@ def compare_conditions(runs: pd.DataFrame, title: str = ""):
         ("converged_week", "convergence week (converged runs)"),
         ("peak_unmet_share", "peak unmet share of demand"),
         ("income_gini_final", "final income Gini"),
-        ("final_price_value_gap", "final price–value gap"),
+        ("stock_gap_last_year", "stock gap, mean of the last year"),
+        ("fulfilment_floor_last_year", "fulfilment floor, last year"),
     ]
     fig, axes = plt.subplots(1, len(panels) + 1, figsize=(4 * (len(panels) + 1), 0.45 * len(names) + 2.2), sharey=True)
     share = ok.groupby("scenario")["converged"].mean().reindex(names)
@@ -89,7 +133,7 @@ def sensitivity(runs: pd.DataFrame, parameters: list[str], title: str = ""):
     X = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
     outcomes = {
         "converged (linear probability)": ok["converged"].to_numpy(dtype=float),
-        "log final price–value gap": np.log(ok["final_price_value_gap"].to_numpy(dtype=float) + 1e-6),
+        "log stock gap of the last year": np.log(ok["stock_gap_last_year"].to_numpy(dtype=float) + 1e-6),
     }
     fig, axes = plt.subplots(1, 2, figsize=(11, 0.5 * len(parameters) + 2.2))
     for ax, (label, target) in zip(axes, outcomes.items(), strict=True):

@@ -37,7 +37,13 @@ DATACOLLECTOR_COLUMNS = (
 
 
 def _verdict(summary):
-    keys = ("converged", "converged_week", "in_tolerance_last_year", "stock_gap_last_year", "fulfilment_floor_last_year")
+    keys = (
+        "converged",
+        "converged_week",
+        "in_tolerance_last_year",
+        "stock_gap_last_year",
+        "fulfilment_floor_last_year",
+    )
     return {k: summary[k] for k in keys}
 
 
