@@ -118,7 +118,8 @@ def compare_conditions(runs: pd.DataFrame, title: str = ""):
     for ax, (key, label) in zip(axes[1:], panels, strict=True):
         data = [ok.loc[(ok["scenario"] == name), key].dropna().to_numpy(dtype=float) for name in names]
         ax.boxplot([d if d.size else [np.nan] for d in data], positions=range(len(names)), **_HORIZONTAL)
-        ax.set_xlim(left=0)
+        if not key.startswith("fulfilment"):  # a share near 1: its spread matters, not its distance from 0
+            ax.set_xlim(left=0)
         ax.set_title(label, fontsize=9)
     axes[0].set_yticks(range(len(names)), names)  # after the box plots, which reset the shared ticks
     fig.suptitle(f"Transition conditions compared{' — ' + title if title else ''}", fontsize=10)
