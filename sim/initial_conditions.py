@@ -172,7 +172,7 @@ def _consumers(model, n_workers, commune_members):
     shares = shares / shares.sum()
     taste = scenario.consumption.taste_noise * shares * rng.standard_normal((n, cg.size))
     taste -= shares * taste.sum(axis=1, keepdims=True)  # rows sum to 0: tastes shift, not scale, budgets
-    exposure = rng.lognormal(-0.125, 0.5, n)  # how far each person follows the fashion of the day, mean 1
+    exposure = rng.uniform(0.5, 1.5, n)  # how far each person follows the fashion of the day, mean 1
     old_spending = state.wage * state.hours_per_week * base
     model.consumers = Consumers(
         income=np.zeros(n),
