@@ -224,7 +224,7 @@ def _check_headcount(pop: Population, where: str):
 def validate(scenario: Scenario, where: str = "scenario") -> Scenario:
     """Check every rule of the scenario; return it unchanged or raise :class:`ScenarioError`."""
     _check_tree(scenario, "", where)
-    _check_name(scenario.name, where)
+    check_name(scenario.name, where)
     if "\0" in scenario.economy or not scenario.economy:
         raise ScenarioError(f"{where}: economy = {scenario.economy!r}: must be 'default' or a directory path")
     return scenario
@@ -235,9 +235,9 @@ _NAME = re.compile(r"[^\W_][\w.-]*")
 MAX_NAME_LENGTH = 100
 
 
-def _check_name(name: str, where: str):
+def check_name(name, where: str):
     """Refuse a name that is not a plain file name: it becomes a directory name under ``results/``."""
-    if not _NAME.fullmatch(name) or len(name) > MAX_NAME_LENGTH:
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or len(name) > MAX_NAME_LENGTH:
         raise ScenarioError(
             f"{where}: name = {name!r}: must be 1 to {MAX_NAME_LENGTH} letters, digits, '_', '-' or '.', "
             "starting with a letter or digit (no path separators)"
