@@ -103,7 +103,7 @@ def check_run(scenario: Scenario, n_goods: int, where: str, figures: bool = True
             else f"shorten years (now {scenario.years:g}) or lower population.consumers"
         )
         raise BudgetError(
-            f"{where}: population.consumers = {persons:,} for {scenario.weeks:,} weeks needs about "
+            f"{where}: population.consumers = {persons} for {scenario.weeks} weeks needs about "
             f"{gigabytes(need.memory)} of memory and {gigabytes(free)} is available: {shrink}"
         )
     return need

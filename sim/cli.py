@@ -307,6 +307,7 @@ def cmd_sweep(args) -> int:
     from sim.locks import locked
     from sim.sweep import load_sweep, run_sweep
     from sim.sweep_plots import draw_sweep
+    from sim.sweep_store import check_out
 
     for flag in ("workers", "replicates", "limit"):
         value = getattr(args, flag)
@@ -318,11 +319,14 @@ def cmd_sweep(args) -> int:
         raise UsageError(f"--scheduler-timeout {args.scheduler_timeout:g}: must be 0 < seconds <= 600")
     sweep = load_sweep(args.sweep, replicates=args.replicates, years=args.years)
     out = args.out or DEFAULT_RESULTS / f"sweep-{sweep.name}"
+    check_out(out, sweep, args.resume)
     total = len(sweep.runs) if args.limit is None else min(args.limit, len(sweep.runs))
-    executor, client, where = _executor(args, sweep, total)
+    executor, client, where, plan = _executor(args, sweep, total)
     bar = None
     try:
         with locked(out):
+            if plan:
+                say(f"note: {plan}")
             bar = tqdm(total=total, unit="run", desc=sweep.name, file=sys.stderr)
 
             def progress(done, failed, total):
@@ -366,7 +370,7 @@ def sweep_line(name: str, runs) -> str:
 
 
 def _executor(args, sweep, total):
-    """The executor of a sweep, its Dask client (or ``None``), and where it runs, for the final line."""
+    """The executor of a sweep, its Dask client (or ``None``), where it runs, and its estimate (or "")."""
     from sim import budget
     from sim.pool import local_pool
     from sim.scheduler import check_scheduler
@@ -381,13 +385,13 @@ def _executor(args, sweep, total):
             client = Client(args.scheduler, timeout=args.scheduler_timeout)
         except (OSError, TimeoutError, ValueError) as err:
             raise UsageError(f"--scheduler {args.scheduler}: cannot connect: {err}") from None
-        return client.get_executor(), client, f"on {args.scheduler}"
+        return client.get_executor(), client, f"on {args.scheduler}", ""
     parent = budget.PROCESS_BYTES + len(sweep.runs) * budget.BYTES_PER_SWEEP_RUN
     workers = budget.plan_workers(args.workers, total, sweep.need.memory, parent)
     memory = budget.gigabytes(parent + workers * sweep.need.memory)
     hours = _duration(sweep.need.seconds * total / max(len(sweep.runs), 1) / workers)
-    say(f"note: {total} runs on {workers} local worker(s); estimated {memory} of memory and {hours}")
-    return local_pool(workers), None, f"{workers} local worker(s)"
+    plan = f"{total} runs on {workers} local worker(s); estimated {memory} of memory and {hours}"
+    return local_pool(workers), None, f"{workers} local worker(s)", plan
 
 
 def _duration(seconds: float) -> str:

@@ -37,7 +37,8 @@ def definition_changes(old: dict, new: dict) -> list[str]:
     since ``runs.parquet`` would then leave finished runs out.
     """
     changes = [
-        f"{key}: {_show(a)} → {_show(b)}" for key, (a, b) in _flat_diff(old.get("sweep", {}), new["sweep"]).items()
+        f"sweep file {key}: {_show(a)} → {_show(b)}"
+        for key, (a, b) in _flat_diff(old.get("sweep", {}), new["sweep"]).items()
     ]
     old_bases, new_bases = old.get("scenarios", {}), new["scenarios"]
     for name in sorted(set(old_bases) | set(new_bases)):
@@ -55,8 +56,8 @@ def definition_changes(old: dict, new: dict) -> list[str]:
     return changes
 
 
-def prepare(out_dir: Path, sweep, resume: bool, notice=None) -> set[str]:
-    """Check ``out_dir`` can take ``sweep``, record its definition; return the ``run_id`` already done.
+def check_out(out_dir: Path, sweep, resume: bool):
+    """Refuse an ``out_dir`` that cannot take ``sweep`` (reads only; safe to call before anything starts).
 
     Raises
     ------
@@ -64,24 +65,32 @@ def prepare(out_dir: Path, sweep, resume: bool, notice=None) -> set[str]:
         ``out_dir`` is not a sweep directory; holds an earlier sweep and ``resume`` is off;
         or ``resume`` is on and the sweep's definition changed (naming what changed).
     """
+    out_dir = Path(out_dir)
     meta = out_dir / META_FILE
-    parts = out_dir / PARTS_DIR
     if out_dir.exists() and not out_dir.is_dir():
         raise ScenarioError(f"{out_dir}: exists and is not a directory")
-    if out_dir.is_dir() and any(out_dir.iterdir()):
-        if not meta.exists():
-            what = "holds parts but no sweep.json (an older version wrote it)" if parts.exists() else "is not a sweep"
-            raise ScenarioError(f"{out_dir}: exists and {what}: not writing into it; choose another --out")
-        if not resume:
-            raise ScenarioError(f"{out_dir}: holds results of an earlier sweep: use --resume, or another --out")
-        earlier = _read_meta(meta)
-        changes = definition_changes(earlier.get("definition", {}), sweep.definition)
-        if changes:
-            raise ScenarioError(
-                f"{out_dir}: --resume of a different sweep: {'; '.join(changes[:3])}"
-                f"{f' (and {len(changes) - 3} more)' if len(changes) > 3 else ''}; undo the change or use another --out"
-            )
+    if not out_dir.is_dir() or not any(out_dir.iterdir()):
+        return
+    if not meta.exists():
+        parts = (out_dir / PARTS_DIR).exists()
+        what = "holds parts but no sweep.json (an older version wrote it)" if parts else "is not a sweep"
+        raise ScenarioError(f"{out_dir}: exists and {what}: not writing into it; choose another --out")
+    if not resume:
+        raise ScenarioError(f"{out_dir}: holds results of an earlier sweep: use --resume, or another --out")
+    changes = definition_changes(_read_meta(meta).get("definition", {}), sweep.definition)
+    if changes:
+        more = f" (and {len(changes) - 3} more)" if len(changes) > 3 else ""
+        raise ScenarioError(
+            f"{out_dir}: --resume of a different sweep: {'; '.join(changes[:3])}{more}; "
+            "undo the change or use another --out"
+        )
+
+
+def prepare(out_dir: Path, sweep, resume: bool, notice=None) -> set[str]:
+    """Check ``out_dir`` can take ``sweep`` (:func:`check_out`), record its definition; return the runs done."""
+    check_out(out_dir, sweep, resume)
     out_dir.mkdir(parents=True, exist_ok=True)
+    parts = out_dir / PARTS_DIR
     for stale in [*parts.glob(".*.tmp"), *(out_dir / "timeseries").glob("*.tmp"), *out_dir.glob(".*.tmp")]:
         stale.unlink(missing_ok=True)  # half-written files of a sweep that was killed
     write_meta(out_dir, sweep)

@@ -551,6 +551,19 @@ def test_keep_timeseries_writes_one_file_per_run(tmp_path, reference):
     assert not (tmp_path / "bare" / "timeseries").exists()
 
 
+def live_members(group: int) -> list[int]:
+    """Processes of a process group that are alive (zombies, dead but not yet reaped, do not count)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split() if entry.name.isdigit() else None
+        except OSError:
+            continue
+        if fields and int(fields[2]) == group and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
+
+
 def test_killed_sweep_resumes_without_rerunning_finished_runs(tmp_path, capsys):
     file = write_sweep(tmp_path / "kill.toml", grid={"prices.response": [0.5, 1.0, 2.0]}, replicates=8)
     sweep = load_sweep(file)
@@ -562,8 +575,9 @@ def test_killed_sweep_resumes_without_rerunning_finished_runs(tmp_path, capsys):
         cwd=tmp_path,
         stdout=log,
         stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so its orphaned pool worker can be killed too
+        start_new_session=True,  # its own process group: what is left of the sweep is easy to find
     )
+    orphaned = True
     try:
         for _ in range(3000):  # at most 60 s
             if proc.poll() is not None or (parts.exists() and any(parts.glob("*.parquet"))):
@@ -571,11 +585,17 @@ def test_killed_sweep_resumes_without_rerunning_finished_runs(tmp_path, capsys):
             time.sleep(0.02)
         proc.kill()
         proc.wait(timeout=30)
+        for _ in range(500):  # the pool worker dies with its parent, within 10 s
+            if not live_members(proc.pid):
+                orphaned = False
+                break
+            time.sleep(0.02)
     finally:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)  # the pool worker outlives a SIGKILLed parent
+            os.killpg(proc.pid, signal.SIGKILL)  # should a worker have survived, it goes now
         log.close()
     assert proc.returncode == -signal.SIGKILL, (tmp_path / "killed.log").read_text()
+    assert not orphaned, "a pool worker outlived its SIGKILLed sweep"
     assert not (out / RUNS_FILE).exists()
     before = part_files(out)
     written = done_run_ids(out)
