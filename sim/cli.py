@@ -251,7 +251,6 @@ def cmd_plan(args) -> int:
     if args.scenario:
         scenario = load_with_overrides(args.scenario)
         economy = economy_of(scenario)
-        check_against_economy(scenario, economy, str(args.scenario))
         h = scenario.plan.hours_per_week
         hours = [x for x in (h - 5, h, h + 5) if 0 < x <= 80]
     else:
@@ -342,7 +341,7 @@ def cmd_sweep(args) -> int:
                 limit=args.limit,
                 keep_timeseries=args.keep_timeseries,
                 progress=progress,
-                notice=lambda note: say(f"note: {note}"),
+                notice=lambda note: tqdm.write(f"councils: note: {' '.join(note.split())}", file=sys.stderr),
             )
             bar.close()
             figures = draw_sweep(runs, sweep.parameters, out, sweep.name)

@@ -42,7 +42,7 @@ def read_bytes(path: str | Path, max_bytes: int, what: str) -> bytes:
         if info.st_size > max_bytes:
             raise FileRefused(f"{path}: {_size(info.st_size)}, larger than {_size(max_bytes)}: not {what}")
         with path.open("rb") as file:
-            data = file.read(max_bytes + 1)
+            data = file.read(info.st_size + 1)  # not max_bytes + 1: read(n) allocates n bytes first
     except FileNotFoundError:
         raise FileRefused(f"{path}: no such file") from None
     except (OSError, ValueError) as err:
@@ -52,6 +52,8 @@ def read_bytes(path: str | Path, max_bytes: int, what: str) -> bytes:
         raise FileRefused(f"{path}: cannot read: {reason}") from None
     if len(data) > max_bytes:  # it grew since stat
         raise FileRefused(f"{path}: larger than {_size(max_bytes)}: not {what}")
+    if len(data) > info.st_size:  # it grew since stat: not a file to trust either
+        raise FileRefused(f"{path}: changed while it was read: must be {what} that stays as it is")
     return data
 
 
