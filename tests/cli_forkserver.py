@@ -125,7 +125,6 @@ def serve():
     """Import what every command needs, then fork a child per request read from stdin."""
     import matplotlib.pyplot  # noqa: F401
     import pyarrow.parquet  # noqa: F401
-    from distributed.protocol import loads  # noqa: F401  (the scheduler check)
     from tqdm import tqdm
 
     import sim.cli

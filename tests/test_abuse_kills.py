@@ -173,7 +173,7 @@ def test_killed_sweeps_leave_no_worker_and_a_readable_directory(forkserver, tmp_
             pid = forkserver.start(argv, tmp_path)
             workers = wait_for(lambda pid=pid: children(pid), timeout=60)
             assert workers, "the sweep started no worker"
-            time.sleep(rng.uniform(0, 1.5))
+            time.sleep(rng.uniform(0, 1.2))
             workers = children(pid) | workers
             kill(pid)
             result = forkserver.finish(timeout=60)

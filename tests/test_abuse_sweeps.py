@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 
 import sim.budget
+import sim.pool
 from sim.budget import BudgetError, plan_workers
 from sim.cli import main, sweep_line
 from sim.scenario import ScenarioError
@@ -282,13 +283,15 @@ def test_a_corrupt_part_is_named_set_aside_and_its_runs_rerun(finished, damage):
 # --- every run failed (case 12) ----------------------------------------------------------------------------
 
 
-def test_a_sweep_where_every_run_fails_says_so_not_nan(tmp_path):
-    body = '[set]\n"taste_shift.after_years" = 0.02\n"taste_shift.budget_share" = 0.4\n' + SMALL
+def test_a_sweep_where_every_run_fails_says_so_not_nan(tmp_path, monkeypatch):
+    monkeypatch.setattr(sim.pool, "local_pool", lambda workers: ThreadPoolExecutor(workers))  # no process to start
+    body = '[grid]\n"prices.response" = [0.5, 1.0]\n[set]\n"taste_shift.after_years" = 0.02\n'
+    body += '"taste_shift.budget_share" = 0.4\n' + SMALL
     file = sweep_file(tmp_path / "fail.toml", body, small=False)
     rc, stdout, err = call(["sweep", str(file), "--workers", "1000", "--out", str(tmp_path / "out")])
     assert rc == 0, err
-    assert "note: 1 runs on 1 local worker(s)" in err  # 1000 asked, capped at the runs
-    assert "fail: 1 runs, 1 failed: no run finished (see the error column of runs.parquet)" in stdout
+    assert "note: 2 runs on 2 local worker(s)" in err  # 1000 asked, capped at the runs
+    assert "fail: 2 runs, 2 failed: no run finished (see the error column of runs.parquet)" in stdout
     assert "nan" not in stdout
 
 
