@@ -16,7 +16,7 @@ from sim.budget import BudgetError
 from sim.economy import EconomyDataError, default_economy
 from sim.locks import LockError
 from sim.plan_factory import PlanFactory, variants_table
-from sim.results import ResultsError
+from sim.results import ResultsError, check_out_dir
 from sim.scenario import Scenario, ScenarioError, from_dict, read_scenario
 from sim.scenario_economy import check_against_economy, economy_of
 from sim.scheduler import DEFAULT_TIMEOUT, SchedulerError
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         if main_thread:
-            signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def say(message: str):
@@ -184,7 +184,7 @@ def cmd_run(args) -> int:
     from sim.budget import check_run
     from sim.locks import locked
     from sim.model import CouncilsModel
-    from sim.results import check_out_dir, is_complete, write_run
+    from sim.results import is_complete, write_run
 
     scenario = load_with_overrides(args.scenario, args.overrides, args.seed, args.years)
     economy = economy_of(scenario)
@@ -193,13 +193,13 @@ def cmd_run(args) -> int:
     if need.seconds > LONG_RUN_SECONDS:
         say(f"note: this run takes {_duration(need.seconds)} by estimate (population.consumers × weeks)")
     out = args.out or DEFAULT_RESULTS / f"{scenario.name}-{scenario.seed}"
-    _check_run_out(out, check_out_dir)
+    _check_run_out(out)
     with locked(out) as lock:
         if lock.stale:
             say(f"note: {out}: took over the lock of a writer that died ({lock.stale})")
         for note in clean_leftovers(out, is_complete):
             say(f"note: {note}")
-        _check_run_out(out, check_out_dir)
+        _check_run_out(out)
         start = time.perf_counter()
         try:
             model = CouncilsModel(scenario, economy)
@@ -220,7 +220,7 @@ def cmd_run(args) -> int:
     return 0
 
 
-def _check_run_out(out: Path, check_out_dir):
+def _check_run_out(out: Path):
     """Refuse an ``--out`` that is not a results directory, or under a file."""
     try:
         if out.parent.exists() and not out.parent.is_dir():
@@ -345,15 +345,18 @@ def cmd_sweep(args) -> int:
             )
             bar.close()
             figures = draw_sweep(runs, sweep.parameters, out, sweep.name)
+        executor.shutdown(wait=True)
     except BaseException:
-        _stop(executor, client)
+        if client is None:
+            executor.stop()  # kill the local workers: their runs in progress are lost, finished ones kept
+        else:
+            executor.shutdown(wait=False, cancel_futures=True)
         raise
     finally:
         if bar is not None:
             bar.close()
         if client is not None:
             client.close()
-    executor.shutdown(wait=True)
     print(sweep_line(sweep.name, runs) + f" ({where})")
     print(f"results: {out}/runs.parquet" + "".join(f"\nfigure: {f}" for f in figures))
     return 0
@@ -371,7 +374,7 @@ def sweep_line(name: str, runs) -> str:
 def _executor(args, sweep, total):
     """The executor of a sweep, its Dask client (or ``None``), where it runs, and its estimate (or "")."""
     from sim import budget
-    from sim.pool import local_pool
+    from sim.pool import LocalPool
     from sim.scheduler import check_scheduler
 
     if args.scheduler:
@@ -390,7 +393,7 @@ def _executor(args, sweep, total):
     memory = budget.gigabytes(parent + workers * sweep.need.memory)
     hours = _duration(sweep.need.seconds * total / max(len(sweep.runs), 1) / workers)
     plan = f"{total} runs on {workers} local worker(s); estimated {memory} of memory and {hours}"
-    return local_pool(workers), None, f"{workers} local worker(s)", plan
+    return LocalPool(workers), None, f"{workers} local worker(s)", plan
 
 
 def _duration(seconds: float) -> str:
@@ -402,15 +405,6 @@ def _duration(seconds: float) -> str:
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
-
-
-def _stop(executor, client):
-    """Stop an interrupted or failed sweep at once: kill local workers, cancel what was queued."""
-    from sim.pool import stop_workers
-
-    if client is None:
-        stop_workers()
-    executor.shutdown(wait=False, cancel_futures=True)
 
 
 def cmd_plot(args) -> int:

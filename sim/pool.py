@@ -4,14 +4,13 @@ A sweep's workers used to outlive a ``kill -9`` of its main process, sleeping fo
 (re-parented to PID 1, some 260 MB each). Each worker now asks the kernel to kill it when
 its parent dies (``prctl(PR_SET_PDEATHSIG)``, Linux), checks at start that its parent is
 still the one that started it, and watches its parent's PID once a second (the check that
-also works where there is no ``prctl``). :func:`stop_workers` kills the pool's live workers
-at once, for an interrupted sweep that must not wait for runs in progress.
+also works where there is no ``prctl``). :meth:`LocalPool.stop` kills the pool's workers at
+once, for an interrupted sweep that must not wait for runs in progress.
 """
 
 from __future__ import annotations
 
 import ctypes
-import multiprocessing
 import os
 import signal
 import sys
@@ -24,17 +23,26 @@ _PR_SET_PDEATHSIG = 1
 WATCH_SECONDS = 1.0
 
 
-def local_pool(workers: int) -> ProcessPoolExecutor:
-    """A process pool of ``workers`` processes that die with this process."""
-    return ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
+class LocalPool(ProcessPoolExecutor):
+    """A process pool of ``workers`` processes that die with this process.
 
+    Parameters
+    ----------
+    workers : int
+        Worker processes, at most.
+    """
 
-def stop_workers() -> None:
-    """Kill this process's live multiprocessing children (the pool's workers) without waiting for their runs."""
-    for child in multiprocessing.active_children():
-        child.kill()
-    for child in multiprocessing.active_children():
-        child.join(timeout=5)
+    def __init__(self, workers: int):
+        super().__init__(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
+
+    def stop(self) -> None:
+        """Kill the workers at once and cancel what is queued: for an interrupted sweep (finished runs are on disk)."""
+        processes = list((self._processes or {}).values())
+        for process in processes:
+            process.kill()
+        self.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(timeout=5)
 
 
 def _die_with_parent(parent: int) -> None:

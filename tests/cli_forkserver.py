@@ -124,6 +124,7 @@ class ForkServer:
 def serve():
     """Import what every command needs, then fork a child per request read from stdin."""
     import matplotlib.pyplot  # noqa: F401
+    import pandas
     import pyarrow.parquet  # noqa: F401
     from tqdm import tqdm
 
@@ -134,6 +135,7 @@ def serve():
     import sim.sweep_plots
 
     tqdm.get_lock()  # its semaphore made here, not in each child (which ends with os._exit)
+    pandas.Index(["warm"])  # pandas' text is Arrow's: its allocator maps its arenas here, inside the server's size
     _answer({"rss": _status("VmRSS"), "vmsize": _status("VmSize")})
     for line in sys.stdin.buffer:
         job = json.loads(line)

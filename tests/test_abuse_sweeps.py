@@ -284,7 +284,7 @@ def test_a_corrupt_part_is_named_set_aside_and_its_runs_rerun(finished, damage):
 
 
 def test_a_sweep_where_every_run_fails_says_so_not_nan(tmp_path, monkeypatch):
-    monkeypatch.setattr(sim.pool, "local_pool", lambda workers: ThreadPoolExecutor(workers))  # no process to start
+    monkeypatch.setattr(sim.pool, "LocalPool", ThreadPoolExecutor)  # no process to start: the count is the point
     body = '[grid]\n"prices.response" = [0.5, 1.0]\n[set]\n"taste_shift.after_years" = 0.02\n'
     body += '"taste_shift.budget_share" = 0.4\n' + SMALL
     file = sweep_file(tmp_path / "fail.toml", body, small=False)
