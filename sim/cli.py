@@ -3,34 +3,72 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
 import tomllib
 from pathlib import Path
 
 import numpy as np
 
-from sim.economy import EconomyDataError, default_economy, load_economy
+from sim.budget import BudgetError
+from sim.economy import EconomyDataError, default_economy
+from sim.locks import LockError
 from sim.plan_factory import PlanFactory, variants_table
-from sim.scenario import Scenario, ScenarioError, from_dict, read_toml
+from sim.results import ResultsError, check_out_dir
+from sim.scenario import Scenario, ScenarioError, from_dict, read_scenario
+from sim.scenario_economy import check_against_economy, economy_of
+from sim.scheduler import DEFAULT_TIMEOUT, SchedulerError
 from sim.units import WEEKS_PER_YEAR
 
 DEFAULT_RESULTS = Path("results")
+#: A run estimated to take longer than this, seconds, says so before it starts.
+LONG_RUN_SECONDS = 600
 
 
 class UsageError(Exception):
     """A user's mistake: printed as one line, exit status 2."""
 
 
+#: Every error that is the user's input or the machine's limits: one line, exit status 2.
+USER_ERRORS = (
+    UsageError,
+    ScenarioError,
+    EconomyDataError,
+    BudgetError,
+    LockError,
+    ResultsError,
+    SchedulerError,
+    OSError,
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``councils`` and ``python -m sim``."""
     parser = _parser()
     args = parser.parse_args(argv)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None  # cleans up as after Ctrl-C
     try:
         return args.func(args)
-    except (UsageError, ScenarioError, EconomyDataError, OSError) as err:
-        print(f"councils: {err}", file=sys.stderr)
+    except USER_ERRORS as err:
+        say(str(err))
         return 2
+    except MemoryError:
+        say("out of memory: the run needs more than its estimate; lower population.consumers or years")
+        return 2
+    except KeyboardInterrupt:
+        say("interrupted: finished results are kept (a sweep continues with --resume)")
+        return 130
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def say(message: str):
+    """One line on stderr, prefixed ``councils:``."""
+    print(f"councils: {' '.join(message.split())}", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,8 +106,17 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument(
         "sweep", metavar="SWEEP", help="sweep TOML file, e.g. scenarios/sweeps/transition_conditions.toml"
     )
-    sweep.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
+    sweep.add_argument(
+        "--workers", type=int, help="local worker processes (default: one per core, at most one per run)"
+    )
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
+    sweep.add_argument(
+        "--scheduler-timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"seconds to wait for the Dask scheduler to answer (default {DEFAULT_TIMEOUT:g})",
+    )
     sweep.add_argument("--resume", action="store_true", help="skip the runs an earlier, interrupted sweep finished")
     sweep.add_argument("--out", type=Path, help="results directory (default results/sweep-<name>)")
     sweep.add_argument("--years", type=float, help="horizon of every run, years (to try a sweep quickly)")
@@ -93,9 +140,11 @@ def parse_override(text: str) -> tuple[list[str], object]:
     if "=" not in text:
         raise UsageError(f"--set {text!r}: must be KEY.PATH=VALUE")
     key, raw = text.split("=", 1)
-    path = [part for part in key.strip().split(".") if part]
-    if not path:
+    path = [part.strip() for part in key.strip().split(".")]
+    if not any(path):
         raise UsageError(f"--set {text!r}: empty key")
+    if "" in path:
+        raise UsageError(f"--set {text!r}: empty part in the key path {key.strip()!r}")
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
@@ -106,7 +155,7 @@ def parse_override(text: str) -> tuple[list[str], object]:
 def load_with_overrides(path: str | Path, overrides=(), seed=None, years=None) -> Scenario:
     """Read a scenario file, apply ``--set`` overrides (and ``--seed``, ``--years``), validate."""
     path = Path(path)
-    table = read_toml(path)
+    table = read_scenario(path)
     changes = [parse_override(o) for o in overrides]
     if seed is not None:
         changes.append((["seed"], seed))
@@ -132,39 +181,54 @@ def cmd_run(args) -> int:
     from tqdm import tqdm
 
     from sim import plots
+    from sim.atomic import clean_leftovers
+    from sim.budget import check_run
+    from sim.locks import locked
     from sim.model import CouncilsModel
-    from sim.results import check_out_dir, write_run
+    from sim.results import is_complete, write_run
 
     scenario = load_with_overrides(args.scenario, args.overrides, args.seed, args.years)
+    economy = economy_of(scenario)
+    check_against_economy(scenario, economy, str(args.scenario))
+    need = check_run(scenario, economy.technology.n, str(args.scenario), figures=not args.no_plots)
+    if need.seconds > LONG_RUN_SECONDS:
+        say(f"note: this run takes {_duration(need.seconds)} by estimate (population.consumers × weeks)")
     out = args.out or DEFAULT_RESULTS / f"{scenario.name}-{scenario.seed}"
-    try:
-        check_out_dir(out)
-        if out.parent.exists() and not out.parent.is_dir():
-            raise NotADirectoryError(f"--out {out}: {out.parent} is not a directory")
-    except OSError as err:
-        raise UsageError(str(err)) from None
-    start = time.perf_counter()
-    try:
-        model = CouncilsModel(scenario)
-    except ScenarioError as err:
-        raise ScenarioError(f"{args.scenario}: {err}") from None
-    with tqdm(total=scenario.weeks, unit="week", desc=scenario.name, leave=False, file=sys.stderr) as bar:
-        summary = model.run(progress=lambda week: bar.update(1))
-    summary = {
-        "scenario": scenario.name,
-        "seed": scenario.seed,
-        **summary,
-        "consumer_goods": [model.technology.names[g] for g in model.consumer_goods],
-        "runtime_s": round(time.perf_counter() - start, 3),
-    }
-    write_run(out, model, summary)
-    if not args.no_plots:
-        from sim.results import read_run
-
-        plots.draw_all(*read_run(out), out)
+    _check_run_out(out)
+    with locked(out) as lock:
+        if lock.stale:
+            say(f"note: {out}: took over the lock of a writer that died ({lock.stale})")
+        for note in clean_leftovers(out, is_complete):
+            say(f"note: {note}")
+        _check_run_out(out)
+        start = time.perf_counter()
+        try:
+            model = CouncilsModel(scenario, economy)
+        except ScenarioError as err:
+            raise ScenarioError(f"{args.scenario}: {err}") from None
+        with tqdm(total=scenario.weeks, unit="week", desc=scenario.name, leave=False, file=sys.stderr) as bar:
+            summary = model.run(progress=lambda week: bar.update(1))
+        summary = {
+            "scenario": scenario.name,
+            "seed": scenario.seed,
+            **summary,
+            "consumer_goods": [model.technology.names[g] for g in model.consumer_goods],
+            "runtime_s": round(time.perf_counter() - start, 3),
+        }
+        write_run(out, model, summary, draw=None if args.no_plots else plots.draw_all)
     print(verdict(summary))
     print(f"results: {out}/ (summary.json, timeseries.parquet{'' if args.no_plots else ', figures *.png and *.svg'})")
     return 0
+
+
+def _check_run_out(out: Path):
+    """Refuse an ``--out`` that is not a results directory, or under a file."""
+    try:
+        if out.parent.exists() and not out.parent.is_dir():
+            raise NotADirectoryError(f"--out {out}: {out.parent} is not a directory")
+        check_out_dir(out)
+    except OSError as err:
+        raise UsageError(str(err)) from None
 
 
 def verdict(summary: dict) -> str:
@@ -190,7 +254,7 @@ def verdict(summary: dict) -> str:
 def cmd_plan(args) -> int:
     if args.scenario:
         scenario = load_with_overrides(args.scenario)
-        economy = default_economy() if scenario.economy == "default" else load_economy(scenario.economy)
+        economy = economy_of(scenario)
         h = scenario.plan.hours_per_week
         hours = [x for x in (h - 5, h, h + 5) if 0 < x <= 80]
     else:
@@ -243,8 +307,10 @@ def plan_report(economy, hours_per_week) -> str:
 def cmd_sweep(args) -> int:
     from tqdm import tqdm
 
-    from sim.sweep import load_sweep, make_executor, run_sweep
+    from sim.locks import locked
+    from sim.sweep import load_sweep, run_sweep
     from sim.sweep_plots import draw_sweep
+    from sim.sweep_store import check_out
 
     for flag in ("workers", "replicates", "limit"):
         value = getattr(args, flag)
@@ -252,19 +318,25 @@ def cmd_sweep(args) -> int:
             raise UsageError(f"--{flag} {value}: must be ≥ 1")
     if args.years is not None and args.years <= 0:
         raise UsageError(f"--years {args.years}: must be > 0")
+    if not 0 < args.scheduler_timeout <= 600:
+        raise UsageError(f"--scheduler-timeout {args.scheduler_timeout:g}: must be 0 < seconds <= 600")
     sweep = load_sweep(args.sweep, replicates=args.replicates, years=args.years)
     out = args.out or DEFAULT_RESULTS / f"sweep-{sweep.name}"
+    check_out(out, sweep, args.resume)
     total = len(sweep.runs) if args.limit is None else min(args.limit, len(sweep.runs))
-    executor, client = make_executor(args.workers, args.scheduler)
-    bar = tqdm(total=total, unit="run", desc=sweep.name, file=sys.stderr)
-
-    def progress(done, failed, total):
-        bar.n = done
-        bar.set_postfix(failed=failed)
-        bar.refresh()
-
+    executor, client, where, plan = _executor(args, sweep, total)
+    bar = None
     try:
-        with executor:
+        with locked(out):
+            if plan:
+                say(f"note: {plan}")
+            bar = tqdm(total=total, unit="run", desc=sweep.name, file=sys.stderr)
+
+            def progress(done, failed, total):
+                bar.n = done
+                bar.set_postfix(failed=failed)
+                bar.refresh()
+
             runs = run_sweep(
                 sweep,
                 out,
@@ -273,25 +345,83 @@ def cmd_sweep(args) -> int:
                 limit=args.limit,
                 keep_timeseries=args.keep_timeseries,
                 progress=progress,
+                notice=lambda note: tqdm.write(f"councils: note: {' '.join(note.split())}", file=sys.stderr),
             )
+            bar.close()
+            figures = draw_sweep(runs, sweep.parameters, out, sweep.name)
+        executor.shutdown(wait=True)
+    except BaseException:
+        if client is None:
+            executor.stop()  # kill the local workers: their runs in progress are lost, finished ones kept
+        else:
+            executor.shutdown(wait=False, cancel_futures=True)
+        raise
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
         if client is not None:
             client.close()
-    figures = draw_sweep(runs, sweep.parameters, out, sweep.name)
-    failed = int(runs["error"].notna().sum()) if "error" in runs else 0
-    converged = runs.loc[runs["error"].isna(), "converged"].mean() if len(runs) > failed else float("nan")
-    print(f"{sweep.name}: {len(runs)} runs, {failed} failed, {100 * converged:.0f} % converged")
+    print(sweep_line(sweep.name, runs) + f" ({where})")
     print(f"results: {out}/runs.parquet" + "".join(f"\nfigure: {f}" for f in figures))
     return 0
 
 
+def sweep_line(name: str, runs) -> str:
+    """``name: N runs, F failed, C % converged``, or what happened when every run failed."""
+    failed = int(runs["error"].notna().sum()) if "error" in runs else 0
+    if len(runs) == failed:
+        return f"{name}: {len(runs)} runs, {failed} failed: no run finished (see the error column of runs.parquet)"
+    converged = runs.loc[runs["error"].isna(), "converged"].mean()
+    return f"{name}: {len(runs)} runs, {failed} failed, {100 * converged:.0f} % converged"
+
+
+def _executor(args, sweep, total):
+    """The executor of a sweep, its Dask client (or ``None``), where it runs, and its estimate (or "")."""
+    from sim import budget
+    from sim.pool import LocalPool
+    from sim.scheduler import check_scheduler
+
+    if args.scheduler:
+        check_scheduler(args.scheduler, args.scheduler_timeout)
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise UsageError("--scheduler needs dask.distributed: pip install 'councils[distributed]'") from None
+        try:
+            client = Client(args.scheduler, timeout=args.scheduler_timeout)
+        except (OSError, TimeoutError, ValueError) as err:
+            raise UsageError(f"--scheduler {args.scheduler}: cannot connect: {err}") from None
+        return client.get_executor(), client, f"on {args.scheduler}", ""
+    parent = budget.PROCESS_BYTES + len(sweep.runs) * budget.BYTES_PER_SWEEP_RUN
+    workers = budget.plan_workers(args.workers, total, sweep.need.memory, parent)
+    memory = budget.gigabytes(parent + workers * sweep.need.memory)
+    hours = _duration(sweep.need.seconds * total / max(len(sweep.runs), 1) / workers)
+    plan = f"{total} runs on {workers} local worker(s); estimated {memory} of memory and {hours}"
+    return LocalPool(workers), None, f"{workers} local worker(s)", plan
+
+
+def _duration(seconds: float) -> str:
+    """A rough duration: ``"about 40 s"``, ``"about 12 min"``, ``"about 3.5 h"``."""
+    if seconds < 120:
+        return f"about {seconds:.0f} s"
+    return f"about {seconds / 60:.0f} min" if seconds < 7200 else f"about {seconds / 3600:.1f} h"
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def cmd_plot(args) -> int:
     from sim import plots
+    from sim.locks import locked
     from sim.results import read_run
 
     summary, ts = read_run(args.results)
-    for path in plots.draw_all(summary, ts, args.results):
+    with locked(args.results, flag="plot"):
+        for stale in Path(args.results).glob(".*.tmp"):
+            stale.unlink(missing_ok=True)  # a figure half-written by a killed redraw
+        paths = plots.draw_all(summary, ts, args.results)
+    for path in paths:
         print(path)
     return 0
 
@@ -300,7 +430,7 @@ def cmd_compare(args) -> int:
     from sim import plots
     from sim.results import read_run
 
-    runs = [read_run(d) for d in args.results]
+    runs = [read_run(d) for d in args.results]  # every directory checked before a line is printed
     header = f"{'run':<32} {'converged':>9} {'week':>6} {'price gap':>10} {'stock gap':>10} {'peak unmet':>10} "
     header += f"{'wage Gini':>9} {'income Gini':>11}"
     print(header)

@@ -19,6 +19,9 @@ see ``sim/data/us2014/README.md``.
 
 from __future__ import annotations
 
+import difflib
+import io
+import math
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
+from sim.files import FileRefused, read_bytes, read_text
 
 #: Above this size a dense eigenvalue computation is too slow; use a Perron bound instead.
 _DENSE_SPECTRUM_LIMIT = 2_000
@@ -306,6 +311,24 @@ class Economy:
 
 _REQUIRED_FILES = ("flows", "final_demand", "output", "employment", "capital")
 _OPTIONAL_FILES = ("imported_flows", "imported_final_demand", "mapping")
+_SPEC_KEYS = ("name", "year", "unit", "files", "columns", "derivation", "income_elasticities")
+_COLUMN_KEYS = ("output", "hours", "persons", "capital_stock")
+_DEMAND_KEYS = ("private", "public", "investment", "exports")
+#: Rules of the ``[derivation]`` numbers: (lowest, highest, lowest excluded, default; ``None``: required).
+_DERIVATION = {
+    "population": (1.0, 2e10, False, None),
+    "steady_growth": (0.0, 0.5, False, None),
+    "hours_unit": (0.0, 1e12, True, 1.0),
+    "persons_unit": (0.0, 1e12, True, 1.0),
+    "capacity_utilisation": (0.0, 1.0, True, 1.0),
+    "stock_weeks": (0.0, 520.0, False, 0.0),
+    "consumer_share_threshold": (0.0, 1.0, False, 0.0),
+}
+#: The most sectors an economy may have: the model's matrices are dense.
+MAX_SECTORS = 2_000
+#: The largest ``economy.toml`` and the largest CSV table read, bytes.
+MAX_SPEC_BYTES = 1 << 20
+MAX_TABLE_BYTES = 64 << 20
 
 
 def load_economy(directory: str | Path = DEFAULT_ECONOMY_DIR) -> Economy:
@@ -315,85 +338,114 @@ def load_economy(directory: str | Path = DEFAULT_ECONOMY_DIR) -> Economy:
     derivation rules) and CSV tables indexed by sector code. The derivation is
     documented, for the default economy, in ``sim/data/us2014/README.md``.
 
+    Every file, key, cell and size is checked before it is used: a file is read only if it
+    is a regular file of at most :data:`MAX_TABLE_BYTES`; every cell the economy uses must
+    be a finite number; every rule of ``[derivation]`` has a range.
+
     Raises
     ------
     EconomyDataError
-        A missing file or key, a table whose sectors disagree with the flows, or
-        coefficients that break a rule of :class:`Technology`.
+        A missing, oversized or unreadable file; a missing, unknown or out-of-range key; a
+        cell that is not a finite number; a table whose sectors disagree with the flows;
+        no consumer good; or coefficients that break a rule of :class:`Technology`. The
+        message names the file and the key or cell.
     """
     directory = Path(directory)
     spec_path = directory / "economy.toml"
+    if not directory.is_dir():
+        raise EconomyDataError(f"{directory}: no such directory: an economy is a directory with economy.toml")
     try:
-        spec = tomllib.loads(spec_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise EconomyDataError(f"{spec_path}: no such file: an economy directory needs economy.toml") from None
+        spec = tomllib.loads(read_text(spec_path, MAX_SPEC_BYTES, "an economy.toml"))
+    except FileRefused as err:
+        needs = ": an economy directory needs economy.toml" if not spec_path.exists() else ""
+        raise EconomyDataError(f"{err}{needs}") from None
     except tomllib.TOMLDecodeError as err:
         raise EconomyDataError(f"{spec_path}: not valid TOML: {err}") from None
+    _known_keys(spec, _SPEC_KEYS, "", spec_path)
     files = _require(spec, "files", spec_path, dict)
     for key in _REQUIRED_FILES:
         _require(files, key, spec_path, str, prefix="files.")
-    unknown = set(files) - set(_REQUIRED_FILES) - set(_OPTIONAL_FILES)
-    if unknown:
-        raise EconomyDataError(
-            f"{spec_path}: unknown key 'files.{sorted(unknown)[0]}': "
-            f"allowed {', '.join(_REQUIRED_FILES + _OPTIONAL_FILES)}"
-        )
+    _known_keys(files, _REQUIRED_FILES + _OPTIONAL_FILES, "files.", spec_path)
+    for key in files:
+        _require(files, key, spec_path, str, prefix="files.")
     rules = _require(spec, "derivation", spec_path, dict)
-    tables = {key: _read_table(directory / name) for key, name in files.items() if key != "mapping"}
-    mapping = None
-    if "mapping" in files:
-        m = _read_table(directory / files["mapping"])
-        mapping = m.iloc[:, 1] if "agg_code" not in m.columns else m["agg_code"]
+    _known_keys(rules, (*_DERIVATION, "depreciation"), "derivation.", spec_path)
+    number = {key: _number(rules, key, spec_path, "derivation.", *rule) for key, rule in _DERIVATION.items()}
+    cols = _require(spec, "columns", spec_path, dict)
+    _known_keys(cols, _COLUMN_KEYS + _DEMAND_KEYS, "columns.", spec_path)
+    for key in _COLUMN_KEYS:
+        _require(cols, key, spec_path, str, "columns.")
+    for key in _DEMAND_KEYS:
+        if key != "exports" or key in cols:
+            _column_list(cols, key, spec_path)
+    name = spec.get("name", directory.name)
+    if not isinstance(name, str):
+        raise EconomyDataError(f"{spec_path}: name = {name!r}: must be a string")
 
+    tables = {key: _read_table(directory / file) for key, file in files.items()}
+    where = {key: str(directory / files[key]) for key in files}
     flows = tables["flows"]
     codes = list(flows.index)
-    names = flows["name"].tolist() if "name" in flows.columns else codes
-    where = {key: str(directory / files[key]) for key in tables}
+    if len(codes) > MAX_SECTORS:
+        raise EconomyDataError(f"{where['flows']}: {len(codes)} sectors: at most {MAX_SECTORS} (the model is dense)")
+    names = flows["name"].fillna("").tolist() if "name" in flows.columns else codes
+    names = [text or code for text, code in zip(names, codes, strict=True)]
+    mapping = _mapping(tables, where, codes)
 
-    def block(key, columns=None):
-        t = tables[key]
-        if mapping is not None and not set(t.index) <= set(codes):
-            t = t.drop(columns="name", errors="ignore").groupby(mapping.reindex(t.index)).sum()
-        t = t.drop(columns="name", errors="ignore")
-        missing = [c for c in codes if c not in t.index]
+    def block(key, columns):
+        """The table ``key``'s ``columns`` as finite numbers, one row per sector of the flows, in their order."""
+        t, path = tables[key], where[key]
+        absent = [c for c in columns if c not in t.columns]
+        if absent:
+            raise EconomyDataError(f"{path}: column {absent[0]!r} missing; columns are {list(t.columns)}")
+        values = _numbers(t, columns, path)
+        if mapping is not None and not set(values.index) <= set(codes):
+            unmapped = [c for c in values.index if c not in mapping.index]
+            if unmapped:
+                raise EconomyDataError(
+                    f"{path}: sector {unmapped[0]!r} is neither a sector of the flows table nor in {where['mapping']}"
+                )
+            values = values.groupby(mapping.reindex(values.index)).sum()
+        missing = [c for c in codes if c not in values.index]
         if missing:
-            raise EconomyDataError(f"{where[key]}: sector {missing[0]!r} of the flows table is missing")
-        t = t.loc[codes]
-        if columns is not None:
-            absent = [c for c in columns if c not in t.columns]
-            if absent:
-                raise EconomyDataError(f"{where[key]}: column {absent[0]!r} missing; columns are {list(t.columns)}")
-            t = t[columns]
-        return t.astype(float)
+            raise EconomyDataError(f"{path}: sector {missing[0]!r} of the flows table is missing")
+        return values.loc[codes]
 
     Z = block("flows", codes).to_numpy()
     if "imported_flows" in tables:
         # Closed economy: imported inputs are treated as made at home with the home technology.
         Z = Z + block("imported_flows", codes).to_numpy()
-    cols = _require(spec, "columns", spec_path, dict)
-    x = block("output", [_require(cols, "output", spec_path, str, "columns.")]).to_numpy().ravel()
-    bad = ~(np.isfinite(x) & (x > 0))
-    if bad.any():
-        j = int(np.argmax(bad))
-        raise EconomyDataError(f"{where['output']}: sector {codes[j]!r} output = {x[j]}: must be finite and > 0")
+    x = block("output", [cols["output"]]).to_numpy().ravel()
+    _positive(x, codes, where["output"], "output", strict=True)
     A = Z / x[None, :]
-    hours = block("employment", [_require(cols, "hours", spec_path, str, "columns.")]).to_numpy().ravel()
-    hours = hours * float(rules.get("hours_unit", 1.0))
-    persons = block("employment", [_require(cols, "persons", spec_path, str, "columns.")]).to_numpy().ravel()
-    persons = persons * float(rules.get("persons_unit", 1.0))
-    bad = ~(np.isfinite(persons) & (persons >= 0))
-    if bad.any():
-        j = int(np.argmax(bad))
-        raise EconomyDataError(
-            f"{where['employment']}: sector {codes[j]!r} persons = {persons[j]}: must be finite and ≥ 0"
-        )
+    hours = block("employment", [cols["hours"]]).to_numpy().ravel() * number["hours_unit"]
+    _positive(hours, codes, where["employment"], "hours")
+    persons = block("employment", [cols["persons"]]).to_numpy().ravel() * number["persons_unit"]
+    _positive(persons, codes, where["employment"], "persons")
+    for what, values, column in (("hours", hours, cols["hours"]), ("persons", persons, cols["persons"])):
+        if values.sum() <= 0:
+            raise EconomyDataError(
+                f"{where['employment']}: column {column!r}: {what} sum to 0: must be > 0 (somebody has to work)"
+            )
     labour = hours / x
 
-    fd = _final_demand(block, cols, spec_path, imported="imported_final_demand" in tables)
-    capital, depreciation = _capital(block, cols, spec_path, rules, codes, fd, x)
-    share = float(rules.get("consumer_share_threshold", 0.0))
+    fd = _final_demand(block, cols, imported="imported_final_demand" in tables)
+    if fd["investment"].sum() <= 0:
+        raise EconomyDataError(
+            f"{where['final_demand']}: columns.investment = {cols['investment']}: sum to 0 or less: the capital "
+            "stock's composition needs some investment"
+        )
+    stock = block("capital", [cols["capital_stock"]]).to_numpy().ravel()
+    _positive(stock, codes, where["capital"], "capital stock")
+    capital, depreciation = _capital(stock, rules, spec_path, codes, fd, x, number["steady_growth"])
+    share = number["consumer_share_threshold"]
     households = block("final_demand", [cols["private"][0]]).to_numpy().ravel()
     consumer_goods = [j for j in range(len(codes)) if households[j] >= share * x[j] and households[j] > 0]
+    if not consumer_goods:
+        raise EconomyDataError(
+            f"{where['final_demand']}: no consumer good: households (column {cols['private'][0]!r}) buy at least "
+            f"derivation.consumer_share_threshold = {share} of no sector's output"
+        )
     technology = Technology(
         A,
         labour,
@@ -414,63 +466,60 @@ def load_economy(directory: str | Path = DEFAULT_ECONOMY_DIR) -> Economy:
     # that delivers the whole final demand with the total (domestic + imported) inputs.
     home = fd.drop(columns="exports", errors="ignore").sum(axis=1).to_numpy()
     closed_output = np.linalg.solve(np.eye(len(codes)) - A, home)
-    utilisation = float(rules.get("capacity_utilisation", 1.0))
     return Economy(
         technology=technology,
         final_demand=fd,
         gross_output=closed_output,
-        capacity=closed_output / utilisation,
-        stocks=closed_output * float(rules.get("stock_weeks", 0.0)) / 52.0,
+        capacity=closed_output / number["capacity_utilisation"],
+        stocks=closed_output * number["stock_weeks"] / 52.0,
         workers=float(persons.sum()),
         hours_per_worker=float(hours.sum() / persons.sum()),
-        population=float(_require(rules, "population", spec_path, (int, float), "derivation.")),
+        population=number["population"],
         income_elasticities=_elasticities(spec.get("income_elasticities", {}), codes, spec_path),
-        name=str(spec.get("name", directory.name)),
+        name=name,
     )
 
 
-def _final_demand(block, cols, spec_path, imported):
+def _final_demand(block, cols, imported):
     """Private, public and investment final demand (domestic + imported), negatives clipped to 0."""
     out = {}
-    for category in ("private", "public", "investment", "exports"):
-        if category == "exports" and category not in cols:
+    for category in _DEMAND_KEYS:
+        if category not in cols:
             continue
-        columns = _require(cols, category, spec_path, list, "columns.")
-        total = block("final_demand", columns).sum(axis=1)
+        total = block("final_demand", cols[category]).sum(axis=1)
         if imported:
-            total = total + block("imported_final_demand", columns).sum(axis=1)
+            total = total + block("imported_final_demand", cols[category]).sum(axis=1)
         out[category] = total.clip(lower=0.0)
     return pd.DataFrame(out)
 
 
-def _capital(block, cols, spec_path, rules, codes, fd, x):
+def _capital(stock, rules, spec_path, codes, fd, x, growth):
     """``B[i, j] = (K_j / x_j) · s_i``: stock size per unit of output times the stock's composition.
 
     The composition ``s`` is that of a stock built by perpetual inventory at steady
     growth ``g`` from the observed investment flows: ``s_i ∝ GFCF_i / (δ_i + g)``, so
     short-lived goods (software) weigh less in the stock than in the flow.
     """
-    stock = block("capital", [_require(cols, "capital_stock", spec_path, str, "columns.")]).to_numpy().ravel()
     rates = _require(rules, "depreciation", spec_path, dict, "derivation.")
-    default = float(_require(rates, "default", spec_path, (int, float), "derivation.depreciation."))
+    _require(rates, "default", spec_path, (int, float), "derivation.depreciation.")
     unknown = set(rates) - set(codes) - {"default"}
     if unknown:
         raise EconomyDataError(f"{spec_path}: derivation.depreciation.{sorted(unknown)[0]}: not a sector code")
-    depreciation = np.array([float(rates.get(c, default)) for c in codes])
-    growth = float(_require(rules, "steady_growth", spec_path, (int, float), "derivation."))
-    composition = fd["investment"].to_numpy() / (depreciation + growth)
+    checked = {key: _number(rates, key, spec_path, "derivation.depreciation.", 0.0, 1.0, False, None) for key in rates}
+    depreciation = np.array([checked.get(c, checked["default"]) for c in codes])
+    composition = fd["investment"].to_numpy() / np.maximum(depreciation + growth, 1e-12)
     composition = composition / composition.sum()
     return np.outer(composition, stock / x), depreciation
 
 
 def _elasticities(table, codes, spec_path):
+    if not isinstance(table, dict):
+        raise EconomyDataError(f"{spec_path}: income_elasticities = {table!r}: must be a table of sector = number")
     unknown = set(table) - set(codes)
     if unknown:
         raise EconomyDataError(f"{spec_path}: income_elasticities.{sorted(unknown)[0]}: not a sector code")
-    for code, value in table.items():
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-            raise EconomyDataError(f"{spec_path}: income_elasticities.{code} = {value!r}: must be a number ≥ 0")
-    return np.array([float(table.get(c, 1.0)) for c in codes])
+    checked = {code: _number(table, code, spec_path, "income_elasticities.", 0.0, 10.0, False, None) for code in table}
+    return np.array([checked.get(c, 1.0) for c in codes])
 
 
 def _require(table, key, path, kind, prefix=""):
@@ -482,13 +531,90 @@ def _require(table, key, path, kind, prefix=""):
     return value
 
 
+def _known_keys(table, allowed, prefix, path):
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], allowed, n=1)
+        hint = f" (did you mean '{prefix}{close[0]}'?)" if close else f"; allowed: {', '.join(allowed)}"
+        raise EconomyDataError(f"{path}: unknown key '{prefix}{unknown[0]}'{hint}")
+
+
+def _number(table, key, path, prefix, low, high, low_excluded, default) -> float:
+    """A number of ``economy.toml`` within its range: ``low (<|<=) x <= high``."""
+    if key not in table and default is not None:
+        return default
+    value = _require(table, key, path, (int, float), prefix)
+    inside = (low < value if low_excluded else low <= value) and value <= high
+    if not (math.isfinite(value) and inside):
+        name = key.rsplit(".", 1)[-1]
+        raise EconomyDataError(
+            f"{path}: {prefix}{key} = {value!r}: must be {low:g} {'<' if low_excluded else '<='} {name} <= {high:g}"
+        )
+    return float(value)
+
+
+def _column_list(cols, key, path):
+    value = _require(cols, key, path, list, "columns.")
+    if not value or not all(isinstance(v, str) for v in value):
+        raise EconomyDataError(f"{path}: columns.{key} = {value!r}: must be a non-empty list of column names")
+    return value
+
+
+def _positive(values, codes, path, what, strict=False):
+    """Refuse a negative (or, if ``strict``, zero) entry, naming its sector."""
+    bad = values <= 0 if strict else values < 0
+    if bad.any():
+        j = int(np.argmax(bad))
+        raise EconomyDataError(
+            f"{path}: sector {codes[j]!r} {what} = {values[j]}: must be {'> 0' if strict else '≥ 0'}"
+        )
+
+
+def _numbers(table: pd.DataFrame, columns, path) -> pd.DataFrame:
+    """``table[columns]`` as floats; the first cell that is not a finite number is named, with its text."""
+    values = table[columns].apply(pd.to_numeric, errors="coerce").astype(float)
+    bad = ~np.isfinite(values.to_numpy())
+    if bad.any():
+        i, k = (int(v) for v in np.argwhere(bad)[0])
+        row, column = table.index[i], columns[k]
+        raise EconomyDataError(
+            f"{path}: row {row!r}, column {column!r} = {table[column].iloc[i]!r}: must be a finite number"
+        )
+    return values
+
+
+def _mapping(tables, where, codes):
+    """The mapping from detailed sector codes to the flows' sectors, or ``None``."""
+    if "mapping" not in tables:
+        return None
+    m = tables.pop("mapping")
+    if m.shape[1] < 2 and "agg_code" not in m.columns:
+        raise EconomyDataError(f"{where['mapping']}: needs a column 'agg_code' (or a second column) of sector codes")
+    mapping = m["agg_code"] if "agg_code" in m.columns else m.iloc[:, 1]
+    strange = [c for c in mapping.dropna() if c not in codes]
+    if strange or mapping.isna().any():
+        target = strange[0] if strange else ""
+        raise EconomyDataError(f"{where['mapping']}: maps to {target!r}, not a sector of {where['flows']}")
+    return mapping
+
+
 def _read_table(path: Path) -> pd.DataFrame:
+    """A CSV table, every cell as text, indexed by its first column (sector codes)."""
     try:
-        table = pd.read_csv(path, index_col=0)
-    except FileNotFoundError:
-        raise EconomyDataError(f"{path}: no such file") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise EconomyDataError(f"{path}: not a readable CSV table: {err}") from None
+        data = read_bytes(path, MAX_TABLE_BYTES, "a CSV table")
+        table = pd.read_csv(io.BytesIO(data), index_col=0, dtype=str, encoding="utf-8")
+    except FileRefused as err:
+        raise EconomyDataError(str(err)) from None
+    except pd.errors.EmptyDataError:
+        raise EconomyDataError(f"{path}: empty: must be a CSV table with a header row and one row per sector") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise EconomyDataError(f"{path}: not a readable CSV table: {reason}") from None
+    if table.empty:
+        raise EconomyDataError(f"{path}: no rows: must have one row per sector")
+    if table.index.isna().any():
+        raise EconomyDataError(f"{path}: a row has no sector code in its first column")
+    table.index = table.index.astype(str)
     dupes = table.index[table.index.duplicated()]
     if len(dupes):
         raise EconomyDataError(f"{path}: sector {dupes[0]!r} appears twice: sector codes must be unique")

@@ -187,6 +187,8 @@ def compare_gaps(runs: list[tuple[dict, pd.DataFrame]], out_path: Path) -> Path:
     fig.tight_layout(rect=(0, 0, 1, 0.94))
     out_path = Path(out_path)
     for ext in ("png", "svg"):
-        fig.savefig(out_path.with_suffix(f".{ext}"), dpi=110)
+        tmp = out_path.with_name(f".{out_path.stem}.{ext}.tmp")
+        fig.savefig(tmp, dpi=110, format=ext)
+        tmp.replace(out_path.with_suffix(f".{ext}"))
     plt.close(fig)
     return out_path.with_suffix(".png")

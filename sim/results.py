@@ -3,9 +3,10 @@
 ``results/<scenario>-<seed>/`` holds ``timeseries.parquet`` (tidy: week, good, variable,
 value; ``good`` is empty for per-week series), ``summary.json``, ``scenario.toml`` (the
 scenario as run, overrides applied), ``price_log.csv`` (every logged price change with
-its cause) and ``manifest.json`` (versions, git commit, time). The directory is built
-under a temporary name and renamed into place, so a killed run leaves either a
-complete result or none.
+its cause) and ``manifest.json`` (versions, git commit, time), and the figures. The directory, figures
+included, is built under a temporary name and swapped into place (:mod:`sim.atomic`), so a
+killed run leaves the old complete result or the new one. :func:`read_run` checks what it
+reads, so a damaged directory is refused with one line naming the file.
 """
 
 from __future__ import annotations
@@ -13,20 +14,55 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 import platform
-import secrets
 import shutil
 import subprocess
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
+import pyarrow
 
+from sim.atomic import install_dir, temporary_name
+from sim.files import FileRefused, read_text
 from sim.scenario import Scenario
 
 SUMMARY_FILE = "summary.json"
 TIMESERIES_FILE = "timeseries.parquet"
+#: What ``plot`` and ``compare`` read of ``summary.json``: key → accepted types.
+SUMMARY_SCHEMA = {
+    "scenario": (str,),
+    "seed": (int,),
+    "weeks": (int,),
+    "converged": (bool,),
+    "converged_week": (int, type(None)),
+    "final_price_value_gap": (int, float),
+    "final_stock_gap": (int, float),
+    "peak_unmet_share": (int, float),
+    "wage_gini_final": (int, float),
+    "income_gini_final": (int, float),
+    "consumption_gini_final": (int, float),
+    "consumer_goods": (list,),
+}
+#: The series the figures draw: per good, and per week (``good`` empty).
+PLOTTED_GOOD_SERIES = ("price", "value", "stock", "reserve", "output")
+PLOTTED_WEEK_SERIES = (
+    "price_value_gap",
+    "stock_gap",
+    "unmet_share",
+    "sovereignty_index",
+    "wage_gini",
+    "income_gini",
+    "consumption_gini",
+    "hours_per_week",
+    "hours_used",
+)
+MAX_SUMMARY_BYTES = 1 << 20
+MAX_TIMESERIES_BYTES = 1 << 30
+
+
+class ResultsError(ValueError):
+    """A results directory that is missing or damaged; the message names the file and what is wrong."""
 
 
 def scenario_to_toml(scenario: Scenario) -> str:
@@ -91,15 +127,31 @@ def manifest() -> dict:
     }
 
 
-def write_run(out_dir: Path, model, summary: dict) -> Path:
-    """Write one run's results into ``out_dir`` atomically; return the directory."""
+def write_run(out_dir: Path, model, summary: dict, draw=None) -> Path:
+    """Write one run's results, and its figures, into ``out_dir`` atomically; return the directory.
+
+    Hold the lock of ``out_dir`` (:func:`sim.locks.locked`) while calling this.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The results directory; an older result there is replaced.
+    model : CouncilsModel
+        The finished run.
+    summary : dict
+        Its verdict, written as ``summary.json``.
+    draw : callable, optional
+        ``draw(summary, timeseries, directory)`` draws the figures into the directory being
+        built, so that they are part of the atomic result.
+    """
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.{os.getpid()}.{secrets.token_hex(4)}"
+    tmp = temporary_name(out_dir)
     tmp.mkdir()  # not tempfile.mkdtemp: its mode 0700 would ignore the umask
     try:
-        model.record.timeseries().to_parquet(tmp / TIMESERIES_FILE, index=False)
+        timeseries = model.record.timeseries()
+        timeseries.to_parquet(tmp / TIMESERIES_FILE, index=False)
         (tmp / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         (tmp / "scenario.toml").write_text(scenario_to_toml(model.conditions), encoding="utf-8")
         log = pd.DataFrame(
@@ -108,7 +160,9 @@ def write_run(out_dir: Path, model, summary: dict) -> Path:
         log["good"] = [model.technology.names[g] for g in log["good"]]
         log.to_csv(tmp / "price_log.csv", index=False)
         (tmp / "manifest.json").write_text(json.dumps(manifest(), indent=2) + "\n", encoding="utf-8")
-        _replace_dir(tmp, out_dir)
+        if draw is not None:
+            draw(summary, timeseries, tmp)
+        install_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -122,27 +176,89 @@ def check_out_dir(out_dir: Path):
         raise FileExistsError(f"{out_dir}: exists and is not a results directory; not replacing it")
 
 
-def _replace_dir(new: Path, target: Path):
-    """Put ``new`` at ``target``; an older result there is moved aside first, then removed."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(old)
+def is_complete(run_dir: Path) -> bool:
+    """Whether ``run_dir`` holds a readable result (what :func:`read_run` accepts)."""
     try:
-        new.rename(target)
-    except BaseException:
-        if old is not None:
-            old.rename(target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        read_run(run_dir)
+    except ResultsError:
+        return False
+    return True
 
 
 def read_run(run_dir: Path) -> tuple[dict, pd.DataFrame]:
-    """The summary and the tidy time series of a saved run."""
+    """The summary and the tidy time series of a saved run, checked against what the figures and tables read.
+
+    Raises
+    ------
+    ResultsError
+        No such directory, not a results directory, or a file that is unreadable, truncated,
+        of the wrong shape or missing what is read; the message names the file.
+    """
     run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise ResultsError(f"{run_dir}: no such results directory")
     summary_path = run_dir / SUMMARY_FILE
     if not summary_path.exists():
-        raise FileNotFoundError(f"{run_dir}: not a results directory (no {SUMMARY_FILE})")
-    summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    return summary, pd.read_parquet(run_dir / TIMESERIES_FILE)
+        raise ResultsError(f"{run_dir}: not a results directory (no {SUMMARY_FILE})")
+    summary = _read_summary(summary_path)
+    return summary, _read_timeseries(run_dir / TIMESERIES_FILE, summary["consumer_goods"])
+
+
+def _read_summary(path: Path) -> dict:
+    try:
+        summary = json.loads(read_text(path, MAX_SUMMARY_BYTES, "a run's summary"))
+    except FileRefused as err:
+        raise ResultsError(str(err)) from None
+    except json.JSONDecodeError as err:
+        raise ResultsError(f"{path}: not valid JSON ({err}): damaged or truncated; rerun the scenario") from None
+    if not isinstance(summary, dict):
+        raise ResultsError(f"{path}: holds {type(summary).__name__}, not a JSON object: damaged; rerun the scenario")
+    for key, kinds in SUMMARY_SCHEMA.items():
+        if key not in summary:
+            raise ResultsError(f"{path}: missing key '{key}': damaged or from another version; rerun the scenario")
+        value = summary[key]
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            allowed = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
+            raise ResultsError(f"{path}: {key} = {value!r}: must be {allowed}; damaged, rerun the scenario")
+    goods = summary["consumer_goods"]
+    if not goods or not all(isinstance(g, str) for g in goods):
+        raise ResultsError(f"{path}: consumer_goods = {goods!r}: must be a non-empty list of sector codes")
+    if summary["weeks"] < 1:
+        raise ResultsError(f"{path}: weeks = {summary['weeks']}: must be ≥ 1")
+    return summary
+
+
+def _read_timeseries(path: Path, goods: list[str]) -> pd.DataFrame:
+    if not path.is_file():
+        raise ResultsError(f"{path}: missing or not a regular file: the run's time series; rerun the scenario")
+    size = path.stat().st_size
+    if size > MAX_TIMESERIES_BYTES:
+        raise ResultsError(f"{path}: {size:,} bytes: larger than any run writes; not a run's time series")
+    try:
+        ts = pd.read_parquet(path)
+    except (OSError, ValueError, pyarrow.ArrowException) as err:
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise ResultsError(f"{path}: not a readable Parquet file ({reason}); rerun the scenario") from None
+    columns = {"week": pd.api.types.is_integer_dtype, "value": pd.api.types.is_float_dtype}
+    columns |= dict.fromkeys(("good", "variable"), _is_text)
+    for column, ok in columns.items():
+        if column not in ts.columns:
+            raise ResultsError(f"{path}: no column '{column}': must have columns week, good, variable, value")
+        if not ok(ts[column]):
+            raise ResultsError(f"{path}: column '{column}' holds {ts[column].dtype}: wrong type for a time series")
+    if ts.duplicated(["week", "good", "variable"]).any():
+        raise ResultsError(f"{path}: a (week, good, variable) appears twice: damaged; rerun the scenario")
+    per_good = set(ts.loc[ts["good"] != "", "variable"])
+    per_week = set(ts.loc[ts["good"] == "", "variable"])
+    for name, have in [*((n, per_good) for n in PLOTTED_GOOD_SERIES), *((n, per_week) for n in PLOTTED_WEEK_SERIES)]:
+        if name not in have:
+            raise ResultsError(f"{path}: no series '{name}': must hold every series a run records")
+    priced = set(ts.loc[ts["variable"] == "price", "good"])
+    missing = [g for g in goods if g not in priced]
+    if missing:
+        raise ResultsError(f"{path}: no price series for consumer good {missing[0]!r} named in {SUMMARY_FILE}")
+    return ts
+
+
+def _is_text(column: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(column) and all(isinstance(v, str) for v in column.head(1000))

@@ -11,12 +11,14 @@ import dataclasses
 import difflib
 import math
 import operator
+import re
 import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.files import FileRefused, read_text
 from sim.regimes import REGIMES
 from sim.units import WEEKS_PER_YEAR
 
@@ -34,37 +36,37 @@ def _rule(check: str, **kw):
 class Population:
     """Who lives in the simulated economy."""
 
-    consumers: int = _rule(">= 100", default=10_000)  # persons; every one works in a group or a commune
-    councils: int = _rule(">= 1", default=100)  # enterprises (one factory council each)
-    communes: int = _rule(">= 0", default=20)  # rural communes (0: agriculture run by councils)
-    group_size_min: int = _rule(">= 2", default=10)  # persons per primary work group, at least
-    group_size_max: int = _rule(">= 2", default=30)  # persons per primary work group, at most
+    consumers: int = _rule("100 <= x <= 10_000_000", default=10_000)  # persons; every one works in a group or a commune
+    councils: int = _rule("1 <= x <= 100_000", default=100)  # enterprises (one factory council each)
+    communes: int = _rule("0 <= x <= 100_000", default=20)  # rural communes (0: agriculture run by councils)
+    group_size_min: int = _rule("2 <= x <= 1000", default=10)  # persons per primary work group, at least
+    group_size_max: int = _rule("2 <= x <= 1000", default=30)  # persons per primary work group, at most
 
 
 @dataclass(frozen=True)
 class Wages:
     """The wage hierarchy the transition starts from and how it is equalised (seed §7e, §10)."""
 
-    initial_gini: float = _rule("0 <= x < 1", default=0.35)  # Gini of pre-revolution hourly wages
-    equalisation_years: float = _rule(">= 0", default=0.0)  # 0: "full equality of wages" at once
+    initial_gini: float = _rule("0 <= x <= 0.9", default=0.35)  # Gini of pre-revolution hourly wages
+    equalisation_years: float = _rule("0 <= x <= 200", default=0.0)  # 0: "full equality of wages" at once
 
 
 @dataclass(frozen=True)
 class PriceRule:
     """Corrective process (b): ``p = v · clip((S/S*)^(−response), floor, ceiling)`` (seed §7c)."""
 
-    response: float = _rule(">= 0", default=1.0)  # elasticity of price to the stock ratio
-    floor: float = _rule("0 < x <= 1", default=0.25)  # lowest p / v
-    ceiling: float = _rule(">= 1", default=4.0)  # highest p / v
+    response: float = _rule("0 <= x <= 20", default=1.0)  # elasticity of price to the stock ratio
+    floor: float = _rule("0.001 <= x <= 1", default=0.25)  # lowest p / v
+    ceiling: float = _rule("1 <= x <= 1000", default=4.0)  # highest p / v
 
 
 @dataclass(frozen=True)
 class Readjustment:
     """Corrective process (c): output toward ``D̂ + (S* − S)/τ`` (seed §7c)."""
 
-    rebuild_weeks: float = _rule(">= 1", default=6.0)  # τ, weeks to close a stock gap
-    demand_smoothing: float = _rule("0 < x <= 1", default=0.5)  # weight of this week's demand in D̂
-    reserve_weeks: float = _rule("> 0", default=4.0)  # reserve stock S*, in weeks of expected use
+    rebuild_weeks: float = _rule("1 <= x <= 520", default=6.0)  # τ, weeks to close a stock gap
+    demand_smoothing: float = _rule("0.001 <= x <= 1", default=0.5)  # weight of this week's demand in D̂
+    reserve_weeks: float = _rule("0.1 <= x <= 520", default=4.0)  # reserve stock S*, in weeks of expected use
 
 
 @dataclass(frozen=True)
@@ -73,26 +75,26 @@ class Consumption:
 
     rationing: str = _rule("in proportional, queue", default="proportional")
     price_response: float = _rule("0 <= x <= 1", default=0.4)  # θ of the AIDS price terms
-    taste_noise: float = _rule(">= 0", default=0.1)  # spread of personal tastes, share of each budget share
-    buffer_weeks: float = _rule(">= 0", default=4.0)  # savings households like to hold, weeks of income
-    smoothing_weeks: float = _rule(">= 1", default=8.0)  # weeks to spend down an excess of savings
+    taste_noise: float = _rule("0 <= x <= 5", default=0.1)  # spread of personal tastes, share of each budget share
+    buffer_weeks: float = _rule("0 <= x <= 520", default=4.0)  # savings households like to hold, weeks of income
+    smoothing_weeks: float = _rule("1 <= x <= 520", default=8.0)  # weeks to spend down an excess of savings
 
 
 @dataclass(frozen=True)
 class Plan:
     """The plan factory's cadence, the fundamental decision's defaults and investment (seed §7b, §7f)."""
 
-    period_weeks: int = _rule(">= 1", default=4)  # weeks between plan solves
-    hours_per_week: float = _rule("0 < x <= 80", default=35.0)  # the decided working week, hours
-    private_share: float = _rule("0 < x < 1", default=0.70)  # share of the net product for private consumption
+    period_weeks: int = _rule("1 <= x <= 52", default=4)  # weeks between plan solves
+    hours_per_week: float = _rule("1 <= x <= 80", default=35.0)  # the decided working week, hours
+    private_share: float = _rule("0.01 <= x < 1", default=0.70)  # share of the net product for private consumption
     public_share: float = _rule("0 <= x < 1", default=0.15)  # for public consumption (rest: investment)
-    labour_reserve: float = _rule("0 <= x < 1", default=0.05)  # hours kept free for readjustment, share
-    capacity_headroom: float = _rule(">= 0", default=0.28)  # initial spare capacity over the first plan, share
-    investment_lag_weeks: int = _rule(">= 0", default=26)  # weeks from investment to new capacity
-    investment_margin: float = _rule(">= 0", default=0.10)  # spare capacity the plan invests to keep, share
-    max_capacity_growth: float = _rule(">= 0", default=0.25)  # most a sector's capacity can grow, per year
-    information_error: float = _rule(">= 0", default=0.0)  # spread of the plan factory's coefficient errors
-    inventory_error: float = _rule(">= 0", default=0.0)  # spread of its stock-taking errors, each solve
+    labour_reserve: float = _rule("0 <= x <= 0.5", default=0.05)  # hours kept free for readjustment, share
+    capacity_headroom: float = _rule("0 <= x <= 2", default=0.28)  # initial spare capacity over the first plan, share
+    investment_lag_weeks: int = _rule("0 <= x <= 520", default=26)  # weeks from investment to new capacity
+    investment_margin: float = _rule("0 <= x <= 2", default=0.10)  # spare capacity the plan invests to keep, share
+    max_capacity_growth: float = _rule("0 <= x <= 2", default=0.25)  # most a sector's capacity can grow, per year
+    information_error: float = _rule("0 <= x <= 1", default=0.0)  # spread of the plan factory's coefficient errors
+    inventory_error: float = _rule("0 <= x <= 1", default=0.0)  # spread of its stock-taking errors, each solve
     revision_rate: float = _rule("0 <= x <= 1", default=0.25)  # share of a coefficient error corrected per solve
     price_signal: float = _rule("0 <= x <= 1", default=0.02)  # |p/v − 1| through a plan period: a planning error
 
@@ -102,8 +104,8 @@ class Communes:
     """Rural communes (seed §9a): land, fertility and how credits are shared."""
 
     sector: str = "AGR"  # code of the sector the communes farm
-    population_share: float = _rule("0 <= x < 1", default=0.0)  # share of persons in communes (0: the economy's)
-    fertility_spread: float = _rule(">= 0", default=0.3)  # σ of lognormal fertility
+    population_share: float = _rule("0 <= x <= 0.9", default=0.0)  # share of persons in communes (0: the economy's)
+    fertility_spread: float = _rule("0 <= x <= 2", default=0.3)  # σ of lognormal fertility
     transfer: float = _rule("0 <= x <= 1", default=0.0)  # share of credits pooled between communes
     mobility: float = _rule("0 <= x <= 1", default=0.05)  # share of persons who may move to or from farming, per year
 
@@ -113,15 +115,15 @@ class Imports:
     """Consumer goods bought abroad, paid for by exports (seed §10: Britain)."""
 
     goods: tuple[str, ...] = ("AGR", "FOOD")  # sector codes of the imported goods
-    share: float = _rule("0 <= x < 1", default=0.0)  # share of households' demand for them met by imports
-    stop_after_years: float = _rule(">= 0", default=0.0)  # when imports (and exports) stop; 0: never
+    share: float = _rule("0 <= x <= 0.9", default=0.0)  # share of households' demand for them met by imports
+    stop_after_years: float = _rule("0 <= x <= 200", default=0.0)  # when imports (and exports) stop; 0: never
 
 
 @dataclass(frozen=True)
 class TasteShift:
     """A displacement of demand (seed §6b, §8: "new products … displacements of demand")."""
 
-    after_years: float = _rule(">= 0", default=0.0)  # when tastes change; 0: never
+    after_years: float = _rule("0 <= x <= 200", default=0.0)  # when tastes change; 0: never
     rises: str = "INFO"  # the good whose new product draws demand
     falls: str = "LIGHT"  # the good demand turns away from
     budget_share: float = _rule("0 <= x <= 0.5", default=0.0)  # share of every budget that moves
@@ -169,7 +171,7 @@ class Verdict:
 class WorkGroups:
     """Primary work groups (seed §5–6)."""
 
-    productivity_spread: float = _rule(">= 0", default=0.05)  # σ of lognormal group productivity
+    productivity_spread: float = _rule("0 <= x <= 2", default=0.05)  # σ of lognormal group productivity
     rotation: float = _rule("0 <= x <= 1", default=0.10)  # share of workers who change group each year
     exclusion: float = _rule("0 <= x <= 1", default=0.02)  # chance a group asks a member to leave, per year
 
@@ -179,8 +181,8 @@ class Scenario:
     """One set of transition conditions: everything a run needs besides the code."""
 
     name: str = "baseline"
-    seed: int = _rule(">= 0", default=1)
-    years: float = _rule("> 0", default=3.0)
+    seed: int = _rule("0 <= x <= 4_294_967_295", default=1)
+    years: float = _rule("0 < x <= 200", default=3.0)
     regime: str = "councils"  # one of sim.regimes.REGIMES
     economy: str = "default"  # "default" or a directory with economy.toml
     population: Population = field(default_factory=Population)
@@ -240,6 +242,8 @@ def _check_tree(obj, path: str, where: str):
         raise ScenarioError(
             f"{where}: regime = {obj.regime!r}: not implemented; implemented: {', '.join(sorted(REGIMES))}"
         )
+    if isinstance(obj, Population):
+        _check_headcount(obj, where)
     if isinstance(obj, Scenario) and obj.weeks < 1:
         raise ScenarioError(f"{where}: years = {obj.years!r}: must be at least one week (round(years × 52) ≥ 1)")
     if isinstance(obj, Plan) and obj.private_share + obj.public_share >= 1:
@@ -248,10 +252,42 @@ def _check_tree(obj, path: str, where: str):
         )
 
 
+def _check_headcount(pop: Population, where: str):
+    """Enough persons for every council's first group and every commune's first member."""
+    staff = pop.councils * pop.group_size_min
+    if pop.consumers >= staff and pop.communes > pop.consumers - staff:
+        raise ScenarioError(
+            f"{where}: population.communes = {pop.communes}: must be ≤ consumers − councils × group_size_min "
+            f"= {pop.consumers - staff} (every commune needs a member, every council a group)"
+        )
+    if pop.consumers < staff + pop.communes:
+        raise ScenarioError(
+            f"{where}: population.consumers = {pop.consumers}: too few for {pop.councils} councils with groups of "
+            f"at least {pop.group_size_min} and {pop.communes} communes: must be ≥ {staff + pop.communes}"
+        )
+
+
 def validate(scenario: Scenario, where: str = "scenario") -> Scenario:
     """Check every rule of the scenario; return it unchanged or raise :class:`ScenarioError`."""
     _check_tree(scenario, "", where)
+    check_name(scenario.name, where)
+    if "\0" in scenario.economy or not scenario.economy:
+        raise ScenarioError(f"{where}: economy = {scenario.economy!r}: must be 'default' or a directory path")
     return scenario
+
+
+#: A scenario name: a letter or digit, then letters, digits, '_', '-' or '.'; it names ``results/<name>-<seed>/``.
+_NAME = re.compile(r"[^\W_][\w.-]*")
+MAX_NAME_LENGTH = 100
+
+
+def check_name(name, where: str):
+    """Refuse a name that is not a plain file name: it becomes a directory name under ``results/``."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or len(name) > MAX_NAME_LENGTH:
+        raise ScenarioError(
+            f"{where}: name = {name!r}: must be 1 to {MAX_NAME_LENGTH} letters, digits, '_', '-' or '.', "
+            "starting with a letter or digit (no path separators)"
+        )
 
 
 def _build(cls, table: dict, path: str, where: str):
@@ -292,24 +328,58 @@ def from_dict(table: dict, where: str = "scenario") -> Scenario:
     return validate(_build(Scenario, table, "", where), where)
 
 
+#: The largest scenario or sweep file read, bytes: far above any real one (a few hundred bytes).
+MAX_TOML_BYTES = 1 << 20
+
+
 def read_toml(path: str | Path) -> dict:
-    """A TOML file as a dictionary; a missing, unreadable or malformed file is a :class:`ScenarioError`."""
-    path = Path(path)
+    """A TOML file as a dictionary; a missing, unreadable, oversized or malformed file is a :class:`ScenarioError`.
+
+    Only a regular file of at most :data:`MAX_TOML_BYTES` is read: ``/dev/zero`` or a pipe is refused
+    before a byte of it is read.
+    """
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{path}: is a directory, not a TOML file") from None
-    except UnicodeDecodeError as err:
-        raise ScenarioError(f"{path}: not UTF-8 text: {err}") from None
+        return tomllib.loads(read_text(path, MAX_TOML_BYTES, "a TOML file"))
+    except FileRefused as err:
+        raise ScenarioError(str(err)) from None
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path}: not valid TOML: {err}") from None
 
 
+def read_scenario(path: str | Path) -> dict:
+    """A scenario file as a table: refused if it sets nothing; its ``economy`` path made relative to the file.
+
+    An empty file would silently run the defaults under the name "baseline"; a relative
+    ``economy`` directory means the one beside the scenario file, wherever the command runs.
+    """
+    path = Path(path)
+    table = read_toml(path)
+    if not table:
+        raise ScenarioError(f'{path}: empty: a scenario file must set at least its name (e.g. name = "{path.stem}")')
+    economy = table.get("economy")
+    if isinstance(economy, str) and economy != "default" and "\0" not in economy:
+        table["economy"] = str((path.parent / economy).resolve())
+    return table
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file."""
-    return from_dict(read_toml(path), str(path))
+    return from_dict(read_scenario(path), str(path))
+
+
+def field_type(key: str) -> type | None:
+    """The type of a scenario key path (``"population.consumers"`` → ``int``), or ``None`` if there is no such key."""
+    cls, parts = Scenario, key.split(".")
+    for depth, part in enumerate(parts):
+        hints = typing.get_type_hints(cls)
+        if part not in hints:
+            return None
+        kind = hints[part]
+        if dataclasses.is_dataclass(kind):
+            cls = kind
+            continue
+        return kind if depth == len(parts) - 1 else None
+    return None
 
 
 def from_parameters(base: Scenario | None = None, **parameters) -> Scenario:

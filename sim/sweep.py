@@ -4,16 +4,19 @@ A sweep file names a base scenario and what varies:
 
 - ``[grid]``: key path → list of values; every combination is run.
 - ``[sample]``: ``method = "lhs"`` or ``"sobol"``, ``n`` points, and ``[sample.ranges]``
-  key path → ``[low, high]`` (``scipy.stats.qmc``, seeded from the sweep seed).
+  key path → ``[low, high]`` (``scipy.stats.qmc``, seeded from the sweep seed); an integer
+  key is rounded to the nearest integer.
 - ``scenarios``: a list of scenario files, each run as it is (transition conditions).
 - ``[set]``: key path → value, applied to every run (population, years, …).
 
 Each point is run ``replicates`` times with seeds derived from the sweep's ``seed`` by
-``numpy.random.SeedSequence``; the same replicate uses the same seed at every point.
+``numpy.random.SeedSequence``; the same replicate uses the same seed at every point (common
+random numbers), so ``seed`` itself cannot be swept or set: ``replicates`` gives more seeds.
 Every run has a stable ``run_id`` (a hash of its scenario, parameters and replicate), so
 the rows of ``runs.parquet`` do not depend on the executor, the number of workers or the
-order runs finish in. Finished runs are written in Parquet parts as they come; ``--resume``
-skips every ``run_id`` already written.
+order runs finish in. Finished runs are written in Parquet parts as they come (:mod:`sim.sweep_store`);
+``--resume`` skips every ``run_id`` already written, and refuses a sweep whose definition changed.
+A sweep is refused before it starts if it has more than :data:`MAX_RUNS` runs.
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import os
 import time
 import traceback
-from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,11 +37,32 @@ import pandas as pd
 from scipy.stats import qmc
 from threadpoolctl import threadpool_limits
 
-from sim.scenario import ScenarioError, from_dict, read_toml
+from sim.budget import Need, run_need
+from sim.scenario import ScenarioError, check_name, field_type, from_dict, read_scenario, read_toml
+from sim.scenario_economy import check_against_economy, economy_of
+from sim.sweep_store import PARTS_DIR, RUNS_FILE, compact, done_run_ids, prepare, write_part
 
-PARTS_DIR = "parts"
-RUNS_FILE = "runs.parquet"
+__all__ = [
+    "MAX_RUNS",
+    "PARTS_DIR",
+    "RUNS_FILE",
+    "RunSpec",
+    "Sweep",
+    "compact",
+    "done_run_ids",
+    "load_sweep",
+    "run_batch",
+    "run_one",
+    "run_sweep",
+]
+
 _SWEEP_KEYS = {"name", "base", "seed", "replicates", "grid", "sample", "scenarios", "set"}
+#: The most runs a sweep may have (about a day of a 32-core machine at a few seconds a run).
+MAX_RUNS = 100_000
+#: The most replicates per point.
+MAX_REPLICATES = 10_000
+#: Sweep seeds, like scenario seeds, are 32-bit.
+MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -59,6 +84,8 @@ class Sweep:
     name: str
     runs: list[RunSpec] = field(default_factory=list)
     parameters: list[str] = field(default_factory=list)
+    definition: dict = field(default_factory=dict)
+    need: Need = field(default_factory=lambda: Need(0, 0.0))  # the largest run's memory, and all runs' time on one core
 
 
 def _fail(path, message):
@@ -78,6 +105,9 @@ def _set_path(table: dict, key: str, value, where: str):
 def load_sweep(path: str | Path, replicates: int | None = None, years: float | None = None) -> Sweep:
     """Read a sweep file and expand it into validated runs (in a stable order).
 
+    Every run is validated, and checked against its economy, before any starts; the number
+    of runs is checked before they are expanded.
+
     Parameters
     ----------
     path : path
@@ -93,18 +123,30 @@ def load_sweep(path: str | Path, replicates: int | None = None, years: float | N
     if unknown:
         _fail(path, f"unknown key '{sorted(unknown)[0]}'; allowed: {', '.join(sorted(_SWEEP_KEYS))}")
     seed = spec.get("seed", 0)
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        _fail(path, f"seed = {seed!r}: must be an integer ≥ 0")
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        _fail(path, f"seed = {seed!r}: must be an integer, 0 <= seed <= {MAX_SEED:_}")
     n_rep = spec.get("replicates", 1) if replicates is None else replicates
-    if not isinstance(n_rep, int) or isinstance(n_rep, bool) or n_rep < 1:
-        _fail(path, f"replicates = {n_rep!r}: must be an integer ≥ 1")
+    if not isinstance(n_rep, int) or isinstance(n_rep, bool) or not 1 <= n_rep <= MAX_REPLICATES:
+        _fail(path, f"replicates = {n_rep!r}: must be an integer, 1 <= replicates <= {MAX_REPLICATES:_}")
     common = spec.get("set", {})
     if not isinstance(common, dict):
         _fail(path, "set: must be a table of key path = value")
+    common = _relative_economy(common, path)
     bases = _bases(path, spec)
-    points = _points(path, spec, seed)
+    grid = _grid(path, spec)
+    sample = _sample(path, spec)
+    _refuse_swept_seed(path, grid, sample, common)
+    count = len(bases) * math.prod(len(v) for v in grid.values()) * (sample[1] if sample else 1) * n_rep
+    if count > MAX_RUNS:
+        _fail(
+            path,
+            f"{count:,} runs ({len(bases)} scenario file(s) × {math.prod(len(v) for v in grid.values()):,} grid "
+            f"points × {sample[1] if sample else 1:,} sampled points × {n_rep:,} replicates): at most {MAX_RUNS:,}; "
+            "use fewer grid values, a smaller sample.n or fewer replicates",
+        )
+    points = _points(grid, sample, seed)
     seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n_rep)]
-    runs = []
+    runs, economies, largest, seconds = [], {}, 0, 0.0
     for (base_name, base), params, (rep, run_seed) in itertools.product(bases, points, enumerate(seeds)):
         table = json.loads(json.dumps(base))
         for key, value in {**common, **params}.items():
@@ -113,7 +155,12 @@ def load_sweep(path: str | Path, replicates: int | None = None, years: float | N
         if years is not None:
             table["years"] = years
         label = f"{path} (run {base_name} {params} replicate {rep})"
-        from_dict(json.loads(json.dumps(table)), label)  # validate every run before any starts
+        scenario = from_dict(json.loads(json.dumps(table)), label)  # validate every run before any starts
+        if scenario.economy not in economies:
+            economies[scenario.economy] = economy_of(scenario)
+        check_against_economy(scenario, economies[scenario.economy], label)
+        need = run_need(scenario, economies[scenario.economy].technology.n, figures=False)
+        largest, seconds = max(largest, need.memory), seconds + need.seconds
         key = json.dumps({"scenario": table, "params": params, "replicate": rep}, sort_keys=True)
         run_id = hashlib.sha1(key.encode()).hexdigest()[:12]
         runs.append(RunSpec(run_id, table, {"scenario_file": base_name, **params}, rep, run_seed))
@@ -123,11 +170,39 @@ def load_sweep(path: str | Path, replicates: int | None = None, years: float | N
             _fail(
                 path,
                 f"{run.params} and {seen[run.run_id]} are the same run (replicate {run.replicate}): "
-                "remove the duplicate value or scenario file",
+                "remove the duplicate value or scenario file (or widen the range of a sampled integer key)",
             )
         seen[run.run_id] = run.params
+    name = spec.get("name", path.stem)
+    check_name(name, str(path))
     parameters = sorted({k for r in runs for k in r.params if k != "scenario_file"})
-    return Sweep(path, spec.get("name", path.stem), runs, parameters)
+    need = Need(largest, seconds)
+    definition = {
+        "sweep": {k: v for k, v in spec.items() if k != "replicates"},
+        "scenarios": dict(bases),
+        "years": years,
+        "replicates": n_rep,
+    }
+    return Sweep(path, name, runs, parameters, json.loads(json.dumps(definition)), need)
+
+
+def _relative_economy(common: dict, path: Path) -> dict:
+    """``[set] economy`` names a directory relative to the sweep file."""
+    economy = common.get("economy")
+    if isinstance(economy, str) and economy != "default" and "\0" not in economy:
+        return {**common, "economy": str((path.parent / economy).resolve())}
+    return common
+
+
+def _refuse_swept_seed(path: Path, grid: dict, sample, common: dict):
+    """``seed`` cannot vary or be set: each run's seed comes from the sweep's seed and its replicate."""
+    for where, table in (("grid", grid), ("sample.ranges", sample[2] if sample else {}), ("set", common)):
+        if "seed" in table:
+            _fail(
+                path,
+                f"{where}.seed: a sweep's runs take their seeds from the sweep's 'seed' and their replicate "
+                "(the same seeds at every point): use replicates = N for N seeds, or seed = … for other seeds",
+            )
 
 
 def _bases(path: Path, spec: dict) -> list[tuple[str, dict]]:
@@ -142,24 +217,29 @@ def _bases(path: Path, spec: dict) -> list[tuple[str, dict]]:
     for name in files:
         file = (path.parent / name).resolve()
         try:
-            out.append((Path(name).stem, read_toml(file)))
+            out.append((Path(name).stem, read_scenario(file)))
         except ScenarioError as err:
             _fail(path, f"scenario file {name!r}: {err}")
     return out
 
 
-def _points(path: Path, spec: dict, seed: int) -> list[dict]:
+def _grid(path: Path, spec: dict) -> dict:
     grid = spec.get("grid", {})
-    sample = spec.get("sample")
     if not isinstance(grid, dict):
         _fail(path, "grid: must be a table of key path = [values]")
+    if "grid" in spec and not grid:
+        _fail(path, "[grid] is empty: give at least one key path = [values], or remove [grid]")
     for key, values in grid.items():
         if not isinstance(values, list) or not values:
             _fail(path, f"grid.{key} = {values!r}: must be a non-empty list of values")
-    keys = list(grid)
-    points = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(grid[k] for k in keys))]
+    return grid
+
+
+def _sample(path: Path, spec: dict):
+    """``(method, n, ranges)`` of ``[sample]``, checked, or ``None``."""
+    sample = spec.get("sample")
     if sample is None:
-        return points
+        return None
     if not isinstance(sample, dict):
         _fail(path, "sample: must be a table with method, n and [sample.ranges]")
     unknown = set(sample) - {"method", "n", "ranges"}
@@ -170,8 +250,8 @@ def _points(path: Path, spec: dict, seed: int) -> list[dict]:
     ranges = sample.get("ranges", {})
     if method not in ("lhs", "sobol"):
         _fail(path, f"sample.method = {method!r}: must be one of lhs, sobol")
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        _fail(path, f"sample.n = {n!r}: must be an integer ≥ 1")
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_RUNS:
+        _fail(path, f"sample.n = {n!r}: must be an integer, 1 <= n <= {MAX_RUNS:_}")
     if method == "sobol" and n & (n - 1):
         _fail(
             path,
@@ -180,17 +260,32 @@ def _points(path: Path, spec: dict, seed: int) -> list[dict]:
     if not isinstance(ranges, dict) or not ranges:
         _fail(path, "sample.ranges: must be a table of key path = [low, high]")
     for key, bounds in ranges.items():
-        if not (isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, int | float) for b in bounds)):
-            _fail(path, f"sample.ranges.{key} = {bounds!r}: must be [low, high]")
+        numbers = all(isinstance(b, int | float) and not isinstance(b, bool) and math.isfinite(b) for b in bounds)
+        if not (isinstance(bounds, list) and len(bounds) == 2 and numbers):
+            _fail(path, f"sample.ranges.{key} = {bounds!r}: must be [low, high], two finite numbers")
         if not bounds[0] < bounds[1]:
             _fail(path, f"sample.ranges.{key} = {bounds!r}: low must be < high")
+        if field_type(key) not in (int, float, None):
+            _fail(path, f"sample.ranges.{key}: not a numeric key, so it cannot be sampled; put it in [grid]")
+    return method, n, ranges
+
+
+def _points(grid: dict, sample, seed: int) -> list[dict]:
+    keys = list(grid)
+    points = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(grid[k] for k in keys))]
+    if sample is None:
+        return points
+    method, n, ranges = sample
     names = list(ranges)
     engine = qmc.Sobol(len(names), seed=seed) if method == "sobol" else qmc.LatinHypercube(len(names), seed=seed)
-    unit = engine.random(n)
     low = np.array([ranges[k][0] for k in names], dtype=float)
     high = np.array([ranges[k][1] for k in names], dtype=float)
-    values = qmc.scale(unit, low, high)
-    sampled = [{k: float(v) for k, v in zip(names, row, strict=True)} for row in values]
+    values = qmc.scale(engine.random(n), low, high)
+    integer = [field_type(k) is int for k in names]
+    sampled = [
+        {k: round(float(v)) if whole else float(v) for k, v, whole in zip(names, row, integer, strict=True)}
+        for row in values
+    ]
     return [{**p, **s} for p, s in itertools.product(points or [{}], sampled)]
 
 
@@ -234,57 +329,6 @@ def run_batch(specs: list[RunSpec], timeseries_dir: str | None = None) -> list[d
         return [run_one(spec, timeseries_dir) for spec in specs]
 
 
-def done_run_ids(out_dir: Path) -> set[str]:
-    """The ``run_id`` of every run already written under ``out_dir``."""
-    ids = set()
-    parts = Path(out_dir) / PARTS_DIR
-    for part in sorted(parts.glob("*.parquet")) if parts.exists() else []:
-        ids.update(pd.read_parquet(part, columns=["run_id"])["run_id"])
-    return ids
-
-
-def _write_part(out_dir: Path, rows: list[dict]):
-    parts = Path(out_dir) / PARTS_DIR
-    parts.mkdir(parents=True, exist_ok=True)
-    frame = pd.DataFrame(rows)
-    name = hashlib.sha1("".join(sorted(r["run_id"] for r in rows)).encode()).hexdigest()[:16]
-    tmp = parts / f".{name}.tmp"
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, parts / f"{name}.parquet")
-
-
-def compact(out_dir: Path, run_order: list[str]) -> pd.DataFrame:
-    """Merge the parts into ``runs.parquet``, one row per run, in the sweep's own order."""
-    parts = sorted((Path(out_dir) / PARTS_DIR).glob("*.parquet"))
-    frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True) if parts else pd.DataFrame()
-    if frame.empty:
-        return frame
-    order = {run_id: k for k, run_id in enumerate(run_order)}
-    frame = frame[frame["run_id"].isin(order)]  # parts of runs that are not this sweep's stay out
-    frame = frame.drop_duplicates("run_id", keep="last")
-    frame = frame.assign(_order=frame["run_id"].map(order)).sort_values("_order").drop(columns="_order")
-    frame = frame.reset_index(drop=True)
-    tmp = Path(out_dir) / f".{RUNS_FILE}.tmp"
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, Path(out_dir) / RUNS_FILE)
-    return frame
-
-
-def make_executor(workers: int | None, scheduler: str | None) -> tuple[Executor, object]:
-    """A local process pool (default: one worker per core) or a Dask cluster's executor."""
-    if scheduler:
-        try:
-            from dask.distributed import Client
-        except ImportError:
-            raise ScenarioError("--scheduler needs dask.distributed: pip install 'councils[distributed]'") from None
-        try:
-            client = Client(scheduler)
-        except (OSError, TimeoutError, ValueError) as err:
-            raise ScenarioError(f"--scheduler {scheduler}: cannot connect: {err}") from None
-        return client.get_executor(), client
-    return ProcessPoolExecutor(max_workers=workers or os.cpu_count()), None
-
-
 def run_sweep(
     sweep: Sweep,
     out_dir: Path,
@@ -295,29 +339,30 @@ def run_sweep(
     keep_timeseries: bool = False,
     batch_size: int | None = None,
     progress=None,
+    notice=None,
 ) -> pd.DataFrame:
     """Run every (remaining) run of ``sweep`` on ``executor``; write parts, then ``runs.parquet``.
+
+    Hold the lock of ``out_dir`` (:func:`sim.locks.locked`) while calling this.
 
     Parameters
     ----------
     resume : bool
-        Skip runs already written under ``out_dir``; without it, ``out_dir`` must hold no parts.
+        Skip runs already written under ``out_dir``; without it, ``out_dir`` must not hold a sweep.
+        A resumed sweep must have the same definition (more replicates are allowed).
     limit : int, optional
         Only the first ``limit`` runs, in the sweep's stable order.
     batch_size : int, optional
         Runs per task (default: enough for about four tasks per worker slot, at most 8).
     progress : callable, optional
         Called as ``progress(done, failed, total)`` after each finished batch.
+    notice : callable, optional
+        Called with a sentence for each damaged part set aside.
     """
     out_dir = Path(out_dir)
     runs = sweep.runs[:limit] if limit is not None else sweep.runs
-    done = done_run_ids(out_dir)
-    if done and not resume:
-        raise ScenarioError(f"{out_dir}: holds results of an earlier sweep: use --resume, or another --out")
+    done = prepare(out_dir, sweep, resume, notice)
     todo = [r for r in runs if r.run_id not in done]
-    for stale in [*(out_dir / PARTS_DIR).glob(".*.tmp"), *(out_dir / "timeseries").glob("*.tmp")]:
-        stale.unlink(missing_ok=True)  # half-written files of a sweep that was killed
-    out_dir.mkdir(parents=True, exist_ok=True)
     ts_dir = None
     if keep_timeseries:
         ts_dir = out_dir / "timeseries"
@@ -332,14 +377,9 @@ def run_sweep(
         complete, pending = wait(pending, return_when=FIRST_COMPLETED)
         for future in complete:
             rows = future.result()
-            _write_part(out_dir, rows)
+            write_part(out_dir, rows)
             finished += len(rows)
             failed += sum(r["error"] is not None for r in rows)
             if progress:
                 progress(finished, failed, len(runs))
-    frame = compact(out_dir, [r.run_id for r in sweep.runs])
-    (out_dir / "sweep.json").write_text(
-        json.dumps({"sweep": str(sweep.path), "name": sweep.name, "parameters": sweep.parameters}, indent=2) + "\n",
-        encoding="utf-8",
-    )
-    return frame
+    return compact(out_dir, [r.run_id for r in sweep.runs], notice)

@@ -430,8 +430,10 @@ def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, reference, monk
 
 
 def test_model_error_at_construction_fails_only_that_run_and_cli_counts_it(tmp_path, capsys):
-    # 10 councils for 20 sectors passes the scenario rules (councils >= 1) but the model refuses it
-    file = write_sweep(tmp_path / "s.toml", grid={"population.councils": [10, 20], "prices.response": [0.5, 1.0]})
+    # a taste shift larger than the falling good's budget share passes the scenario's rules (and the
+    # economy's), but the model refuses it once it has calibrated the households' budget shares
+    grid = {"taste_shift.budget_share": [0.01, 0.3], "prices.response": [0.5, 1.0]}
+    file = write_sweep(tmp_path / "s.toml", grid=grid, overrides={"taste_shift.after_years": 0.05})
     sweep = load_sweep(file)  # not caught by the sweep's validation
     assert len(sweep.runs) == 4
     out = tmp_path / "out"
@@ -439,12 +441,22 @@ def test_model_error_at_construction_fails_only_that_run_and_cli_counts_it(tmp_p
     stdout = capsys.readouterr().out
     assert f"{sweep.name}: 4 runs, 2 failed" in stdout
     runs = read_runs(out)
-    bad = runs["population.councils"] == 10
+    bad = runs["taste_shift.budget_share"] == 0.3
     assert runs.loc[bad, "error"].str.startswith("ScenarioError: ").all()
-    assert runs.loc[bad, "error"].str.contains("councils").all()
+    assert runs.loc[bad, "error"].str.contains("budget_share").all()
     assert runs.loc[~bad, "error"].isna().all()
     assert runs.loc[~bad, "converged"].notna().all()
     assert (out / "phase_diagram.png").exists()  # figures drawn from the runs that did not fail
+
+
+def test_too_few_councils_for_the_economy_is_refused_before_any_run(tmp_path, capsys):
+    file = write_sweep(tmp_path / "s.toml", grid={"population.councils": [10, 20]})
+    message = expect_error(file, "population.councils = 10", "must be ≥ 20")
+    assert "replicate 0" in message  # names the run
+    out = tmp_path / "out"
+    assert main(sweep_cli(file, out)) == 2
+    assert "population.councils = 10" in capsys.readouterr().err
+    assert not out.exists()
 
 
 # --- 5. resume -----------------------------------------------------------------------------------------
@@ -491,15 +503,15 @@ def test_resume_with_more_replicates_keeps_the_finished_ones(tmp_path, reference
     pd.testing.assert_frame_equal(comparable(read_runs(out)), comparable(expected))
 
 
-def test_resume_with_other_years_gives_one_row_per_run_of_this_sweep(tmp_path, reference):
+def test_resume_with_other_years_is_refused_and_keeps_the_finished_runs(tmp_path, reference):
     file, _ = reference
     out = tmp_path / "out"
     run_in_threads(load_sweep(file), out, limit=2)
-    longer = load_sweep(file, years=0.2)
-    run_in_threads(longer, out, resume=True)
-    runs = read_runs(out)
-    assert runs["run_id"].tolist() == [r.run_id for r in longer.runs]
-    assert (runs["weeks"] == 10).all()
+    before = part_files(out)
+    with pytest.raises(ScenarioError, match=r"--resume of a different sweep: --years: not set → 0.2"):
+        run_in_threads(load_sweep(file, years=0.2), out, resume=True)
+    assert part_files(out) == before
+    assert len(read_runs(out)) == 2
 
 
 def test_resume_removes_stale_tmp_parts(tmp_path, reference):
@@ -539,6 +551,19 @@ def test_keep_timeseries_writes_one_file_per_run(tmp_path, reference):
     assert not (tmp_path / "bare" / "timeseries").exists()
 
 
+def live_members(group: int) -> list[int]:
+    """Processes of a process group that are alive (zombies, dead but not yet reaped, do not count)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split() if entry.name.isdigit() else None
+        except OSError:
+            continue
+        if fields and int(fields[2]) == group and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
+
+
 def test_killed_sweep_resumes_without_rerunning_finished_runs(tmp_path, capsys):
     file = write_sweep(tmp_path / "kill.toml", grid={"prices.response": [0.5, 1.0, 2.0]}, replicates=8)
     sweep = load_sweep(file)
@@ -550,8 +575,9 @@ def test_killed_sweep_resumes_without_rerunning_finished_runs(tmp_path, capsys):
         cwd=tmp_path,
         stdout=log,
         stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so its orphaned pool worker can be killed too
+        start_new_session=True,  # its own process group: what is left of the sweep is easy to find
     )
+    orphaned = True
     try:
         for _ in range(3000):  # at most 60 s
             if proc.poll() is not None or (parts.exists() and any(parts.glob("*.parquet"))):
@@ -559,11 +585,17 @@ def test_killed_sweep_resumes_without_rerunning_finished_runs(tmp_path, capsys):
             time.sleep(0.02)
         proc.kill()
         proc.wait(timeout=30)
+        for _ in range(500):  # the pool worker dies with its parent, within 10 s
+            if not live_members(proc.pid):
+                orphaned = False
+                break
+            time.sleep(0.02)
     finally:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)  # the pool worker outlives a SIGKILLed parent
+            os.killpg(proc.pid, signal.SIGKILL)  # should a worker have survived, it goes now
         log.close()
     assert proc.returncode == -signal.SIGKILL, (tmp_path / "killed.log").read_text()
+    assert not orphaned, "a pool worker outlived its SIGKILLed sweep"
     assert not (out / RUNS_FILE).exists()
     before = part_files(out)
     written = done_run_ids(out)
