@@ -84,7 +84,7 @@ class Consumption:
 class Plan:
     """The plan factory's cadence, the fundamental decision's defaults and investment (seed §7b, §7f)."""
 
-    period_weeks: int = _rule("1 <= x <= 52", default=4)  # weeks between plan solves
+    period_weeks: int = _rule("1 <= x <= 520", default=4)  # weeks between plan solves
     hours_per_week: float = _rule("1 <= x <= 80", default=35.0)  # the decided working week, hours
     private_share: float = _rule("0.01 <= x < 1", default=0.70)  # share of the net product for private consumption
     public_share: float = _rule("0 <= x < 1", default=0.15)  # for public consumption (rest: investment)

@@ -69,9 +69,9 @@ def test_keyword_parameters_build_the_same_model_as_the_scenario():
 
 
 def test_keyword_parameters_change_a_given_scenario_and_keep_the_rest():
-    base = Scenario(name="mine", population=Population(consumers=700))
+    base = Scenario(name="mine", population=Population(consumers=2000))
     changed = from_parameters(base, taste_shift_after_years=1.0, work_groups_rotation=0.3, rng=5)
-    assert changed.name == "mine" and changed.population.consumers == 700
+    assert changed.name == "mine" and changed.population.consumers == 2000
     assert changed.taste_shift.after_years == 1.0
     assert changed.work_groups.rotation == 0.3
     assert changed.seed == 5
@@ -82,7 +82,7 @@ def test_a_bad_keyword_parameter_is_refused_like_a_bad_scenario_key():
         ScenarioError, match=r"^parameters: unknown parameter 'prices_respons' \(did you mean 'prices_response'\?\)$"
     ):
         CouncilsModel(prices_respons=2.0)
-    with pytest.raises(ScenarioError, match=r"^parameters: prices.response = -1.0: must be >= 0$"):
+    with pytest.raises(ScenarioError, match=r"^parameters: prices.response = -1.0: must be 0 <= response <= 20$"):
         CouncilsModel(prices_response=-1.0)
 
 

@@ -664,7 +664,8 @@ def test_transition_conditions_figure_uses_no_deprecated_matplotlib_api():
             "converged_week": [10.0, None, 12.0, 14.0],
             "peak_unmet_share": [0.1, 0.2, 0.0, 0.05],
             "income_gini_final": [0.01, 0.02, 0.03, 0.01],
-            "final_price_value_gap": [0.01, 0.2, 0.005, 0.004],
+            "stock_gap_last_year": [0.01, 0.2, 0.005, 0.004],
+            "fulfilment_floor_last_year": [0.99, 0.9, 0.995, 0.996],
         }
     )
     plt = pytest.importorskip("matplotlib.pyplot")
@@ -803,7 +804,8 @@ def test_transition_conditions_figure_names_every_condition():
             "converged_week": [20.0, 25.0, None] * 3,
             "peak_unmet_share": 0.0,
             "income_gini_final": [0.01, 0.02, 0.03] * 3,
-            "final_price_value_gap": [0.0, 0.001, 0.1] * 3,
+            "stock_gap_last_year": [0.0, 0.001, 0.1] * 3,
+            "fulfilment_floor_last_year": [1.0, 0.999, 0.9] * 3,
         }
     )
     fig = compare_conditions(runs)
