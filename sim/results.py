@@ -36,8 +36,12 @@ SUMMARY_SCHEMA = {
     "weeks": (int,),
     "converged": (bool,),
     "converged_week": (int, type(None)),
-    "final_price_value_gap": (int, float),
-    "final_stock_gap": (int, float),
+    "stock_tolerance": (int, float),
+    "fulfilment_tolerance": (int, float),
+    "stock_gap_last_year": (int, float),
+    "fulfilment_floor_last_year": (int, float),
+    "sovereignty_index_last_year": (int, float),
+    "price_value_gap_last_year": (int, float),
     "peak_unmet_share": (int, float),
     "wage_gini_final": (int, float),
     "income_gini_final": (int, float),
@@ -47,8 +51,8 @@ SUMMARY_SCHEMA = {
 #: The series the figures draw: per good, and per week (``good`` empty).
 PLOTTED_GOOD_SERIES = ("price", "value", "stock", "reserve", "output")
 PLOTTED_WEEK_SERIES = (
-    "price_value_gap",
     "stock_gap",
+    "fulfilment_floor",
     "unmet_share",
     "sovereignty_index",
     "wage_gini",

@@ -127,7 +127,7 @@ DAMAGE = {
     "summary-device": (_device("summary.json"), "summary.json", "not a regular file"),
     "summary-no-converged": (_drop_key("converged"), "summary.json", "missing key 'converged'"),
     "summary-no-goods": (_drop_key("consumer_goods"), "summary.json", "missing key 'consumer_goods'"),
-    "summary-no-gap": (_drop_key("final_stock_gap"), "summary.json", "missing key 'final_stock_gap'"),
+    "summary-no-gap": (_drop_key("stock_gap_last_year"), "summary.json", "missing key 'stock_gap_last_year'"),
     "summary-text-flag": (_set_key("converged", "yes"), "summary.json", "converged = 'yes': must be bool"),
     "summary-bool-seed": (_set_key("seed", True), "summary.json", "seed = True: must be int"),
     "summary-goods-empty": (_set_key("consumer_goods", []), "summary.json", "consumer_goods = []"),
