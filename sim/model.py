@@ -10,12 +10,13 @@ from __future__ import annotations
 import mesa
 
 from sim import initial_conditions
-from sim.economy import Economy, default_economy, load_economy
+from sim.economy import Economy
 from sim.events import Events
 from sim.noise import Noise
 from sim.record import Record
 from sim.regimes import make_regime
 from sim.scenario import Scenario, from_parameters, validate
+from sim.scenario_economy import check_against_economy, economy_of
 from sim.units import WEEKS_PER_YEAR
 
 
@@ -60,9 +61,8 @@ class CouncilsModel(mesa.Model):
         scenario = from_parameters(scenario, **parameters) if parameters else validate(scenario or Scenario())
         super().__init__(rng=scenario.seed)
         self.conditions = scenario
-        if economy is None:
-            economy = default_economy() if scenario.economy == "default" else load_economy(scenario.economy)
-        self.economy = economy
+        self.economy = economy or economy_of(scenario)
+        check_against_economy(scenario, self.economy, "scenario")
         self.regime = make_regime(scenario.regime)
         self.events = Events(scenario)
         self.noise = Noise(scenario.noise)
