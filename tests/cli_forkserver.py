@@ -177,3 +177,12 @@ def _status(key: str) -> int:
         if line.startswith(f"{key}:"):
             return int(line.split()[1]) * 1024
     return 0
+
+
+def one_line(err: str) -> str:
+    """The one line a refused command printed on stderr (and that it is one, with no traceback)."""
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("councils: ")
+    return lines[0]

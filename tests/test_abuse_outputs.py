@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_forkserver import one_line
 
 import sim.atomic
 import sim.plots
@@ -50,14 +51,6 @@ def run_argv(out: Path, *extra: str, plots: bool = False) -> list[str]:
         *extra,
         *([] if plots else ["--no-plots"]),
     ]
-
-
-def one_line(err: str) -> str:
-    assert "Traceback" not in err
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("councils: ")
-    return lines[0]
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:

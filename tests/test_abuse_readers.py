@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_forkserver import one_line
 
 import sim.plots
 from sim.cli import main
@@ -173,14 +174,6 @@ def damaged(request, good_run, tmp_path) -> tuple[Path, str, str]:
     shutil.copytree(good_run, run)
     damage(run)
     return run, file, phrase
-
-
-def one_line(err: str) -> str:
-    assert "Traceback" not in err
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("councils: ")
-    return lines[0]
 
 
 def test_read_run_refuses_damage_naming_the_file(damaged):

@@ -16,6 +16,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from cli_forkserver import one_line
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -80,14 +81,6 @@ def extremes(key: str) -> list:
         math.nextafter(low, math.inf) if op_low == "<" else low,
         math.nextafter(high, -math.inf) if op_high == "<" else high,
     ]
-
-
-def one_line(err: str) -> str:
-    assert "Traceback" not in err
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("councils: ")
-    return lines[0]
 
 
 # --- the schema ---------------------------------------------------------------------------------------

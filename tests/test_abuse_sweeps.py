@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_forkserver import one_line
 
 import sim.budget
 import sim.pool
@@ -51,14 +52,6 @@ def call(argv: list[str]) -> tuple[int, str, str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         rc = main(argv)
     return rc, out.getvalue(), err.getvalue()
-
-
-def one_line(err: str) -> str:
-    assert "Traceback" not in err
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("councils: ")
-    return lines[0]
 
 
 def in_threads(sweep, out: Path, **kw) -> pd.DataFrame:
