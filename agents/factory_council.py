@@ -82,6 +82,16 @@ class FactoryCouncils:
         p = self.producers
         p.target[:] = production.split_by_share(sector_target, p.sector, p.capacity)
 
+    def ask_for_capacity(self, state: EconomyState, margin: float) -> np.ndarray:
+        """Capacity the councils ask the plan factory to build, per good, units per week (seed §7f).
+
+        Where the planned output plus a ``margin`` of spare capacity exceeds the capacity
+        there is and the capacity already on order, the councils of that sector ask for the
+        difference.
+        """
+        on_order = state.pipeline.sum(axis=0)
+        return np.maximum(state.plan_output * (1.0 + margin) - state.sector_capacity - on_order, 0.0)
+
     def add_capacity(self, state: EconomyState, arriving):
         """Capacity that investment has finished comes into service, shared by present capacity."""
         if arriving.any():

@@ -32,6 +32,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from sim.files import FileRefused, read_bytes, read_text
+from sim.units import WEEKS_PER_YEAR
 
 #: Above this size a dense eigenvalue computation is too slow; use a Perron bound instead.
 _DENSE_SPECTRUM_LIMIT = 2_000
@@ -471,7 +472,7 @@ def load_economy(directory: str | Path = DEFAULT_ECONOMY_DIR) -> Economy:
         final_demand=fd,
         gross_output=closed_output,
         capacity=closed_output / number["capacity_utilisation"],
-        stocks=closed_output * number["stock_weeks"] / 52.0,
+        stocks=closed_output * number["stock_weeks"] / WEEKS_PER_YEAR,
         workers=float(persons.sum()),
         hours_per_worker=float(hours.sum() / persons.sum()),
         population=number["population"],

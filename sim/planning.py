@@ -210,9 +210,10 @@ class Planner:
         self._weeks_below = np.zeros(goods, dtype=int)
         self._weeks = 0
 
-    def solve(self, state: EconomyState, week: int, rng):
+    def solve(self, state: EconomyState, week: int, rng, asked):
         """Re-solve the intermediate targets for demand at normal prices; allocate investment.
 
+        ``asked`` is the capacity councils ask for (``FactoryCouncils.ask_for_capacity``).
         Household demand is the plan factory's estimate of demand at labour values from
         the sales and prices of the last plan period (the councils' expectation before any
         week is seen), scaled to what wages pay. A good whose price stayed above value
@@ -238,7 +239,7 @@ class Planner:
             long[cg] = self._weeks_below == self._weeks
         state.planning_errors = short.astype(int) - long.astype(int)
         self._reset_observations(cg.size)
-        self.allocate_investment(state, first=short, released=long)
+        self.allocate_investment(state, asked, first=short, released=long)
         final = household + state.public_plan + state.investment_plan + state.exports - state.imports
         use = self.plan_factory.intermediate_targets(final)
         reserve = readjustment.reserve_weeks * (use + state.imports)  # all use: made at home or imported
@@ -279,12 +280,14 @@ class Planner:
         measured = measured_sum[:, reported] / output[reported]
         self.inputs_estimated[:, reported] += rate * (measured - self.inputs_estimated[:, reported])
 
-    def allocate_investment(self, state: EconomyState, first=None, released=None):
+    def allocate_investment(self, state: EconomyState, asked, first=None, released=None):
         """Investment fund → capacity: planning errors first, bottlenecks next, the rest balanced (seed §7c, §7f).
 
         Parameters
         ----------
         state : EconomyState
+        asked : numpy.ndarray, shape (n,)
+            Capacity the councils ask for where theirs binds, units per week.
         first : numpy.ndarray of bool, shape (n,), optional
             Goods whose price stayed above value for a plan period: their capacity is
             built before any other.
@@ -297,12 +300,10 @@ class Planner:
         released = np.zeros(n, dtype=bool) if released is None else released
         cost = WEEKS_PER_YEAR * (self.values @ self.capital_per_capacity)  # hours per unit of weekly capacity
         limit = plan.max_capacity_growth * state.sector_capacity * period / WEEKS_PER_YEAR
-        in_pipe = state.pipeline.sum(axis=0)
-        wanted = np.maximum(state.plan_output * (1.0 + plan.investment_margin) - state.sector_capacity - in_pipe, 0.0)
         budget = self.investment_fund(state) * period
         grow = np.zeros(n)
         for tier in (first, ~first):
-            ask = np.where(tier, np.minimum(wanted, limit), 0.0)
+            ask = np.where(tier, np.minimum(asked, limit), 0.0)
             spent = cost @ ask
             grow += ask * min(1.0, budget / spent) if spent > 0 else ask
             budget = max(budget - spent, 0.0)

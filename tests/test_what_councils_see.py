@@ -120,9 +120,11 @@ def test_a_price_above_value_through_a_plan_period_draws_investment_first():
     good = m.consumer_goods[0]
     first[good] = True
     s.plan_output = s.sector_capacity * 1.5  # every sector a bottleneck, more than the fund can build
-    planner.allocate_investment(s, first=first)
+    asked = m.councils.ask_for_capacity(s, m.conditions.plan.investment_margin)
+    assert np.all(asked > 0)
+    planner.allocate_investment(s, asked, first=first)
     with_priority = s.capacity_plan.copy()
-    planner.allocate_investment(s)
+    planner.allocate_investment(s, asked)
     without = s.capacity_plan.copy()
     assert with_priority[good] > without[good]
     limit = m.conditions.plan.max_capacity_growth * s.sector_capacity[good] / WEEKS_PER_YEAR

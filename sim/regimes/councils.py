@@ -55,7 +55,8 @@ class Councils(Regime):
         """
         s, councils, rng = model.state, model.councils, model.rng
         model.planner.revise_coefficients(*councils.reports(model.conditions.noise.reports, rng))
-        model.planner.solve(s, model.week, rng)
+        asked = councils.ask_for_capacity(s, model.conditions.plan.investment_margin)
+        model.planner.solve(s, model.week, rng, asked)
         targets = model.producers.by_sector(model.producers.target, model.technology.n)
         planned = np.ones(model.technology.n, dtype=bool)
         planned[s.consumer_goods] = False
