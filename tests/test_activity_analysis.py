@@ -198,11 +198,12 @@ def test_infeasible_targets_name_short_goods_and_saturated_processes_without_rai
     assert np.isnan(plan.labour)
     assert plan.binding_goods, "an infeasible plan must name the goods left short"
     assert plan.binding_goods == tuple(int(g) for g in np.flatnonzero(plan.shortfall > 0))
-    assert (plan.shortfall >= 0).all()
     # the closest plan stays within capacity and, with the shortfall, covers the targets
     z = plan.levels
     assert (z >= -tol).all() and (z <= capacity + tol).all()
     np.testing.assert_array_less(y - tol, z - t.A @ z + plan.shortfall)
+    # the shortfall reported is what the closest plan leaves short, no more: max(y − (I − A) z, 0)
+    np.testing.assert_allclose(plan.shortfall, np.maximum(y - (z - t.A @ z), 0.0), rtol=1e-6, atol=10 * tol)
     # some process must be saturated, else more output would reduce the shortfall
     assert plan.binding_processes
     at_capacity = np.flatnonzero(z >= capacity * (1 - 1e-7))

@@ -257,7 +257,6 @@ def test_bottlenecks_shortfall_investment_and_names(case):
     np.testing.assert_allclose(result.required, x, rtol=1e-12)
     np.testing.assert_array_equal(result.capacity, capacity)
     np.testing.assert_allclose(result.shortfall, np.maximum(x - capacity, 0.0), rtol=1e-9, atol=_tol(x))
-    assert (result.shortfall >= 0).all()
     assert result.sectors == tuple(name for name, s in zip(t.names, result.shortfall > 0, strict=True) if s)
     assert result.sectors == tuple(name for name, s in zip(t.names, short, strict=True) if s)
     if t.capital is None:
@@ -408,21 +407,25 @@ def test_variants_reject_shares_that_are_negative_or_do_not_sum_to_one(shares):
 
 
 def test_variants_accept_a_technology_whose_capital_is_all_zero():
+    """With ``B = 0`` no capital limits growth: the growth rate is unknown (NaN), not a number ≥ 0."""
     t = Technology(np.array([[0.1, 0.2], [0.3, 0.1]]), [1.0, 2.0], capital=np.zeros((2, 2)), depreciation=0.1)
     variants = PlanFactory(t).variants(10.0, 20.0, [1, 1], [1, 1], [1, 1])
     assert len(variants) == 9
-    assert all(not v.consumption_growth < 0 for v in variants)
+    assert all(np.isnan(v.consumption_growth) for v in variants)
+    for v in variants:
+        np.testing.assert_allclose(t.labour @ v.gross_output, 10.0 * v.hours_per_week * 48.0, rtol=1e-9)
 
 
 def test_variants_refuse_a_share_for_a_bundle_that_has_no_goods():
+    """A share of the net product for a bundle of no goods (no labour value) is refused, naming why."""
     t = Technology(np.array([[0.1, 0.2], [0.3, 0.1]]), [1.0, 2.0])
     factory = PlanFactory(t)
-    try:
-        variants = factory.variants(10.0, 20.0, [1, 1], [0, 0], [1, 1], hours_per_week=(30.0,))
-    except ValueError:
-        return
-    for v in variants:  # otherwise the reported split must still be what the gross output makes
-        np.testing.assert_allclose(t.labour @ v.gross_output, 10.0 * 30.0 * 48.0, rtol=1e-9)
+    with pytest.raises(ValueError, match="no labour value"):
+        factory.variants(10.0, 20.0, [1, 1], [0, 0], [1, 1], hours_per_week=(30.0,))
+    # the same empty bundle with share 0 is fine, and every hour worked is still net product
+    (v,) = factory.variants(10.0, 20.0, [1, 1], [0, 0], [1, 1], hours_per_week=(30.0,), shares=((0.8, 0.0, 0.2),))
+    np.testing.assert_allclose(t.labour @ v.gross_output, 10.0 * 30.0 * 48.0, rtol=1e-9)
+    assert v.public_consumption == 0.0
 
 
 # --- sparse technologies ----------------------------------------------------------------
