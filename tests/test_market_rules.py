@@ -252,6 +252,8 @@ def test_readjusted_output_example():
     # D̂ = 10, other = 5, S* − S = 12, τ = 6 → 17; capacity 16 binds for the second good
     out = market.readjusted_output([10.0, 10.0], [8.0, 8.0], [20.0, 20.0], 6.0, [5.0, 5.0], [100.0, 16.0])
     np.testing.assert_allclose(out, [17.0, 16.0])
+    # a stock far above reserve: D̂ + other + (S* − S)/τ = 2 + 1 − 30/3 < 0, so nothing is made
+    np.testing.assert_array_equal(market.readjusted_output([2.0], [40.0], [10.0], 3.0, [1.0], [100.0]), [0.0])
 
 
 # --- households: spending and AIDS shares -------------------------------------------------------
