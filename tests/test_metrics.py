@@ -84,6 +84,8 @@ def test_gini_of_large_integer_amounts_does_not_overflow():
     x = np.arange(1, 101, dtype=np.int64) * 10**15
     assert metrics.gini(x) == pytest.approx(metrics.gini(x.astype(float)), rel=1e-12)
     assert metrics.gini(x) == pytest.approx(brute_force_gini(x / 1e15), rel=1e-9)
+    big = np.array([2**62, 2**62, 1, 1], dtype=np.int64)  # the integer sum would wrap past 2**63
+    assert metrics.gini(big) == pytest.approx(brute_force_gini([1.0, 1.0, 0.0, 0.0]), rel=1e-9)
     ones = np.ones(100, dtype=np.int64)
     assert metrics.gini(x, weights=ones) == pytest.approx(metrics.gini(x.astype(float)), rel=1e-9)
 
@@ -124,6 +126,14 @@ def test_sovereignty_index_hand_worked():
     # weighting by value matters: at equal values the shares are (⅓, ⅔) against (0.6, 0.4)
     assert metrics.sovereignty_index([10.0, 20.0], [15.0, 10.0], [1.0, 1.0]) == pytest.approx(1 - (0.6 - 1 / 3))
     assert metrics.sovereignty_index([0.0, 10.0], [10.0, 0.0], values) == pytest.approx(0.0, abs=1e-15)
+
+
+def test_demand_measures_are_the_same_for_amounts_below_one_unit():
+    """Small economies and fractional units: nothing special happens below a total of 1."""
+    assert metrics.sovereignty_index([0.1, 0.2], [0.15, 0.1], [1.0, 1.0]) == pytest.approx(1 - (0.6 - 1 / 3))
+    assert metrics.sovereignty_index([0.2, 0.2], [2.0, 2.0], [1.0, 1.0]) == pytest.approx(1.0)
+    assert metrics.sovereignty_index([2.0, 2.0], [0.2, 0.2], [1.0, 1.0]) == pytest.approx(1.0)
+    assert metrics.unmet_share([0.1, 0.0], [0.2, 0.3], [1.0, 1.0]) == pytest.approx(0.2)
 
 
 def test_sovereignty_index_ignores_negative_production_and_is_zero_without_either_side():

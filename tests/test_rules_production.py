@@ -108,6 +108,24 @@ def test_produce_shortage_propagates_down_a_chain_of_inputs():
     np.testing.assert_allclose(used, [10.0, 5.0, 0.0], rtol=1e-9)
 
 
+def test_produce_stops_iterating_once_the_fill_rates_are_fixed(monkeypatch):
+    """Production runs every week for every producer: without shortages one pass settles it, with one a few."""
+    calls = []
+    real = production.input_fill
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(production, "input_fill", counting)
+    target = np.array([4.0, 10.0, 20.0])
+    production.produce(target, np.full(3, 1e9), np.full(3, 1e9), SECTOR, INPUTS, np.array([20.0, 100.0]))
+    assert len(calls) == 1
+    calls.clear()
+    production.produce(target, np.full(3, 1e9), np.full(3, 1e9), SECTOR, INPUTS, np.array([10.0, 100.0]))
+    assert 1 < len(calls) <= 5
+
+
 # --- random economies: what any correct answer satisfies ------------------------------------------
 
 
@@ -179,6 +197,12 @@ def test_split_by_share_divides_each_sectors_amount_by_weight():
     """Two sectors, three producers: 90 split 1 : 2, 40 to the only producer; a sector with no weight gets nothing."""
     out = production.split_by_share(np.array([90.0, 40.0, 7.0]), np.array([0, 0, 1, 2]), np.array([1.0, 2.0, 5.0, 0.0]))
     np.testing.assert_allclose(out, [30.0, 60.0, 40.0, 0.0], rtol=1e-15)
+
+
+def test_split_by_share_with_weights_below_one():
+    """Weights that are shares (summing to less than 1 per sector) split the amount the same way."""
+    out = production.split_by_share(np.array([12.0, 5.0]), np.array([0, 0, 1]), np.array([0.1, 0.3, 0.2]))
+    np.testing.assert_allclose(out, [3.0, 9.0, 5.0], rtol=1e-15)
 
 
 def test_split_by_share_accepts_integer_weights():

@@ -27,6 +27,7 @@ def test_hourly_wage_is_private_consumption_over_hours_paid():
     """Seed §7d: 750 hours of consumer goods for 1,000 hours worked pay 0.75 tokens an hour."""
     assert wages.hourly_wage(750.0, 1000.0) == pytest.approx(0.75, rel=1e-15)
     assert wages.hourly_wage(750.0, 0.0) == 0.0  # nobody works: no wage, not a division by zero
+    assert wages.hourly_wage(0.3, 0.5) == pytest.approx(0.6, rel=1e-15)  # fractions of an hour count
 
 
 # --- commune credits (seed §9a) ------------------------------------------------------------------
@@ -114,8 +115,10 @@ def test_equalised_hand_worked():
     np.testing.assert_allclose(wages.equalised(f, 0.0), f, rtol=1e-15)
     half = np.sqrt(f) / np.sqrt(f).mean()
     np.testing.assert_allclose(wages.equalised(f, 0.5), half, rtol=1e-15)
-    np.testing.assert_array_equal(wages.equalised(f, 1.0), [1.0, 1.0])
-    np.testing.assert_array_equal(wages.equalised(f, 1.7), [1.0, 1.0])  # past the end: equal
+    for done in (1.0, 1.7):  # at and past the end: equal, one wage factor per person
+        e = wages.equalised(f, done)
+        assert e.shape == f.shape and e.dtype == np.float64
+        np.testing.assert_array_equal(e, [1.0, 1.0])
     np.testing.assert_allclose(wages.equalised(f, -0.5), f, rtol=1e-15)  # before the start: as it was
 
 
