@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.special import ndtr
@@ -25,9 +25,20 @@ def _floats(lo, hi):
 
 
 def _vectors(size, lo, hi):
-    """Arrays of floats in [lo, hi]; when lo is 0, either exactly 0 or at least 1e-3 (no underflow)."""
-    elements = _floats(lo, hi) if lo > 0 else st.one_of(st.just(0.0), _floats(1e-3, hi))
+    """Arrays of floats in [lo, hi]; when lo is 0, either exactly 0 or at least 1e-3 (no underflow).
+
+    A negative ``lo`` draws both signs (log relative prices above and below value).
+    """
+    elements = st.one_of(st.just(0.0), _floats(1e-3, hi)) if lo == 0 else _floats(lo, hi)
     return arrays(np.float64, size, elements=elements)
+
+
+def test_vector_strategy_draws_both_signs_when_asked():
+    """The strategy of log relative prices reaches prices below value (it once drew only ``≥ 0``)."""
+    below = find(_vectors(5, -1.5, 1.5), lambda a: bool((a < -0.1).any()), settings=settings(database=None))
+    above = find(_vectors(5, -1.5, 1.5), lambda a: bool((a > 0.1).any()), settings=settings(database=None))
+    assert below.min() < -0.1 and above.max() > 0.1
+    assert find(_vectors(3, 0.0, 1.0), lambda a: bool((a == 0).any()), settings=settings(database=None)).min() == 0.0
 
 
 # --- corrective process (b): price_from_stock ---------------------------------------------------
@@ -86,6 +97,22 @@ def test_price_hits_floor_and_ceiling_at_extreme_stocks():
     value = np.array([3.0, 3.0])
     price = market.price_from_stock(value, np.array([0.0, 1e6]), np.ones(2), response=1.0, floor=0.25, ceiling=4.0)
     np.testing.assert_allclose(price, [12.0, 0.75])
+
+
+def test_price_from_stock_exact_values_and_default_bounds():
+    """``p = v · clip((S/S*)^(−response), 0.25, 4)`` with the documented default bounds (DESIGN §3, step 4)."""
+    value = np.array([2.0, 2.0, 2.0, 2.0, 2.0])
+    stock = np.array([0.64, 2.25, 0.0, 1e9, 1.0])
+    price = market.price_from_stock(value, stock, np.ones(5), response=0.5)
+    np.testing.assert_allclose(price, [2.5, 2.0 / 1.5, 8.0, 0.5, 2.0], rtol=1e-12)  # 0.64^−½ = 1.25; ceiling 4, floor ¼
+    np.testing.assert_allclose(market.price_from_stock([1.0], [10.0], [5.0], response=2.0), [0.25])  # 2^−2 = floor
+    np.testing.assert_allclose(market.price_from_stock([1.0], [4.0], [5.0], response=2.0), [1.5625])  # 0.8^−2
+
+
+def test_price_without_a_reserve_target_stays_at_value():
+    """A good with no reserve target (``S* = 0``) has no stock signal: its price is its value, whatever the stock."""
+    price = market.price_from_stock([3.0, 3.0], [0.0, 50.0], [0.0, 0.0], response=1.5)
+    np.testing.assert_allclose(price, [3.0, 3.0], rtol=1e-15)
 
 
 @PROPS
@@ -158,6 +185,46 @@ def test_queue_serves_the_first_in_line_in_full():
     np.testing.assert_array_equal(bought, again)  # the queue order comes from the generator only
 
 
+def test_queue_same_seed_same_purchases_different_seed_different_purchases():
+    """The queue is random but reproducible: its order comes from the generator it is given, and only from it."""
+    wanted = np.arange(1.0, 21.0)[:, None] * np.array([1.0, 0.5])  # 20 consumers, all different, 2 goods
+    available = np.array([30.0, 1e3])  # the first good is scarce, the second plentiful
+    runs = [market.ration_queue(wanted, available, np.random.default_rng(seed)) for seed in range(6)]
+    np.testing.assert_array_equal(runs[0], market.ration_queue(wanted, available, np.random.default_rng(0)))
+    assert any(not np.array_equal(runs[0][:, 0], r[:, 0]) for r in runs[1:])  # who is served depends on the order
+    for r in runs:
+        np.testing.assert_array_equal(r[:, 1], wanted[:, 1])  # plenty: everybody gets all, whatever the order
+        assert r[:, 0].sum() == pytest.approx(30.0)
+
+
+def test_queue_serves_in_the_order_the_generator_draws():
+    """First come, first served along ``rng.permutation``: each in line takes all it wants from what is left."""
+    wanted = np.array([[4.0, 1.0], [3.0, 2.0], [5.0, 0.0], [2.0, 4.0]])
+    available = np.array([8.0, 4.0])
+    bought = market.ration_queue(wanted, available, np.random.default_rng(11))
+    order = np.random.default_rng(11).permutation(4)
+    left = available.copy()
+    for person in order:
+        take = np.minimum(wanted[person], left)
+        np.testing.assert_allclose(bought[person], take, rtol=1e-15)
+        left -= take
+
+
+def test_rationing_never_draws_from_the_global_random_state(monkeypatch):
+    """A rule that used ``numpy.random``'s global state would make runs irreproducible across workers."""
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the global numpy random state was used")
+
+    for name in ("permutation", "shuffle", "random", "rand", "randint", "choice", "uniform", "seed", "default_rng"):
+        monkeypatch.setattr(np.random, name, forbidden)
+    wanted = np.array([[2.0, 1.0], [2.0, 3.0], [2.0, 0.5]])
+    rng = np.random.Generator(np.random.PCG64(4))
+    bought = market.ration_queue(wanted, np.array([3.0, 1.0]), rng)
+    np.testing.assert_allclose(bought.sum(axis=0), [3.0, 1.0])
+    np.testing.assert_allclose(market.ration_proportional(wanted, np.array([3.0, 1.0])).sum(axis=0), [3.0, 1.0])
+
+
 # --- corrective process (c): readjusted_output --------------------------------------------------
 
 
@@ -185,6 +252,8 @@ def test_readjusted_output_example():
     # D̂ = 10, other = 5, S* − S = 12, τ = 6 → 17; capacity 16 binds for the second good
     out = market.readjusted_output([10.0, 10.0], [8.0, 8.0], [20.0, 20.0], 6.0, [5.0, 5.0], [100.0, 16.0])
     np.testing.assert_allclose(out, [17.0, 16.0])
+    # a stock far above reserve: D̂ + other + (S* − S)/τ = 2 + 1 − 30/3 < 0, so nothing is made
+    np.testing.assert_array_equal(market.readjusted_output([2.0], [40.0], [10.0], 3.0, [1.0], [100.0]), [0.0])
 
 
 # --- households: spending and AIDS shares -------------------------------------------------------
@@ -198,14 +267,34 @@ def test_readjusted_output_example():
     smoothing=_floats(1.0, 52.0),
 )
 def test_intended_spending_within_what_is_held(income, savings, buffer, smoothing):
+    """Income plus the excess over the buffer spread over ``smoothing`` weeks, within [0, savings + income]."""
     x = market.intended_spending(income, savings, buffer, smoothing)
-    assert np.all(x >= 0)
-    assert np.all(x <= savings + income + 1e-9)
+    rule = income + (savings - buffer * income) / smoothing
+    held = savings + income
+    inside = (rule > 0) & (rule < held)
+    np.testing.assert_allclose(x[inside], rule[inside], rtol=1e-12)
+    np.testing.assert_array_equal(x[rule <= 0], 0.0)
+    np.testing.assert_array_equal(x[rule >= held], held[rule >= held])
 
 
 def test_intended_spending_spends_income_at_the_buffer():
     x = market.intended_spending([10.0, 10.0, 10.0], [40.0, 120.0, 0.0], buffer_weeks=4.0, smoothing_weeks=8.0)
     np.testing.assert_allclose(x, [10.0, 20.0, 5.0])  # at buffer; 80 over spread on 8 weeks; 40 under
+
+
+@pytest.mark.parametrize(
+    ("income", "savings", "buffer", "smoothing", "expected"),
+    [
+        (1.0, 0.0, 4.0, 2.0, 0.0),  # 1 + (0 − 4)/2 < 0: nothing is spent, never a negative amount
+        (10.0, 100.0, 0.0, 0.5, 110.0),  # 10 + 100/0.5 > 110: never more than is held
+        (10.0, 100.0, 0.0, 1.0, 110.0),  # exactly what is held
+        (0.4, 2.0, 1.0, 4.0, 0.8),  # 0.4 + (2 − 0.4)/4: amounts below one token are kept
+    ],
+)
+def test_intended_spending_clips_at_zero_and_at_what_is_held(income, savings, buffer, smoothing, expected):
+    """The two bounds of ``intended_spending``: 0 and savings + income (seed §7d: tokens spread over time)."""
+    x = market.intended_spending([income], [savings], buffer, smoothing)
+    np.testing.assert_allclose(x, [expected], rtol=1e-12)
 
 
 def _prefs(g=5, seed=0, response=0.4):
@@ -325,6 +414,33 @@ def test_equalising_spending_moves_shares_towards_necessities():
     assert np.all(shift[ENGEL > 1] < 0)
     kappa = np.sum(x * np.log(x / x.mean())) / x.sum()
     np.testing.assert_allclose(shift, -prefs.beta * kappa, atol=1e-9)
+
+
+def test_preferences_income_elasticities_at_given_shares():
+    """``1 + β_g / w_g`` at the shares asked for, not at the base shares."""
+    prefs = market.Preferences(np.array([0.5, 0.5]), np.array([-0.1, 0.1]), np.zeros((2, 2)), np.array([0.5, 0.5]), 1.0)
+    np.testing.assert_allclose(prefs.income_elasticities(), [0.8, 1.2])
+    np.testing.assert_allclose(prefs.income_elasticities(np.array([0.25, 0.75])), [0.6, 1.0 + 0.1 / 0.75])
+
+
+@pytest.mark.parametrize("kind", [int, float])
+def test_market_rules_accept_integer_arrays(kind):
+    """Counts and whole-token amounts may come in as integers: the rules give the same floats."""
+    as_kind = np.array
+    value, stock, reserve = as_kind([2, 3], dtype=kind), as_kind([1, 6], dtype=kind), as_kind([2, 3], dtype=kind)
+    np.testing.assert_allclose(market.price_from_stock(value, stock, reserve, 1.0), [4.0, 1.5])
+    wanted = as_kind([[2, 1], [2, 3]], dtype=kind)
+    bought = market.ration_proportional(wanted, as_kind([2, 8], dtype=kind))
+    np.testing.assert_allclose(bought, [[1.0, 1.0], [1.0, 3.0]])
+    assert bought.dtype == np.float64
+    queued = market.ration_queue(wanted, as_kind([2, 8], dtype=kind), np.random.default_rng(0))
+    np.testing.assert_allclose(queued.sum(axis=0), [2.0, 4.0])
+    assert queued.dtype == np.float64
+    np.testing.assert_allclose(market.readjusted_output([2, 2], [1, 5], [3, 3], 2, [1, 1], [9, 9]), [4.0, 2.0])
+    prefs = market.calibrate_preferences(as_kind([1, 1], dtype=kind), as_kind([1, 1], dtype=kind), as_kind([2, 2]))
+    np.testing.assert_allclose(prefs.alpha, [0.5, 0.5])
+    shares = market.budget_shares(prefs, as_kind([3, 0], dtype=kind), np.ones(2))
+    np.testing.assert_allclose(shares, [[0.5, 0.5], [0.0, 0.0]])
 
 
 # --- metrics -----------------------------------------------------------------------------------

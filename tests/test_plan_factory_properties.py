@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+import sim.plan_factory
 from sim.economy import Technology
-from sim.plan_factory import SPARSE_THRESHOLD, PlanFactory
+from sim.plan_factory import SPARSE_THRESHOLD, PlanFactory, PlanFactoryError, PlanVariant, variants_table
 from sim.units import WEEKS_PER_YEAR
 
 FAST = settings(max_examples=60, deadline=None)
@@ -258,7 +259,6 @@ def test_bottlenecks_shortfall_investment_and_names(case):
     np.testing.assert_allclose(result.required, x, rtol=1e-12)
     np.testing.assert_array_equal(result.capacity, capacity)
     np.testing.assert_allclose(result.shortfall, np.maximum(x - capacity, 0.0), rtol=1e-9, atol=_tol(x))
-    assert (result.shortfall >= 0).all()
     assert result.sectors == tuple(name for name, s in zip(t.names, result.shortfall > 0, strict=True) if s)
     assert result.sectors == tuple(name for name, s in zip(t.names, short, strict=True) if s)
     if t.capital is None:
@@ -280,6 +280,33 @@ def test_no_bottlenecks_when_capacity_covers_the_required_output(case):
     assert result.sectors == ()
     np.testing.assert_array_equal(result.shortfall, np.zeros(t.n))
     np.testing.assert_array_equal(result.investment, np.zeros(t.n))
+
+
+def test_bottlenecks_hand_worked_corn_and_iron():
+    """Corn and iron (A from test_activity_analysis): y = (10, 5) needs x = (125/11, 75/11); iron capacity 5.
+
+    Shortfall (0, 20/11); iron capital 2 per unit of capacity → invest 40/11 iron, worth 2.5 h each
+    (no depreciation, so v = (1.25, 2.5)): 100/11 hours.
+    """
+    t = Technology(np.array([[0.0, 0.2], [0.1, 0.1]]), [1.0, 2.0], np.diag([1.0, 2.0]), 0.0, names=["corn", "iron"])
+    result = PlanFactory(t).bottlenecks([10.0, 5.0], [12.0, 5.0])
+    assert result.sectors == ("iron",)
+    np.testing.assert_allclose(result.required, [125 / 11, 75 / 11], rtol=1e-12)
+    np.testing.assert_array_equal(result.capacity, [12.0, 5.0])
+    np.testing.assert_allclose(result.shortfall, [0.0, 20 / 11], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(result.investment, [0.0, 40 / 11], rtol=1e-12, atol=1e-15)
+    assert result.investment_hours == pytest.approx(100 / 11, rel=1e-12)
+
+
+def test_failed_iterative_solve_raises_plan_factory_error_naming_the_tolerance(monkeypatch):
+    """A sparse solve that does not converge is an error the user can act on, not a silently wrong plan."""
+    monkeypatch.setattr(sim.plan_factory, "SPARSE_THRESHOLD", 1)
+    monkeypatch.setattr(sim.plan_factory.spla, "bicgstab", lambda *args, **kwargs: (np.zeros(2), 7))
+    t = Technology(sp.csr_array(np.array([[0.1, 0.2], [0.3, 0.1]])), [1.0, 2.0])
+    factory = PlanFactory(t, rtol=1e-9)
+    assert factory.sparse
+    with pytest.raises(PlanFactoryError, match=r"BiCGSTAB did not reach rtol=1e-09 \(info=7\)"):
+        factory.intermediate_targets(np.ones(2))
 
 
 # --- plan variants (seed §7f) -----------------------------------------------------------
@@ -408,22 +435,75 @@ def test_variants_reject_shares_that_are_negative_or_do_not_sum_to_one(shares):
         PlanFactory(t).variants(10.0, 20.0, [1, 1], [1, 1], [1, 1], shares=shares)
 
 
+def test_variants_refuse_shares_that_are_not_three():
+    """Each share is (private, public, investment): a pair that sums to 1 is still refused."""
+    t = Technology(np.array([[0.1, 0.2], [0.3, 0.1]]), [1.0, 2.0])
+    with pytest.raises(ValueError):
+        PlanFactory(t).variants(10.0, 20.0, [1, 1], [1, 1], [1, 1], shares=((0.5, 0.5),))
+
+
+def test_variants_name_bottlenecks_hand_worked():
+    """Seed §7f (a): a variant whose gross output exceeds a sector's capacity names that sector."""
+    t = Technology(np.array([[0.1, 0.2], [0.3, 0.1]]), [1.0, 2.0], names=["corn", "iron"])
+    factory = PlanFactory(t)
+    (v,) = factory.variants(10.0, 20.0, [1, 0], [1, 0], [0, 1], hours_per_week=(30.0,), shares=((0.7, 0.1, 0.2),))
+    x = v.gross_output
+    (tight,) = factory.variants(
+        10.0,
+        20.0,
+        [1, 0],
+        [1, 0],
+        [0, 1],
+        hours_per_week=(30.0,),
+        shares=((0.7, 0.1, 0.2),),
+        capacity=[x[0] * 2, x[1] / 2],
+    )
+    assert tight.bottlenecks == ("iron",)
+    assert v.bottlenecks == ()
+
+
+def test_variants_table_is_compact_and_truthful():
+    """Seed §7f: "compact, significant, sufficient and truthful" — one row per variant, in the units named."""
+    variants = [
+        PlanVariant(
+            35.0, 0.7, 0.15, 0.15, np.zeros(2), 1234.4, 1_250_000_000.5, 3_250_000_000.5, 0.0234, ("MACH", "VEH")
+        ),
+        PlanVariant(40.0, 0.2, 0.6, 0.2, np.zeros(2), 12.0, 1.04e8, 4.0e10, float("nan")),
+        PlanVariant(30.0, 0.2, 0.2, 0.6, np.zeros(2), 12.0, 1.04e8, 4.0e10, 0.0),
+    ]
+    expected = [
+        "hours/week private % public % invest % consumption h/person/yr public bn h/yr investment bn h/yr"
+        " consumption growth %/yr bottlenecks",
+        "        35        70       15       15                   1,234            1.3                3.3"
+        "                     2.3   MACH, VEH",
+        "        40        20       60       20                      12            0.1               40.0"
+        "                     nan        none",
+        "        30        20       20       60                      12            0.1               40.0"
+        "                     0.0        none",
+    ]
+    assert variants_table(variants).splitlines() == expected
+
+
 def test_variants_accept_a_technology_whose_capital_is_all_zero():
+    """With ``B = 0`` no capital limits growth: the growth rate is unknown (NaN), not a number ≥ 0."""
     t = Technology(np.array([[0.1, 0.2], [0.3, 0.1]]), [1.0, 2.0], capital=np.zeros((2, 2)), depreciation=0.1)
     variants = PlanFactory(t).variants(10.0, 20.0, [1, 1], [1, 1], [1, 1])
     assert len(variants) == 9
-    assert all(not v.consumption_growth < 0 for v in variants)
+    assert all(np.isnan(v.consumption_growth) for v in variants)
+    for v in variants:
+        np.testing.assert_allclose(t.labour @ v.gross_output, 10.0 * v.hours_per_week * WEEKS_PER_YEAR, rtol=1e-9)
 
 
 def test_variants_refuse_a_share_for_a_bundle_that_has_no_goods():
+    """A share of the net product for a bundle of no goods (no labour value) is refused, naming why."""
     t = Technology(np.array([[0.1, 0.2], [0.3, 0.1]]), [1.0, 2.0])
     factory = PlanFactory(t)
-    try:
-        variants = factory.variants(10.0, 20.0, [1, 1], [0, 0], [1, 1], hours_per_week=(30.0,))
-    except ValueError:
-        return
-    for v in variants:  # otherwise the reported split must still be what the gross output makes
-        np.testing.assert_allclose(t.labour @ v.gross_output, 10.0 * 30.0 * WEEKS_PER_YEAR, rtol=1e-9)
+    with pytest.raises(ValueError, match="no labour value"):
+        factory.variants(10.0, 20.0, [1, 1], [0, 0], [1, 1], hours_per_week=(30.0,))
+    # the same empty bundle with share 0 is fine, and every hour worked is still net product
+    (v,) = factory.variants(10.0, 20.0, [1, 1], [0, 0], [1, 1], hours_per_week=(30.0,), shares=((0.8, 0.0, 0.2),))
+    np.testing.assert_allclose(t.labour @ v.gross_output, 10.0 * 30.0 * WEEKS_PER_YEAR, rtol=1e-9)
+    assert v.public_consumption == 0.0
 
 
 # --- sparse technologies ----------------------------------------------------------------

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pymrio  # a hard test dependency (the `dev` extra): without it the suite fails, it does not skip
 import pytest
 
 from sim.economy import Technology
 from sim.plan_factory import PlanFactory
-
-pymrio = pytest.importorskip("pymrio")
 
 RTOL = 1e-9
 

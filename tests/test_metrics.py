@@ -1,0 +1,150 @@
+"""What a run measures (``sim.metrics``, DESIGN §4), against formulas computed by brute force.
+
+The Gini coefficient is checked against its definition as a mean absolute difference,
+``Σ_ij w_i w_j |x_i − x_j| / (2 W² μ)``, over every pair; the gaps, the sovereignty index
+and fulfilment against hand-worked numbers. The verdict's rule is tested in ``test_market_rules.py``
+(``verdict_week``) and ``test_economics_regressions.py`` (the weekly tolerances).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from sim import metrics
+
+FINITE = {"allow_nan": False, "allow_infinity": False, "allow_subnormal": False}
+
+
+def brute_force_gini(values, weights=None):
+    """Mean absolute difference over all pairs, divided by twice the mean (Gini 1912), with weights."""
+    x = [float(v) for v in values]
+    w = [1.0] * len(x) if weights is None else [float(v) for v in weights]
+    total_w = sum(w)
+    mean = sum(wi * xi for wi, xi in zip(w, x, strict=True)) / total_w
+    diff = sum(wi * wj * abs(xi - xj) for (wi, xi), (wj, xj) in itertools.product(zip(w, x, strict=True), repeat=2))
+    return diff / (2 * total_w**2 * mean)
+
+
+# --- Gini ---------------------------------------------------------------------------------------
+
+
+@settings(max_examples=80, deadline=None)
+@given(arrays(np.float64, st.integers(1, 30), elements=st.one_of(st.just(0.0), st.floats(1e-3, 1e3, **FINITE))))
+def test_gini_equals_the_mean_absolute_difference_over_all_pairs(x):
+    """Unweighted, any order, zeros included."""
+    if x.sum() == 0:
+        assert metrics.gini(x) == 0.0
+        return
+    assert metrics.gini(x) == pytest.approx(brute_force_gini(x), abs=1e-12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(1, 20).flatmap(
+        lambda n: st.tuples(
+            arrays(np.float64, n, elements=st.one_of(st.just(0.0), st.floats(1e-3, 1e3, **FINITE))),
+            arrays(np.float64, n, elements=st.one_of(st.just(0.0), st.floats(1e-2, 50.0, **FINITE))),
+        )
+    )
+)
+def test_weighted_gini_equals_the_weighted_mean_absolute_difference(case):
+    """Weighted (e.g. incomes per person of households of different sizes), unsorted, zero weights dropped."""
+    x, w = case
+    if (w * x).sum() == 0:
+        assert metrics.gini(x, weights=w) == 0.0
+        return
+    assert metrics.gini(x, weights=w) == pytest.approx(brute_force_gini(x, w), abs=1e-12)
+
+
+def test_gini_hand_worked_unsorted_weighted_and_small_amounts():
+    """Worked numbers: order and scale do not matter, integer weights replicate values."""
+    assert metrics.gini([3.0, 1.0, 2.0]) == pytest.approx(2.0 / 9.0)  # Σ|xi − xj| = 8, 2 n² μ = 36
+    assert metrics.gini([0.3, 0.1, 0.2]) == pytest.approx(2.0 / 9.0)  # amounts below 1 token
+    assert metrics.gini([3.0, 1.0, 2.0], weights=[1.0, 2.0, 1.0]) == pytest.approx(metrics.gini([3.0, 1.0, 1.0, 2.0]))
+    assert metrics.gini([0.3, 0.1, 0.2], weights=[1.0, 2.0, 1.0]) == pytest.approx(brute_force_gini([3, 1, 1, 2]))
+    assert metrics.gini([5.0, 1.0, 9.0], weights=[0.0, 1.0, 1.0]) == pytest.approx(metrics.gini([1.0, 9.0]))
+
+
+def test_gini_degenerate_weighted_distributions_are_zero():
+    """Nobody weighted, or nothing to share: 0, not a division by zero or 1."""
+    assert metrics.gini([], weights=[]) == 0.0
+    assert metrics.gini([1.0, 2.0], weights=[0.0, 0.0]) == 0.0
+    assert metrics.gini([0.0, 0.0], weights=[1.0, 3.0]) == 0.0
+    assert metrics.gini([0.2], weights=[0.5]) == 0.0
+
+
+def test_gini_of_large_integer_amounts_does_not_overflow():
+    """Integer amounts (e.g. token counts) are computed in floating point: no int64 overflow."""
+    x = np.arange(1, 101, dtype=np.int64) * 10**15
+    assert metrics.gini(x) == pytest.approx(metrics.gini(x.astype(float)), rel=1e-12)
+    assert metrics.gini(x) == pytest.approx(brute_force_gini(x / 1e15), rel=1e-9)
+    big = np.array([2**62, 2**62, 1, 1], dtype=np.int64)  # the integer sum would wrap past 2**63
+    assert metrics.gini(big) == pytest.approx(brute_force_gini([1.0, 1.0, 0.0, 0.0]), rel=1e-9)
+    ones = np.ones(100, dtype=np.int64)
+    assert metrics.gini(x, weights=ones) == pytest.approx(metrics.gini(x.astype(float)), rel=1e-9)
+
+
+# --- gaps ---------------------------------------------------------------------------------------
+
+
+def test_price_value_gap_is_the_worst_log_deviation_either_way():
+    """``max |ln(p/v)|``: a price half its value is as far off as one twice its value."""
+    assert metrics.price_value_gap([0.5, 1.0], [1.0, 1.0]) == pytest.approx(np.log(2.0), rel=1e-15)
+    assert metrics.price_value_gap([1.1, 0.25], [1.0, 1.0]) == pytest.approx(np.log(4.0), rel=1e-15)
+    assert metrics.price_value_gap([3.0, 2.0], [3.0, 2.0]) == 0.0
+
+
+def test_stock_gap_is_the_worst_relative_deviation_either_way_over_goods_with_a_reserve():
+    """``max |S/S* − 1|``: below and above reserve alike; reserves under one unit count; no reserve, no gap."""
+    assert metrics.stock_gap([0.25, 1.0], [0.5, 1.0]) == pytest.approx(0.5, rel=1e-15)
+    assert metrics.stock_gap([13.0, 9.0], [10.0, 10.0]) == pytest.approx(0.3, rel=1e-12)
+    assert metrics.stock_gap([7.0, 100.0], [10.0, 0.0]) == pytest.approx(0.3, rel=1e-12)
+
+
+# --- demand met ------------------------------------------------------------------------------------
+
+
+def test_unmet_share_is_valued_at_labour_value():
+    """Unmet 1 unit of a 10-hour good and 5 of a 1-hour good, out of 2 and 10 wanted: 15 / 30 hours."""
+    assert metrics.unmet_share([1.0, 5.0], [2.0, 10.0], [10.0, 1.0]) == pytest.approx(0.5, rel=1e-15)
+    assert metrics.unmet_share([1.0, 0.0], [2.0, 10.0], [10.0, 1.0]) == pytest.approx(1.0 / 3.0, rel=1e-15)
+    assert metrics.unmet_share([0.0, 0.0], [0.0, 0.0], [1.0, 1.0]) == 0.0
+
+
+def test_sovereignty_index_hand_worked():
+    """``1 − ½ Σ |production share − demand share|``, shares in labour value."""
+    values = np.array([2.0, 1.0])
+    assert metrics.sovereignty_index([10.0, 20.0], [5.0, 10.0], values) == pytest.approx(1.0)  # same structure
+    # production in value (20, 20) → shares (½, ½); demand (30, 10) → (¾, ¼): 1 − ½ (¼ + ¼) = ¾
+    assert metrics.sovereignty_index([10.0, 20.0], [15.0, 10.0], values) == pytest.approx(0.75, rel=1e-15)
+    # weighting by value matters: at equal values the shares are (⅓, ⅔) against (0.6, 0.4)
+    assert metrics.sovereignty_index([10.0, 20.0], [15.0, 10.0], [1.0, 1.0]) == pytest.approx(1 - (0.6 - 1 / 3))
+    assert metrics.sovereignty_index([0.0, 10.0], [10.0, 0.0], values) == pytest.approx(0.0, abs=1e-15)
+
+
+def test_demand_measures_are_the_same_for_amounts_below_one_unit():
+    """Small economies and fractional units: nothing special happens below a total of 1."""
+    assert metrics.sovereignty_index([0.1, 0.2], [0.15, 0.1], [1.0, 1.0]) == pytest.approx(1 - (0.6 - 1 / 3))
+    assert metrics.sovereignty_index([0.2, 0.2], [2.0, 2.0], [1.0, 1.0]) == pytest.approx(1.0)
+    assert metrics.sovereignty_index([2.0, 2.0], [0.2, 0.2], [1.0, 1.0]) == pytest.approx(1.0)
+    assert metrics.unmet_share([0.1, 0.0], [0.2, 0.3], [1.0, 1.0]) == pytest.approx(0.2)
+
+
+def test_sovereignty_index_ignores_negative_production_and_is_zero_without_either_side():
+    """Negative net production counts as none; nothing produced or nothing asked gives 0."""
+    assert metrics.sovereignty_index([-5.0, 10.0], [0.0, 4.0], [1.0, 1.0]) == pytest.approx(1.0)
+    assert metrics.sovereignty_index([0.0, 0.0], [1.0, 1.0], [1.0, 1.0]) == 0.0
+    assert metrics.sovereignty_index([1.0, 1.0], [0.0, 0.0], [1.0, 1.0]) == 0.0
+
+
+def test_fulfilment_floor_is_the_worst_served_good():
+    """``min sales/demand`` over goods someone asked for; no demand at all counts as fully served."""
+    assert metrics.fulfilment([4.0, 9.0, 0.0], [8.0, 10.0, 0.0]).min() == pytest.approx(0.5, rel=1e-15)
+    assert metrics.fulfilment([0.0, 0.0], [0.0, 0.0]).min() == 1.0
+    assert metrics.fulfilment([0.3, 0.2], [0.5, 0.2]).min() == pytest.approx(0.6, rel=1e-15)
