@@ -386,7 +386,8 @@ def from_parameters(base: Scenario | None = None, **parameters) -> Scenario:
     """A scenario from keyword parameters, as Mesa's ``SolaraViz`` and ``batch_run`` pass them.
 
     A section's key is ``section_key`` (``prices_response=2.0``, ``taste_shift_after_years=1``),
-    a top-level key is itself (``seed=1``); ``rng`` (an integer) is taken as ``seed``. The
+    a top-level key is itself (``seed=1``); ``rng`` (an integer) is taken as ``seed``, and
+    ``rng=None`` keeps the scenario's seed. The
     parameters change ``base`` (default: the defaults) and the result is validated as a
     scenario file is.
 
@@ -398,6 +399,8 @@ def from_parameters(base: Scenario | None = None, **parameters) -> Scenario:
     table = _as_table(base or Scenario())
     sections = sorted((f.name for f in dataclasses.fields(Scenario) if isinstance(table[f.name], dict)), key=len)
     for name, value in parameters.items():
+        if name == "rng" and value is None:  # Mesa's batch_run passes rng=None for "no seed of its own"
+            continue
         key = "seed" if name == "rng" else name
         section = next((s for s in reversed(sections) if key.startswith(s + "_")), None)
         if section is not None and key[len(section) + 1 :] in table[section]:

@@ -71,6 +71,7 @@ def test_keyword_parameters_build_the_same_model_as_the_scenario():
 def test_keyword_parameters_change_a_given_scenario_and_keep_the_rest():
     base = Scenario(name="mine", population=Population(consumers=2000))
     changed = from_parameters(base, taste_shift_after_years=1.0, work_groups_rotation=0.3, rng=5)
+    assert from_parameters(base, rng=None).seed == base.seed  # Mesa 3.5's batch_run passes rng=None
     assert changed.name == "mine" and changed.population.consumers == 2000
     assert changed.taste_shift.after_years == 1.0
     assert changed.work_groups.rotation == 0.3
