@@ -1,11 +1,12 @@
 # Two entry points: `make run` (set up, then the plan factory's report and the baseline
 # run) and `make test` (set up, then lint and the test suite). Both create and use the
-# virtual environment $(VENV) themselves.
+# virtual environment $(VENV) themselves. `make mutants` runs the mutation testing of the
+# economics and records its score in docs/testing.md (slow: see that file).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test
+.PHONY: setup run test mutants
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,3 +24,28 @@ test: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
+
+# Mutation testing (docs/testing.md): mutmut over the modules and with the tests named in
+# pyproject.toml's [tool.mutmut], at the lowest priority, with single-threaded BLAS. The
+# `mutation` extra is installed into the venv once (the only step that needs the network).
+# mutants/ is removed afterwards (ruff would lint it) unless KEEP_MUTANTS=1 (`mutmut browse`).
+MUTANT_CHILDREN ?= 2
+KEEP_MUTANTS ?= 0
+MUTATION_DEPS = $(PY) -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['mutation'])"
+
+$(VENV)/.mutation: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet $$($(MUTATION_DEPS))
+	touch $@
+
+mutants: $(VENV)/.mutation
+	rm -rf mutants
+	@start=$$(date +%s); \
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 nice -n 19 \
+	  $(VENV)/bin/mutmut run --max-children $(MUTANT_CHILDREN) > $(VENV)/mutmut-run.log 2>&1; run=$$?; \
+	end=$$(date +%s); \
+	tr '\r' '\n' < $(VENV)/mutmut-run.log | tail -n 2; \
+	if [ $$run != 0 ]; then echo "mutmut run failed ($$run): see $(VENV)/mutmut-run.log; rm -rf mutants"; exit $$run; fi; \
+	$(PY) tests/mutants/report.py --command "make mutants MUTANT_CHILDREN=$(MUTANT_CHILDREN)" \
+	  --seconds $$((end - start)) --children $(MUTANT_CHILDREN); status=$$?; \
+	if [ "$(KEEP_MUTANTS)" != 1 ]; then rm -rf mutants; fi; \
+	exit $$status
