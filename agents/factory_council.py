@@ -46,7 +46,6 @@ class FactoryCouncils:
     def produce(self, state: EconomyState):
         """Councils and communes make ``min(target, capacity, labour, inputs)`` (seed §7b)."""
         p = self.producers
-        state.stock_before = state.stock.copy()
         p.output[:], state.output, state.inputs_used = production.produce(
             p.target, p.capacity, p.labour_cap, p.sector, self.inputs_true, state.stock
         )

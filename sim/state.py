@@ -68,7 +68,6 @@ class EconomyState:
     net_product: float  # hours of value planned per week
     wage: float  # tokens per hour worked
     # This week's flows.
-    stock_before: np.ndarray = None  # (n,) stock at the start of the week
     output: np.ndarray = None  # (n,) made this week
     inputs_used: np.ndarray = None  # (n,) used up as inputs (A + D) this week
     public_use: np.ndarray = None  # (n,) drawn by public bodies
