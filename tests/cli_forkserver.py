@@ -13,6 +13,7 @@ has ended (``status`` as :func:`os.waitstatus_to_exitcode`: negative for a signa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -64,9 +65,19 @@ class ForkServer:
         self.vmsize = ready["vmsize"]
         self._count = 0
         self.pid = None
+        self._running = False
 
     def start(self, argv: list[str], cwd: Path, limit: int | None = None) -> int:
-        """Start ``councils argv`` in ``cwd`` (``limit``: address space above the server's, bytes); return its PID."""
+        """Start ``councils argv`` in ``cwd`` (``limit``: address space above the server's, bytes); return its PID.
+
+        A command a failed test left running is killed first: the answers stay in step, and one
+        failure does not become the failure of every later test.
+        """
+        if self._running:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            self._read(timeout=30)
+            self._running = False
         self._count += 1
         self._files = (self.scratch / f"out-{self._count}.txt", self.scratch / f"err-{self._count}.txt")
         job = {
@@ -79,6 +90,7 @@ class ForkServer:
         self.proc.stdin.write((json.dumps(job) + "\n").encode())
         self.proc.stdin.flush()
         self.pid = self._read(timeout=30)["pid"]
+        self._running = True
         return self.pid
 
     def finish(self, timeout: float = 120) -> Result:
@@ -88,6 +100,7 @@ class ForkServer:
         except TimeoutError:
             os.kill(self.pid, signal.SIGKILL)
             end = self._read(timeout=30)
+        self._running = False
         out, err = (f.read_text(encoding="utf-8", errors="replace") for f in self._files)
         return Result(end["status"], out, err, max(0, end["maxrss"] - self.rss))
 
