@@ -42,6 +42,7 @@ class Consumers:
     group: np.ndarray  # int, primary work group row, −1 for commune members
     commune: np.ndarray  # int, commune number, −1 for workers
     preferences: market.Preferences  # AIDS parameters shared by all
+    buffer_weeks: np.ndarray | None = None  # (N,) savings each likes to hold, weeks of income; None: the scenario's
 
     @property
     def workers(self) -> np.ndarray:
@@ -55,6 +56,19 @@ class Consumers:
         """
         workers = self.workers
         self.wage_factor[workers] = wages.equalised(self.base_wage[workers], progress)
+        self.wage_factor[~workers] = 1.0
+
+    def set_hierarchy(self, gini_from: float, gini: float, rng):
+        """Workers' relative wages become a hierarchy with Gini ``gini``, mean 1 (seed §7a, §7e: kept, not equalised).
+
+        Everyone keeps their place in the pre-revolution hierarchy (of Gini ``gini_from``);
+        if that was equal, a new one is drawn.
+        """
+        workers = self.workers
+        if gini_from > 0:
+            self.wage_factor[workers] = wages.rescaled_hierarchy(self.base_wage[workers], gini_from, gini)
+        else:
+            self.wage_factor[workers] = wages.wage_hierarchy(int(workers.sum()), gini, rng)
         self.wage_factor[~workers] = 1.0
 
     def drift_tastes(self, innovation: float, rng):
@@ -82,6 +96,10 @@ class Consumers:
         factor = self.wage_factor[workers]
         self.income[workers] = weekly_wage * (factor / factor.mean())
 
+    def receive(self, income):
+        """This week's income of every person, tokens (wages, dividends, shares of net income, after tax)."""
+        self.income[:] = income
+
     def buy(self, prices, values, on_sale, rules, rng) -> market.Purchases:
         """Every household spends and buys this week, in one vectorised call (seed §7c, §7d).
 
@@ -100,7 +118,8 @@ class Consumers:
         market.Purchases
             Demand, purchases per good and tokens each person spent.
         """
-        self.spending = market.intended_spending(self.income, self.savings, rules.buffer_weeks, rules.smoothing_weeks)
+        buffer = rules.buffer_weeks if self.buffer_weeks is None else self.buffer_weeks
+        self.spending = market.intended_spending(self.income, self.savings, buffer, rules.smoothing_weeks)
         week = market.buy(
             self.preferences,
             self.spending,
@@ -164,8 +183,9 @@ class Consumer(mesa.Agent):
     def wanted(self, prices) -> np.ndarray:
         """What this person wants to buy this week at ``prices``, units per consumer good."""
         c, cfg = self.model.consumers, self.model.conditions.consumption
+        buffer = cfg.buffer_weeks if c.buffer_weeks is None else c.buffer_weeks[self.row]
         spend = market.intended_spending(
-            c.income[self.row : self.row + 1], c.savings[self.row : self.row + 1], cfg.buffer_weeks, cfg.smoothing_weeks
+            c.income[self.row : self.row + 1], c.savings[self.row : self.row + 1], buffer, cfg.smoothing_weeks
         )
         values = self.model.state.values[self.model.state.consumer_goods]
         return market.demand(c.preferences, spend, prices, values, c.taste[self.row : self.row + 1])[0]
