@@ -43,6 +43,7 @@ class Consumers:
     commune: np.ndarray  # int, commune number, −1 for workers
     preferences: market.Preferences  # AIDS parameters shared by all
     buffer_weeks: np.ndarray | None = None  # (N,) savings each likes to hold, weeks of income; None: the scenario's
+    smoothing_weeks: np.ndarray | None = None  # (N,) weeks each takes to spend down an excess; None: the scenario's
 
     @property
     def workers(self) -> np.ndarray:
@@ -119,7 +120,8 @@ class Consumers:
             Demand, purchases per good and tokens each person spent.
         """
         buffer = rules.buffer_weeks if self.buffer_weeks is None else self.buffer_weeks
-        self.spending = market.intended_spending(self.income, self.savings, buffer, rules.smoothing_weeks)
+        smoothing = rules.smoothing_weeks if self.smoothing_weeks is None else self.smoothing_weeks
+        self.spending = market.intended_spending(self.income, self.savings, buffer, smoothing)
         week = market.buy(
             self.preferences,
             self.spending,
@@ -184,8 +186,9 @@ class Consumer(mesa.Agent):
         """What this person wants to buy this week at ``prices``, units per consumer good."""
         c, cfg = self.model.consumers, self.model.conditions.consumption
         buffer = cfg.buffer_weeks if c.buffer_weeks is None else c.buffer_weeks[self.row]
+        smoothing = cfg.smoothing_weeks if c.smoothing_weeks is None else c.smoothing_weeks[self.row]
         spend = market.intended_spending(
-            c.income[self.row : self.row + 1], c.savings[self.row : self.row + 1], buffer, cfg.smoothing_weeks
+            c.income[self.row : self.row + 1], c.savings[self.row : self.row + 1], buffer, smoothing
         )
         values = self.model.state.values[self.model.state.consumer_goods]
         return market.demand(c.preferences, spend, prices, values, c.taste[self.row : self.row + 1])[0]

@@ -148,6 +148,22 @@ def income_shares(net_income, members, retention: float, floor: float) -> tuple[
     return per_member, net_income - per_member * members
 
 
+def paid_out(surplus) -> np.ndarray:
+    """What each enterprise pays out of its ``surplus`` (tokens), as far as all of them together have one.
+
+    Those with a positive surplus pay it, scaled down so that the total is at most the sum
+    of every surplus, deficits included: the deficits of some are carried by the surpluses
+    of others (a bank lends the one's to the other), and no payment is made out of funds
+    the enterprises together do not have.
+    """
+    surplus = np.asarray(surplus, dtype=float)
+    positive = np.maximum(surplus, 0.0)
+    total = positive.sum()
+    if total <= 0:
+        return positive
+    return positive * (max(surplus.sum(), 0.0) / total)
+
+
 def split_by_weight(amount, weight) -> np.ndarray:
     """``amount`` shared in proportion to ``weight`` (equally if every weight is 0)."""
     weight = np.asarray(weight, dtype=float)

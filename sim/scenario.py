@@ -189,16 +189,19 @@ class Market:
 
     owners_share: float = _rule("0.001 <= x <= 1", default=0.10)  # share of persons who own the enterprises (1: all)
     wage_gini: float = _rule("0 <= x <= 0.9", default=0.35)  # Gini of the hierarchy of hourly wages
-    markup: float = _rule("0 <= x <= 1", default=0.15)  # over normal unit cost (wages, inputs, capital used up)
+    markup: float = _rule("0 <= x <= 0.75", default=0.15)  # over normal unit cost (wages, inputs, capital used up)
+    rebuild_weeks: float = _rule("1 <= x <= 520", default=13.0)  # weeks to close an inventory gap (a quarter)
     payout: float = _rule("0 <= x <= 1", default=0.5)  # share of a week's profit paid to owners at once
     owners_buffer_weeks: float = _rule("0 <= x <= 520", default=26.0)  # savings owners like to hold, weeks of income
+    owners_smoothing_weeks: float = _rule("1 <= x <= 520", default=52.0)  # weeks owners take to spend down an excess
 
 
 @dataclass(frozen=True)
 class SelfManagedMarket:
     """Market self-management (``regime = "self_managed_market"``, Yugoslavia after 1965): shared net income."""
 
-    markup: float = _rule("0 <= x <= 1", default=0.15)  # over normal unit cost (normal personal income, inputs)
+    markup: float = _rule("0 <= x <= 0.75", default=0.15)  # over normal unit cost (normal personal income, inputs)
+    rebuild_weeks: float = _rule("1 <= x <= 520", default=13.0)  # weeks to close an inventory gap (a quarter)
     retention: float = _rule("0 <= x <= 1", default=0.25)  # share of net income the council keeps for its funds
     mobility: float = _rule(
         "0 <= x <= 1", default=0.05
@@ -279,6 +282,11 @@ def _check_tree(obj, path: str, where: str):
         _check_headcount(obj, where)
     if isinstance(obj, Scenario) and obj.weeks < 1:
         raise ScenarioError(f"{where}: years = {obj.years!r}: must be at least one week (round(years × 52) ≥ 1)")
+    if isinstance(obj, Market) and obj.owners_buffer_weeks > obj.owners_smoothing_weeks:
+        raise ScenarioError(
+            f"{where}: market.owners_buffer_weeks = {obj.owners_buffer_weeks} > market.owners_smoothing_weeks = "
+            f"{obj.owners_smoothing_weeks}: must be ≤ it (owners would spend less when their income rises)"
+        )
     if isinstance(obj, Plan) and obj.private_share + obj.public_share >= 1:
         raise ScenarioError(
             f"{where}: plan.private_share + plan.public_share = {obj.private_share + obj.public_share}: must be < 1"

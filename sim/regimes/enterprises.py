@@ -46,7 +46,7 @@ from sim import firms, market
 from sim.regimes.base import Regime
 from sim.units import WEEKS_PER_YEAR
 
-#: Working capital an enterprise keeps, weeks of its outlays (its pay and purchases of inputs).
+#: Working capital an enterprise keeps, weeks of its inputs and of its members' pay at the money wage.
 FUNDS_WEEKS = 4.0
 #: Weeks over which the treasury's tax rate brings its balance back to where it started.
 TAX_HORIZON_WEEKS = float(WEEKS_PER_YEAR)
@@ -69,7 +69,7 @@ class Books:
     orders: np.ndarray  # (P,) weekly capacity ordered per week of deliveries, until the next plan
     pipeline: np.ndarray  # (lag + 1, P) capacity on its way, arriving in 0 … lag weeks
     net_income: np.ndarray  # (P,) sum since the last plan of revenue − inputs
-    outlays: np.ndarray  # (P,) sum since the last plan of pay + inputs
+    bought: np.ndarray  # (P,) sum since the last plan of inputs
     weeks: int = 0  # weeks since the last plan
     treasury: float = 0.0
     tax_rate: float = 0.0
@@ -81,8 +81,8 @@ class MarketEconomy(Regime):
     """What market regimes share: books, normal-cost prices, inventory-driven output, self-financed investment.
 
     A subclass says who is paid what (:meth:`incomes`), how each plan period's net
-    income is shared (:meth:`share`), how labour moves (:meth:`move_labour`), and its
-    markup (:meth:`markup`).
+    income is shared (:meth:`share`) and how labour moves (:meth:`move_labour`); its
+    scenario section (:meth:`rules`) gives its markup and inventory horizon.
     """
 
     def __init__(self):
@@ -96,9 +96,9 @@ class MarketEconomy(Regime):
 
     # --- what each market regime says ----------------------------------------------------------
 
-    def markup(self, model) -> float:
-        """Markup over normal unit cost."""
-        raise NotImplementedError
+    def rules(self, model):
+        """The regime's own scenario section (named as the regime): ``markup``, ``rebuild_weeks``, …"""
+        return getattr(model.conditions, self.name)
 
     def incomes(self, model, producer_of):
         """Gross income of every person this week and what each producer pays out for it.
@@ -122,9 +122,6 @@ class MarketEconomy(Regime):
 
     def open(self, model):
         """At the first plan, before the books open: the regime's people (owners, hierarchy, shares)."""
-
-    def close_week(self, model):
-        """After the week's accounts close (``books`` hold its flows)."""
 
     # --- the week ---------------------------------------------------------------------------------
 
@@ -167,11 +164,10 @@ class MarketEconomy(Regime):
         b.revenue += household[model.producers.sector] * self.on_sale
         b.funds += b.revenue - b.inputs - b.investment
         b.net_income += b.revenue - b.inputs
-        b.outlays += b.pay + b.inputs
+        b.bought += b.inputs
         b.weeks += 1
         s.tokens_retained = float(b.funds.sum())
         s.tokens_treasury = b.treasury
-        self.close_week(model)
 
     def price(self, model):
         """Normal prices moved by each good's stock against its target (the scenario's ``[prices]`` φ)."""
@@ -192,7 +188,8 @@ class MarketEconomy(Regime):
         self._targets(model)
         use = s.other_use - s.imports  # imports arriving each week need not be made at home
         use[cg] += s.expected_demand
-        sector_target = market.readjusted_output(use, s.stock, s.reserve, rules.rebuild_weeks, 0.0, s.sector_capacity)
+        rebuild = self.rules(model).rebuild_weeks
+        sector_target = market.readjusted_output(use, s.stock, s.reserve, rebuild, 0.0, s.sector_capacity)
         model.councils.take_targets(sector_target)
 
     def invest(self, model):
@@ -223,11 +220,11 @@ class MarketEconomy(Regime):
         b = self.books
         weeks = max(b.weeks, 1)
         self._tax(model)
-        working = FUNDS_WEEKS * b.outlays / weeks
+        working = self.working_capital(model)
         self._order(model, working)
         self.share(model, b.net_income / weeks, working)
         b.net_income[:] = 0.0
-        b.outlays[:] = 0.0
+        b.bought[:] = 0.0
         b.weeks, b.taxed, b.treasury_net = 0, 0.0, 0.0
         self.move_labour(model)
 
@@ -241,11 +238,12 @@ class MarketEconomy(Regime):
         s, sc, t = model.state, model.conditions, model.technology
         cg, producers = s.consumer_goods, model.producers
         inputs = model.councils.inputs_true  # enterprises know what they use
-        markup = self.markup(model)
+        markup = self.rules(model).markup
+        paid = t.labour * (1.0 + sc.plan.labour_reserve)  # hours paid per unit: at work, and in reserve
         self.money_wage = firms.wage_for_level(
-            t.labour, inputs, markup, s.values, model.consumers.preferences.base_shares, cg
+            paid, inputs, markup, s.values, model.consumers.preferences.base_shares, cg
         )
-        self.normal = firms.normal_prices(t.labour, inputs, self.money_wage, markup)
+        self.normal = firms.normal_prices(paid, inputs, self.money_wage, markup)
         self.all_prices = self.normal.copy()
         s.prices = self.normal[cg].copy()
         s.wage = self.money_wage
@@ -256,7 +254,7 @@ class MarketEconomy(Regime):
         s.other_use = self.input_use + s.public_plan + s.exports
         self._targets(model)
         self.open(model)
-        cost = (self.money_wage * t.labour + self.normal @ inputs)[producers.sector] * producers.target
+        cost = (self.money_wage * paid + self.normal @ inputs)[producers.sector] * producers.target
         P = producers.sector.size
         zeros = np.zeros(P)
         self.books = Books(
@@ -268,7 +266,7 @@ class MarketEconomy(Regime):
             orders=zeros.copy(),
             pipeline=np.zeros((sc.plan.investment_lag_weeks + 1, P)),
             net_income=zeros.copy(),
-            outlays=zeros.copy(),
+            bought=zeros.copy(),
         )
         gross = self.money_wage * s.hours_per_week * model.consumers.income.size
         spending = float(self.normal @ (s.public_plan + s.exports - s.imports))
@@ -291,6 +289,15 @@ class MarketEconomy(Regime):
         needed = b.treasury_net / weeks - b.treasury / TAX_HORIZON_WEEKS
         income = b.taxed / weeks
         b.tax_rate = float(np.clip(needed / income, 0.0, MAX_TAX_RATE)) if income > 0 else b.tax_rate
+
+    def working_capital(self, model) -> np.ndarray:
+        """Funds each producer keeps: :data:`FUNDS_WEEKS` of its inputs and of its members' pay at the money wage.
+
+        Pay at the money wage, not what was paid: funds paid out do not raise what is kept.
+        """
+        b, producers, s = self.books, model.producers, model.state
+        pay = self.money_wage * s.hours_per_week * producers.workers
+        return FUNDS_WEEKS * (b.bought / max(b.weeks, 1) + pay)
 
     def capacity_cost(self, model) -> np.ndarray:
         """Tokens per unit of weekly capacity, for each producer, at this week's prices."""

@@ -44,9 +44,6 @@ class SelfManagedMarket(MarketEconomy):
         super().__init__()
         self.member_income = None  # (P,) tokens per member per week, until the next plan
 
-    def markup(self, model) -> float:
-        return model.conditions.self_managed_market.markup
-
     def open(self, model):
         """Everyone starts with the normal personal income of the decided week."""
         model.consumers.wage_factor[:] = 1.0
@@ -64,7 +61,7 @@ class SelfManagedMarket(MarketEconomy):
         kept = np.where(net_income > 0, rules.retention * net_income, net_income)
         average = float(np.sum(net_income - kept) / members.sum()) if members.sum() > 0 else 0.0
         per_member, _ = firms.income_shares(net_income, members, rules.retention, rules.minimum_income * average)
-        excess = np.maximum(self.books.funds - working_capital - self.committed(model), 0.0)
+        excess = firms.paid_out(self.books.funds - working_capital - self.committed(model))
         per_member += np.divide(
             excess / model.conditions.plan.period_weeks, members, out=np.zeros(members.size), where=members > 0
         )
