@@ -7,19 +7,23 @@ and change who sets prices, output, investment and incomes:
 - **normal-cost pricing**: a price is a markup over the *normal* unit cost (wages at normal
   productivity plus inputs and capital used up at their normal prices), the full-cost or
   target-return pricing of post-Keynesian stock-flow-consistent models (Godley & Lavoie
-  2007, *Monetary Economics*, §8.2 and ch. 9; Lavoie 2014, *Post-Keynesian Economics*,
-  §3.5), then moved by the stock against its target like the inventory-driven price
-  revisions of Caiani et al. (2016, *JEDC* 69) and Assenza, Delli Gatti & Grazzini (2015,
-  *JEDC* 50). With a uniform markup the normal prices are Sraffa's prices of production,
-  which are proportional to labour values only at a zero markup;
+  2007, *Monetary Economics*, ch. 8; Lavoie 2014, *Post-Keynesian Economics*, ch. 3),
+  then moved by the stock against its target like the inventory-driven price revisions of
+  Caiani et al. (2016, *JEDC* 69) and Assenza, Delli Gatti & Grazzini (2015, *JEDC* 50).
+  With a uniform markup the normal prices are Sraffa's (1960) prices of production, which
+  are proportional to labour values only at a zero markup;
 - **inventory-driven output**: expected sales plus a share of the gap between target and
-  actual inventories (Godley & Lavoie 2007, §9.2; the same form as the seed's corrective c);
+  actual inventories (Godley & Lavoie 2007, ch. 8; the same form as the seed's corrective c);
 - **investment from internal funds**: capacity is ordered where expected demand needs it
   at a target utilisation, and only as far as the enterprise's own funds pay for it (Dosi,
   Fagiolo & Roventini 2010, *JEDC* 34; Caiani et al. 2016);
 - **sharing net income** among an enterprise's members, the Illyrian firm of Ward (1958,
   *AER* 48) and Vanek (1970, *The General Theory of Labor-Managed Market Economies*): no
-  wage, members share what is left after inputs and the funds the council keeps.
+  wage, members share what is left after inputs and the funds the council keeps;
+- **payouts within what the enterprises together have**: funds beyond need are paid out
+  only as far as the surpluses of some exceed the deficits of others, which a bank carries
+  (the soft budget constraint of Kornai 1986, *Kyklos* 39, without which loss-makers' pay
+  would create money).
 
 Units: tokens (money; 1 token buys one hour of labour value at normal prices), goods in
 units, flows per week, labour in hours.

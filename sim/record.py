@@ -227,6 +227,7 @@ class Record:
             "unmet_share_last_year": mean.get("unmet_share"),
             "excess_stock_share_last_year": mean.get("excess_stock_share"),
             "price_level_last_year": mean.get("price_level"),
+            "hours_used_last_year": mean.get("hours_used"),
             "cumulative_unmet_hours": unmet,
             "cumulative_unmet_share": unmet / wanted if wanted > 0 else 0.0,
             "min_sovereignty_index": float(self.series("sovereignty_index").min()) if self.weeks else None,

@@ -25,7 +25,7 @@ households' budget shares, labour values: a token buys an hour of labour value a
 prices, as under the councils, and the price level is comparable.
 
 **Output** of every good follows its expected use and its inventory, ``D̂ + (S* − S)/τ``
-within capacity (Godley & Lavoie 2007, §9.2), where ``D̂`` smooths what households and
+within capacity (Godley & Lavoie 2007, ch. 8), where ``D̂`` smooths what households and
 every other user took. **Investment**: each producer orders capacity where its expected
 use at a target utilisation needs it, as far as its own funds beyond a working capital
 pay for it (Dosi, Fagiolo & Roventini 2010; Caiani et al. 2016). Capacity comes into
@@ -178,7 +178,7 @@ class MarketEconomy(Regime):
         s.prices = new
 
     def readjust(self, model):
-        """Every good's output toward its expected use and the rebuild of its stock (Godley & Lavoie 2007, §9.2)."""
+        """Every good's output toward its expected use and the rebuild of its stock (Godley & Lavoie 2007, ch. 8)."""
         s, rules = model.state, model.conditions.readjustment
         cg, smooth = s.consumer_goods, rules.demand_smoothing
         s.expected_demand += smooth * (s.seen_demand - s.expected_demand)

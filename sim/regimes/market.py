@@ -16,8 +16,8 @@ institutions change (``[market]`` in the scenario):
   hierarchy of Gini ``wage_gini``, the same persons at the top as before (seed §7a).
 - **Prices** are a ``markup`` over normal unit cost (prices of production: wages at
   normal productivity, inputs and capital used up at their normal prices), moved by the
-  stock against its target (``sim.regimes.enterprises``; Godley & Lavoie 2007, §8.2;
-  Lavoie 2014, §3.5; Caiani et al. 2016).
+  stock against its target (``sim.regimes.enterprises``; Godley & Lavoie 2007, ch. 8;
+  Lavoie 2014, ch. 3; Caiani et al. 2016).
 - **Output** follows expected sales and inventories; **investment** follows profits:
   capacity is ordered where expected sales need it and only from funds the profits left
   (Dosi, Fagiolo & Roventini 2010; Caiani et al. 2016). At each plan period the owners
