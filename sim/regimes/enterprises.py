@@ -21,8 +21,9 @@ same total every week (``tokens_held``, ``tokens_retained``, ``tokens_treasury``
 moved by each good's stock against its target with the seed's own function φ and the
 scenario's ``[prices]`` (so that only the centre of gravity differs from the councils'
 corrective b). The money wage is set once so that normal prices are, on the Stone index of
-households' budget shares, labour values: a token buys an hour of labour value at normal
-prices, as under the councils, and the price level is comparable.
+households' budget shares, the true labour values (whatever the statistical office
+estimates at first): a token buys an hour of labour value at normal prices, as under the
+councils, and the price level is comparable.
 
 **Output** of every good follows its expected use and its inventory, ``D̂ + (S* − S)/τ``
 within capacity (Godley & Lavoie 2007, ch. 8), where ``D̂`` smooths what households and
@@ -240,9 +241,9 @@ class MarketEconomy(Regime):
         inputs = model.councils.inputs_true  # enterprises know what they use
         markup = self.rules(model).markup
         paid = t.labour * (1.0 + sc.plan.labour_reserve)  # hours paid per unit: at work, and in reserve
-        self.money_wage = firms.wage_for_level(
-            paid, inputs, markup, s.values, model.consumers.preferences.base_shares, cg
-        )
+        values = firms.normal_prices(t.labour, inputs, 1.0, 0.0)  # true labour values, whatever the office estimates
+        shares = model.consumers.preferences.base_shares
+        self.money_wage = firms.wage_for_level(paid, inputs, markup, values, shares, cg)
         self.normal = firms.normal_prices(paid, inputs, self.money_wage, markup)
         self.all_prices = self.normal.copy()
         s.prices = self.normal[cg].copy()
