@@ -59,7 +59,7 @@ MAX_TAX_RATE = 0.9
 class Books:
     """Every producer's account (P rows), the treasury, and this week's flows, tokens.
 
-    ``funds`` change each week by ``revenue − purchases − pay``.
+    ``funds`` change each week by ``revenue − inputs − investment − pay``.
     """
 
     funds: np.ndarray  # (P,) held
@@ -93,7 +93,8 @@ class MarketEconomy(Regime):
         self.all_prices = None  # (n,) prices of every good this week
         self.money_wage = 0.0  # tokens per hour at normal prices (wage or normal personal income)
         self.input_use = None  # (n,) expected use as inputs, units per week
-        self.on_sale = None  # (P,) weight of each producer in its good's sales this week
+        self.sales_share = None  # (P,) weight of each producer in its good's sales this week
+        self.goods_of = None  # (P, n) 1 where a producer makes a good
 
     # --- what each market regime says ----------------------------------------------------------
 
@@ -143,16 +144,16 @@ class MarketEconomy(Regime):
         super().deliver(model)
         b, s, p = self.books, model.state, self.all_prices
         producers = model.producers
-        self.on_sale = self._sales_weights(model)
+        self.sales_share = self._sales_weights(model)
         # Sellers: inputs (and capital used up), public consumption, capital goods, exports.
         sold = p * (s.inputs_used + s.public_use + s.investment_use + s.exported)
-        b.revenue = sold[producers.sector] * self.on_sale
+        b.revenue = sold[producers.sector] * self.sales_share
         # Buyers of inputs, in proportion to the inputs their output took.
         need = producers.output * (p @ model.councils.inputs_true)[producers.sector]
         b.inputs = firms.split_by_weight(float(p @ s.inputs_used), need)
-        b.inputs += (p * s.imports)[producers.sector] * self.on_sale  # imports are resold by the good's producers
+        b.inputs += (p * s.imports)[producers.sector] * self.sales_share  # imports are resold by the good's producers
         ordered = b.orders * self.capacity_cost(model)
-        b.investment = firms.split_by_weight(float(p @ s.investment_use), ordered) if ordered.any() else 0.0 * b.orders
+        b.investment = firms.split_by_weight(float(p @ s.investment_use), ordered) if ordered.any() else 0.0 * ordered
         b.treasury += float(p @ (s.imports - s.public_use - s.exported))
         b.treasury_net += float(p @ (s.public_use + s.exported - s.imports))
 
@@ -162,7 +163,7 @@ class MarketEconomy(Regime):
         b, s = self.books, model.state
         household = np.zeros(model.technology.n)
         household[s.consumer_goods] = self.all_prices[s.consumer_goods] * s.sales
-        b.revenue += household[model.producers.sector] * self.on_sale
+        b.revenue += household[model.producers.sector] * self.sales_share
         b.funds += b.revenue - b.inputs - b.investment
         b.net_income += b.revenue - b.inputs
         b.bought += b.inputs
@@ -203,7 +204,7 @@ class MarketEconomy(Regime):
         if arriving.any():
             producers.capacity += arriving
             s.sector_capacity = producers.by_sector(producers.capacity, model.technology.n)
-        s.pipeline = np.stack([producers.by_sector(row, model.technology.n) for row in b.pipeline])
+        s.pipeline = b.pipeline @ self.goods_of  # the same pipeline, by good
 
     def plan(self, model):
         """Every plan period: taxes, investment, the sharing of net income, labour moves; the first opens the books.
@@ -257,6 +258,8 @@ class MarketEconomy(Regime):
         self.open(model)
         cost = (self.money_wage * paid + self.normal @ inputs)[producers.sector] * producers.target
         P = producers.sector.size
+        self.goods_of = np.zeros((P, t.n))
+        self.goods_of[np.arange(P), producers.sector] = 1.0
         zeros = np.zeros(P)
         self.books = Books(
             funds=FUNDS_WEEKS * cost,
