@@ -145,8 +145,9 @@ def test_property_every_numeric_key_refuses_what_its_rule_refuses_with_one_line(
         if not inside(key, value):
             as_float = RULES[key][0] is float and isinstance(value, int) and not isinstance(value, bool)
             assert f"{key} = {float(value) if as_float else value!r}" in message, message
-        else:  # a rule joining two keys refused it (shares, group sizes, headcount, a week)
-            assert any(k in message for k in ("population.", "plan.private_share", "years")), message
+        else:  # a rule joining two keys refused it (shares, group sizes, headcount, a week, owners' saving)
+            joint = ("population.", "plan.private_share", "years", "market.owners_buffer_weeks")
+            assert any(k in message for k in joint), message
         return
     assert inside(key, value), f"{key} = {value!r} accepted"
     assert run_need(scenario, 20).memory < 64 << 30  # whatever a valid value asks, the budget can size it
