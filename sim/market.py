@@ -269,7 +269,8 @@ def buy(
         got = ration_queue(queued, on_sale[short], rng)
         bought = wanted.copy()
         bought[short] = got.sum(axis=0)
-        return Purchases(wanted, bought, np.where(x > 0, x, 0.0) - (queued - got) @ prices[short])
+        unserved = (queued - got) @ prices[short]  # tokens of short goods not got; the rest of the budget is spent
+        return Purchases(wanted, bought, np.maximum(np.where(x > 0, x, 0.0) - unserved, 0.0))
     fill = np.ones_like(wanted)
     np.divide(on_sale, wanted, out=fill, where=wanted > on_sale)
     spent = x_linear * (base @ fill + taste @ fill + (prefs.beta @ fill) * log_real)
