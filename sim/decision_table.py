@@ -68,6 +68,14 @@ def _year(d: dict) -> str:
         rows.append(f"  proposals: {len(proposals)}, {len(held)} held back: {listed}{more}")
     else:
         rows.append("  proposals: none (no council's capacity binds)")
+    methods = d.get("methods") or {}
+    if methods:
+        best = min(methods, key=methods.get)
+        mean = sum(methods.values()) / len(methods)
+        rows.append(
+            f"  methods: labour per unit is {100 * (1 - mean):.1f} % below the old methods on average "
+            f"({best}: {100 * (1 - methods[best]):.1f} %)"
+        )
     dl = d.get("delegates") or {}
     if dl:
         rows.append(

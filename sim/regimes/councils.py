@@ -121,11 +121,18 @@ class Councils(Regime):
         councils, communes = model.councils.rows.size, model.communes.rows.size
         assembly = assembly_of(c.group, c.commune, model.work_groups.council, councils)
         members = np.bincount(assembly, minlength=councils + communes)
+        producers, goods = model.producers, model.technology.names
+        rows = model.councils.rows
+        weight = np.where(producers.is_commune, 0.0, producers.capacity)  # councils' methods, by capacity
+        by_good = producers.by_sector(weight, s.stock.size)
+        method = producers.by_sector(weight * producers.method, s.stock.size) / np.where(by_good > 0, by_good, 1.0)
         record = {
             "year": model.week // WEEKS_PER_YEAR,
             "week": model.week,
             "aggregation": rules.aggregation,
             "proposals": proposals,
+            # What councils report of their methods: labour per unit ÷ the old method's, by good.
+            "methods": {goods[j]: float(method[j]) for j in np.unique(producers.sector[rows])},
             "variants": [_variant_row(v, k in offered) for k, v in enumerate(variants)],
         }
         if not offered:  # nothing the capacity allows: the decision in force stays
@@ -151,8 +158,14 @@ class Councils(Regime):
         names = assembly_names(councils, communes)
         first = np.zeros(len(variants), dtype=int)
         first[offered] = firsts.sum(axis=0)
-        goods = model.technology.names
+        output = ballot[won].gross_output / WEEKS_PER_YEAR  # (a) by enterprise: each good's output by capacity
+        by_enterprise = (
+            output[producers.sector]
+            * producers.capacity
+            / producers.by_sector(producers.capacity, len(goods))[producers.sector]
+        )
         record.update(
+            enterprise_output=[float(x) for x in by_enterprise],
             result=offered[won],
             how=how,
             first_preferences=[int(x) for x in first],
