@@ -42,6 +42,7 @@ class Consumers:
     group: np.ndarray  # int, primary work group row, −1 for commune members
     commune: np.ndarray  # int, commune number, −1 for workers
     preferences: market.Preferences  # AIDS parameters shared by all
+    weights: np.ndarray = None  # (N, 3) what each weighs in the yearly vote: consumption, leisure, growth (seed §7f)
 
     @property
     def workers(self) -> np.ndarray:

@@ -129,6 +129,10 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("results", type=Path, nargs="+", metavar="DIR")
     compare.add_argument("--out", type=Path, help="figure path (default: compare.png in the first DIR's parent)")
     compare.set_defaults(func=cmd_compare)
+
+    decisions = sub.add_parser("decisions", help="the yearly fundamental decisions of a saved run, as a table")
+    decisions.add_argument("results", type=Path, metavar="RESULTS_DIR")
+    decisions.set_defaults(func=cmd_decisions)
     return parser
 
 
@@ -423,6 +427,14 @@ def cmd_plot(args) -> int:
         paths = plots.draw_all(summary, ts, args.results)
     for path in paths:
         print(path)
+    return 0
+
+
+def cmd_decisions(args) -> int:
+    from sim.decision_table import decisions_table
+    from sim.results import read_decisions
+
+    print(decisions_table(read_decisions(args.results)))
     return 0
 
 
