@@ -187,3 +187,22 @@ def test_councils_decisions_prints_the_table(tmp_path, capsys):
     assert "Year 2 (week 104)" in text and "delegates:" in text and "proposals:" in text
     assert main(["decisions", str(tmp_path)]) == 2
     assert "not a results directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "phrase"),
+    [("{not json", "not valid JSON"), ('{"a": 1}', "not a list of yearly decisions"), (None, "missing")],
+)
+def test_a_damaged_decisions_file_is_refused_in_one_line(tmp_path, capsys, content, phrase):
+    out = tmp_path / "r"
+    argv = ["run", "scenarios/baseline.toml", "--years", "0.05", "--no-plots", "--out", str(out)]
+    assert main([*argv, "--set", "population.consumers=300", "--set", "population.councils=20"]) == 0
+    assert (out / "decisions.json").read_text(encoding="utf-8").strip() == "[]"
+    if content is None:
+        (out / "decisions.json").unlink()
+    else:
+        (out / "decisions.json").write_text(content, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["decisions", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and phrase in err[0] and "decisions.json" in err[0]
