@@ -1,0 +1,119 @@
+"""The dashboard in a real browser: ``councils dashboard`` served on localhost, driven in headless Chromium.
+
+Debian's ``chromium`` is driven by Playwright for Python (``executable_path``, no browser
+download). Without the browser, Playwright or the dashboard extra the test is skipped,
+and says which is missing (``.ci/run`` installs the browser with apt-get where it can).
+The screenshot is left in the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: Chromium's flags for a closed machine, as root: no sandbox, no background connections.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Seconds the server may take to start and the page to appear, and a step to show (a loaded 2-core machine).
+START_SECONDS = 120
+STEP_MS = 60_000
+STEPS = 3
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"no browser: Debian's chromium is not installed ({CHROMIUM}); apt-get install chromium"
+    for module, extra in (("playwright", "browser"), ("solara", "dashboard"), ("altair", "dashboard")):
+        if importlib.util.find_spec(module) is None:
+            return f"{module} is not installed: pip install -e '.[{extra}]'"
+    return None
+
+
+pytestmark = pytest.mark.skipif(_missing() is not None, reason=str(_missing()))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def dashboard(tmp_path):
+    """``councils dashboard`` on a free localhost port: yields its URL and its log; stopped afterwards."""
+    port = _free_port()
+    log = tmp_path / "server.log"
+    with open(log, "wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "sim", "dashboard", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, stopped whole below
+        )
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"the dashboard exited with status {server.returncode}:\n{log.read_text()}")
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if time.monotonic() > deadline:
+                pytest.fail(f"the dashboard did not listen on port {port} within {START_SECONDS} s:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}", log
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def test_dashboard_steps_in_a_browser_and_redraws_without_error(dashboard, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, log = dashboard
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1800})
+            page.goto(url, timeout=START_SECONDS * 1000)
+            status = page.locator(".councils-status")
+            expect(status).to_contain_text("Week 0 of", timeout=START_SECONDS * 1000)
+            gaps = page.locator(".councils-gaps img")
+            expect(gaps).to_have_attribute("src", re.compile("."), timeout=STEP_MS)
+            before = gaps.get_attribute("src")
+
+            step = page.get_by_role("button", name="Step")
+            for week in range(1, STEPS + 1):
+                step.click()
+                expect(status).to_contain_text(f"Week {week} of", timeout=STEP_MS)
+            expect(gaps).not_to_have_attribute("src", before, timeout=STEP_MS)  # the figure was redrawn
+            expect(page.locator(".councils-one-good")).to_contain_text("why")  # the price log's table
+
+            page.screenshot(path=tmp_path / "dashboard.png", full_page=True)
+            assert page.locator(".v-alert.error").count() == 0, page.locator(".v-alert.error").all_inner_texts()
+            assert "Traceback" not in page.inner_text("body")
+        finally:
+            browser.close()
+    assert (tmp_path / "dashboard.png").stat().st_size > 10_000
+    assert "Traceback" not in log.read_text(), log.read_text()
