@@ -3,7 +3,7 @@
 Debian's ``chromium`` is driven by Playwright for Python (``executable_path``, no browser
 download). Without the browser, Playwright or the dashboard extra the test is skipped,
 and says which is missing (``.ci/run`` installs the browser with apt-get where it can).
-The screenshot is left in the test's temporary folder.
+The screenshot (after the steps) is left in the test's temporary folder.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def dashboard(tmp_path):
             server.wait()
 
 
-def test_dashboard_steps_in_a_browser_and_redraws_without_error(dashboard, tmp_path):
+def test_dashboard_steps_resets_and_changes_scenario_in_a_browser_without_error(dashboard, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     url, log = dashboard
@@ -111,6 +111,14 @@ def test_dashboard_steps_in_a_browser_and_redraws_without_error(dashboard, tmp_p
             expect(page.locator(".councils-one-good")).to_contain_text("why")  # the price log's table
 
             page.screenshot(path=tmp_path / "dashboard.png", full_page=True)
+            assert page.locator(".v-alert.error").count() == 0, page.locator(".v-alert.error").all_inner_texts()
+
+            page.get_by_role("button", name="Reset").click()  # Mesa rebuilds the model from the controls
+            expect(status).to_contain_text("Week 0 of", timeout=STEP_MS)
+            page.locator(".v-select").filter(has_text="scenario").first.click()  # the page rebuilt around another file
+            page.get_by_role("option", name="taste_shift").click()
+            expect(status).to_contain_text("Running taste_shift", timeout=STEP_MS)
+            expect(status).to_contain_text("Week 0 of 260", timeout=STEP_MS)  # its five years
             assert page.locator(".v-alert.error").count() == 0, page.locator(".v-alert.error").all_inner_texts()
             assert "Traceback" not in page.inner_text("body")
         finally:
