@@ -290,3 +290,12 @@ def test_dashboard_without_its_extra_says_how_to_install_it(capsys, monkeypatch)
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "solara" else real(name, *a))
     assert main(["dashboard", str(BASELINE)]) == 2
     assert "pip install -e '.[dashboard]'" in _one_line(capsys)
+
+
+def test_dashboard_help_names_its_options(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["dashboard", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for word in ("SCENARIO", "--port", "--full-size", "localhost"):
+        assert word in out

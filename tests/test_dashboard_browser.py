@@ -1,9 +1,10 @@
-"""The dashboard in a real browser: ``councils dashboard`` served on localhost, driven in headless Chromium.
+"""The dashboard served: ``councils dashboard`` on localhost only, and driven in headless Chromium.
 
 Debian's ``chromium`` is driven by Playwright for Python (``executable_path``, no browser
-download). Without the browser, Playwright or the dashboard extra the test is skipped,
-and says which is missing (``.ci/run`` installs the browser with apt-get where it can).
-The screenshot (after the steps) is left in the test's temporary folder.
+download). Without the browser or Playwright the browser test is skipped, and says which
+is missing (``.ci/run`` installs the browser with apt-get where it can); without the
+dashboard extra both tests are. The screenshot (after the steps) is left in the browser
+test's temporary folder.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -37,16 +39,22 @@ STEP_MS = 60_000
 STEPS = 3
 
 
-def _missing() -> str | None:
-    if not CHROMIUM.exists():
-        return f"no browser: Debian's chromium is not installed ({CHROMIUM}); apt-get install chromium"
-    for module, extra in (("playwright", "browser"), ("solara", "dashboard"), ("altair", "dashboard")):
+def _missing_extra() -> str | None:
+    for module in ("solara", "altair"):
         if importlib.util.find_spec(module) is None:
-            return f"{module} is not installed: pip install -e '.[{extra}]'"
+            return f"{module} is not installed: pip install -e '.[dashboard]'"
     return None
 
 
-pytestmark = pytest.mark.skipif(_missing() is not None, reason=str(_missing()))
+def _missing_browser() -> str | None:
+    if not CHROMIUM.exists():
+        return f"no browser: Debian's chromium is not installed ({CHROMIUM}); apt-get install chromium"
+    if importlib.util.find_spec("playwright") is None:
+        return "playwright is not installed: pip install -e '.[browser]'"
+    return None
+
+
+pytestmark = pytest.mark.skipif(_missing_extra() is not None, reason=str(_missing_extra()))
 
 
 def _free_port() -> int:
@@ -55,11 +63,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def dashboard(tmp_path):
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory):
     """``councils dashboard`` on a free localhost port: yields its URL and its log; stopped afterwards."""
     port = _free_port()
-    log = tmp_path / "server.log"
+    log = tmp_path_factory.mktemp("dashboard") / "server.log"
     with open(log, "wb") as out:
         server = subprocess.Popen(
             [sys.executable, "-m", "sim", "dashboard", "--port", str(port)],
@@ -82,12 +90,36 @@ def dashboard(tmp_path):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
-            server.wait(timeout=20)
+            server.wait(timeout=3)  # uvicorn's graceful shutdown is not what is tested here
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
 
 
+def _outward_address() -> str | None:
+    """An address of this machine other than loopback, if it has one."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))  # no packet is sent: this only picks the outward interface
+            address = s.getsockname()[0]
+    except OSError:
+        return None
+    return None if address.startswith("127.") else address
+
+
+def test_dashboard_serves_its_page_on_localhost_only(dashboard):
+    url, _ = dashboard
+    with urllib.request.urlopen(url, timeout=60) as answer:
+        assert answer.status == 200
+        assert "solara" in answer.read().decode("utf-8", "replace").lower()
+    address = _outward_address()
+    if address is not None:
+        with socket.socket() as probe:
+            probe.settimeout(5)
+            assert probe.connect_ex((address, int(url.rsplit(":", 1)[1]))) != 0, f"reachable on {address}"
+
+
+@pytest.mark.skipif(_missing_browser() is not None, reason=str(_missing_browser()))
 def test_dashboard_steps_resets_and_changes_scenario_in_a_browser_without_error(dashboard, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
