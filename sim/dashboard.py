@@ -80,7 +80,6 @@ class DashboardModel(CouncilsModel):
 
     def __init__(self, scenario_file: str, noise: float = 1.0, scenario=None, **kwargs):
         super().__init__(dashboard_scenario(scenario_file, noise, **kwargs))
-        self.scenario_file = str(scenario_file)
         self.noise_scale = noise
 
 
