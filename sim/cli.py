@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -133,6 +134,14 @@ def _parser() -> argparse.ArgumentParser:
     decisions = sub.add_parser("decisions", help="the yearly fundamental decisions of a saved run, as a table")
     decisions.add_argument("results", type=Path, metavar="RESULTS_DIR")
     decisions.set_defaults(func=cmd_decisions)
+
+    dashboard = sub.add_parser("dashboard", help="watch a scenario run in the browser (needs the dashboard extra)")
+    dashboard.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario TOML file (default: baseline)")
+    dashboard.add_argument(
+        "--port", type=int, default=DASHBOARD_PORT, help=f"port on localhost (default {DASHBOARD_PORT})"
+    )
+    dashboard.add_argument("--full-size", action="store_true", help="the scenario's own population, not a small one")
+    dashboard.set_defaults(func=cmd_dashboard)
     return parser
 
 
@@ -456,4 +465,43 @@ def cmd_compare(args) -> int:
         )
     out = args.out or args.results[0].parent / "compare.png"
     print(f"figure: {plots.compare_gaps(runs, out)}")
+    return 0
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+DASHBOARD_PORT = 8765
+
+
+def cmd_dashboard(args) -> int:
+    """Serve the dashboard (:mod:`sim.app`) on localhost until Ctrl-C."""
+    import importlib.util
+    import os
+    import socket
+
+    from sim.dashboard import DEFAULT_SCENARIO, PERSONS_VARIABLE, SCENARIO_VARIABLE, SMALL_POPULATION
+
+    path = Path(args.scenario) if args.scenario else DEFAULT_SCENARIO
+    scenario = load_with_overrides(path)
+    check_against_economy(scenario, economy_of(scenario), str(path))
+    if not 1 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: must be 1 to 65535")
+    if any(importlib.util.find_spec(name) is None for name in ("solara", "altair")):
+        raise UsageError("the dashboard needs its extra: pip install -e '.[dashboard]'")
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: a closed one's port is free
+        try:
+            probe.bind(("127.0.0.1", args.port))
+        except OSError:
+            message = f"--port {args.port}: in use on localhost; choose another, e.g. --port {args.port + 1}"
+            raise UsageError(message) from None
+    persons = "full" if args.full_size else str(min(SMALL_POPULATION, scenario.population.consumers))
+    os.environ.update({SCENARIO_VARIABLE: str(path.resolve()), PERSONS_VARIABLE: persons})
+    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")  # nothing leaves the machine
+    from solara.__main__ import cli as solara_cli
+
+    print(f"dashboard of {path} at http://localhost:{args.port} (Ctrl-C stops it)", flush=True)
+    options = ["--host", "127.0.0.1", "--port", str(args.port), "--production", "--no-open", "--no-check-version"]
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server stops
+        solara_cli.main(["run", "sim.app", *options], standalone_mode=False)
     return 0
