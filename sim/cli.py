@@ -129,6 +129,23 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("results", type=Path, nargs="+", metavar="DIR")
     compare.add_argument("--out", type=Path, help="figure path (default: compare.png in the first DIR's parent)")
     compare.set_defaults(func=cmd_compare)
+
+    analyse = sub.add_parser(
+        "analyse",
+        aliases=["analyze"],
+        help="which conditions decide a finished sweep's outcomes: Sobol' indices, PRIM boxes, feature scores",
+    )
+    analyse.add_argument("sweep_dir", type=Path, metavar="SWEEP_DIR", help="the --out of a finished councils sweep")
+    analyse.add_argument(
+        "--outcome",
+        dest="outcomes",
+        action="extend",
+        nargs="+",
+        metavar="KEY",
+        help="outcomes to analyse, columns of runs.parquet (default: the verdict, the censored convergence week, "
+        "the last year's stock gap and sovereignty, the peak shortage, the final wage Gini)",
+    )
+    analyse.set_defaults(func=cmd_analyse)
     return parser
 
 
@@ -444,4 +461,16 @@ def cmd_compare(args) -> int:
         )
     out = args.out or args.results[0].parent / "compare.png"
     print(f"figure: {plots.compare_gaps(runs, out)}")
+    return 0
+
+
+def cmd_analyse(args) -> int:
+    from sim.analysis import AnalysisError, analyse_dir
+
+    try:
+        text, out = analyse_dir(args.sweep_dir, args.outcomes, notice=lambda note: say(f"note: {note}"))
+    except AnalysisError as err:
+        raise UsageError(str(err)) from None
+    print(text)
+    print(f"written: {out}/ (analysis.json, analysis.txt, tables *.csv, figures *.png and *.svg)")
     return 0
