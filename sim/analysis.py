@@ -412,8 +412,8 @@ def summary_text(result: dict, top: int = 3) -> str:
         box = found["trajectory"][found["chosen"]]
         lines.append(
             f"PRIM, {name} ({found['cases']} of {found['runs']} runs): box {found['chosen']} of "
-            f"{len(found['trajectory']) - 1}, coverage {box['coverage']:.0%}, density {box['density']:.0%}, "
-            f"mass {box['mass']:.0%}"
+            f"{len(found['trajectory']) - 1}, coverage {box['coverage']:.1%}, density {box['density']:.1%}, "
+            f"mass {box['mass']:.1%}"
         )
         for factor, (low, high) in box["restricted"].items():
             full = found["ranges"][factor]
@@ -423,7 +423,7 @@ def summary_text(result: dict, top: int = 3) -> str:
             lines.append("    no factor restricted: the cases are spread over the whole sweep")
     scored = {k: s for k, s in result["feature_scores"].items() if "skipped" not in s}
     if scored:
-        lines.append(f"Feature scores (extra trees), the {top} highest; fit: out-of-bag accuracy or R²:")
+        lines.append(f"Feature scores (extra trees), the {top} highest; fit: out-of-bag balanced accuracy or R²:")
         for key, s in scored.items():
             best = sorted(s["factors"].items(), key=lambda kv: -kv[1])[:top]
             lines.append(f"  {key} (fit {s['fit']:.2f}): " + ", ".join(f"{f} {v:.2f}" for f, v in best))

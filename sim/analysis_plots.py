@@ -23,10 +23,15 @@ def save(fig, path: Path) -> Path:
     return path.with_suffix(".png")
 
 
+#: The index axis of the Sobol' figure: indices are shares of variance, estimates beyond are noise.
+LIMITS = (-0.3, 1.3)
+
+
 def sobol_figure(sobol: dict, notes: dict, title: str = ""):
     """One panel per outcome: first-order (S1) and total (ST) indices of each factor, with their intervals.
 
     Factors are in the order of their total index for the first outcome, the same in every panel.
+    An interval that leaves the axis (:data:`LIMITS`) has its half-width written at the right.
     """
     done = {k: v for k, v in sobol.items() if "skipped" not in v}
     first = next(iter(done.values()))
@@ -46,9 +51,12 @@ def sobol_figure(sobol: dict, notes: dict, title: str = ""):
             ax.barh(
                 y + shift, value, height=0.38, xerr=conf, color=colour, label=index, capsize=2, error_kw={"lw": 0.8}
             )
+            for row, (v, c) in enumerate(zip(value, conf, strict=True)):
+                if v - c < LIMITS[0] or v + c > LIMITS[1]:  # an interval wider than the axis: say how wide
+                    ax.text(LIMITS[1], row + shift, f"± {c:.2g} ", ha="right", va="center", fontsize=6, color=colour)
         ax.axvline(0, color="0.4", lw=0.6)
         ax.set_yticks(y, names if ax in axes[:, 0] else [""] * len(names), fontsize=8)
-        ax.set_xlim(min(-0.05, ax.get_xlim()[0]), max(1.0, ax.get_xlim()[1]))
+        ax.set_xlim(*LIMITS)
         ax.set_title(key, fontsize=9)
         if notes.get(key):
             ax.text(0.99, 0.01, _wrap(notes[key], 60), transform=ax.transAxes, ha="right", va="bottom", fontsize=6)
@@ -79,7 +87,7 @@ def prim_figure(name: str, found: dict, title: str = ""):
         f"chosen: box {chosen}",
         (box["coverage"], box["density"]),
         textcoords="offset points",
-        xytext=(-10, 8),
+        xytext=(-8, -14),
         ha="right",
         fontsize=8,
         color="tab:red",
@@ -87,8 +95,8 @@ def prim_figure(name: str, found: dict, title: str = ""):
     left.set_xlabel("coverage (share of the cases inside the box)")
     left.set_ylabel("density (share of the box's runs that are cases)")
     left.set_xlim(-0.02, 1.02)
-    left.set_ylim(0, 1.02)
-    fig.colorbar(points, ax=left, label="restricted dimensions")
+    left.set_ylim(max(0.0, min(density) - 0.1), min(1.02, max(density) + 0.05))
+    fig.colorbar(points, ax=left, label="restricted dimensions", ticks=range(max(dims) + 1))
     left.set_title(f"peeling trajectory: {found['cases']} cases in {found['runs']} runs", fontsize=9)
     restricted = list(box["restricted"])
     ranges = found["ranges"]
@@ -97,17 +105,17 @@ def prim_figure(name: str, found: dict, title: str = ""):
         lo, hi = box["restricted"][key]
         span = (high - low) or 1.0
         right.barh(row, (hi - lo) / span, left=(lo - low) / span, color="tab:red", alpha=0.6, height=0.5)
-        right.text(-0.02, row, f"{_number(low)}", ha="right", va="center", fontsize=7, color="0.4")
+        right.text(-0.03, row, f"{_number(low)}", ha="right", va="center", fontsize=7, color="0.4")
         right.text(1.02, row, f"{_number(high)}", ha="left", va="center", fontsize=7, color="0.4")
         right.text(
             (lo + hi - 2 * low) / (2 * span), row + 0.33, f"{_number(lo)} … {_number(hi)}", ha="center", fontsize=8
         )
     right.set_yticks(range(len(restricted)), restricted, fontsize=8)
-    right.set_xlim(-0.12, 1.12)
+    right.set_xlim(-0.3, 1.2)
     right.set_ylim(-0.6, max(len(restricted), 1) - 0.4)
     right.set_xticks([0, 1], ["low end of the range", "high end"], fontsize=7)
     right.set_title(
-        f"box {chosen}: coverage {box['coverage']:.0%}, density {box['density']:.0%}, mass {box['mass']:.0%}",
+        f"box {chosen}: coverage {box['coverage']:.1%}, density {box['density']:.1%}, mass {box['mass']:.1%}",
         fontsize=9,
     )
     fig.suptitle(f"Scenario discovery (PRIM): {name}{' — ' + title if title else ''}", fontsize=10)
@@ -132,9 +140,8 @@ def scores_figure(scores: dict, title: str = ""):
     ax.set_xticks(range(len(done)), labels, rotation=30, ha="right", fontsize=7)
     ax.set_yticks(range(len(factors)), [factors[i] for i in order], fontsize=8)
     fig.colorbar(image, ax=ax, label="feature score (sums to 1 per outcome)")
-    fig.suptitle(
-        f"Feature scores (extra trees){' — ' + title if title else ''}; fit: out-of-bag accuracy or R²", fontsize=9
-    )
+    fit = "fit: out-of-bag balanced accuracy or R²"
+    fig.suptitle(f"Feature scores (extra trees){' — ' + title if title else ''}; {fit}", fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -346,3 +346,11 @@ def test_a_saltelli_sweep_counts_its_design_points_against_the_largest_sweep(tmp
     with pytest.raises(ScenarioError) as info:  # 16,384 × (2 × 4 + 2) points, refused before they are drawn
         load_sweep(file)
     assert "163,840 sampled points" in str(info.value) and "at most 100,000" in str(info.value)
+
+
+def test_analyse_help_names_its_directory_and_outcomes(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["analyse", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: councils analyse") and "SWEEP_DIR" in out and "--outcome KEY" in out
