@@ -32,6 +32,7 @@ files of a comparison) is not analysed.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -463,8 +464,6 @@ def write_analysis(sweep: SweepRuns, result: dict, text: str) -> Path:
         draw_analysis(result, tmp)
         install_dir(tmp, target)
     except BaseException:
-        import shutil
-
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target

@@ -60,8 +60,8 @@ def fake_sweep(out: Path, file: Path, outcomes, weeks: int = 156) -> pd.DataFram
             "weeks": weeks,
             "converged": True,
             "converged_week": 60,
-            **outcomes(r.params),
             "error": None,
+            **outcomes(r.params),
         }
         for r in sweep.runs
     ]
@@ -272,6 +272,14 @@ def test_an_unknown_outcome_is_refused_naming_the_allowed_ones_and_nothing_is_wr
         err = one_line(capsys)
         assert f"--outcome '{bad}': {why}" in err
         assert "allowed: converged, converged_week, stock_gap_last_year" in err
+    assert not (tmp_path / "out" / ANALYSIS_DIR).exists()
+
+
+def test_a_sweep_in_which_no_run_finished_is_refused_in_one_line(tmp_path, capsys):
+    file = write_sweep_file(tmp_path / "s.toml", {"method": "lhs", "n": 4}, {"prices.response": [0.25, 3.25]})
+    fake_sweep(tmp_path / "out", file, lambda p: {"error": "RuntimeError: boom"})
+    assert main(["analyse", str(tmp_path / "out")]) == 2
+    assert "no run finished (see its error column): nothing to analyse" in one_line(capsys)
     assert not (tmp_path / "out" / ANALYSIS_DIR).exists()
 
 
