@@ -115,7 +115,7 @@ def read_sweep(path: str | Path) -> SweepRuns:
     Raises
     ------
     AnalysisError
-        Not a sweep directory, no ``runs.parquet`` yet, or a file that is damaged.
+        Not a sweep directory, no ``runs.parquet`` yet, a file that is damaged, or no run finished.
     """
     path = Path(path)
     if not path.is_dir():
@@ -142,10 +142,15 @@ def read_sweep(path: str | Path) -> SweepRuns:
     except (OSError, ValueError, pyarrow.ArrowException) as err:
         reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise AnalysisError(f"{runs_path}: not a readable Parquet file ({reason}); rerun the sweep") from None
-    if "run_id" not in runs or "converged" not in runs:
-        raise AnalysisError(f"{runs_path}: no run_id or converged column: not a sweep's runs")
+    if "run_id" not in runs:
+        raise AnalysisError(f"{runs_path}: no run_id column: not a sweep's runs")
     parameters = [p for p in meta.get("parameters", []) if p in runs]
-    return SweepRuns(path, str(meta.get("name", path.name)), meta["definition"], parameters, runs)
+    sweep = SweepRuns(path, str(meta.get("name", path.name)), meta["definition"], parameters, runs)
+    if sweep.finished.empty:
+        raise AnalysisError(f"{runs_path}: no run finished (see its error column): nothing to analyse")
+    if "converged" not in runs:
+        raise AnalysisError(f"{runs_path}: no converged column: not a sweep's runs")
+    return sweep
 
 
 def allowed_outcomes(sweep: SweepRuns) -> list[str]:
@@ -169,7 +174,8 @@ def check_outcomes(sweep: SweepRuns, outcomes) -> list[str]:
     for key in chosen:
         if key not in allowed:
             what = "not in" if key not in sweep.runs else "not an outcome of"
-            raise AnalysisError(f"--outcome {key!r}: {what} {sweep.path / RUNS_FILE}; allowed: {', '.join(allowed)}")
+            named = "--outcome" if outcomes else "default outcome"
+            raise AnalysisError(f"{named} {key!r}: {what} {sweep.path / RUNS_FILE}; allowed: {', '.join(allowed)}")
     return chosen
 
 
@@ -229,16 +235,8 @@ def window_weeks(sweep: SweepRuns) -> np.ndarray:
 
 
 def analyse(sweep: SweepRuns, outcomes: list[str]) -> dict:
-    """Sobol' indices (Saltelli designs), PRIM boxes and feature scores of ``outcomes``, as one JSON-able dict.
-
-    Raises
-    ------
-    AnalysisError
-        No run finished.
-    """
+    """Sobol' indices (Saltelli designs), PRIM boxes and feature scores of ``outcomes``, as one JSON-able dict."""
     finished = sweep.finished
-    if finished.empty:
-        raise AnalysisError(f"{sweep.path / RUNS_FILE}: no run finished (see its error column): nothing to analyse")
     values = {key: outcome(sweep, key) for key in outcomes}
     factors = numeric_factors(sweep)
     result = {
