@@ -14,7 +14,7 @@ TEST_EXTRAS = dev,distributed,dashboard,notebooks,browser
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,distributed]"
+	$(PY) -m pip install --quiet -e ".[dev,distributed,analysis]"
 	touch $@
 
 setup: $(VENV)/.installed

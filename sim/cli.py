@@ -142,6 +142,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     dashboard.add_argument("--full-size", action="store_true", help="the scenario's own population, not a small one")
     dashboard.set_defaults(func=cmd_dashboard)
+
+    analyse = sub.add_parser(
+        "analyse",
+        aliases=["analyze"],
+        help="which conditions decide a finished sweep's outcomes: Sobol' indices, PRIM boxes, feature scores",
+    )
+    analyse.add_argument("sweep_dir", type=Path, metavar="SWEEP_DIR", help="the --out of a finished councils sweep")
+    analyse.add_argument(
+        "--outcome",
+        dest="outcomes",
+        action="extend",
+        nargs="+",
+        metavar="KEY",
+        help="outcomes to analyse, columns of runs.parquet (default: the verdict, the censored convergence week, "
+        "the last year's stock gap and sovereignty, the peak shortage, the final wage Gini)",
+    )
+    analyse.set_defaults(func=cmd_analyse)
     return parser
 
 
@@ -504,4 +521,15 @@ def cmd_dashboard(args) -> int:
     options = ["--host", "127.0.0.1", "--port", str(args.port), "--production", "--no-open", "--no-check-version"]
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server stops
         solara_cli.main(["run", "sim.app", *options], standalone_mode=False)
+
+
+def cmd_analyse(args) -> int:
+    from sim.analysis import AnalysisError, analyse_dir
+
+    try:
+        text, out = analyse_dir(args.sweep_dir, args.outcomes, notice=lambda note: say(f"note: {note}"))
+    except AnalysisError as err:
+        raise UsageError(str(err)) from None
+    print(text)
+    print(f"written: {out}/ (analysis.json, analysis.txt, tables *.csv, figures *.png and *.svg)")
     return 0
