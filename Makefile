@@ -1,26 +1,33 @@
 # Two entry points: `make run` (set up, then the plan factory's report and the baseline
 # run) and `make test` (set up, then lint and the test suite). Both create and use the
-# virtual environment $(VENV) themselves. `make mutants` runs the mutation testing of the
-# economics and records its score in docs/testing.md (slow: see that file).
+# virtual environment $(VENV) themselves; `make test` also installs what the dashboard,
+# the notebooks and their tests need (`make run` does not need them). `make mutants` runs
+# the mutation testing of the economics and records its score in docs/testing.md (slow:
+# see that file).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
 .PHONY: setup run test mutants
+TEST_EXTRAS = dev,distributed,dashboard,notebooks,browser
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,distributed]"
+	$(PY) -m pip install --quiet -e ".[dev,distributed,analysis]"
 	touch $@
 
 setup: $(VENV)/.installed
+
+$(VENV)/.test-extras: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e ".[$(TEST_EXTRAS)]"
+	touch $@
 
 run: setup
 	$(VENV)/bin/councils plan
 	$(VENV)/bin/councils run scenarios/baseline.toml
 
-test: setup
+test: setup $(VENV)/.test-extras
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest

@@ -42,6 +42,7 @@ class Consumers:
     group: np.ndarray  # int, primary work group row, −1 for commune members
     commune: np.ndarray  # int, commune number, −1 for workers
     preferences: market.Preferences  # AIDS parameters shared by all
+    weights: np.ndarray = None  # (N, 3) what each weighs in the yearly vote: consumption, leisure, growth (seed §7f)
     buffer_weeks: np.ndarray | None = None  # (N,) savings each likes to hold, weeks of income; None: the scenario's
     smoothing_weeks: np.ndarray | None = None  # (N,) weeks each takes to spend down an excess; None: the scenario's
 

@@ -91,12 +91,29 @@ class FactoryCouncils:
         on_order = state.pipeline.sum(axis=0)
         return np.maximum(state.plan_output * (1.0 + margin) - state.sector_capacity - on_order, 0.0)
 
-    def add_capacity(self, state: EconomyState, arriving):
-        """Capacity that investment has finished comes into service, shared by present capacity."""
+    def add_capacity(self, state: EconomyState, arriving, embodied: float = 0.0):
+        """Capacity that investment has finished comes into service, shared by present capacity.
+
+        New capacity works with each enterprise's method improved by ``embodied`` (a share
+        of its labour per unit); the enterprise's method becomes the capacity-weighted mean
+        of old and new (seed §8: investment embodies newer methods). Communes farm as before.
+        """
         if arriving.any():
             p = self.producers
             state.sector_capacity += arriving
+            old = p.capacity.copy()
             p.capacity[:] = production.split_by_share(state.sector_capacity, p.sector, p.capacity)
+            new = np.divide(p.capacity - old, p.capacity, out=np.zeros_like(old), where=p.capacity > 0)
+            p.method[self.rows] *= 1.0 - embodied * np.clip(new[self.rows], 0.0, 1.0)
+
+    def improve_methods(self, rate: float):
+        """A year of workers' management: labour per unit falls by ``rate`` × the groups' organisation.
+
+        Groups that organise their work better (their hours-weighted output per hour,
+        ``productivity``, above the norm 1) find better methods faster (seed §6, §8).
+        """
+        p = self.producers
+        p.method[self.rows] *= 1.0 - np.clip(rate * p.productivity[self.rows], 0.0, 0.5)
 
     # --- people ------------------------------------------------------------------------------------
 
@@ -116,7 +133,7 @@ class FactoryCouncils:
         p.workers[self.rows] = workers.astype(int)
         p.productivity[self.rows] = np.divide(effective, workers, out=np.ones(n_councils), where=workers > 0)
         p.labour_cap = production.labour_limited_output(
-            p.workers * hours_per_week, p.productivity, self.labour[p.sector]
+            p.workers * hours_per_week, p.productivity, self.labour[p.sector] * p.method
         )
 
     def movers_to_plan(self, consumers, work_groups, floor: int, rng):
@@ -129,7 +146,7 @@ class FactoryCouncils:
         """
         p, c = self.producers, consumers
         councils = self.rows
-        need = p.target[councils] * self.labour[p.sector[councils]] / p.productivity[councils]
+        need = p.target[councils] * self.labour[p.sector[councils]] * p.method[councils] / p.productivity[councils]
         workers = c.group >= 0
         desired = production.staffing(need, int(workers.sum()), floor)
         have = p.workers[councils]
@@ -208,12 +225,18 @@ class FactoryCouncils:
         of spread ``error`` (mean 1), drawn afresh at every report; it never sees the true
         coefficients.
 
+        Their labour per unit is the method they work with (hours at norm effort), which
+        they know: they changed it.
+
         Returns
         -------
         measured_sum : numpy.ndarray, shape (n, n)
             Column j: Σ over sector j's producers of output × measured inputs per unit.
         output : numpy.ndarray, shape (n,)
             Σ over sector j's producers of output, units.
+        method : numpy.ndarray, shape (n,)
+            Sector j's output-weighted mean method: its labour per unit ÷ the old method's
+            (exactly 1 while no method has changed).
         """
         p = self.producers
         n = self.inputs_true.shape[0]
@@ -221,7 +244,9 @@ class FactoryCouncils:
         self.measured = self.inputs_true[:, p.sector] * noise  # (n, P): inputs per unit, as each producer saw them
         measured_sum = np.zeros((n, n))
         np.add.at(measured_sum.T, p.sector, (self.measured * p.output).T)
-        return measured_sum, p.by_sector(p.output, n)
+        output = p.by_sector(p.output, n)
+        method = np.divide(p.by_sector(p.output * p.method, n), output, out=np.ones(n), where=output > 0)
+        return measured_sum, output, method
 
 
 class FactoryCouncil(mesa.Agent):

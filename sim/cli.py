@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -129,6 +130,35 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("results", type=Path, nargs="+", metavar="DIR")
     compare.add_argument("--out", type=Path, help="figure path (default: compare.png in the first DIR's parent)")
     compare.set_defaults(func=cmd_compare)
+
+    decisions = sub.add_parser("decisions", help="the yearly fundamental decisions of a saved run, as a table")
+    decisions.add_argument("results", type=Path, metavar="RESULTS_DIR")
+    decisions.set_defaults(func=cmd_decisions)
+
+    dashboard = sub.add_parser("dashboard", help="watch a scenario run in the browser (needs the dashboard extra)")
+    dashboard.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario TOML file (default: baseline)")
+    dashboard.add_argument(
+        "--port", type=int, default=DASHBOARD_PORT, help=f"port on localhost (default {DASHBOARD_PORT})"
+    )
+    dashboard.add_argument("--full-size", action="store_true", help="the scenario's own population, not a small one")
+    dashboard.set_defaults(func=cmd_dashboard)
+
+    analyse = sub.add_parser(
+        "analyse",
+        aliases=["analyze"],
+        help="which conditions decide a finished sweep's outcomes: Sobol' indices, PRIM boxes, feature scores",
+    )
+    analyse.add_argument("sweep_dir", type=Path, metavar="SWEEP_DIR", help="the --out of a finished councils sweep")
+    analyse.add_argument(
+        "--outcome",
+        dest="outcomes",
+        action="extend",
+        nargs="+",
+        metavar="KEY",
+        help="outcomes to analyse, columns of runs.parquet (default: the verdict, the censored convergence week, "
+        "the last year's stock gap and sovereignty, the peak shortage, the final wage Gini)",
+    )
+    analyse.set_defaults(func=cmd_analyse)
     return parser
 
 
@@ -426,6 +456,14 @@ def cmd_plot(args) -> int:
     return 0
 
 
+def cmd_decisions(args) -> int:
+    from sim.decision_table import decisions_table
+    from sim.results import read_decisions
+
+    print(decisions_table(read_decisions(args.results)))
+    return 0
+
+
 def cmd_compare(args) -> int:
     from sim import plots
     from sim.results import read_run
@@ -446,4 +484,54 @@ def cmd_compare(args) -> int:
         )
     out = args.out or args.results[0].parent / "compare.png"
     print(f"figure: {plots.compare_gaps(runs, out)}")
+    return 0
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+DASHBOARD_PORT = 8765
+
+
+def cmd_dashboard(args) -> int:
+    """Serve the dashboard (:mod:`sim.app`) on localhost until Ctrl-C."""
+    import importlib.util
+    import os
+    import socket
+
+    from sim.dashboard import DEFAULT_SCENARIO, PERSONS_VARIABLE, SCENARIO_VARIABLE, SMALL_POPULATION
+
+    path = Path(args.scenario) if args.scenario else DEFAULT_SCENARIO
+    scenario = load_with_overrides(path)
+    check_against_economy(scenario, economy_of(scenario), str(path))
+    if not 1 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: must be 1 to 65535")
+    if any(importlib.util.find_spec(name) is None for name in ("solara", "altair")):
+        raise UsageError("the dashboard needs its extra: pip install -e '.[dashboard]'")
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: a closed one's port is free
+        try:
+            probe.bind(("127.0.0.1", args.port))
+        except OSError:
+            message = f"--port {args.port}: in use on localhost; choose another, e.g. --port {args.port + 1}"
+            raise UsageError(message) from None
+    persons = "full" if args.full_size else str(min(SMALL_POPULATION, scenario.population.consumers))
+    os.environ.update({SCENARIO_VARIABLE: str(path.resolve()), PERSONS_VARIABLE: persons})
+    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")  # nothing leaves the machine
+    from solara.__main__ import cli as solara_cli
+
+    print(f"dashboard of {path} at http://localhost:{args.port} (Ctrl-C stops it)", flush=True)
+    options = ["--host", "127.0.0.1", "--port", str(args.port), "--production", "--no-open", "--no-check-version"]
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server stops
+        solara_cli.main(["run", "sim.app", *options], standalone_mode=False)
+
+
+def cmd_analyse(args) -> int:
+    from sim.analysis import AnalysisError, analyse_dir
+
+    try:
+        text, out = analyse_dir(args.sweep_dir, args.outcomes, notice=lambda note: say(f"note: {note}"))
+    except AnalysisError as err:
+        raise UsageError(str(err)) from None
+    print(text)
+    print(f"written: {out}/ (analysis.json, analysis.txt, tables *.csv, figures *.png and *.svg)")
     return 0

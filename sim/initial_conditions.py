@@ -20,8 +20,9 @@ from agents import (
     RuralCommunes,
     WorkGroups,
 )
-from sim import market, production, wages
+from sim import decision, market, production, wages
 from sim.economy import Economy, Technology
+from sim.federation import Delegates, assembly_of, federation_graph
 from sim.planning import Planner
 from sim.scenario import Scenario, ScenarioError
 from sim.state import ProducerArrays
@@ -31,8 +32,8 @@ def establish(model):
     """Set up ``model`` (a :class:`~sim.model.CouncilsModel` with ``conditions``, ``economy`` and ``rng``).
 
     Sets ``technology``, ``planner``, ``state``, ``producers``, ``councils``, ``communes``,
-    ``work_groups``, ``consumers`` and ``person_group`` (each worker's first group), and
-    creates the agents.
+    ``work_groups``, ``consumers``, ``person_group`` (each worker's first group), ``graph``
+    (the federation) and ``delegates``, and creates the agents.
     """
     scenario = model.conditions
     model.technology = technology = peasant_technology(model.economy, scenario)
@@ -48,6 +49,7 @@ def establish(model):
         model.economy, inputs_true, scenario.population.consumers, farm
     )
     _people(model, inputs_true, first_output, commune_share, farm)
+    _federation(model)
     _check_taste_shift(model)
 
 
@@ -194,9 +196,21 @@ def _consumers(model, n_workers, commune_members):
         ),
     )
     model.planner.know_demand(model.consumers.preferences)
+    d = scenario.decision
+    own = rng.spawn(1)[0]  # a stream of its own: drawing them leaves the rest of the run's draws as they were
+    model.consumers.weights = decision.person_weights(n, (d.consumption, d.leisure, d.growth), d.preference_spread, own)
     model.consumers.set_wage_factors(wages.equalisation_progress(scenario.wages.equalisation_years, week=0))
     Consumer.create_agents(model, n, row=np.arange(n))
     state.tokens_held_at_start = float(model.consumers.savings.sum())
+
+
+def _federation(model):
+    """The assemblies as a graph, and their first delegates to the Central Assembly (seed §5)."""
+    c, councils, communes = model.consumers, model.councils.rows.size, model.communes.rows.size
+    assembly = assembly_of(c.group, c.commune, model.work_groups.council, councils)
+    members = np.bincount(assembly, minlength=councils + communes)
+    model.graph = federation_graph(model.work_groups.council, members, councils, communes)
+    model.delegates = Delegates(members, model.conditions.decision.central_seats)
 
 
 def _check_taste_shift(model):

@@ -293,6 +293,7 @@ class PlanFactory:
         shares=((0.75, 0.15, 0.10), (0.70, 0.15, 0.15), (0.65, 0.15, 0.20)),
         weeks_per_year: float = WEEKS_PER_YEAR,
         capacity=None,
+        trade=None,
     ) -> list[PlanVariant]:
         """Plan variants over a grid of weekly hours and shares of the net product (seed §7f).
 
@@ -315,6 +316,8 @@ class PlanFactory:
             Working weeks per year.
         capacity : array_like, shape (n,), optional
             Yearly capacity; variants that exceed it name their bottlenecks.
+        trade : array_like, shape (n,), optional
+            Exports less imports per year, units: final demand beside the three parts.
         """
         v = self.labour_values()
         bundles = [np.asarray(b, dtype=float) for b in (private, public, investment)]
@@ -329,7 +332,7 @@ class PlanFactory:
                 if any(s > 0 and e for s, e in zip(share, empty, strict=True)):
                     raise ValueError(f"shares {share}: a bundle with no labour value (no goods) must have share 0")
                 y = [s * net_product * u for s, u in zip(share, unit, strict=True)]
-                x = self._net_output(sum(y))
+                x = self._net_output(sum(y) + (0.0 if trade is None else np.asarray(trade, dtype=float)))
                 names = self.technology.names
                 over = () if capacity is None else tuple(names[j] for j in np.flatnonzero(x > capacity))
                 out.append(

@@ -5,19 +5,22 @@ plan factory knows between computations — its estimates of the technical coeff
 revised from what councils and communes report, and its stock-taking — and works out,
 through that ``PlanFactory``'s own solves, the skeleton plan of the first week, the
 monthly re-solve of the intermediate targets, the reserve targets and the allocation
-of the investment fund. It decides nothing: the shares and hours it plans for are the
-assemblies' (the scenario's, until the yearly vote is modelled).
+of the investment fund; once a year it regroups the councils' proposals and prepares the
+plan variants with their implications (seed §7f). It decides nothing: the shares and hours
+it plans for are the assemblies' (:mod:`sim.decision`).
 
 Units: goods in units, flows per week, values in hours per unit.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from sim import production, wages
 from sim.economy import Economy, Technology, spectral_radius
-from sim.plan_factory import PlanFactory
+from sim.plan_factory import PlanFactory, PlanVariant
 from sim.scenario import Scenario, ScenarioError
 from sim.state import EconomyState
 from sim.units import WEEKS_PER_YEAR
@@ -45,6 +48,11 @@ class Planner:
     ----------
     inputs_estimated : numpy.ndarray, shape (n, n)
         The plan factory's estimate of ``A + D``.
+    labour_estimated : numpy.ndarray, shape (n,)
+        Its estimate of the labour per unit of each good, hours, revised as councils
+        report their methods (seed §8).
+    private_share, public_share : float
+        The shares of the net product decided for the year (seed §7f); the rest is invested.
     plan_factory : PlanFactory
         Built on the estimates; every solve goes through it.
     """
@@ -60,6 +68,8 @@ class Planner:
         error = scenario.plan.information_error
         noise = np.exp(error * rng.standard_normal(inputs_true.shape) - error**2 / 2)
         self.inputs_estimated = inputs_true * noise
+        self.labour_estimated = np.asarray(technology.labour, dtype=float).copy()
+        self.private_share, self.public_share = scenario.plan.private_share, scenario.plan.public_share
         if spectral_radius(self.inputs_estimated) >= 1.0:
             raise ScenarioError(
                 f"plan.information_error = {error}: the plan factory's mistaken coefficients would not be "
@@ -70,7 +80,9 @@ class Planner:
     def refresh(self):
         """Rebuild the plan factory on the current estimates and publish its labour values."""
         t = self.technology
-        estimated = Technology(self.inputs_estimated, t.labour, names=t.names, consumer_goods=t.consumer_goods)
+        estimated = Technology(
+            self.inputs_estimated, self.labour_estimated, names=t.names, consumer_goods=t.consumer_goods
+        )
         self.plan_factory = PlanFactory(estimated)
         self.values = self.plan_factory.labour_values()
 
@@ -178,8 +190,7 @@ class Planner:
 
     def household_budget(self, net_product: float) -> float:
         """Tokens paid to households per week: the private share of every hour worked, hours of value."""
-        plan = self.conditions.plan
-        return plan.private_share * (1.0 + plan.labour_reserve) * net_product
+        return self.private_share * (1.0 + self.conditions.plan.labour_reserve) * net_product
 
     def know_demand(self, preferences):
         """What the plan factory knows of demand: own-price elasticities from the old demand statistics.
@@ -261,12 +272,12 @@ class Planner:
         total = float(np.sum(weight * inputs_true))
         return float(np.sum(weight * np.abs(self.inputs_estimated - inputs_true))) / total if total > 0 else 0.0
 
-    def revise_coefficients(self, measured_sum: np.ndarray, output: np.ndarray):
-        """Move the estimates toward what the councils and communes report (seed §7b).
+    def revise_coefficients(self, measured_sum: np.ndarray, output: np.ndarray, method=None):
+        """Move the estimates toward what the councils and communes report (seed §7b, §8).
 
         Each sector's column is revised by ``plan.revision_rate`` toward the output-weighted
-        mean of the inputs per unit its producers report; a sector that made nothing this
-        week keeps its estimate.
+        mean of the inputs per unit its producers report, and its labour per unit toward
+        theirs; a sector that made nothing this week keeps its estimates.
 
         Parameters
         ----------
@@ -274,11 +285,16 @@ class Planner:
             Column j: Σ over sector j's producers of output × reported inputs per unit.
         output : numpy.ndarray, shape (n,)
             Σ over sector j's producers of their output, units.
+        method : numpy.ndarray, shape (n,), optional
+            Sector j's reported labour per unit ÷ the old method's, output-weighted.
         """
         rate = self.conditions.plan.revision_rate
         reported = output > 0
         measured = measured_sum[:, reported] / output[reported]
         self.inputs_estimated[:, reported] += rate * (measured - self.inputs_estimated[:, reported])
+        if method is not None:
+            labour = self.technology.labour[reported] * method[reported]
+            self.labour_estimated[reported] += rate * (labour - self.labour_estimated[reported])
 
     def allocate_investment(self, state: EconomyState, asked, first=None, released=None):
         """Investment fund → capacity: planning errors first, bottlenecks next, the rest balanced (seed §7c, §7f).
@@ -318,5 +334,142 @@ class Planner:
 
     def investment_fund(self, state: EconomyState) -> float:
         """Investment per week, hours of labour value (seed §7f: the investment share)."""
-        plan = self.conditions.plan
-        return (1.0 - plan.private_share - plan.public_share) * state.net_product
+        return self.investment_share * state.net_product
+
+    @property
+    def investment_share(self) -> float:
+        """Share of the net product decided for investment."""
+        return 1.0 - self.private_share - self.public_share
+
+    # --- the fundamental decision (seed §7f) -----------------------------------------------------
+
+    def proposals(self, state: EconomyState, asked) -> list[dict]:
+        """The councils' proposals of capacity, regrouped by good, with what each implies for other sectors.
+
+        A proposal to add ``Δ`` units of weekly capacity to good j implies that, once it
+        works, the sectors supplying j deliver ``(Â + D̂)[:, j] Δ`` more every week. The
+        plan factory adds up these implications good by good; where together they exceed a
+        supplier's spare capacity (capacity − planned output), the proposals that draw on
+        it are mutually incompatible: the largest of them are held back until the rest fit
+        (seed §7f: "proposal A implies that factory X must deliver Y more").
+
+        Parameters
+        ----------
+        state : EconomyState
+        asked : numpy.ndarray, shape (n,)
+            Capacity the councils of each good propose to add, units per week.
+
+        Returns
+        -------
+        list of dict
+            One per good with a proposal: ``good``, ``capacity`` (units per week),
+            ``implies`` (``{good: units per week}``, the three largest), ``status``
+            (``"feasible"`` or ``"held back: <good> short"``).
+        """
+        names = self.technology.names
+        spare = np.maximum(state.sector_capacity - state.plan_output, 0.0)
+        proposing = np.flatnonzero(asked > 0)
+        extra = self.inputs_estimated[:, proposing] * asked[proposing]  # (n, proposals)
+        held = np.zeros(proposing.size, dtype=bool)
+        short = [""] * proposing.size
+        for k in np.argsort(-asked[proposing] * self.values[proposing], kind="stable"):
+            need = extra[:, ~held].sum(axis=1)
+            over = np.flatnonzero(need > spare + 1e-12)
+            if over.size == 0:
+                break
+            if np.any(extra[over, k] > 0):
+                held[k] = True
+                short[k] = names[over[np.argmax(extra[over, k])]]
+        out = []
+        for k, j in enumerate(proposing):
+            top = np.argsort(-extra[:, k])[:3]
+            out.append(
+                {
+                    "good": names[j],
+                    "capacity": float(asked[j]),
+                    "implies": {names[i]: float(extra[i, k]) for i in top if extra[i, k] > 0},
+                    "status": f"held back: {short[k]} short" if held[k] else "feasible",
+                }
+            )
+        return out
+
+    def variants(self, state: EconomyState, persons: int, asked, rules, change) -> list[PlanVariant]:
+        """The plan variants for next year and their implications a–e (seed §7f).
+
+        Every combination of the hours in force ± ``rules.hours_step`` and the investment
+        share in force ± ``rules.investment_step`` (within the scenario's bounds), the
+        public share as decided. Each variant's net product is the hours it asks times the
+        hours of value an hour of the week yields now; its output by good is what that
+        product needs with the current estimates; its bottlenecks are the goods whose output
+        would exceed the capacity there will be (in service, on order and the feasible
+        proposals). Its consumption growth is what its investment buys: capacity grows by
+        ``g`` a year (balanced, at the current cost of capacity, at most
+        ``plan.max_capacity_growth``), new capacity works with methods ``change.embodied``
+        better, and methods improve by ``change.rate`` a year besides, so labour per unit
+        falls by ``1 − (1 − rate)(1 − embodied·g/(1+g))`` a year — the rate at which the same
+        hours buy more.
+
+        Parameters
+        ----------
+        state : EconomyState
+        persons : int
+            Everyone who consumes.
+        asked : numpy.ndarray, shape (n,)
+            The feasible proposals' capacity, units per week.
+        rules : sim.scenario.Decision
+        change : sim.scenario.TechnicalChange
+
+        Returns
+        -------
+        list of PlanVariant
+            Ordered nearest the decision in force first (the order that breaks ties).
+        """
+        h0, i0, public = state.hours_per_week, self.investment_share, self.public_share
+        steps = np.array([-1, 0, 1])
+        hours = np.unique(np.round(np.clip(h0 + rules.hours_step * steps, rules.hours_min, rules.hours_max), 9))
+        top = max(min(rules.investment_max, 0.99 - public), 0.0)
+        invest = np.unique(np.round(np.clip(i0 + rules.investment_step * steps, 0.0, top), 9))
+        cg = state.consumer_goods
+        household = np.zeros(self.technology.n)
+        household[cg] = state.expected_demand
+        capital = self.capital_per_capacity @ state.sector_capacity  # the composition of new capacity
+        capacity = WEEKS_PER_YEAR * (state.sector_capacity + state.pipeline.sum(axis=0) + asked)
+        per_hour = state.net_product / h0  # hours of value per hour of the working week
+        found = self.plan_factory.variants(
+            workers=per_hour,
+            population=persons,
+            private=household,
+            public=state.public_plan,
+            investment=capital,
+            hours_per_week=hours,
+            shares=[(1.0 - public - i, public, i) for i in invest],
+            capacity=capacity,
+            trade=WEEKS_PER_YEAR * (state.exports - state.imports),
+        )
+        cost = WEEKS_PER_YEAR * float(self.values @ capital)  # hours to grow every capacity by 100 %
+        out = []
+        for v in found:
+            g = min(v.investment / cost, self.conditions.plan.max_capacity_growth) if cost > 0 else 0.0
+            growth = 1.0 / ((1.0 - change.rate) * (1.0 - change.embodied * g / (1.0 + g))) - 1.0
+            out.append(dataclasses.replace(v, consumption_growth=growth))
+        distance = [
+            abs(v.hours_per_week - h0) / max(rules.hours_step, 1e-9)
+            + abs(v.investment_share - i0) / max(rules.investment_step, 1e-9)
+            for v in out
+        ]
+        return [out[k] for k in np.argsort(distance, kind="stable")]
+
+    def adopt(self, variant: PlanVariant, state: EconomyState, persons: int):
+        """The decided variant becomes the plan's frame: hours, wage, public consumption, investment fund.
+
+        The net product scales with the hours; public consumption keeps its composition at
+        the decided share; the hourly wage pays the decided private share of every hour
+        (seed §7d, §7f).
+        """
+        old_public = self.public_share * state.net_product
+        state.net_product *= variant.hours_per_week / state.hours_per_week
+        state.hours_per_week = variant.hours_per_week
+        self.private_share, self.public_share = variant.private_share, variant.public_share
+        new_public = self.public_share * state.net_product
+        state.public_plan = state.public_plan * (new_public / old_public if old_public > 0 else 0.0)
+        state.wage = wages.hourly_wage(self.household_budget(state.net_product), persons * state.hours_per_week)

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-FIGURES = ("stock_price_dynamics", "gaps", "inequality", "hours_output")
+FIGURES = ("stock_price_dynamics", "gaps", "inequality", "hours_output", "decisions")
 
 
 def _wide(ts: pd.DataFrame, variable: str) -> pd.DataFrame:
@@ -150,6 +150,42 @@ def hours_output(summary, ts):
     right.set_title("Output by sector", fontsize=9)
     fig.suptitle(f"Hours and output — {_title(summary)}", fontsize=10, x=0.01, ha="left")
     fig.tight_layout(rect=(0, 0, 1, 0.94))
+    return fig
+
+
+def decisions(summary, ts):
+    """What the yearly decisions chose and bought: hours, investment, consumption, labour values (seed §7f, §8)."""
+    w = _weekly(ts)
+    goods = summary["consumer_goods"]
+    value = _wide(ts, "value")[goods]
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+    hours, consumption, values = axes
+    hours.plot(w.index, w["hours_per_week"], color="tab:blue", label="hours a week (decided)")
+    hours.set_ylabel("hours per week", color="tab:blue")
+    hours.set_ylim(0, max(1.2 * w["hours_per_week"].max(), 1))
+    share = hours.twinx()
+    share.plot(w.index, 100 * w["investment_share"], color="tab:orange", label="investment share (decided)")
+    share.set_ylabel("% of the net product invested", color="tab:orange")
+    share.set_ylim(0, max(1.2 * 100 * w["investment_share"].max(), 1))
+    hours.set_title("The decision: hours and investment", fontsize=9)
+    hours.set_xlabel("week")
+    per_year = w["consumption_per_person"].rolling(52, min_periods=1).mean()
+    consumption.plot(w.index, w["consumption_per_person"], color="0.75", lw=0.6, label="weekly")
+    consumption.plot(w.index, per_year, color="tab:green", label="trailing year")
+    consumption.set_ylabel("hours of week-0 labour value per person per week")
+    consumption.set_xlabel("week")
+    consumption.legend(frameon=False, fontsize=8)
+    consumption.set_title("Consumption per person, at week-0 values", fontsize=9)
+    main = value.iloc[0].sort_values(ascending=False).index[:6]
+    for good in main:
+        values.plot(value.index, value[good] / value[good].iloc[0], lw=1.0, label=good)
+    values.axhline(1.0, color="0.6", lw=0.6)
+    values.set_ylabel("labour value ÷ week 0")
+    values.set_xlabel("week")
+    values.legend(frameon=False, fontsize=8, title="highest labour value at week 0", title_fontsize=8)
+    values.set_title("Labour values", fontsize=9)
+    fig.suptitle(f"Decisions and growth — {_title(summary)}", fontsize=10, x=0.01, ha="left")
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
     return fig
 
 

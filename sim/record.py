@@ -46,6 +46,8 @@ WEEK_SERIES = (
     "consumption_gini",
     "hours_per_week",
     "hours_used",
+    "investment_share",
+    "consumption_per_person",
     "wage",
     "price_level",
     "tokens_paid",
@@ -77,6 +79,8 @@ class Record:
         self.weekly = {name: np.zeros(weeks) for name in WEEK_SERIES}
         self.latest = dict.fromkeys(WEEK_SERIES, 0.0)
         self.price_log: list[tuple[int, int, float, float, float]] = []  # week, good, old p/v, new p/v, S/S*
+        self.decisions: list[dict] = []  # each year's variants, proposals, votes, result and recalls (seed §7f)
+        self._base_values = model.state.values[model.state.consumer_goods].copy()  # week 0: a fixed yardstick
         self.weeks = 0
 
     def reporters(self) -> dict:
@@ -114,7 +118,7 @@ class Record:
         if t >= self.weekly["wage"].size:
             self._grow()
         cg = s.consumer_goods
-        c = m.consumers
+        c, p = m.consumers, m.producers
         price = s.values.copy()
         price[cg] = s.prices
         demand = np.zeros_like(price)
@@ -158,7 +162,9 @@ class Record:
             "income_gini": metrics.gini(c.income),
             "consumption_gini": metrics.gini(c.spent),
             "hours_per_week": s.hours_per_week,
-            "hours_used": float(m.technology.labour @ s.output) / c.income.size,
+            "hours_used": float(np.sum(m.councils.labour[p.sector] * p.method * p.output)) / c.income.size,
+            "investment_share": m.planner.investment_share,
+            "consumption_per_person": float(self._base_values @ s.sales) / c.income.size,
             "wage": s.wage,
             "price_level": metrics.price_level(s.prices, s.values[cg], c.preferences.base_shares),
             "tokens_paid": s.tokens_paid,

@@ -60,8 +60,14 @@ PLOTTED_WEEK_SERIES = (
     "consumption_gini",
     "hours_per_week",
     "hours_used",
+    "investment_share",
+    "consumption_per_person",
 )
 MAX_SUMMARY_BYTES = 1 << 20
+#: Each year's fundamental decision (seed §7f): a JSON list, empty where the assemblies did not vote.
+DECISIONS_FILE = "decisions.json"
+#: The largest decisions file read, bytes (twenty years of nine variants are about 200 kB).
+MAX_DECISIONS_BYTES = 64 << 20
 MAX_TIMESERIES_BYTES = 1 << 30
 
 
@@ -163,6 +169,7 @@ def write_run(out_dir: Path, model, summary: dict, draw=None) -> Path:
         )
         log["good"] = [model.technology.names[g] for g in log["good"]]
         log.to_csv(tmp / "price_log.csv", index=False)
+        (tmp / DECISIONS_FILE).write_text(json.dumps(model.record.decisions, indent=1) + "\n", encoding="utf-8")
         (tmp / "manifest.json").write_text(json.dumps(manifest(), indent=2) + "\n", encoding="utf-8")
         if draw is not None:
             draw(summary, timeseries, tmp)
@@ -266,3 +273,21 @@ def _read_timeseries(path: Path, goods: list[str]) -> pd.DataFrame:
 
 def _is_text(column: pd.Series) -> bool:
     return pd.api.types.is_string_dtype(column) and all(isinstance(v, str) for v in column.head(1000))
+
+
+def read_decisions(run_dir: Path) -> list[dict]:
+    """The yearly decisions of a saved run (``decisions.json``), checked enough to print them."""
+    path = Path(run_dir) / DECISIONS_FILE
+    if not Path(run_dir).is_dir() or not (Path(run_dir) / SUMMARY_FILE).is_file():
+        raise ResultsError(f"{run_dir}: not a results directory (no {SUMMARY_FILE}); run a scenario first")
+    if not path.is_file():
+        raise ResultsError(f"{path}: missing: the run was saved by an older councils; rerun the scenario")
+    try:
+        decisions = json.loads(read_text(path, MAX_DECISIONS_BYTES, "a run's decisions"))
+    except FileRefused as err:
+        raise ResultsError(str(err)) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ResultsError(f"{path}: not valid JSON ({err}): damaged; rerun the scenario") from None
+    if not isinstance(decisions, list) or not all(isinstance(d, dict) and "variants" in d for d in decisions):
+        raise ResultsError(f"{path}: not a list of yearly decisions: damaged; rerun the scenario")
+    return decisions

@@ -168,6 +168,57 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """The fundamental decision (seed §7f): once a year the assemblies vote on plan variants.
+
+    The plan factory offers every combination of the weekly hours in force ± ``hours_step``
+    and the investment share in force ± ``investment_step`` (public share as decided); a
+    variant beyond the capacity there will be is shown with its bottlenecks and not put to
+    the vote. Every person weighs consumption now, free time and growth (how much more the
+    same hours buy ``growth_years`` on) by weights drawn around ``consumption``, ``leisure``
+    and ``growth`` (lognormal, σ ``preference_spread``, normalised to sum to 1); the default
+    means make the average person's favourite about 35 hours a week and 15 % invested, the
+    decision in force in the shipped scenarios. Each General Assembly votes by simple
+    majority; the Central Assembly adds up their results by ``aggregation``: ``persons``
+    (one person one vote) or ``assemblies`` (each assembly's majority, weighted by its
+    members). With ``vote = false`` (the default) hours and shares stay as the scenario's
+    ``[plan]`` sets them, which isolates the corrective loops (the transition-condition
+    sweeps); ``scenarios/democratic_growth.toml`` votes.
+    """
+
+    vote: bool = False
+    aggregation: str = _rule("in persons, assemblies", default="persons")
+    hours_step: float = _rule("0 <= x <= 10", default=2.0)  # hours per week between offered variants
+    investment_step: float = _rule("0 <= x <= 0.2", default=0.025)  # share of the net product
+    hours_min: float = _rule("1 <= x <= 80", default=20.0)  # no variant below, hours per week
+    hours_max: float = _rule("1 <= x <= 80", default=50.0)  # no variant above, hours per week
+    investment_max: float = _rule("0 <= x < 1", default=0.40)  # no variant above, share of the net product
+    consumption: float = _rule("0 <= x <= 1", default=0.22)  # mean weight of consumption now
+    leisure: float = _rule("0 <= x <= 1", default=0.60)  # mean weight of free time
+    growth: float = _rule("0 <= x <= 1", default=0.18)  # mean weight of growth
+    growth_years: float = _rule("1 <= x <= 50", default=20.0)  # the horizon over which growth is weighed, years
+    preference_spread: float = _rule("0 <= x <= 3", default=0.5)  # σ of each person's weights (lognormal)
+    delegate_years: int = _rule("1 <= x <= 20", default=2)  # a delegate's term before rotation, years
+    central_seats: int = _rule("1 <= x <= 100_000", default=150)  # Central Assembly, beside one per assembly
+
+
+@dataclass(frozen=True)
+class TechnicalChange:
+    """Workers' management improves its methods (seed §8): labour per unit falls.
+
+    Every year each enterprise's labour coefficient falls by ``rate`` times its groups'
+    output per hour (better-organised groups find better methods faster); capacity that
+    investment adds works with the enterprise's method improved by ``embodied``, and the
+    enterprise's coefficient becomes the capacity-weighted mean of old and new. Councils
+    report what they measure and the plan factory revises its labour coefficients, so
+    labour values, hence normal prices, fall.
+    """
+
+    rate: float = _rule("0 <= x <= 0.2", default=0.0)  # yearly fall of labour per unit, at norm organisation
+    embodied: float = _rule("0 <= x <= 0.9", default=0.0)  # labour per unit of new capacity, less than the old
+
+
+@dataclass(frozen=True)
 class WorkGroups:
     """Primary work groups (seed §5–6)."""
 
@@ -230,6 +281,8 @@ class Scenario:
     taste_shift: TasteShift = field(default_factory=TasteShift)
     noise: Noise = field(default_factory=Noise)
     verdict: Verdict = field(default_factory=Verdict)
+    decision: Decision = field(default_factory=Decision)
+    technical_change: TechnicalChange = field(default_factory=TechnicalChange)
     fixed_plan: FixedPlan = field(default_factory=FixedPlan)  # read only under regime = "fixed_plan"
     market: Market = field(default_factory=Market)  # read only under regime = "market"
     self_managed_market: SelfManagedMarket = field(default_factory=SelfManagedMarket)  # under "self_managed_market"
@@ -280,6 +333,12 @@ def _check_tree(obj, path: str, where: str):
         )
     if isinstance(obj, Population):
         _check_headcount(obj, where)
+    if isinstance(obj, Decision) and obj.hours_min > obj.hours_max:
+        raise ScenarioError(
+            f"{where}: decision.hours_min = {obj.hours_min} > decision.hours_max = {obj.hours_max}: must be ≤ hours_max"
+        )
+    if isinstance(obj, Decision) and obj.consumption + obj.leisure + obj.growth <= 0:
+        raise ScenarioError(f"{where}: decision.consumption + leisure + growth = 0: at least one weight must be > 0")
     if isinstance(obj, Scenario) and obj.weeks < 1:
         raise ScenarioError(f"{where}: years = {obj.years!r}: must be at least one week (round(years × 52) ≥ 1)")
     if isinstance(obj, Market) and obj.owners_buffer_weeks > obj.owners_smoothing_weeks:

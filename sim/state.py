@@ -27,10 +27,13 @@ class ProducerArrays:
     workers: np.ndarray  # int, persons
     is_commune: np.ndarray  # bool
     labour_cap: np.ndarray = field(default=None)  # most its workers can make in a week, units
+    method: np.ndarray = field(default=None)  # its labour per unit ÷ the sector's at the start (1: the old method)
 
     def __post_init__(self):
         if self.labour_cap is None:
             self.labour_cap = np.zeros(self.sector.size)
+        if self.method is None:
+            self.method = np.ones(self.sector.size)
 
     def by_sector(self, amount, n: int) -> np.ndarray:
         """Add a per-producer amount up by good, length ``n``."""

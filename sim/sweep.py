@@ -6,6 +6,11 @@ A sweep file names a base scenario and what varies:
 - ``[sample]``: ``method = "lhs"`` or ``"sobol"``, ``n`` points, and ``[sample.ranges]``
   key path → ``[low, high]`` (``scipy.stats.qmc``, seeded from the sweep seed); an integer
   key is rounded to the nearest integer.
+- ``method = "saltelli"``: Saltelli's design for Sobol' indices (:mod:`sim.designs`), ``n``
+  base samples giving ``n × (G + 2)`` points over ``G`` factors (``n × (2G + 2)`` with
+  ``second_order = true``); ``[sample.groups]`` name → list of keys makes those keys one
+  factor. Points that rounding makes equal run once. It needs one base scenario and no grid:
+  ``councils analyse`` reads the design whole.
 - ``scenarios``: a list of scenario files, each run as it is (transition conditions).
 - ``[set]``: key path → value, applied to every run (population, years, …).
 - ``timeseries = true``: keep every run's time series (as ``--keep-timeseries``), for the
@@ -39,6 +44,7 @@ import pandas as pd
 from scipy.stats import qmc
 from threadpoolctl import threadpool_limits
 
+from sim import designs
 from sim.budget import Need, run_need
 from sim.scenario import ScenarioError, check_name, field_type, from_dict, read_scenario, read_toml
 from sim.scenario_economy import check_against_economy, economy_of
@@ -142,15 +148,21 @@ def load_sweep(path: str | Path, replicates: int | None = None, years: float | N
     grid = _grid(path, spec)
     sample = _sample(path, spec)
     _refuse_swept_seed(path, grid, sample, common)
-    count = len(bases) * math.prod(len(v) for v in grid.values()) * (sample[1] if sample else 1) * n_rep
+    if sample and sample.method == "saltelli" and (grid or len(bases) > 1):
+        _fail(
+            path,
+            "sample.method = 'saltelli' needs one base scenario and no [grid]: its analysis reads its design whole",
+        )
+    sampled = sample.points if sample else 1
+    count = len(bases) * math.prod(len(v) for v in grid.values()) * sampled * n_rep
     if count > MAX_RUNS:
         _fail(
             path,
             f"{count:,} runs ({len(bases)} scenario file(s) × {math.prod(len(v) for v in grid.values()):,} grid "
-            f"points × {sample[1] if sample else 1:,} sampled points × {n_rep:,} replicates): at most {MAX_RUNS:,}; "
+            f"points × {sampled:,} sampled points × {n_rep:,} replicates): at most {MAX_RUNS:,}; "
             "use fewer grid values, a smaller sample.n or fewer replicates",
         )
-    points = _points(grid, sample, seed)
+    points = _points(grid, sample, seed, path)
     seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n_rep)]
     runs, economies, largest, seconds = [], {}, 0, 0.0
     for (base_name, base), params, (rep, run_seed) in itertools.product(bases, points, enumerate(seeds)):
@@ -202,7 +214,7 @@ def _relative_economy(common: dict, path: Path) -> dict:
 
 def _refuse_swept_seed(path: Path, grid: dict, sample, common: dict):
     """``seed`` cannot vary or be set: each run's seed comes from the sweep's seed and its replicate."""
-    for where, table in (("grid", grid), ("sample.ranges", sample[2] if sample else {}), ("set", common)):
+    for where, table in (("grid", grid), ("sample.ranges", sample.ranges if sample else {}), ("set", common)):
         if "seed" in table:
             _fail(
                 path,
@@ -241,24 +253,46 @@ def _grid(path: Path, spec: dict) -> dict:
     return grid
 
 
-def _sample(path: Path, spec: dict):
-    """``(method, n, ranges)`` of ``[sample]``, checked, or ``None``."""
+@dataclass(frozen=True)
+class Sample:
+    """A checked ``[sample]`` table; ``points`` is how many points its design has (before rounding)."""
+
+    method: str
+    n: int
+    ranges: dict
+    second_order: bool = False
+    groups: dict = field(default_factory=dict)
+
+    @property
+    def points(self) -> int:
+        if self.method != "saltelli":
+            return self.n
+        return designs.size(self.n, len(designs.factors(list(self.ranges), self.groups)), self.second_order)
+
+
+_SAMPLE_KEYS = {"method", "n", "ranges", "second_order", "groups"}
+_METHODS = ("lhs", "sobol", "saltelli")
+
+
+def _sample(path: Path, spec: dict) -> Sample | None:
+    """The checked ``[sample]`` table, or ``None``."""
     sample = spec.get("sample")
     if sample is None:
         return None
     if not isinstance(sample, dict):
         _fail(path, "sample: must be a table with method, n and [sample.ranges]")
-    unknown = set(sample) - {"method", "n", "ranges"}
+    unknown = set(sample) - _SAMPLE_KEYS
     if unknown:
-        _fail(path, f"unknown key 'sample.{sorted(unknown)[0]}'; allowed: sample.method, sample.n, sample.ranges")
+        allowed = ", ".join(f"sample.{k}" for k in sorted(_SAMPLE_KEYS))
+        _fail(path, f"unknown key 'sample.{sorted(unknown)[0]}'; allowed: {allowed}")
     method = sample.get("method", "lhs")
     n = sample.get("n")
     ranges = sample.get("ranges", {})
-    if method not in ("lhs", "sobol"):
-        _fail(path, f"sample.method = {method!r}: must be one of lhs, sobol")
+    if method not in _METHODS:
+        _fail(path, f"sample.method = {method!r}: must be one of {', '.join(_METHODS)}")
     if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_RUNS:
         _fail(path, f"sample.n = {n!r}: must be an integer, 1 <= n <= {MAX_RUNS:_}")
-    if method == "sobol" and n & (n - 1):
+    if method in ("sobol", "saltelli") and n & (n - 1):
         _fail(
             path,
             f"sample.n = {n}: a Sobol' sample keeps its balance only for a power of 2 (e.g. {1 << n.bit_length()})",
@@ -273,26 +307,59 @@ def _sample(path: Path, spec: dict):
             _fail(path, f"sample.ranges.{key} = {bounds!r}: low must be < high")
         if field_type(key) not in (int, float, None):
             _fail(path, f"sample.ranges.{key}: not a numeric key, so it cannot be sampled; put it in [grid]")
-    return method, n, ranges
+    second_order = sample.get("second_order", False)
+    groups = sample.get("groups", {})
+    for key in ("second_order", "groups"):
+        if key in sample and method != "saltelli":
+            _fail(path, f"sample.{key}: only for sample.method = 'saltelli'")
+    if not isinstance(second_order, bool):
+        _fail(path, f"sample.second_order = {second_order!r}: must be true or false")
+    _check_groups(path, groups, ranges)
+    return Sample(method, n, ranges, second_order, groups)
 
 
-def _points(grid: dict, sample, seed: int) -> list[dict]:
+def _check_groups(path: Path, groups, ranges: dict):
+    """``[sample.groups]``: name → non-empty list of keys of ``[sample.ranges]``, each key in one group at most."""
+    if not isinstance(groups, dict):
+        _fail(path, "sample.groups: must be a table of group name = [key paths of sample.ranges]")
+    seen = {}
+    for name, members in groups.items():
+        if not isinstance(members, list) or not members or not all(isinstance(m, str) for m in members):
+            _fail(path, f"sample.groups.{name} = {members!r}: must be a non-empty list of key paths")
+        if name in ranges and members != [name]:
+            _fail(path, f"sample.groups.{name}: a group cannot take the name of a sampled key")
+        for key in members:
+            if key not in ranges:
+                _fail(path, f"sample.groups.{name}: {key!r} is not in [sample.ranges]")
+            if key in seen:
+                _fail(path, f"sample.groups: {key!r} is in both {seen[key]!r} and {name!r}")
+            seen[key] = name
+
+
+def _points(grid: dict, sample: Sample | None, seed: int, path: Path) -> list[dict]:
     keys = list(grid)
     points = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(grid[k] for k in keys))]
     if sample is None:
         return points
-    method, n, ranges = sample
-    names = list(ranges)
-    engine = qmc.Sobol(len(names), seed=seed) if method == "sobol" else qmc.LatinHypercube(len(names), seed=seed)
-    low = np.array([ranges[k][0] for k in names], dtype=float)
-    high = np.array([ranges[k][1] for k in names], dtype=float)
-    values = qmc.scale(engine.random(n), low, high)
-    integer = [field_type(k) is int for k in names]
-    sampled = [
-        {k: round(float(v)) if whole else float(v) for k, v, whole in zip(names, row, integer, strict=True)}
-        for row in values
-    ]
+    keys = list(sample.ranges)
+    sampled = designs.rounded(keys, _sample_matrix(sample, seed, path), [field_type(k) is int for k in keys])
+    if sample.method == "saltelli":  # rows that rounding made equal are one run; the analysis finds it for each
+        sampled = list({tuple(s.items()): s for s in sampled}.values())
     return [{**p, **s} for p, s in itertools.product(points or [{}], sampled)]
+
+
+def _sample_matrix(sample: Sample, seed: int, path: Path) -> np.ndarray:
+    """The sampled points, one row each, one column per key of ``sample.ranges``."""
+    names = list(sample.ranges)
+    if sample.method == "saltelli":
+        try:
+            return designs.saltelli(sample.ranges, sample.n, sample.second_order, sample.groups, seed)
+        except designs.ExtraMissing as err:
+            _fail(path, f"sample.method = 'saltelli': {err}")
+    engine = qmc.Sobol(len(names), seed=seed) if sample.method == "sobol" else qmc.LatinHypercube(len(names), seed=seed)
+    low = np.array([sample.ranges[k][0] for k in names], dtype=float)
+    high = np.array([sample.ranges[k][1] for k in names], dtype=float)
+    return qmc.scale(engine.random(sample.n), low, high)
 
 
 # --- running -----------------------------------------------------------------------------------------

@@ -359,7 +359,8 @@ def test_scheduler_that_is_not_dask_is_refused_within_the_timeout(tmp_path, tiny
     assert rc == 2 and stdout == ""
     line = one_line(err)
     assert f"--scheduler {address}: {phrase}" in line
-    assert elapsed < 3.0  # the stated timeout, not 30 s or forever
+    # the stated 1 s timeout and the sweep's own start (seconds on a loaded CI machine), not Dask's 30 s or forever
+    assert elapsed < 10.0
     assert not out.exists()
 
 

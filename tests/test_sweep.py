@@ -30,8 +30,9 @@ import pytest
 
 import sim.model
 import sim.sweep
+from sim import designs
 from sim.cli import main
-from sim.scenario import ScenarioError
+from sim.scenario import ScenarioError, field_type
 from sim.sweep import PARTS_DIR, RUNS_FILE, compact, done_run_ids, load_sweep, run_sweep
 from sim.sweep_plots import compare_conditions, draw_sweep, regime_paths
 
@@ -278,7 +279,15 @@ def test_shipped_sweep_files_load():
         spec = tomllib.loads(file.read_text(encoding="utf-8"))
         expected = len(spec.get("scenarios", [spec.get("base")]))
         expected *= math.prod(len(v) for v in spec.get("grid", {}).values())
-        expected *= spec.get("sample", {}).get("n", 1)
+        sample = spec.get("sample", {})
+        if sample.get("method") == "saltelli":  # n × (factors + 2) points, those made equal by rounding run once
+            keys = list(sample["ranges"])
+            second, groups = sample.get("second_order", False), sample.get("groups", {})
+            matrix = designs.saltelli(sample["ranges"], sample["n"], second, groups, spec["seed"])
+            rows = designs.rounded(keys, matrix, [field_type(k) is int for k in keys])
+            expected *= len({tuple(r.values()) for r in rows})
+        else:
+            expected *= sample.get("n", 1)
         sweep = load_sweep(file, replicates=1, years=0.1)
         assert len(sweep.runs) == expected, file
         assert len({r.run_id for r in sweep.runs}) == len(sweep.runs), file

@@ -72,7 +72,7 @@ class Regime:
         arriving = s.pipeline[0].copy()
         s.pipeline = np.roll(s.pipeline, -1, axis=0)
         s.pipeline[-1] = 0.0
-        model.councils.add_capacity(s, arriving)
+        model.councils.add_capacity(s, arriving, model.conditions.technical_change.embodied)
 
     def earnings_gini(self, model) -> float:
         """Gini of hourly earnings over the persons who work in enterprises (communes' members aside).

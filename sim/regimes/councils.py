@@ -5,15 +5,18 @@ schedule; communes credit their members (§9a). Price: corrective (b), each pric
 its good's reserve stock (§7c). Readjust: corrective (c), councils move consumer-good
 output toward expected sales and the stock rebuild (§7c). Plan: councils and communes
 report, the plan factory revises its coefficients and re-solves, workers move to where
-the plan needs their hours (§6, §7b). Decide: once a year the hierarchy shrinks on its
-schedule and work groups rotate and exclude (§6, §7f).
+the plan needs their hours (§6, §7b). Decide: once a year enterprises improve their
+methods (§8), councils propose, the plan factory offers variants, the assemblies vote and
+their delegates answer for it (§5, §7f); the hierarchy shrinks on its schedule and work
+groups rotate and exclude (§6).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim import market, wages
+from sim import decision, market, wages
+from sim.federation import assembly_names, assembly_of, federation_graph
 from sim.regimes.base import Regime
 from sim.units import WEEKS_PER_YEAR
 
@@ -91,10 +94,10 @@ class Councils(Regime):
         model.councils.staff(c.group, groups, model.state.hours_per_week)
 
     def decide(self, model):
-        """Once a year: the hierarchy shrinks on its schedule; groups rotate members and ask some to leave.
-
-        Hours and shares stay as decided (a fixed rule until the yearly vote is modelled).
-        """
+        """Once a year: better methods, the fundamental decision, the hierarchy's schedule, rotation (seed §6–8)."""
+        model.councils.improve_methods(model.conditions.technical_change.rate)
+        if model.conditions.decision.vote:
+            self._vote(model)
         c, groups = model.consumers, model.work_groups
         c.set_wage_factors(wages.equalisation_progress(model.conditions.wages.equalisation_years, model.week))
         movers = groups.turnover(c, model.rng)
@@ -103,6 +106,100 @@ class Councils(Regime):
             self._move(model, movers, destination)
 
     @staticmethod
+    def _vote(model):
+        """Proposals → variants → assemblies → the Central Assembly → the plan's frame; delegates answer (§5, §7f)."""
+        s, sc, c, planner = model.state, model.conditions, model.consumers, model.planner
+        rules, persons = sc.decision, c.income.size
+        asked = model.councils.ask_for_capacity(s, sc.plan.investment_margin)
+        proposals = planner.proposals(s, asked)
+        feasible = asked.copy()
+        for p in proposals:
+            if p["status"] != "feasible":
+                feasible[model.technology.index(p["good"])] = 0.0
+        variants = planner.variants(s, persons, feasible, rules, sc.technical_change)
+        offered = [k for k, v in enumerate(variants) if not v.bottlenecks]
+        councils, communes = model.councils.rows.size, model.communes.rows.size
+        assembly = assembly_of(c.group, c.commune, model.work_groups.council, councils)
+        members = np.bincount(assembly, minlength=councils + communes)
+        producers, goods = model.producers, model.technology.names
+        rows = model.councils.rows
+        weight = np.where(producers.is_commune, 0.0, producers.capacity)  # councils' methods, by capacity
+        by_good = producers.by_sector(weight, s.stock.size)
+        method = producers.by_sector(weight * producers.method, s.stock.size) / np.where(by_good > 0, by_good, 1.0)
+        record = {
+            "year": model.week // WEEKS_PER_YEAR,
+            "week": model.week,
+            "aggregation": rules.aggregation,
+            "proposals": proposals,
+            # What councils report of their methods: labour per unit ÷ the old method's, by good.
+            "methods": {goods[j]: float(method[j]) for j in np.unique(producers.sector[rows])},
+            "variants": [_variant_row(v, k in offered) for k, v in enumerate(variants)],
+        }
+        if not offered:  # nothing the capacity allows: the decision in force stays
+            record.update(result=None, how="no variant within capacity", assemblies=[], delegates={})
+            model.record.decisions.append(record)
+            return
+        ballot = [variants[k] for k in offered]
+        utility = decision.utilities(
+            c.weights,
+            [v.consumption_per_person for v in ballot],
+            [v.hours_per_week for v in ballot],
+            [v.consumption_growth for v in ballot],
+            rules.growth_years,
+        )
+        tallies = decision.pairwise_tallies(utility, assembly, members.size)
+        choice = np.array([decision.majority_choice(t)[0] for t in tallies])
+        won, how = decision.majority_choice(decision.central_tally(tallies, members, rules.aggregation))
+        firsts = decision.first_preferences(utility, assembly, members.size)
+        model.graph = federation_graph(model.work_groups.council, members, councils, communes)
+        answered = model.delegates.answer(
+            assembly, utility, choice, won, record["year"], rules.delegate_years, model.rng
+        )
+        names = assembly_names(councils, communes)
+        first = np.zeros(len(variants), dtype=int)
+        first[offered] = firsts.sum(axis=0)
+        output = ballot[won].gross_output / WEEKS_PER_YEAR  # (a) by enterprise: each good's output by capacity
+        by_enterprise = (
+            output[producers.sector]
+            * producers.capacity
+            / producers.by_sector(producers.capacity, len(goods))[producers.sector]
+        )
+        record.update(
+            enterprise_output=[float(x) for x in by_enterprise],
+            result=offered[won],
+            how=how,
+            first_preferences=[int(x) for x in first],
+            labour_values={goods[g]: float(s.values[g]) for g in s.consumer_goods},
+            assemblies=[
+                {"assembly": names[a], "members": int(members[a]), "choice": offered[choice[a]]}
+                for a in range(members.size)
+                if members[a] > 0
+            ],
+            delegates=answered,
+        )
+        model.record.decisions.append(record)
+        planner.adopt(ballot[won], s, persons)
+        model.councils.staff(c.group, model.work_groups, s.hours_per_week)
+
+    @staticmethod
     def _move(model, persons, councils):
         model.work_groups.join(model.consumers, persons, councils, model.rng)
         model.councils.staff(model.consumers.group, model.work_groups, model.state.hours_per_week)
+
+
+def _variant_row(v, offered: bool) -> dict:
+    """A variant's implications as a record row (seed §7f a–e)."""
+    return {
+        "hours_per_week": v.hours_per_week,
+        "private_share": v.private_share,
+        "public_share": v.public_share,
+        "investment_share": v.investment_share,
+        "consumption_per_person": v.consumption_per_person,
+        "public_consumption": v.public_consumption,
+        "investment": v.investment,
+        "consumption_growth": v.consumption_growth,
+        "consumption_in_5_years": v.consumption_per_person * (1.0 + v.consumption_growth) ** 5,
+        "output": [float(x) for x in v.gross_output],
+        "bottlenecks": list(v.bottlenecks),
+        "offered": offered,
+    }

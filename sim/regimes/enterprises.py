@@ -195,7 +195,12 @@ class MarketEconomy(Regime):
         model.councils.take_targets(sector_target)
 
     def invest(self, model):
-        """Capacity is built as its goods arrive; what was ordered a lag ago comes into service for its buyer."""
+        """Capacity is built as its goods arrive; what was ordered a lag ago comes into service for its buyer.
+
+        As in ``FactoryCouncils.add_capacity``, new capacity embodies a method improved by
+        ``technical_change.embodied``, and an enterprise's method becomes the capacity-weighted
+        mean of old and new.
+        """
         b, s, producers = self.books, model.state, model.producers
         b.pipeline[-1] += b.orders * s.delivered
         arriving = b.pipeline[0].copy()
@@ -204,6 +209,10 @@ class MarketEconomy(Regime):
         if arriving.any():
             producers.capacity += arriving
             s.sector_capacity = producers.by_sector(producers.capacity, model.technology.n)
+            # New capacity works with the method improved by technical_change.embodied (as under every regime).
+            new = np.divide(arriving, producers.capacity, out=np.zeros(arriving.size), where=producers.capacity > 0)
+            rows = model.councils.rows
+            producers.method[rows] *= 1.0 - model.conditions.technical_change.embodied * np.clip(new[rows], 0.0, 1.0)
         s.pipeline = b.pipeline @ self.goods_of  # the same pipeline, by good
 
     def plan(self, model):

@@ -71,7 +71,8 @@ class SelfManagedMarket(MarketEconomy):
         """Members of worse-paying enterprises move to better-paying ones that need the hands (Ward 1958)."""
         sc, c, groups, producers = model.conditions, model.consumers, model.work_groups, model.producers
         hours = model.state.hours_per_week
-        need = producers.target * model.councils.labour[producers.sector] / producers.productivity / hours
+        labour = model.councils.labour[producers.sector] * producers.method  # hours per unit, its own method
+        need = producers.target * labour / producers.productivity / hours
         places = np.ceil(need * (1.0 + sc.plan.labour_reserve)).astype(int) - producers.workers
         rate = 1.0 - (1.0 - sc.self_managed_market.mobility) ** (sc.plan.period_weeks / WEEKS_PER_YEAR)
         persons, destination = model.councils.movers_to_income(

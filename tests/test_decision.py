@@ -1,0 +1,208 @@
+"""The fundamental decision (seed §7f): variants, assemblies' votes, delegates, technical change.
+
+The pure rules are checked on hand-made ballots; the model-level tests run small economies
+for a few years with everyone sharing one preference, and read the record of decisions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import decision
+from sim.cli import main
+from sim.decision_table import decisions_table
+from sim.federation import CENTRAL, Delegates, assembly_of
+from sim.model import CouncilsModel
+from sim.units import WEEKS_PER_YEAR
+
+SMALL = {"population_consumers": 1500, "population_councils": 25, "population_communes": 0}
+VOTE = {
+    "decision_vote": True,
+    "decision_preference_spread": 0.0,
+    "technical_change_rate": 0.01,
+    "technical_change_embodied": 0.3,
+}
+
+
+def run(years, **parameters):
+    model = CouncilsModel(years=years, seed=3, **SMALL, **VOTE, **parameters)
+    model.run()
+    return model
+
+
+def yearly(model, name):
+    """The series at the start of each year (after each decision)."""
+    return model.record.series(name)[::WEEKS_PER_YEAR]
+
+
+# --- the pure rules ------------------------------------------------------------------------------------
+
+
+def test_a_condorcet_winner_is_chosen_and_a_cycle_goes_to_the_variant_beating_most():
+    # three voters, three variants: 0 beats 1 and 2
+    tally = np.array([[0, 2, 2], [1, 0, 2], [1, 1, 0]])
+    assert decision.majority_choice(tally) == (0, "majority")
+    # the classic cycle 0 > 1 > 2 > 0: each beats one; the first (nearest the decision in force) wins the tie
+    cycle = np.array([[0, 2, 1], [1, 0, 2], [2, 1, 0]])
+    assert decision.majority_choice(cycle) == (0, "cycle")
+    # a cycle among 1, 2, 3 that all beat 0: Copeland picks the nearest of the three
+    four = np.array([[0, 0, 0, 0], [3, 0, 2, 1], [3, 1, 0, 2], [3, 2, 1, 0]])
+    assert decision.majority_choice(four) == (1, "cycle")
+
+
+def test_the_aggregation_rule_matters_for_unequal_assemblies_with_opposite_majorities():
+    """One assembly of 1,000 splits 51–49 for A; ten of 50 are unanimous for B."""
+    prefers_a = np.r_[np.ones(510), np.zeros(490), np.zeros(500)]
+    utility = np.column_stack([prefers_a, 1.0 - prefers_a])  # A = 0, B = 1
+    assembly = np.r_[np.zeros(1000, dtype=int), 1 + np.arange(500) // 50]
+    tallies = decision.pairwise_tallies(utility, assembly, 11)
+    members = np.bincount(assembly)
+    persons = decision.central_tally(tallies, members, "persons")
+    assemblies = decision.central_tally(tallies, members, "assemblies")
+    assert persons[1, 0] == 990 and persons[0, 1] == 510
+    assert assemblies[0, 1] == 1000 and assemblies[1, 0] == 500
+    assert decision.majority_choice(persons)[0] == 1  # one person one vote: B
+    assert decision.majority_choice(assemblies)[0] == 0  # weighted assemblies' majorities: A
+
+
+def test_utilities_rank_by_the_weights():
+    consumption, hours, growth = [1000.0, 1100.0, 1000.0], [35.0, 40.0, 35.0], [0.01, 0.01, 0.03]
+    weights = np.array([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]])
+    u = decision.utilities(weights, consumption, hours, growth, horizon_years=20)
+    assert np.argmax(u[0]) == 1  # consumption: the longest week
+    assert u[1, 0] > u[1, 1]  # leisure: fewer hours
+    assert np.argmax(u[2]) == 2  # growth: the most growth
+    np.testing.assert_allclose(u[2, 2] - u[2, 0], 20 * (np.log(1.03) - np.log(1.01)))
+
+
+def test_delegates_who_support_the_result_against_their_assembly_are_recalled():
+    members = np.array([3, 3])
+    person_assembly = np.array([0, 0, 0, 1, 1, 1])
+    delegates = Delegates(members, seats=0)  # one each
+    rng = np.random.default_rng(0)
+    # variant 0 or 1; everyone in assembly 0 prefers 0, in assembly 1 prefers 1
+    utility = np.array([[1, 0], [1, 0], [1, 0], [0, 1], [0, 1], [0, 1]], dtype=float)
+    first = delegates.answer(person_assembly, utility, np.array([0, 1]), result=0, year=1, term=5, rng=rng)
+    assert first["elected"] == 2 and first["recalled"] == 0
+    seated = delegates.person.copy()
+    assert person_assembly[seated].tolist() == [0, 1]
+    # assembly 1's delegate changes their mind: now prefers the result (0) over their assembly's choice (1)
+    utility[seated[1]] = [1.0, 0.0]
+    second = delegates.answer(person_assembly, utility, np.array([0, 1]), result=0, year=2, term=5, rng=rng)
+    assert second["recalled"] == 1 and delegates.person[0] == seated[0]
+    assert delegates.person[1] != seated[1] and utility[delegates.person[1], 1] == 1.0  # one who agrees with 1
+    third = delegates.answer(person_assembly, utility, np.array([0, 1]), result=0, year=7, term=5, rng=rng)
+    assert third["rotated"] == 2 and third["recalled"] == 0
+
+
+# --- the model -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def leisure():
+    return run(6, decision_consumption=0.05, decision_leisure=0.9, decision_growth=0.05)
+
+
+@pytest.fixture(scope="module")
+def growth():
+    return run(6, decision_consumption=0.05, decision_leisure=0.05, decision_growth=0.9)
+
+
+def test_when_everyone_prefers_leisure_the_hours_fall_year_after_year(leisure):
+    hours = yearly(leisure, "hours_per_week")
+    assert np.all(np.diff(hours) < 0), hours
+    for d in leisure.record.decisions:  # the record shows what led there: the variants and the votes
+        won = d["variants"][d["result"]]
+        assert won["hours_per_week"] == min(v["hours_per_week"] for v in d["variants"] if v["offered"])
+        assert d["first_preferences"][d["result"]] == SMALL["population_consumers"]
+        assert all(a["choice"] == d["result"] for a in d["assemblies"])
+
+
+def test_when_everyone_prefers_growth_investment_rises_and_buys_more_consumption_later(leisure, growth):
+    share = yearly(growth, "investment_share")
+    assert np.all(np.diff(share) > 0), share
+    consumption = {m: m.record.series("consumption_per_person") for m in (leisure, growth)}
+    five_years_on = slice(5 * WEEKS_PER_YEAR, 6 * WEEKS_PER_YEAR)
+    assert consumption[growth][five_years_on].mean() > consumption[leisure][five_years_on].mean()
+    chosen = [d["variants"][d["result"]]["investment_share"] for d in growth.record.decisions]
+    np.testing.assert_allclose(chosen[: share.size - 1], share[1:])  # the record's result is what the economy did
+
+
+def test_technical_change_lowers_labour_values_and_prices_follow(growth):
+    values = growth.record.series("value")[:, growth.state.consumer_goods]
+    prices = growth.record.series("price")[:, growth.state.consumer_goods]
+    assert np.all(values[-1] < 0.97 * values[0])  # six years of 1 %/year and more from new capacity
+    assert np.median(prices[-1] / prices[0]) < 0.97
+    method = growth.producers.method[growth.councils.rows]
+    assert np.all(method < 1.0)
+
+
+def test_a_variant_beyond_capacity_is_shown_with_its_bottlenecks_and_not_put_to_the_vote():
+    model = run(2, decision_hours_step=8.0, plan_capacity_headroom=0.02, plan_investment_margin=0.0)
+    rows = [v for d in model.record.decisions for v in d["variants"]]
+    over = [v for v in rows if v["bottlenecks"]]
+    assert over, "no variant exceeded capacity: the test does not test"
+    capacity = 52 * (model.state.sector_capacity + model.state.pipeline.sum(axis=0))
+    for d in model.record.decisions:
+        for v in d["variants"]:
+            exceeds = np.asarray(v["output"]) > capacity * 1.5  # far beyond any capacity there was
+            assert not exceeds.any() or v["bottlenecks"]
+            assert v["offered"] == (not v["bottlenecks"])
+            if v["bottlenecks"]:
+                assert d["result"] is None or d["variants"][d["result"]] is not v
+    table = decisions_table(model.record.decisions)
+    assert any(line.startswith("  - ") and line.rstrip().split("  ")[-1] != "none" for line in table.splitlines())
+
+
+def test_without_a_vote_hours_and_shares_stay_and_nothing_is_recorded():
+    model = CouncilsModel(years=2, seed=3, **SMALL)
+    model.run()
+    assert model.record.decisions == []
+    assert set(model.record.series("hours_per_week")) == {35.0}
+    np.testing.assert_allclose(model.record.series("investment_share"), 0.15)
+
+
+def test_the_federation_graph_leads_every_group_to_the_central_assembly():
+    model = CouncilsModel(years=0.1, seed=3, population_consumers=2000, population_councils=25, population_communes=5)
+    graph = model.graph
+    groups = [n for n, k in graph.nodes(data="kind") if k == "group"]
+    assert len(groups) == model.work_groups.council.size
+    assert all(CENTRAL in graph.successors(next(iter(graph.successors(g)))) for g in groups)
+    c = model.consumers
+    assembly = assembly_of(c.group, c.commune, model.work_groups.council, model.councils.rows.size)
+    assert np.bincount(assembly).sum() == c.income.size
+    members = dict(graph.nodes(data="members"))
+    assert sum(v for v in members.values() if v is not None) == c.income.size
+
+
+def test_councils_decisions_prints_the_table(tmp_path, capsys):
+    out = tmp_path / "r"
+    argv = ["run", "scenarios/democratic_growth.toml", "--years", "2", "--no-plots", "--out", str(out)]
+    assert main([*argv, "--set", "population.consumers=1500", "--set", "population.councils=25"]) == 0
+    capsys.readouterr()
+    assert main(["decisions", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Year 1 (week 52), one person one vote:")
+    assert "Year 2 (week 104)" in text and "delegates:" in text and "proposals:" in text
+    assert main(["decisions", str(tmp_path)]) == 2
+    assert "not a results directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "phrase"),
+    [("{not json", "not valid JSON"), ('{"a": 1}', "not a list of yearly decisions"), (None, "missing")],
+)
+def test_a_damaged_decisions_file_is_refused_in_one_line(tmp_path, capsys, content, phrase):
+    out = tmp_path / "r"
+    argv = ["run", "scenarios/baseline.toml", "--years", "0.05", "--no-plots", "--out", str(out)]
+    assert main([*argv, "--set", "population.consumers=300", "--set", "population.councils=20"]) == 0
+    assert (out / "decisions.json").read_text(encoding="utf-8").strip() == "[]"
+    if content is None:
+        (out / "decisions.json").unlink()
+    else:
+        (out / "decisions.json").write_text(content, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["decisions", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and phrase in err[0] and "decisions.json" in err[0]
