@@ -146,7 +146,7 @@ def test_property_every_numeric_key_refuses_what_its_rule_refuses_with_one_line(
             as_float = RULES[key][0] is float and isinstance(value, int) and not isinstance(value, bool)
             assert f"{key} = {float(value) if as_float else value!r}" in message, message
         else:  # a rule joining two keys refused it (shares, group sizes, headcount, a week, owners' saving)
-            joint = ("population.", "plan.private_share", "years", "market.owners_buffer_weeks")
+            joint = ("population.", "plan.private_share", "years", "market.owners_buffer_weeks", "decision.hours_")
             assert any(k in message for k in joint), message
         return
     assert inside(key, value), f"{key} = {value!r} accepted"
@@ -175,12 +175,14 @@ def test_the_model_runs_at_both_bounds_of_every_key(key, economy):
             table["imports"] = {"share": 0.5, **table["imports"]}
         try:
             scenario = from_dict(table, "x")
-        except ScenarioError as err:  # two keys' joint rule (private + public share < 1; owners' buffer ≤ smoothing)
+        except ScenarioError as err:  # two keys' joint rule (shares < 1; owners' buffer ≤ smoothing; hours min ≤ max)
             joint = (
                 "plan.private_share",
                 "plan.public_share",
                 "market.owners_buffer_weeks",
                 "market.owners_smoothing_weeks",
+                "decision.hours_min",
+                "decision.hours_max",
             )
             assert key in joint, err
             continue
