@@ -43,6 +43,8 @@ class Consumers:
     commune: np.ndarray  # int, commune number, −1 for workers
     preferences: market.Preferences  # AIDS parameters shared by all
     weights: np.ndarray = None  # (N, 3) what each weighs in the yearly vote: consumption, leisure, growth (seed §7f)
+    buffer_weeks: np.ndarray | None = None  # (N,) savings each likes to hold, weeks of income; None: the scenario's
+    smoothing_weeks: np.ndarray | None = None  # (N,) weeks each takes to spend down an excess; None: the scenario's
 
     @property
     def workers(self) -> np.ndarray:
@@ -56,6 +58,19 @@ class Consumers:
         """
         workers = self.workers
         self.wage_factor[workers] = wages.equalised(self.base_wage[workers], progress)
+        self.wage_factor[~workers] = 1.0
+
+    def set_hierarchy(self, gini_from: float, gini: float, rng):
+        """Workers' relative wages become a hierarchy with Gini ``gini``, mean 1 (seed §7a, §7e: kept, not equalised).
+
+        Everyone keeps their place in the pre-revolution hierarchy (of Gini ``gini_from``);
+        if that was equal, a new one is drawn.
+        """
+        workers = self.workers
+        if gini_from > 0:
+            self.wage_factor[workers] = wages.rescaled_hierarchy(self.base_wage[workers], gini_from, gini)
+        else:
+            self.wage_factor[workers] = wages.wage_hierarchy(int(workers.sum()), gini, rng)
         self.wage_factor[~workers] = 1.0
 
     def drift_tastes(self, innovation: float, rng):
@@ -83,6 +98,10 @@ class Consumers:
         factor = self.wage_factor[workers]
         self.income[workers] = weekly_wage * (factor / factor.mean())
 
+    def receive(self, income):
+        """This week's income of every person, tokens (wages, dividends, shares of net income, after tax)."""
+        self.income[:] = income
+
     def buy(self, prices, values, on_sale, rules, rng) -> market.Purchases:
         """Every household spends and buys this week, in one vectorised call (seed §7c, §7d).
 
@@ -101,7 +120,9 @@ class Consumers:
         market.Purchases
             Demand, purchases per good and tokens each person spent.
         """
-        self.spending = market.intended_spending(self.income, self.savings, rules.buffer_weeks, rules.smoothing_weeks)
+        buffer = rules.buffer_weeks if self.buffer_weeks is None else self.buffer_weeks
+        smoothing = rules.smoothing_weeks if self.smoothing_weeks is None else self.smoothing_weeks
+        self.spending = market.intended_spending(self.income, self.savings, buffer, smoothing)
         week = market.buy(
             self.preferences,
             self.spending,
@@ -165,8 +186,10 @@ class Consumer(mesa.Agent):
     def wanted(self, prices) -> np.ndarray:
         """What this person wants to buy this week at ``prices``, units per consumer good."""
         c, cfg = self.model.consumers, self.model.conditions.consumption
+        buffer = cfg.buffer_weeks if c.buffer_weeks is None else c.buffer_weeks[self.row]
+        smoothing = cfg.smoothing_weeks if c.smoothing_weeks is None else c.smoothing_weeks[self.row]
         spend = market.intended_spending(
-            c.income[self.row : self.row + 1], c.savings[self.row : self.row + 1], cfg.buffer_weeks, cfg.smoothing_weeks
+            c.income[self.row : self.row + 1], c.savings[self.row : self.row + 1], buffer, smoothing
         )
         values = self.model.state.values[self.model.state.consumer_goods]
         return market.demand(c.preferences, spend, prices, values, c.taste[self.row : self.row + 1])[0]

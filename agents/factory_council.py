@@ -164,6 +164,58 @@ class FactoryCouncils:
         leaving = np.concatenate([order[start[k] : start[k] + surplus[k]] for k in np.flatnonzero(surplus)])
         return leaving[:moves], np.repeat(councils, deficit)[:moves]
 
+    def movers_to_income(self, consumers, work_groups, income, rate: float, places, floor: int, rng):
+        """Members who leave worse-paying enterprises for better-paying ones with room (Ward 1958; Vanek 1970).
+
+        Each member of an enterprise whose income per member is below the average (weighted
+        by members) leaves with probability ``rate``, keeping at least ``floor`` members
+        there. Enterprises paying above the average admit movers only up to their ``places``:
+        an Illyrian council admits a member only where its output needs the hands, since
+        one more member beyond that lowers income per member. The best-paying are filled
+        first; a mover who finds no place stays.
+
+        Parameters
+        ----------
+        consumers, work_groups : agents.Consumers, agents.WorkGroups
+        income : numpy.ndarray, shape (P,)
+            Personal income per member of every producer, tokens per week (communes ignored).
+        rate : float
+            Chance that a member of a worse-paying enterprise looks for another this time.
+        places : numpy.ndarray of int, shape (P,)
+            Members each producer would admit.
+        floor : int
+            Members an enterprise keeps at least.
+        rng : numpy.random.Generator
+
+        Returns
+        -------
+        persons, councils : numpy.ndarray of int
+            Rows of the persons who move and of the enterprises they join (empty if none).
+        """
+        p, c = self.producers, consumers
+        councils = self.rows
+        members = p.workers[councils]
+        pay = income[councils]
+        if members.sum() == 0:
+            return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+        average = np.average(pay, weights=members)
+        open_ = np.where(pay > average, np.maximum(places[councils], 0), 0)
+        leaving = np.where(pay < average, rng.binomial(np.maximum(members - floor, 0), rate), 0)
+        moves = int(min(open_.sum(), leaving.sum()))
+        if moves == 0:
+            return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+        workers = c.group >= 0
+        person_council = np.full(c.group.size, -1)
+        person_council[workers] = work_groups.council[c.group[workers]]
+        order = rng.permutation(c.group.size)
+        order = order[person_council[order] >= 0]
+        order = order[np.argsort(person_council[order], kind="stable")]
+        start = np.searchsorted(person_council[order], councils)
+        movers = np.concatenate([order[start[k] : start[k] + leaving[k]] for k in np.flatnonzero(leaving)])
+        best = np.argsort(-pay, kind="stable")
+        destination = np.repeat(councils[best], open_[best])
+        return rng.permutation(movers)[:moves], destination[:moves]
+
     # --- reports -----------------------------------------------------------------------------------
 
     def reports(self, error: float, rng):

@@ -373,7 +373,7 @@ def cmd_sweep(args) -> int:
                 executor,
                 resume=args.resume,
                 limit=args.limit,
-                keep_timeseries=args.keep_timeseries,
+                keep_timeseries=args.keep_timeseries or sweep.keep_timeseries,
                 progress=progress,
                 notice=lambda note: tqdm.write(f"councils: note: {' '.join(note.split())}", file=sys.stderr),
             )
@@ -469,14 +469,16 @@ def cmd_compare(args) -> int:
     from sim.results import read_run
 
     runs = [read_run(d) for d in args.results]  # every directory checked before a line is printed
-    header = f"{'run':<32} {'converged':>9} {'week':>6} {'stock gap':>10} {'fulfilment':>10} {'sovereignty':>11} "
-    header += f"{'peak unmet':>10} {'wage Gini':>9} {'income Gini':>11}"
+    header = f"{'run':<32} {'regime':<19} {'converged':>9} {'week':>6} {'stock gap':>10} {'fulfilment':>10} "
+    header += f"{'sovereignty':>11} {'peak unmet':>10} {'wage Gini':>9} {'income Gini':>11}"
     print(header)
-    print(f"{'':<49}{'(the last year)':^33}")
+    print(f"{'':<69}{'(the last year)':^33}")
     for d, (s, _) in zip(args.results, runs, strict=True):
         week = "-" if s["converged_week"] is None else str(s["converged_week"])
+        regime = s.get("regime", "councils")  # results written before there were other regimes
         print(
-            f"{d.name:<32} {('yes' if s['converged'] else 'no'):>9} {week:>6} {s['stock_gap_last_year']:>10.4f} "
+            f"{d.name:<32} {regime:<19} {('yes' if s['converged'] else 'no'):>9} {week:>6} "
+            f"{s['stock_gap_last_year']:>10.4f} "
             f"{s['fulfilment_floor_last_year']:>10.4f} {s['sovereignty_index_last_year']:>11.4f} "
             f"{s['peak_unmet_share']:>10.4f} {s['wage_gini_final']:>9.3f} {s['income_gini_final']:>11.3f}"
         )

@@ -185,17 +185,50 @@ def aggregates_exactly(prefs: Preferences, spending, prices, values, taste_floor
     return bool(np.all(base + taste_floor + np.minimum(prefs.beta * low, prefs.beta * high) >= 0.0))
 
 
+def unclipped(prefs: Preferences, log_real, base, taste_floor) -> np.ndarray:
+    """Consumers none of whose budget shares can fall below 0 this week, whatever their taste.
+
+    Share g of consumer i is at least ``base_g + taste_floor_g + β_g lr_i``; it stays ≥ 0
+    for every good when ``lr_i`` (log real spending) lies in an interval that the goods
+    with β > 0 bound from below and those with β < 0 from above.
+
+    Parameters
+    ----------
+    prefs : Preferences
+    log_real : numpy.ndarray, shape (N,)
+        ``ln(x_i / x̄) − ln P``.
+    base : numpy.ndarray, shape (G,)
+        ``α + γ ln(p / v)``.
+    taste_floor : array_like, shape (G,)
+        A lower bound of every consumer's taste shift per good.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (N,)
+    """
+    slack = base + np.asarray(taste_floor, dtype=float)
+    beta = prefs.beta
+    rising, falling = beta > 0, beta < 0
+    if np.any(slack[~(rising | falling)] < 0):
+        return np.zeros(np.shape(log_real), dtype=bool)
+    low = np.max(-slack[rising] / beta[rising], initial=-np.inf)
+    high = np.min(slack[falling] / -beta[falling], initial=np.inf)
+    return (log_real >= low) & (log_real <= high)
+
+
 def buy(
     prefs: Preferences, spending, prices, values, taste, on_sale, rationing="proportional", rng=None, taste_floor=None
 ) -> Purchases:
     """The week's purchases of every consumer in one call: demand, rationing, spending (seed §7c).
 
-    With proportional rationing and budget shares that need no clipping, AIDS demand
-    aggregates exactly: shares are linear in each consumer's taste and log real spending,
-    so the totals and every consumer's spending take two matrix–vector products instead
-    of an (N, G) demand matrix. Whether clipping could bind is decided from bounds
-    (``taste_floor``, the per-good minimum of ``taste``, and the range of spending);
-    otherwise, and for the queue, the full matrix is built. Both give the same result.
+    Where no budget share of a consumer can need clipping, AIDS demand aggregates exactly:
+    shares are linear in the consumer's taste and log real spending, so the totals and
+    those consumers' spending take matrix–vector products instead of rows of an (N, G)
+    demand matrix. Which consumers these are is decided from bounds (``taste_floor``, the
+    per-good minimum of ``taste``, and each one's spending: :func:`unclipped`); the rows of
+    the others are built in full. Under the queue, only the goods that are short are
+    queued for, with every consumer's demand for them. Without ``taste_floor`` every row is
+    built. All ways give the same result.
 
     Parameters
     ----------
@@ -216,26 +249,33 @@ def buy(
     """
     x = np.asarray(spending, dtype=float)
     prices = np.asarray(prices, dtype=float)
-    if (
-        rationing == "proportional"
-        and taste_floor is not None
-        and aggregates_exactly(prefs, x, prices, values, taste_floor)
-    ):
-        log_p = np.log(prices / values)
-        base = prefs.alpha + prefs.gamma @ log_p
-        log_real = _log_real(prefs, x, log_p)
-        total = x.sum()
-        wanted = (base * total + taste.T @ x + prefs.beta * (log_real @ x)) / prices
-        fill = np.ones_like(wanted)
-        np.divide(on_sale, wanted, out=fill, where=wanted > on_sale)
-        spent = x * (base @ fill + taste @ fill + (prefs.beta @ fill) * log_real)
-        return Purchases(wanted, wanted * fill, spent)
-    quantities = demand(prefs, x, prices, values, taste)
+    on_sale = np.asarray(on_sale, dtype=float)
+    log_p = np.log(prices / values)
+    base = prefs.alpha + prefs.gamma @ log_p
+    log_real = _log_real(prefs, x, log_p)
+    linear = x <= 0  # who spends nothing buys nothing, on either path
+    if taste_floor is not None:
+        linear |= unclipped(prefs, log_real, base, taste_floor)
+    rows = np.flatnonzero(~linear)
+    x_linear = np.where(linear, x, 0.0)
+    wanted = (base * x_linear.sum() + taste.T @ x_linear + prefs.beta * (log_real @ x_linear)) / prices
+    matrix = demand(prefs, x[rows], prices, values, taste[rows]) if rows.size else np.zeros((0, prices.size))
+    wanted += matrix.sum(axis=0)
     if rationing == "queue":
-        bought = ration_queue(quantities, on_sale, rng)
-    else:
-        bought = ration_proportional(quantities, on_sale)
-    return Purchases(quantities.sum(axis=0), bought.sum(axis=0), bought @ prices)
+        short = np.flatnonzero(wanted > on_sale)
+        shares = base[short] + taste[:, short] + np.multiply.outer(log_real, prefs.beta[short])
+        queued = shares * (x_linear[:, None] / prices[short])
+        queued[rows] = matrix[:, short]
+        got = ration_queue(queued, on_sale[short], rng)
+        bought = wanted.copy()
+        bought[short] = got.sum(axis=0)
+        unserved = (queued - got) @ prices[short]  # tokens of short goods not got; the rest of the budget is spent
+        return Purchases(wanted, bought, np.maximum(np.where(x > 0, x, 0.0) - unserved, 0.0))
+    fill = np.ones_like(wanted)
+    np.divide(on_sale, wanted, out=fill, where=wanted > on_sale)
+    spent = x_linear * (base @ fill + taste @ fill + (prefs.beta @ fill) * log_real)
+    spent[rows] = matrix @ (fill * prices)
+    return Purchases(wanted, wanted * fill, spent)
 
 
 def intended_spending(income, savings, buffer_weeks: float, smoothing_weeks: float) -> np.ndarray:

@@ -55,6 +55,26 @@ def unmet_share(unmet, wanted, values) -> float:
     return float(np.dot(values, unmet)) / total if total > 0 else 0.0
 
 
+def excess_stock_share(stock, reserve, values) -> float:
+    """Unsold piles: stock above its reserve target, valued at labour value, as a share of the reserves' value.
+
+    ``Σ_g v_g max(S_g − S*_g, 0) / Σ_g v_g S*_g`` (0 when no good has more than its reserve).
+    Beside the unmet share it shows queues and piles side by side.
+    """
+    values = np.asarray(values, dtype=float)
+    reserve = np.asarray(reserve, dtype=float)
+    total = float(values @ reserve)
+    return float(values @ np.maximum(np.asarray(stock) - reserve, 0.0)) / total if total > 0 else 0.0
+
+
+def price_level(prices, values, weights) -> float:
+    """Stone index of prices against labour values, ``exp Σ_g s_g ln(p_g / v_g)`` (1 when every price is at value).
+
+    ``weights`` are budget shares summing to 1 (the AIDS's own price index).
+    """
+    return float(np.exp(np.asarray(weights, dtype=float) @ np.log(np.asarray(prices) / np.asarray(values))))
+
+
 def sovereignty_index(production, demand, values) -> float:
     """``1 − ½ Σ_g |production share − demand share|``, shares in labour value.
 

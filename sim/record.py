@@ -38,6 +38,7 @@ WEEK_SERIES = (
     "price_value_gap",
     "stock_gap",
     "unmet_share",
+    "excess_stock_share",
     "sovereignty_index",
     "fulfilment_floor",
     "wage_gini",
@@ -48,9 +49,12 @@ WEEK_SERIES = (
     "investment_share",
     "consumption_per_person",
     "wage",
+    "price_level",
     "tokens_paid",
     "tokens_spent",
     "tokens_held",
+    "tokens_retained",
+    "tokens_treasury",
     "in_tolerance",
     "coefficient_error",
 )
@@ -78,7 +82,6 @@ class Record:
         self.decisions: list[dict] = []  # each year's variants, proposals, votes, result and recalls (seed §7f)
         self._base_values = model.state.values[model.state.consumer_goods].copy()  # week 0: a fixed yardstick
         self.weeks = 0
-        self._wage_gini_year = -1
 
     def reporters(self) -> dict:
         """Model reporters for Mesa's DataCollector: the per-week series."""
@@ -145,11 +148,6 @@ class Record:
         supply = (
             s.output[cg] + s.imports[cg] - s.inputs_used[cg] - s.public_use[cg] - s.investment_use[cg] - s.exported[cg]
         )
-        workers = c.group >= 0
-        year = m.week // WEEKS_PER_YEAR
-        if year != self._wage_gini_year:  # the hierarchy changes only at the yearly decision
-            self._wage_gini_year = year
-            self._wage_gini = metrics.gini(c.wage_factor[workers])
         v = m.conditions.verdict
         stock_gap = metrics.stock_gap(s.stock[cg], s.reserve[cg])
         fulfilment = metrics.fulfilment(s.sales, notional[cg])
@@ -157,9 +155,10 @@ class Record:
             "price_value_gap": metrics.price_value_gap(s.prices, s.values[cg]),
             "stock_gap": stock_gap,
             "unmet_share": metrics.unmet_share(s.wanted - s.sales, s.wanted, s.values[cg]),
+            "excess_stock_share": metrics.excess_stock_share(s.stock[cg], s.reserve[cg], s.values[cg]),
             "sovereignty_index": metrics.sovereignty_index(supply, notional[cg], s.values[cg]),
             "fulfilment_floor": float(fulfilment.min()),
-            "wage_gini": self._wage_gini,
+            "wage_gini": m.regime.earnings_gini(m),  # hourly earnings: the regime knows how they are set
             "income_gini": metrics.gini(c.income),
             "consumption_gini": metrics.gini(c.spent),
             "hours_per_week": s.hours_per_week,
@@ -167,9 +166,12 @@ class Record:
             "investment_share": m.planner.investment_share,
             "consumption_per_person": float(self._base_values @ s.sales) / c.income.size,
             "wage": s.wage,
+            "price_level": metrics.price_level(s.prices, s.values[cg], c.preferences.base_shares),
             "tokens_paid": s.tokens_paid,
             "tokens_spent": s.tokens_spent,
             "tokens_held": float(c.savings.sum()),
+            "tokens_retained": s.tokens_retained,
+            "tokens_treasury": s.tokens_treasury,
             "in_tolerance": float(
                 stock_gap <= v.stock_tolerance and np.all(np.abs(fulfilment - 1.0) <= v.fulfilment_tolerance)
             ),
@@ -214,6 +216,7 @@ class Record:
         mean = {name: float(self.series(name)[year].mean()) for name in WEEK_SERIES} if self.weeks else {}
         c = self.model.consumers
         return {
+            "regime": self.model.conditions.regime,
             "weeks": self.weeks,
             "converged": week is not None,
             "converged_week": week,
@@ -227,6 +230,10 @@ class Record:
             "final_price_value_gap": last.get("price_value_gap"),
             "final_stock_gap": last.get("stock_gap"),
             "peak_unmet_share": float(self.series("unmet_share").max()) if self.weeks else None,
+            "unmet_share_last_year": mean.get("unmet_share"),
+            "excess_stock_share_last_year": mean.get("excess_stock_share"),
+            "price_level_last_year": mean.get("price_level"),
+            "hours_used_last_year": mean.get("hours_used"),
             "cumulative_unmet_hours": unmet,
             "cumulative_unmet_share": unmet / wanted if wanted > 0 else 0.0,
             "min_sovereignty_index": float(self.series("sovereignty_index").min()) if self.weeks else None,

@@ -228,6 +228,39 @@ class WorkGroups:
 
 
 @dataclass(frozen=True)
+class FixedPlan:
+    """Bureaucratic planning (``regime = "fixed_plan"``, seed §1, §7b note 2): prices at value, yearly plan, queues."""
+
+    wage_gini: float = _rule("0 <= x <= 0.9", default=0.25)  # Gini of the managerial hierarchy of hourly wages, kept
+
+
+@dataclass(frozen=True)
+class Market:
+    """Private capitalism (``regime = "market"``, seed §7a, §7c): owners, hierarchical wages, markup pricing."""
+
+    owners_share: float = _rule("0.001 <= x <= 1", default=0.10)  # share of persons who own the enterprises (1: all)
+    wage_gini: float = _rule("0 <= x <= 0.9", default=0.35)  # Gini of the hierarchy of hourly wages
+    markup: float = _rule("0 <= x <= 0.75", default=0.15)  # over normal unit cost (wages, inputs, capital used up)
+    rebuild_weeks: float = _rule("1 <= x <= 520", default=13.0)  # weeks to close an inventory gap (a quarter)
+    payout: float = _rule("0 <= x <= 1", default=0.5)  # share of a week's profit paid to owners at once
+    owners_buffer_weeks: float = _rule("0 <= x <= 520", default=26.0)  # savings owners like to hold, weeks of income
+    owners_smoothing_weeks: float = _rule("1 <= x <= 520", default=52.0)  # weeks owners take to spend down an excess
+
+
+@dataclass(frozen=True)
+class SelfManagedMarket:
+    """Market self-management (``regime = "self_managed_market"``, Yugoslavia after 1965): shared net income."""
+
+    markup: float = _rule("0 <= x <= 0.75", default=0.15)  # over normal unit cost (normal personal income, inputs)
+    rebuild_weeks: float = _rule("1 <= x <= 520", default=13.0)  # weeks to close an inventory gap (a quarter)
+    retention: float = _rule("0 <= x <= 1", default=0.25)  # share of net income the council keeps for its funds
+    mobility: float = _rule(
+        "0 <= x <= 1", default=0.05
+    )  # share of members of worse-paying enterprises who move, per year
+    minimum_income: float = _rule("0 <= x <= 1", default=0.5)  # guaranteed personal income, share of the average
+
+
+@dataclass(frozen=True)
 class Scenario:
     """One set of transition conditions: everything a run needs besides the code."""
 
@@ -250,6 +283,9 @@ class Scenario:
     verdict: Verdict = field(default_factory=Verdict)
     decision: Decision = field(default_factory=Decision)
     technical_change: TechnicalChange = field(default_factory=TechnicalChange)
+    fixed_plan: FixedPlan = field(default_factory=FixedPlan)  # read only under regime = "fixed_plan"
+    market: Market = field(default_factory=Market)  # read only under regime = "market"
+    self_managed_market: SelfManagedMarket = field(default_factory=SelfManagedMarket)  # under "self_managed_market"
 
     @property
     def weeks(self) -> int:
@@ -305,6 +341,11 @@ def _check_tree(obj, path: str, where: str):
         raise ScenarioError(f"{where}: decision.consumption + leisure + growth = 0: at least one weight must be > 0")
     if isinstance(obj, Scenario) and obj.weeks < 1:
         raise ScenarioError(f"{where}: years = {obj.years!r}: must be at least one week (round(years × 52) ≥ 1)")
+    if isinstance(obj, Market) and obj.owners_buffer_weeks > obj.owners_smoothing_weeks:
+        raise ScenarioError(
+            f"{where}: market.owners_buffer_weeks = {obj.owners_buffer_weeks} > market.owners_smoothing_weeks = "
+            f"{obj.owners_smoothing_weeks}: must be ≤ it (owners would spend less when their income rises)"
+        )
     if isinstance(obj, Plan) and obj.private_share + obj.public_share >= 1:
         raise ScenarioError(
             f"{where}: plan.private_share + plan.public_share = {obj.private_share + obj.public_share}: must be < 1"

@@ -9,7 +9,7 @@ naming the scenario key, not an error deep in a run.
 
 from __future__ import annotations
 
-from sim.economy import Economy, default_economy, load_economy
+from sim.economy import Economy, default_economy, load_economy, spectral_radius
 from sim.scenario import Scenario, ScenarioError
 
 
@@ -36,7 +36,8 @@ def check_against_economy(scenario: Scenario, economy: Economy, where: str) -> N
         Communes (``population.communes > 0``) whose ``communes.sector`` is not a sector;
         fewer councils than the sectors the councils run; an imported good
         (``imports.share > 0``) that is not a sector; a taste shift
-        (``taste_shift.after_years > 0``) between goods that are not consumer goods.
+        (``taste_shift.after_years > 0``) between goods that are not consumer goods; a markup
+        of a market regime at which prices of production do not exist (``(1 + markup) ρ(A + D) ≥ 1``).
     """
     t = economy.technology
     sectors = list(t.names)
@@ -67,3 +68,13 @@ def check_against_economy(scenario: Scenario, economy: Economy, where: str) -> N
                     f"{where}: taste_shift.{key} = {code!r}: not a consumer good; consumer goods: "
                     f"{', '.join(consumer_goods)}"
                 )
+    markup = getattr(getattr(scenario, scenario.regime, None), "markup", None)  # the chosen regime's section
+    if markup is not None:
+        inputs = t.A + (0 if t.capital_consumption is None else t.capital_consumption)
+        rho = spectral_radius(inputs)
+        if (1.0 + markup) * rho >= 1.0:
+            raise ScenarioError(
+                f"{where}: {scenario.regime}.markup = {markup}: too high for {economy.name}, whose inputs and capital "
+                f"used up per unit have spectral radius {rho:.3f}: prices of production need "
+                f"(1 + markup) × {rho:.3f} < 1, so markup < {1.0 / rho - 1.0:.3f}"
+            )

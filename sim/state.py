@@ -85,3 +85,6 @@ class EconomyState:
     tokens_paid: float = 0.0  # since week 0
     tokens_spent: float = 0.0  # since week 0
     tokens_held_at_start: float = 0.0
+    # Where enterprises sell on a market (sim.regimes.enterprises) tokens also rest with them and the treasury.
+    tokens_retained: float = 0.0  # enterprises' funds: profits and net incomes kept, less what they spent
+    tokens_treasury: float = 0.0  # the treasury's balance: taxes and imports sold in, public and export purchases out

@@ -13,6 +13,8 @@ A sweep file names a base scenario and what varies:
   ``councils analyse`` reads the design whole.
 - ``scenarios``: a list of scenario files, each run as it is (transition conditions).
 - ``[set]``: key path → value, applied to every run (population, years, …).
+- ``timeseries = true``: keep every run's time series (as ``--keep-timeseries``), for the
+  figures drawn over time (the regimes compared week by week).
 
 Each point is run ``replicates`` times with seeds derived from the sweep's ``seed`` by
 ``numpy.random.SeedSequence``; the same replicate uses the same seed at every point (common
@@ -62,7 +64,7 @@ __all__ = [
     "run_sweep",
 ]
 
-_SWEEP_KEYS = {"name", "base", "seed", "replicates", "grid", "sample", "scenarios", "set"}
+_SWEEP_KEYS = {"name", "base", "seed", "replicates", "grid", "sample", "scenarios", "set", "timeseries"}
 #: The most runs a sweep may have (about a day of a 32-core machine at a few seconds a run).
 MAX_RUNS = 100_000
 #: The most replicates per point.
@@ -92,6 +94,7 @@ class Sweep:
     parameters: list[str] = field(default_factory=list)
     definition: dict = field(default_factory=dict)
     need: Need = field(default_factory=lambda: Need(0, 0.0))  # the largest run's memory, and all runs' time on one core
+    keep_timeseries: bool = False  # the file's ``timeseries = true``
 
 
 def _fail(path, message):
@@ -134,6 +137,9 @@ def load_sweep(path: str | Path, replicates: int | None = None, years: float | N
     n_rep = spec.get("replicates", 1) if replicates is None else replicates
     if not isinstance(n_rep, int) or isinstance(n_rep, bool) or not 1 <= n_rep <= MAX_REPLICATES:
         _fail(path, f"replicates = {n_rep!r}: must be an integer, 1 <= replicates <= {MAX_REPLICATES:_}")
+    keep_timeseries = spec.get("timeseries", False)
+    if not isinstance(keep_timeseries, bool):
+        _fail(path, f"timeseries = {keep_timeseries!r}: must be true or false")
     common = spec.get("set", {})
     if not isinstance(common, dict):
         _fail(path, "set: must be a table of key path = value")
@@ -195,7 +201,7 @@ def load_sweep(path: str | Path, replicates: int | None = None, years: float | N
         "years": years,
         "replicates": n_rep,
     }
-    return Sweep(path, name, runs, parameters, json.loads(json.dumps(definition)), need)
+    return Sweep(path, name, runs, parameters, json.loads(json.dumps(definition)), need, keep_timeseries)
 
 
 def _relative_economy(common: dict, path: Path) -> dict:

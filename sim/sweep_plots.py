@@ -99,9 +99,17 @@ def _loop_boundary(table: pd.DataFrame, runs: pd.DataFrame, x: str, y: str):
     return np.asarray(cols), np.asarray(rows)
 
 
+def _condition(runs: pd.DataFrame) -> pd.Series:
+    """Each run's transition condition, with its regime where a sweep compares regimes."""
+    if "regime" in runs and runs["regime"].nunique() > 1:
+        return runs["scenario"] + " · " + runs["regime"]
+    return runs["scenario"]
+
+
 def compare_conditions(runs: pd.DataFrame, title: str = ""):
-    """Per transition condition: convergence week, peak shortage and final Ginis over replicates."""
+    """Per transition condition (and regime): convergence week, peak shortage and final Ginis over replicates."""
     ok = runs[runs["error"].isna()]
+    ok = ok.assign(scenario=_condition(ok))
     names = list(dict.fromkeys(ok["scenario"]))
     panels = [
         ("converged_week", "convergence week (converged runs)"),
@@ -152,6 +160,94 @@ def sensitivity(runs: pd.DataFrame, parameters: list[str], title: str = ""):
     return fig
 
 
+#: What the regimes figure draws over time: per-week series of the record, and their labels.
+REGIME_MEASURES = {
+    "sovereignty_index": "sovereignty against notional demand",
+    "wage_gini": "Gini of hourly earnings",
+}
+#: Weeks averaged per point of the regimes figure (a plan period: the weekly series are noisy).
+REGIME_WEEKS = 4
+#: The lowest sovereignty drawn; a band below it is named in its panel instead (a collapse would flatten the rest).
+SOVEREIGNTY_FLOOR = 0.9
+REGIME_COLOURS = {
+    "councils": "tab:green",
+    "fixed_plan": "tab:red",
+    "market": "tab:blue",
+    "self_managed_market": "tab:orange",
+}
+
+
+def regime_paths(runs: pd.DataFrame, timeseries_dir: Path) -> pd.DataFrame:
+    """Every finished run's 4-week means of :data:`REGIME_MEASURES`: scenario, regime, run_id, week, measure, value."""
+    ok = runs[runs["error"].isna()]
+    frames = []
+    for run in ok.itertuples():
+        path = Path(timeseries_dir) / f"{run.run_id}.parquet"
+        if not path.exists():
+            continue
+        ts = pd.read_parquet(path, filters=[("good", "==", ""), ("variable", "in", list(REGIME_MEASURES))])
+        ts = ts.assign(week=ts["week"] // REGIME_WEEKS * REGIME_WEEKS)
+        ts = ts.groupby(["variable", "week"], as_index=False)["value"].mean()
+        frames.append(ts.assign(scenario=run.scenario, regime=run.regime, run_id=run.run_id))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def compare_regimes(paths: pd.DataFrame, title: str = ""):
+    """For each transition condition and regime: sovereignty and the earnings Gini over time, bands over seeds.
+
+    The line is the median over the seeds, the band their 10th to 90th percentile, of
+    :data:`REGIME_WEEKS`-week means.
+    """
+    scenarios = list(dict.fromkeys(paths["scenario"]))
+    regimes = [r for r in REGIME_COLOURS if r in set(paths["regime"])] + sorted(
+        set(paths["regime"]) - set(REGIME_COLOURS)
+    )
+    cols = min(4, len(scenarios))
+    blocks = int(np.ceil(len(scenarios) / cols))
+    fig, axes = plt.subplots(
+        blocks * len(REGIME_MEASURES), cols, figsize=(4.2 * cols, 2.5 * blocks * len(REGIME_MEASURES)), squeeze=False
+    )
+    for m, (measure, label) in enumerate(REGIME_MEASURES.items()):
+        rows = axes[m * blocks : (m + 1) * blocks].ravel()
+        part = paths[paths["variable"] == measure]
+        for ax, scenario in zip(rows, scenarios, strict=False):
+            below = []
+            for regime in regimes:
+                table = part[(part["scenario"] == scenario) & (part["regime"] == regime)]
+                wide = table.pivot(index="week", columns="run_id", values="value")
+                if wide.empty:
+                    continue
+                colour = REGIME_COLOURS.get(regime, "0.3")
+                low, mid, high = (wide.quantile(q, axis=1) for q in (0.1, 0.5, 0.9))
+                ax.fill_between(wide.index, low, high, color=colour, alpha=0.25, lw=0)
+                ax.plot(wide.index, mid, color=colour, lw=1.2, label=regime)
+                if measure == "sovereignty_index" and low.min() < SOVEREIGNTY_FLOOR:
+                    below.append(f"{regime} (to {low.min():.2f})")
+            ax.set_title(f"{scenario}: {label}", fontsize=8)
+            ax.tick_params(labelsize=7)
+            if measure == "sovereignty_index":
+                ax.set_ylim(max(ax.get_ylim()[0], SOVEREIGNTY_FLOOR), 1.0005)
+                if below:
+                    ax.text(0.02, 0.04, "below the axis: " + ", ".join(below), transform=ax.transAxes, fontsize=6.5)
+            else:
+                ax.set_ylim(bottom=0)
+        for ax in rows[len(scenarios) :]:
+            ax.axis("off")
+    for ax in axes[-1]:
+        ax.set_xlabel("week", fontsize=8)
+    seeds = int(paths.groupby(["scenario", "regime"])["run_id"].nunique().min()) if len(paths) else 0
+    fig.suptitle(
+        f"Regimes compared{' — ' + title if title else ''}: median and 10–90 % band over {seeds}+ seeds, "
+        f"{REGIME_WEEKS}-week means",
+        fontsize=10,
+        y=0.995,
+    )
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=len(labels), fontsize=8, bbox_to_anchor=(0.5, 0.965))
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    return fig
+
+
 def draw_sweep(runs: pd.DataFrame, parameters: list[str], out_dir: Path, title: str = "") -> list[Path]:
     """Every figure the sweep's design supports, as PNG and SVG; return the PNG paths."""
     out_dir = Path(out_dir)
@@ -161,8 +257,12 @@ def draw_sweep(runs: pd.DataFrame, parameters: list[str], out_dir: Path, title: 
         return written
     if len(parameters) >= 2 and all(ok[p].nunique() <= 12 for p in parameters[:2]):
         written.append(_save(phase_diagram(runs, parameters[0], parameters[1], title), out_dir / "phase_diagram.png"))
-    if ok["scenario"].nunique() > 1:
+    if _condition(ok).nunique() > 1:
         written.append(_save(compare_conditions(runs, title), out_dir / "transition_conditions.png"))
+    if "regime" in parameters and (out_dir / "timeseries").is_dir():
+        paths = regime_paths(runs, out_dir / "timeseries")
+        if len(paths):
+            written.append(_save(compare_regimes(paths, title), out_dir / "regimes.png"))
     numeric = [p for p in parameters if pd.api.types.is_numeric_dtype(ok[p]) and not pd.api.types.is_bool_dtype(ok[p])]
     if numeric and len(ok) > len(numeric) + 2:
         written.append(_save(sensitivity(runs, numeric, title), out_dir / "sensitivity.png"))

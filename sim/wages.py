@@ -28,6 +28,23 @@ def wage_hierarchy(n: int, gini: float, rng: np.random.Generator) -> np.ndarray:
     return factors / factors.mean()
 
 
+def rescaled_hierarchy(factors, gini_from: float, gini_to: float) -> np.ndarray:
+    """The same ranking of relative wages, its log-spread scaled from a lognormal Gini to another, mean 1.
+
+    ``f^(σ_to / σ_from)``: everyone keeps their place in the hierarchy, which becomes as
+    unequal as ``gini_to`` (a managerial or capitalist hierarchy set by the scenario).
+
+    Raises
+    ------
+    ValueError
+        If ``gini_from`` is 0: an equal hierarchy has no ranking to keep.
+    """
+    if gini_from <= 0.0:
+        raise ValueError("gini_from = 0: equal wages have no ranking to rescale")
+    f = np.asarray(factors, dtype=float) ** (lognormal_sigma_for_gini(gini_to) / lognormal_sigma_for_gini(gini_from))
+    return f / f.mean()
+
+
 def equalised(factors, progress: float) -> np.ndarray:
     """The hierarchy after a share ``progress`` ∈ [0, 1] of the transition, mean kept at 1.
 

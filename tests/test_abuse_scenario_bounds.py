@@ -24,6 +24,7 @@ from sim.budget import run_need
 from sim.cli import load_with_overrides, main
 from sim.economy import DEFAULT_ECONOMY_DIR, default_economy
 from sim.model import CouncilsModel
+from sim.regimes import REGIMES
 from sim.scenario import Scenario, ScenarioError, from_dict, load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -144,8 +145,9 @@ def test_property_every_numeric_key_refuses_what_its_rule_refuses_with_one_line(
         if not inside(key, value):
             as_float = RULES[key][0] is float and isinstance(value, int) and not isinstance(value, bool)
             assert f"{key} = {float(value) if as_float else value!r}" in message, message
-        else:  # a rule joining two keys refused it (shares, group sizes, headcount, a week)
-            assert any(k in message for k in ("population.", "plan.private_share", "years")), message
+        else:  # a rule joining two keys refused it (shares, group sizes, headcount, a week, owners' saving)
+            joint = ("population.", "plan.private_share", "years", "market.owners_buffer_weeks", "decision.hours_")
+            assert any(k in message for k in joint), message
         return
     assert inside(key, value), f"{key} = {value!r} accepted"
     assert run_need(scenario, 20).memory < 64 << 30  # whatever a valid value asks, the budget can size it
@@ -164,14 +166,25 @@ def test_the_model_runs_at_both_bounds_of_every_key(key, economy):
         farmed = key.startswith("communes.")  # 90 % of persons in communes leaves enough to staff 20 councils
         table["population"] = {"consumers": 3000 if farmed else 300, "councils": 20, "communes": 5 if farmed else 0}
         table["years"] = 0.08  # 4 weeks: a plan solve included
+        section = key.split(".")[0]
+        if section in REGIMES:  # a regime's own keys, run under that regime
+            table["regime"] = section
         if key.startswith("taste_shift."):
             table["taste_shift"] = {"after_years": 0.02, "budget_share": 0.01, **table["taste_shift"]}
         if key.startswith("imports."):
             table["imports"] = {"share": 0.5, **table["imports"]}
         try:
             scenario = from_dict(table, "x")
-        except ScenarioError as err:  # two keys' joint rule (private + public share < 1)
-            assert key in ("plan.private_share", "plan.public_share"), err
+        except ScenarioError as err:  # two keys' joint rule (shares < 1; owners' buffer ≤ smoothing; hours min ≤ max)
+            joint = (
+                "plan.private_share",
+                "plan.public_share",
+                "market.owners_buffer_weeks",
+                "market.owners_smoothing_weeks",
+                "decision.hours_min",
+                "decision.hours_max",
+            )
+            assert key in joint, err
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("error")

@@ -479,6 +479,51 @@ def test_buy_queue_serves_the_reference_demand_in_the_generators_order():
     np.testing.assert_allclose(week.spent, spent, rtol=1e-10, atol=1e-12)
 
 
+def _mixed_population():
+    """Most consumers far from clipping, a few so rich or so poor that some share clips."""
+    spending, taste = _population()
+    spending = spending.copy()
+    spending[:3] = [5e3, 8e3, 0.05]
+    return spending, taste
+
+
+def test_unclipped_marks_exactly_the_consumers_no_share_of_whom_can_fall_below_zero():
+    prefs = _prefs()
+    spending, taste = _mixed_population()
+    floor = taste.min(axis=0)
+    for case in PRICE_CASES:
+        log_p = np.log(PRICE_CASES[case])
+        base = prefs.alpha + prefs.gamma @ log_p
+        log_real = np.log(spending / prefs.reference_spending) - prefs.base_shares @ log_p
+        lowest = (base + floor)[None, :] + np.multiply.outer(log_real, prefs.beta)  # the bound, consumer by consumer
+        np.testing.assert_array_equal(market.unclipped(prefs, log_real, base, floor), lowest.min(axis=1) >= 0, case)
+    assert (
+        not market.unclipped(prefs, log_real, base, floor)[:3].any()
+        and market.unclipped(prefs, log_real, base, floor)[3:].any()
+    )
+
+
+@pytest.mark.parametrize("case", PRICE_CASES)
+def test_buy_with_some_consumers_clipped_matches_the_reference_under_both_rationing_rules(case):
+    """Rows built only for those who may clip, the others aggregated: the same purchases as the reference."""
+    prefs = _prefs()
+    spending, taste = _mixed_population()
+    prices = VALUES * PRICE_CASES[case]
+    q = reference_demand(spending, prices, taste)
+    on_sale = q.sum(axis=0) * np.array([0.5, 1.5, 0.8, 0.0])
+    wanted, bought, spent = _reference_purchases(spending, prices, taste, on_sale)
+    floor = taste.min(axis=0)
+    week = market.buy(prefs, spending, prices, VALUES, taste, on_sale, taste_floor=floor)
+    np.testing.assert_allclose(week.wanted, wanted, rtol=1e-11)
+    np.testing.assert_allclose(week.bought, bought, rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(week.spent, spent, rtol=1e-10, atol=1e-12)
+    queued = market.buy(prefs, spending, prices, VALUES, taste, on_sale, "queue", np.random.default_rng(4), floor)
+    reference = market.ration_queue(q, on_sale, np.random.default_rng(4))
+    np.testing.assert_allclose(queued.wanted, wanted, rtol=1e-11)
+    np.testing.assert_allclose(queued.bought, reference.sum(axis=0), rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(queued.spent, reference @ prices, rtol=1e-10, atol=1e-9)
+
+
 def test_shift_tastes_moves_reference_share_between_goods():
     """Seed §6b/§8 displacement: ``share`` of every budget moves from ``falls`` to ``rises``, at most all of it."""
     prefs = _prefs()

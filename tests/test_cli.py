@@ -130,12 +130,12 @@ def baseline_run(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def other_run(tmp_path_factory) -> Path:
-    """A second short run (another scenario and seed), for ``compare``."""
+    """A second short run (another scenario, seed and regime), for ``compare``."""
     path = REPO / "scenarios" / "slow_investment.toml"
     if not path.exists():
         path = BASELINE
     out = tmp_path_factory.mktemp("other") / "other-2"
-    rc, _, err = call(run_args(path, out, "--seed", "2"))
+    rc, _, err = call(run_args(path, out, "--seed", "2", "--set", "regime=market"))
     assert rc == 0, err
     return out
 
@@ -378,6 +378,8 @@ def test_compare_two_runs(baseline_run, other_run, tmp_path, capsys):
     assert main(["compare", str(baseline_run), str(other_run), "--out", str(figure)]) == 0
     out = capsys.readouterr().out
     assert baseline_run.name in out and other_run.name in out
+    rows = {line.split()[0]: line.split()[1] for line in out.splitlines()[2:4]}
+    assert rows == {baseline_run.name: "councils", other_run.name: "market"}  # the regimes side by side
     assert str(figure) in out
     assert figure.stat().st_size > 0
     assert figure.with_suffix(".svg").stat().st_size > 0

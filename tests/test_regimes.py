@@ -18,35 +18,46 @@ import pytest
 from sim.model import CouncilsModel
 from sim.regimes import REGIMES
 from sim.regimes.councils import Councils
+from sim.regimes.fixed_plan import FixedPlan
+from sim.regimes.market import Market
+from sim.regimes.self_managed_market import SelfManagedMarket
 from sim.scenario import Population, PriceRule, Scenario, ScenarioError, from_dict, from_parameters
 
 SMALL = {"population_consumers": 600, "population_councils": 25, "population_communes": 3, "years": 0.1}
 
 
-def test_councils_regime_runs_through_the_registry():
-    assert set(REGIMES) == {"councils"}
-    model = CouncilsModel(**SMALL)
-    assert isinstance(model.regime, Councils)
-    assert model.regime.name == "councils"
+IMPLEMENTED = "councils, fixed_plan, market, self_managed_market"
 
 
-@pytest.mark.parametrize("name", ["market", "fixed_plan", "Councils", ""])
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("councils", Councils), ("fixed_plan", FixedPlan), ("market", Market), ("self_managed_market", SelfManagedMarket)],
+)
+def test_every_regime_runs_through_the_registry(name, kind):
+    assert set(REGIMES) == {"councils", "fixed_plan", "market", "self_managed_market"}
+    model = CouncilsModel(regime=name, **SMALL)
+    assert type(model.regime) is kind
+    assert model.regime.name == name
+    assert model.run()["regime"] == name
+
+
+@pytest.mark.parametrize("name", ["capitalism", "Councils", "fixed-plan", ""])
 def test_an_unregistered_regime_is_refused_with_the_list(name):
     with pytest.raises(ScenarioError) as err:
         from_dict({"regime": name}, "x.toml")
-    assert str(err.value) == f"x.toml: regime = {name!r}: not implemented; implemented: councils"
+    assert str(err.value) == f"x.toml: regime = {name!r}: not implemented; implemented: {IMPLEMENTED}"
 
 
 def test_the_cli_refuses_an_unregistered_regime_in_one_line(tmp_path):
     path = tmp_path / "market.toml"
-    path.write_text('name = "m"\nregime = "market"\n')
+    path.write_text('name = "m"\nregime = "capitalism"\n')
     out = tmp_path / "out"
     done = subprocess.run(
         [sys.executable, "-m", "sim", "run", str(path), "--out", str(out)], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        f"councils: {path}: regime = 'market': not implemented; implemented: councils"
+        f"councils: {path}: regime = 'capitalism': not implemented; implemented: {IMPLEMENTED}"
     ]
     assert "Traceback" not in done.stderr
     assert not out.exists()

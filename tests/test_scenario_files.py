@@ -171,10 +171,10 @@ def test_scalar_given_as_table(tmp_path):
     assert "int" in message
 
 
-def test_regime_market_not_allowed(tmp_path):
-    message = refused(tmp_path, 'regime = "market"\n')
-    assert "regime = 'market'" in message
-    assert "councils" in message
+def test_an_unknown_regime_is_refused_with_the_four_there_are(tmp_path):
+    message = refused(tmp_path, 'regime = "capitalism"\n')
+    assert "regime = 'capitalism'" in message
+    assert "councils, fixed_plan, market, self_managed_market" in message
 
 
 def test_rationing_must_be_known(tmp_path):

@@ -34,7 +34,7 @@ from sim import designs
 from sim.cli import main
 from sim.scenario import ScenarioError, field_type
 from sim.sweep import PARTS_DIR, RUNS_FILE, compact, done_run_ids, load_sweep, run_sweep
-from sim.sweep_plots import compare_conditions, draw_sweep
+from sim.sweep_plots import compare_conditions, draw_sweep, regime_paths
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
@@ -661,6 +661,32 @@ def test_transition_conditions_figure(tmp_path):
     figures = draw_sweep(runs, sweep.parameters, tmp_path / "out", sweep.name)
     assert [f.name for f in figures] == ["transition_conditions.png"]
     assert (tmp_path / "out" / "transition_conditions.svg").stat().st_size > 0
+
+
+def test_regimes_figure_over_time_from_the_kept_time_series(tmp_path):
+    """``timeseries = true`` keeps every run's series; a sweep over ``regime`` draws them over time, per regime."""
+    file = write_sweep(
+        tmp_path / "r.toml", grid={"regime": ["councils", "market"]}, replicates=2, top="timeseries = true"
+    )
+    sweep = load_sweep(file)
+    assert sweep.keep_timeseries
+    run_in_threads(sweep, tmp_path / "out", keep_timeseries=sweep.keep_timeseries)
+    runs = read_runs(tmp_path / "out")
+    assert runs["regime"].tolist() == ["councils", "councils", "market", "market"]
+    figures = draw_sweep(runs, sweep.parameters, tmp_path / "out", sweep.name)
+    assert [f.name for f in figures] == ["transition_conditions.png", "regimes.png"]
+    paths = regime_paths(runs, tmp_path / "out" / "timeseries")
+    assert set(paths["variable"]) == {"sovereignty_index", "wage_gini"}
+    assert paths.groupby(["scenario", "regime"])["run_id"].nunique().tolist() == [2, 2]
+    market_gini = paths[(paths["regime"] == "market") & (paths["variable"] == "wage_gini")]["value"]
+    assert market_gini.min() > 0.3  # the market keeps its hierarchy; the councils equalise at once
+    assert paths[(paths["regime"] == "councils") & (paths["variable"] == "wage_gini")]["value"].max() == 0.0
+
+
+def test_a_sweep_file_timeseries_key_must_be_a_boolean(tmp_path):
+    expect_error(
+        write_sweep(tmp_path / "t.toml", top='timeseries = "yes"'), "timeseries = 'yes': must be true or false"
+    )
 
 
 @pytest.mark.filterwarnings("error::DeprecationWarning")

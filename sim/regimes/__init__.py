@@ -16,6 +16,9 @@ from importlib import import_module
 #: Implemented regimes: name → "module:Class".
 REGIMES = {
     "councils": "sim.regimes.councils:Councils",
+    "fixed_plan": "sim.regimes.fixed_plan:FixedPlan",
+    "market": "sim.regimes.market:Market",
+    "self_managed_market": "sim.regimes.self_managed_market:SelfManagedMarket",
 }
 
 

@@ -9,13 +9,24 @@ that every regime inherits.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+
+from sim import metrics
+from sim.units import WEEKS_PER_YEAR
 
 
 class Regime:
     """The institutions of an economy, phase by phase; each method acts on a model for one week."""
 
     name = ""
+    #: The rationing rule of scarce consumer goods; ``None``: the scenario's ``consumption.rationing``.
+    rationing: str | None = None
+
+    def __init__(self):
+        self._earnings_year = -1
+        self._earnings_gini = 0.0
 
     # --- the same under every regime ----------------------------------------------------------
 
@@ -44,6 +55,8 @@ class Regime:
         inputs' part of the reserve (seed §7b: the intermediate targets come first).
         """
         s, cg, rules = model.state, model.state.consumer_goods, model.conditions.consumption
+        if self.rationing is not None and rules.rationing != self.rationing:
+            rules = dataclasses.replace(rules, rationing=self.rationing)
         on_sale = np.maximum(s.stock[cg] - s.earmarked[cg], 0.0)
         week = model.consumers.buy(s.prices, s.values[cg], on_sale, rules, model.rng)
         s.tokens_spent += float(week.spent.sum())
@@ -60,6 +73,20 @@ class Regime:
         s.pipeline = np.roll(s.pipeline, -1, axis=0)
         s.pipeline[-1] = 0.0
         model.councils.add_capacity(s, arriving, model.conditions.technical_change.embodied)
+
+    def earnings_gini(self, model) -> float:
+        """Gini of hourly earnings over the persons who work in enterprises (communes' members aside).
+
+        Everyone works the same decided week, so this is the Gini of the relative wages
+        (``consumers.wage_factor``), which change only at the yearly decision; it is
+        computed once a year. A regime whose earnings move every week overrides it.
+        """
+        year = model.week // WEEKS_PER_YEAR
+        if year != self._earnings_year:
+            c = model.consumers
+            self._earnings_year = year
+            self._earnings_gini = metrics.gini(c.wage_factor[c.workers])
+        return self._earnings_gini
 
     # --- each regime's own institutions ---------------------------------------------------------
 

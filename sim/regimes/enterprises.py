@@ -1,0 +1,365 @@
+"""Enterprises that sell on a market: the books and phases the ``market`` and ``self_managed_market`` regimes share.
+
+Under the councils the plan factory sets the targets of every good but the consumer goods,
+and tokens are only paid to persons and spent by them (seed §7d). Where enterprises sell
+on a market there is no plan after the first week: every good, consumer good or not, is
+bought and sold, and money stays with the enterprises between a sale and a payment.
+
+**The books.** Every producer (enterprise or rural commune) holds funds, in tokens. Each
+week it receives what its sales bring — to households, to other enterprises for their
+inputs and the capital they use up, to the treasury for public consumption and exports,
+to investing enterprises for their capital goods — and pays for its inputs, for the
+imports it resells, for the capital goods it ordered, and its workers (wages, dividends
+or shares of net income, which each regime decides). A good's sales are shared among its
+producers by the week's output. The treasury buys public consumption and exports and sells
+imports; a tax on every person's income pays for what it buys, its rate revised each plan
+period so that the treasury's balance returns to where it started within a year. Tokens
+move between accounts and are never created: households + enterprises + treasury hold the
+same total every week (``tokens_held``, ``tokens_retained``, ``tokens_treasury``).
+
+**Prices** are normal prices (a markup over normal unit cost: :func:`sim.firms.normal_prices`)
+moved by each good's stock against its target with the seed's own function φ and the
+scenario's ``[prices]`` (so that only the centre of gravity differs from the councils'
+corrective b). The money wage is set once so that normal prices are, on the Stone index of
+households' budget shares, the true labour values (whatever the statistical office
+estimates at first): a token buys an hour of labour value at normal prices, as under the
+councils, and the price level is comparable.
+
+**Output** of every good follows its expected use and its inventory, ``D̂ + (S* − S)/τ``
+within capacity (Godley & Lavoie 2007, ch. 8), where ``D̂`` smooths what households and
+every other user took. **Investment**: each producer orders capacity where its expected
+use at a target utilisation needs it, as far as its own funds beyond a working capital
+pay for it (Dosi, Fagiolo & Roventini 2010; Caiani et al. 2016). Capacity comes into
+service after the scenario's lag, to the producer that ordered it.
+
+A statistical office still collects the producers' reports, so that labour values — the
+observer's yardstick of every measure — are estimated as under the councils; it plans
+nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import firms, market
+from sim.regimes.base import Regime
+from sim.units import WEEKS_PER_YEAR
+
+#: Working capital an enterprise keeps, weeks of its inputs and of its members' pay at the money wage.
+FUNDS_WEEKS = 4.0
+#: Weeks over which the treasury's tax rate brings its balance back to where it started.
+TAX_HORIZON_WEEKS = float(WEEKS_PER_YEAR)
+#: The highest income tax rate.
+MAX_TAX_RATE = 0.9
+
+
+@dataclass
+class Books:
+    """Every producer's account (P rows), the treasury, and this week's flows, tokens.
+
+    ``funds`` change each week by ``revenue − inputs − investment − pay``.
+    """
+
+    funds: np.ndarray  # (P,) held
+    revenue: np.ndarray  # (P,) this week's sales
+    inputs: np.ndarray  # (P,) this week's inputs and capital used up, and the imports each resells
+    investment: np.ndarray  # (P,) this week's capital goods
+    pay: np.ndarray  # (P,) this week's wages, dividends or shares of net income
+    orders: np.ndarray  # (P,) weekly capacity ordered per week of deliveries, until the next plan
+    pipeline: np.ndarray  # (lag + 1, P) capacity on its way, arriving in 0 … lag weeks
+    net_income: np.ndarray  # (P,) sum since the last plan of revenue − inputs
+    bought: np.ndarray  # (P,) sum since the last plan of inputs
+    weeks: int = 0  # weeks since the last plan
+    treasury: float = 0.0
+    tax_rate: float = 0.0
+    taxed: float = 0.0  # gross incomes since the last plan
+    treasury_net: float = 0.0  # the treasury's purchases less its sales since the last plan
+
+
+class MarketEconomy(Regime):
+    """What market regimes share: books, normal-cost prices, inventory-driven output, self-financed investment.
+
+    A subclass says who is paid what (:meth:`incomes`), how each plan period's net
+    income is shared (:meth:`share`) and how labour moves (:meth:`move_labour`); its
+    scenario section (:meth:`rules`) gives its markup and inventory horizon.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.books: Books | None = None
+        self.normal = None  # (n,) normal prices, tokens per unit
+        self.all_prices = None  # (n,) prices of every good this week
+        self.money_wage = 0.0  # tokens per hour at normal prices (wage or normal personal income)
+        self.input_use = None  # (n,) expected use as inputs, units per week
+        self.sales_share = None  # (P,) weight of each producer in its good's sales this week
+        self.goods_of = None  # (P, n) 1 where a producer makes a good
+
+    # --- what each market regime says ----------------------------------------------------------
+
+    def rules(self, model):
+        """The regime's own scenario section (named as the regime): ``markup``, ``rebuild_weeks``, …"""
+        return getattr(model.conditions, self.name)
+
+    def incomes(self, model, producer_of):
+        """Gross income of every person this week and what each producer pays out for it.
+
+        Returns
+        -------
+        gross : numpy.ndarray, shape (N,)
+            Tokens per person, before tax.
+        paid : numpy.ndarray, shape (P,)
+            Tokens each producer pays; sums to ``gross.sum()``.
+        """
+        raise NotImplementedError
+
+    def share(self, model, net_income, working_capital):
+        """At each plan: how the period's net income per week (P,) is shared; ``working_capital`` (P,) is kept."""
+        raise NotImplementedError
+
+    def move_labour(self, model):
+        """At each plan: workers move between enterprises."""
+        raise NotImplementedError
+
+    def open(self, model):
+        """At the first plan, before the books open: the regime's people (owners, hierarchy, shares)."""
+
+    # --- the week ---------------------------------------------------------------------------------
+
+    def pay(self, model):
+        """Incomes from the producers' funds; the treasury takes its tax from every income."""
+        b, c, s = self.books, model.consumers, model.state
+        gross, paid = self.incomes(model, self.producer_of_persons(model))
+        tax = b.tax_rate * gross
+        c.receive(gross - tax)
+        b.pay = paid
+        b.funds -= paid
+        b.treasury += float(tax.sum())
+        b.taxed += float(gross.sum())
+        s.tokens_paid += float(c.income.sum())
+
+    def deliver(self, model):
+        """Imports, public bodies, investment and exports draw; every sale between accounts is paid."""
+        super().deliver(model)
+        b, s, p = self.books, model.state, self.all_prices
+        producers = model.producers
+        self.sales_share = self._sales_weights(model)
+        # Sellers: inputs (and capital used up), public consumption, capital goods, exports.
+        sold = p * (s.inputs_used + s.public_use + s.investment_use + s.exported)
+        b.revenue = sold[producers.sector] * self.sales_share
+        # Buyers of inputs, in proportion to the inputs their output took.
+        need = producers.output * (p @ model.councils.inputs_true)[producers.sector]
+        b.inputs = firms.split_by_weight(float(p @ s.inputs_used), need)
+        b.inputs += (p * s.imports)[producers.sector] * self.sales_share  # imports are resold by the good's producers
+        ordered = b.orders * self.capacity_cost(model)
+        b.investment = firms.split_by_weight(float(p @ s.investment_use), ordered) if ordered.any() else 0.0 * ordered
+        b.treasury += float(p @ (s.imports - s.public_use - s.exported))
+        b.treasury_net += float(p @ (s.public_use + s.exported - s.imports))
+
+    def buy(self, model):
+        """Households buy; each good's producers take what its sales bring; the week's accounts close."""
+        super().buy(model)
+        b, s = self.books, model.state
+        household = np.zeros(model.technology.n)
+        household[s.consumer_goods] = self.all_prices[s.consumer_goods] * s.sales
+        b.revenue += household[model.producers.sector] * self.sales_share
+        b.funds += b.revenue - b.inputs - b.investment
+        b.net_income += b.revenue - b.inputs
+        b.bought += b.inputs
+        b.weeks += 1
+        s.tokens_retained = float(b.funds.sum())
+        s.tokens_treasury = b.treasury
+
+    def price(self, model):
+        """Normal prices moved by each good's stock against its target (the scenario's ``[prices]`` φ)."""
+        s = model.state
+        self.all_prices = market.price_from_stock(self.normal, s.stock, s.reserve, **vars(model.conditions.prices))
+        new = self.all_prices[s.consumer_goods]
+        model.record.price_changes(s.prices, new)
+        s.prices = new
+
+    def readjust(self, model):
+        """Every good's output toward its expected use and the rebuild of its stock (Godley & Lavoie 2007, ch. 8)."""
+        s, rules = model.state, model.conditions.readjustment
+        cg, smooth = s.consumer_goods, rules.demand_smoothing
+        s.expected_demand += smooth * (s.seen_demand - s.expected_demand)
+        others = s.inputs_used + s.public_use + s.investment_use + s.exported
+        s.other_use += smooth * (others - s.other_use)
+        self.input_use += smooth * (s.inputs_used - self.input_use)
+        self._targets(model)
+        use = s.other_use - s.imports  # imports arriving each week need not be made at home
+        use[cg] += s.expected_demand
+        rebuild = self.rules(model).rebuild_weeks
+        sector_target = market.readjusted_output(use, s.stock, s.reserve, rebuild, 0.0, s.sector_capacity)
+        model.councils.take_targets(sector_target)
+
+    def invest(self, model):
+        """Capacity is built as its goods arrive; what was ordered a lag ago comes into service for its buyer.
+
+        As in ``FactoryCouncils.add_capacity``, new capacity embodies a method improved by
+        ``technical_change.embodied``, and an enterprise's method becomes the capacity-weighted
+        mean of old and new.
+        """
+        b, s, producers = self.books, model.state, model.producers
+        b.pipeline[-1] += b.orders * s.delivered
+        arriving = b.pipeline[0].copy()
+        b.pipeline = np.roll(b.pipeline, -1, axis=0)
+        b.pipeline[-1] = 0.0
+        if arriving.any():
+            producers.capacity += arriving
+            s.sector_capacity = producers.by_sector(producers.capacity, model.technology.n)
+            # New capacity works with the method improved by technical_change.embodied (as under every regime).
+            new = np.divide(arriving, producers.capacity, out=np.zeros(arriving.size), where=producers.capacity > 0)
+            rows = model.councils.rows
+            producers.method[rows] *= 1.0 - model.conditions.technical_change.embodied * np.clip(new[rows], 0.0, 1.0)
+        s.pipeline = b.pipeline @ self.goods_of  # the same pipeline, by good
+
+    def plan(self, model):
+        """Every plan period: taxes, investment, the sharing of net income, labour moves; the first opens the books.
+
+        The statistical office revises its coefficients from the producers' reports and
+        publishes labour values, the yardstick of the measures; nobody plans.
+        """
+        if self.books is None:
+            self._open(model)
+            return
+        planner, councils, rng = model.planner, model.councils, model.rng
+        planner.revise_coefficients(*councils.reports(model.conditions.noise.reports, rng))
+        planner.refresh()
+        model.state.values = planner.values
+        b = self.books
+        weeks = max(b.weeks, 1)
+        self._tax(model)
+        working = self.working_capital(model)
+        self._order(model, working)
+        self.share(model, b.net_income / weeks, working)
+        b.net_income[:] = 0.0
+        b.bought[:] = 0.0
+        b.weeks, b.taxed, b.treasury_net = 0, 0.0, 0.0
+        self.move_labour(model)
+
+    def decide(self, model):
+        """No yearly decision: hours and the shares of the product are what the market makes them."""
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    def _open(self, model):
+        """Normal prices, the money wage, every producer's working capital and the tax rate, at week 0."""
+        s, sc, t = model.state, model.conditions, model.technology
+        cg, producers = s.consumer_goods, model.producers
+        inputs = model.councils.inputs_true  # enterprises know what they use
+        markup = self.rules(model).markup
+        paid = t.labour * (1.0 + sc.plan.labour_reserve)  # hours paid per unit: at work, and in reserve
+        values = firms.normal_prices(t.labour, inputs, 1.0, 0.0)  # true labour values, whatever the office estimates
+        shares = model.consumers.preferences.base_shares
+        self.money_wage = firms.wage_for_level(paid, inputs, markup, values, shares, cg)
+        self.normal = firms.normal_prices(paid, inputs, self.money_wage, markup)
+        self.all_prices = self.normal.copy()
+        s.prices = self.normal[cg].copy()
+        s.wage = self.money_wage
+        s.planning_errors = np.zeros(t.n)
+        # Expected use: the skeleton's households' demand, inputs of its output, public bodies and exports.
+        first_output = producers.by_sector(producers.target, t.n)
+        self.input_use = inputs @ first_output
+        s.other_use = self.input_use + s.public_plan + s.exports
+        self._targets(model)
+        self.open(model)
+        cost = (self.money_wage * paid + self.normal @ inputs)[producers.sector] * producers.target
+        P = producers.sector.size
+        self.goods_of = np.zeros((P, t.n))
+        self.goods_of[np.arange(P), producers.sector] = 1.0
+        zeros = np.zeros(P)
+        self.books = Books(
+            funds=FUNDS_WEEKS * cost,
+            revenue=zeros.copy(),
+            inputs=zeros.copy(),
+            investment=zeros.copy(),
+            pay=zeros.copy(),
+            orders=zeros.copy(),
+            pipeline=np.zeros((sc.plan.investment_lag_weeks + 1, P)),
+            net_income=zeros.copy(),
+            bought=zeros.copy(),
+        )
+        gross = self.money_wage * s.hours_per_week * model.consumers.income.size
+        spending = float(self.normal @ (s.public_plan + s.exports - s.imports))
+        self.books.tax_rate = float(np.clip(spending / gross, 0.0, MAX_TAX_RATE)) if gross > 0 else 0.0
+        s.tokens_retained = float(self.books.funds.sum())
+        s.tokens_treasury = 0.0
+
+    def _targets(self, model):
+        """Reserve targets of every good: weeks of its expected use (imports included); the inputs' part is kept."""
+        s, rules = model.state, model.conditions.readjustment
+        use = s.other_use.copy()
+        use[s.consumer_goods] += s.expected_demand
+        s.reserve = rules.reserve_weeks * use
+        s.earmarked = rules.reserve_weeks * self.input_use  # sold to enterprises before households
+
+    def _tax(self, model):
+        """The income tax rate that pays the treasury's purchases and brings its balance back within a year."""
+        b = self.books
+        weeks = max(b.weeks, 1)
+        needed = b.treasury_net / weeks - b.treasury / TAX_HORIZON_WEEKS
+        income = b.taxed / weeks
+        b.tax_rate = float(np.clip(needed / income, 0.0, MAX_TAX_RATE)) if income > 0 else b.tax_rate
+
+    def working_capital(self, model) -> np.ndarray:
+        """Funds each producer keeps: :data:`FUNDS_WEEKS` of its inputs and of its members' pay at the money wage.
+
+        Pay at the money wage, not what was paid: funds paid out do not raise what is kept.
+        """
+        b, producers, s = self.books, model.producers, model.state
+        pay = self.money_wage * s.hours_per_week * producers.workers
+        return FUNDS_WEEKS * (b.bought / max(b.weeks, 1) + pay)
+
+    def capacity_cost(self, model) -> np.ndarray:
+        """Tokens per unit of weekly capacity, for each producer, at this week's prices."""
+        per_good = WEEKS_PER_YEAR * (self.all_prices @ model.planner.capital_per_capacity)
+        return per_good[model.producers.sector]
+
+    def _order(self, model, working):
+        """Each producer orders capacity its expected use needs, as far as its funds beyond working capital pay."""
+        s, plan, producers, b = model.state, model.conditions.plan, model.producers, self.books
+        n = model.technology.n
+        use = s.other_use - s.imports
+        use[s.consumer_goods] += s.expected_demand
+        by_good = producers.by_sector(producers.capacity, n)[producers.sector]
+        share = np.divide(producers.capacity, by_good, out=np.zeros(by_good.size), where=by_good > 0)
+        cost = self.capacity_cost(model)
+        period = plan.period_weeks
+        orders = firms.capacity_orders(
+            np.maximum(use, 0.0)[producers.sector] * share,
+            producers.capacity,
+            b.pipeline.sum(axis=0),
+            plan.investment_margin,
+            b.funds - working,
+            cost,
+            plan.max_capacity_growth * producers.capacity * period / WEEKS_PER_YEAR,
+        )
+        b.orders = orders / period
+        s.capacity_plan = producers.by_sector(b.orders, n)
+        s.investment_plan = model.planner.capital_per_capacity @ (WEEKS_PER_YEAR * s.capacity_plan)
+
+    def _sales_weights(self, model) -> np.ndarray:
+        """Each producer's share of its good's sales: its share of the week's output (else of capacity, else equal)."""
+        producers, n = model.producers, model.technology.n
+        sector = producers.sector
+        weight = 1.0 / np.bincount(sector, minlength=n)[sector]
+        for amount in (producers.capacity, producers.output):  # output where some was made, else capacity
+            total = producers.by_sector(amount, n)[sector]
+            weight = np.where(total > 0, np.divide(amount, total, out=np.zeros(total.size), where=total > 0), weight)
+        return weight
+
+    @staticmethod
+    def producer_of_persons(model) -> np.ndarray:
+        """The producer row every person works in: their group's enterprise, or their commune."""
+        c = model.consumers
+        out = np.empty(c.group.size, dtype=int)
+        workers = c.group >= 0
+        out[workers] = model.work_groups.council[c.group[workers]]
+        out[~workers] = model.communes.rows[c.commune[~workers]]
+        return out
+
+    def committed(self, model) -> np.ndarray:
+        """Tokens each producer will pay, until the next plan, for the capacity it ordered at this one."""
+        return self.books.orders * model.conditions.plan.period_weeks * self.capacity_cost(model)

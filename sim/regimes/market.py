@@ -1,0 +1,115 @@
+"""Private capitalism (seed §7a, §7c): a minority owns the enterprises, wages are hierarchical, prices are markups.
+
+The same economy, people, tastes, noise and shocks as under the councils; only the
+institutions change (``[market]`` in the scenario):
+
+- **Ownership.** The share ``owners_share`` of persons at the top of the old hierarchy
+  own every enterprise in equal parts. They work too, and receive the profits paid out as
+  dividends. They like to hold ``owners_buffer_weeks`` of income in savings and spend an
+  excess over ``owners_smoothing_weeks``, where others hold ``consumption.buffer_weeks``
+  and spend over ``consumption.smoothing_weeks``: the consumption function with a wealth
+  target of Godley & Lavoie (2007, ch. 3), ``C = α₁ Y + α₂ V`` with ``α₂`` = 1 / smoothing
+  and ``α₁`` = 1 − buffer / smoothing; by default owners spend at once half of a rise in
+  income, workers half too but they aim at a far smaller wealth (capitalists' higher
+  saving: Kaldor 1956, Pasinetti 1962).
+- **Wages** are paid by the enterprise at the money wage times each worker's place in a
+  hierarchy of Gini ``wage_gini``, the same persons at the top as before (seed §7a).
+- **Prices** are a ``markup`` over normal unit cost (prices of production: wages at
+  normal productivity, inputs and capital used up at their normal prices), moved by the
+  stock against its target (``sim.regimes.enterprises``; Godley & Lavoie 2007, ch. 8;
+  Lavoie 2014, ch. 3; Caiani et al. 2016).
+- **Output** follows expected sales and inventories; **investment** follows profits:
+  capacity is ordered where expected sales need it and only from funds the profits left
+  (Dosi, Fagiolo & Roventini 2010; Caiani et al. 2016). At each plan period the owners
+  are paid, every week until the next, ``payout`` of the period's positive profits and the
+  funds beyond working capital and the capacity ordered.
+- **Labour** moves, every plan period, from enterprises with more hands than their output
+  needs to those that lack them (a labour market without unemployment: every person keeps
+  the decided hours and is paid for them).
+- **Rural communes** become family farms: they sell on the market and share their net
+  income among their members, keeping ``1 − payout`` of it to invest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import firms
+from sim.regimes.enterprises import MarketEconomy
+
+
+class Market(MarketEconomy):
+    """Capitalist enterprises on a market, owned by a minority."""
+
+    name = "market"
+
+    def __init__(self):
+        super().__init__()
+        self.owners = None  # (N,) bool: persons who own the enterprises
+        self.dividends = None  # (P,) tokens each enterprise pays its owners per week, until the next plan
+        self.member_income = None  # (P,) tokens per member per week, communes' rows
+        self.wages = None  # (P,) wages paid since the last plan
+
+    def open(self, model):
+        """The hierarchy of wages, the owners at its top with the savings they like to hold."""
+        sc, c, s = model.conditions, model.consumers, model.state
+        rules = sc.market
+        c.set_hierarchy(sc.wages.initial_gini, rules.wage_gini, model.rng)
+        persons = c.income.size
+        top = np.argsort(-c.base_wage, kind="stable")[: max(1, round(rules.owners_share * persons))]
+        self.owners = np.zeros(persons, dtype=bool)
+        self.owners[top] = True
+        c.buffer_weeks = np.where(self.owners, rules.owners_buffer_weeks, sc.consumption.buffer_weeks)
+        c.smoothing_weeks = np.where(self.owners, rules.owners_smoothing_weeks, sc.consumption.smoothing_weeks)
+        weekly = self.money_wage * s.hours_per_week * c.wage_factor
+        c.savings[self.owners] = np.maximum(c.savings[self.owners], rules.owners_buffer_weeks * weekly[self.owners])
+        s.tokens_held_at_start = float(c.savings.sum())
+        P = model.producers.sector.size
+        self.dividends = np.zeros(P)
+        self.wages = np.zeros(P)
+        self.member_income = np.full(P, self.money_wage * s.hours_per_week)
+
+    def incomes(self, model, producer_of):
+        """Wages by the hierarchy; communes' members their share; owners the dividends, in equal parts."""
+        c, s = model.consumers, model.state
+        P = model.producers.sector.size
+        gross = np.zeros(c.income.size)
+        workers = c.workers
+        factor = c.wage_factor[workers]
+        gross[workers] = self.money_wage * s.hours_per_week * factor / factor.mean()
+        wage_bill = np.bincount(producer_of[workers], weights=gross[workers], minlength=P)
+        self.wages += wage_bill
+        members = ~workers
+        gross[members] = self.member_income[producer_of[members]]
+        shares = np.bincount(producer_of[members], weights=gross[members], minlength=P)
+        gross[self.owners] += self.dividends.sum() / self.owners.sum()
+        return gross, wage_bill + shares + self.dividends
+
+    def share(self, model, net_income, working_capital):
+        """Owners get ``payout`` of the period's profit and the funds beyond need; communes share their net income.
+
+        Dividends are paid every week until the next plan, at the rate the period's
+        profits set (firms smooth their dividends: Lintner 1956).
+        """
+        b, producers, rules = self.books, model.producers, model.conditions.market
+        enterprise = ~producers.is_commune
+        profit = np.where(enterprise, net_income - self.wages / max(b.weeks, 1), 0.0)
+        spare = b.funds - working_capital - self.committed(model)
+        excess = firms.paid_out(np.where(enterprise, spare, 0.0)) / model.conditions.plan.period_weeks
+        self.dividends = rules.payout * firms.paid_out(profit) + excess
+        members = producers.workers.astype(float)
+        per_member, _ = firms.income_shares(net_income, members, 1.0 - rules.payout, 0.0)
+        commune_excess = firms.paid_out(np.where(enterprise, 0.0, spare)) / model.conditions.plan.period_weeks
+        per_member += np.divide(commune_excess, members, out=np.zeros_like(excess), where=members > 0)
+        self.member_income = np.where(producers.is_commune, per_member, 0.0)
+        self.wages[:] = 0.0
+
+    def move_labour(self, model):
+        """Workers move from enterprises with more hands than their output needs to those that lack them."""
+        c, groups = model.consumers, model.work_groups
+        persons, destination = model.councils.movers_to_plan(
+            c, groups, model.conditions.population.group_size_min, model.rng
+        )
+        if persons.size:
+            groups.join(c, persons, destination, model.rng)
+            model.councils.staff(c.group, groups, model.state.hours_per_week)
