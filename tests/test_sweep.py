@@ -668,8 +668,17 @@ def test_transition_conditions_figure_uses_no_deprecated_matplotlib_api():
             "fulfilment_floor_last_year": [0.99, 0.9, 0.995, 0.996],
         }
     )
-    plt = pytest.importorskip("matplotlib.pyplot")
-    plt.close(compare_conditions(runs, "t"))
+    figure = compare_conditions(runs, "t")
+    try:
+        assert [ax.get_title() for ax in figure.axes][:2] == [
+            "share of runs converged",
+            "convergence week (converged runs)",
+        ]
+        assert len(figure.axes) == 6
+        bars = [patch.get_width() for patch in figure.axes[0].patches]
+        assert bars == [0.5, 1.0]  # a: one of two runs converged; b: both
+    finally:
+        plt.close(figure)
 
 
 def test_sensitivity_figure(tmp_path):
