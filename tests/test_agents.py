@@ -215,6 +215,9 @@ def test_each_year_the_rotation_share_of_workers_moves():
     assert movers.size == pytest.approx(0.3 * workers.size, abs=3 * np.sqrt(0.21 * workers.size))
     still = _model(work_groups=WorkGroupRules(rotation=0.0, exclusion=0.0))
     assert still.work_groups.turnover(still.consumers, np.random.default_rng(5)).size == 0
+    everybody = _model(work_groups=WorkGroupRules(rotation=1.0, exclusion=0.0))
+    movers = everybody.work_groups.turnover(everybody.consumers, np.random.default_rng(5))
+    np.testing.assert_array_equal(movers, np.flatnonzero(everybody.consumers.group >= 0))  # group 0's too
 
 
 def test_assemblies_ask_one_member_each_to_leave_but_never_shrink_a_group_below_its_least_size():
@@ -436,6 +439,16 @@ def test_workers_join_the_communes_that_most_lack_hands_and_leave_those_with_mos
     np.testing.assert_array_equal(p.workers[rows], have + np.array([4, 0, 2]))
     np.testing.assert_array_equal(np.bincount(c.commune[persons], minlength=3), [4, 0, 2])
     np.testing.assert_array_equal(c.wage_factor[persons], 1.0)  # a commune shares by its own rule
+    members = np.bincount(c.commune[c.commune >= 0], minlength=3)
+    np.testing.assert_array_equal(members, p.workers[rows])
+
+    # where no commune lacks hands, newcomers are shared evenly; where one lacks a little, it takes them all
+    more = np.flatnonzero(c.group >= 0)[:6]
+    m.work_groups.release(c, more, np.random.default_rng(5))
+    communes.admit(c, more[:3], p.workers[rows].astype(float), np.random.default_rng(6))
+    np.testing.assert_array_equal(np.bincount(c.commune[more[:3]], minlength=3), [1, 1, 1])
+    communes.admit(c, more[3:], p.workers[rows] + np.array([0.2, 0.0, 0.0]), np.random.default_rng(7))
+    np.testing.assert_array_equal(np.bincount(c.commune[more[3:]], minlength=3), [3, 0, 0])
     members = np.bincount(c.commune[c.commune >= 0], minlength=3)
     np.testing.assert_array_equal(members, p.workers[rows])
 

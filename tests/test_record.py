@@ -12,6 +12,7 @@ import copy
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim import market
@@ -33,7 +34,7 @@ WEEKS = 60  # past the first yearly decision, and longer than the last year the 
 SCENARIO = Scenario(
     seed=7,
     years=WEEKS / WEEKS_PER_YEAR,
-    population=Population(consumers=600, councils=22, communes=3),
+    population=Population(consumers=400, councils=20, communes=3),
     wages=Wages(equalisation_years=2.0),  # the hierarchy shrinks at week 52: the wage Gini moves once
     readjustment=Readjustment(reserve_weeks=1.0),  # short reserves: some demand goes unmet
     plan=Plan(information_error=0.2),  # the plan factory's coefficients are off
@@ -66,8 +67,7 @@ def _copy_state(m) -> dict:
     }
 
 
-@pytest.fixture(scope="module")
-def run():
+def _run():
     """A run whose state is copied every week just before the recorder reads it."""
     m = CouncilsModel(SCENARIO)
     seen = []
@@ -79,12 +79,24 @@ def run():
         record()
 
     m.record.week_done = week_done
-    summary = m.run()
-    return m, seen, summary
+    m.run()
+    return m, seen
+
+
+@pytest.fixture
+def run():
+    """A fresh run for each test of what is recorded while it runs (so that mutation testing sees the test run it)."""
+    return _run()
+
+
+@pytest.fixture(scope="module")
+def ran():
+    """One run for the tests of what the record works out afterwards (the summary, the table)."""
+    return _run()
 
 
 def test_per_good_series_are_the_weeks_state(run):
-    m, seen, _ = run
+    m, seen = run
     r, cg = m.record, m.consumer_goods
     others = np.setdiff1d(np.arange(m.technology.n), cg)
     assert r.weeks == WEEKS == len(seen)
@@ -119,7 +131,7 @@ def test_per_good_series_are_the_weeks_state(run):
 
 
 def test_per_week_measures_follow_their_definitions(run):
-    m, seen, _ = run
+    m, seen = run
     r, cg, v = m.record, m.consumer_goods, m.conditions.verdict
     labour, inputs_true = m.technology.labour, m.councils.inputs_true
     for t, week in enumerate(seen):
@@ -161,27 +173,29 @@ def test_per_week_measures_follow_their_definitions(run):
 
 
 def test_the_wage_gini_is_that_of_the_workers_relative_wages_and_changes_with_the_year(run):
-    m, seen, _ = run
+    m, seen = run
     gini_series = m.record.series("wage_gini")
-    for t in (0, WEEKS_PER_YEAR - 1, WEEKS_PER_YEAR, WEEKS - 1):
+    for t in (0, WEEKS_PER_YEAR):  # worked out in the first week of each year (persons move to and from communes)
         week = seen[t]
         expected = gini(week["wage_factor"][week["workers"]])
         assert gini_series[t] == pytest.approx(expected, rel=1e-9), t
     assert gini_series[WEEKS_PER_YEAR] < gini_series[WEEKS_PER_YEAR - 1]  # the first yearly step of equalisation
     np.testing.assert_array_equal(gini_series[:WEEKS_PER_YEAR], gini_series[0])
+    np.testing.assert_array_equal(gini_series[WEEKS_PER_YEAR:], gini_series[WEEKS_PER_YEAR])
     assert gini_series[0] > 0.2  # the old hierarchy (Gini 0.35 before the first plan's moves)
 
 
 def test_the_datacollector_has_every_weekly_measure(run):
-    m, _, _ = run
+    m, _ = run
     frame = m.datacollector.get_model_vars_dataframe()
     assert list(frame.columns) == list(WEEK_SERIES)
     for name in WEEK_SERIES:
         np.testing.assert_array_equal(frame[name].to_numpy(dtype=float), m.record.series(name), err_msg=name)
 
 
-def test_the_summary_is_worked_out_from_the_series(run):
-    m, _, summary = run
+def test_the_summary_is_worked_out_from_the_series(ran):
+    m, _ = ran
+    summary = m.record.summary()
     r, cg, v = m.record, m.consumer_goods, m.conditions.verdict
     year = slice(WEEKS - WEEKS_PER_YEAR, WEEKS)  # the last 52 weeks, not the whole run
     value = r.series("value")[:, cg]
@@ -221,6 +235,20 @@ def test_the_summary_is_worked_out_from_the_series(run):
     assert 0 < summary["cumulative_unmet_share"] < 1 and summary["price_changes_logged"] > 0
 
 
+def test_the_fulfilment_floor_of_the_last_year_is_that_of_the_worst_served_consumer_good(ran):
+    """Sales above notional demand for every consumer good: the floor is above 1 (goods households do not
+    buy, with no demand, do not count)."""
+    m, _ = ran
+    r, cg = m.record, m.consumer_goods
+    kept = r.goods["sales"].copy()
+    try:
+        r.goods["sales"][:, cg] = r.goods["notional_demand"][:, cg] * np.linspace(1.1, 1.3, cg.size)
+        floor = r.summary()["fulfilment_floor_last_year"]
+    finally:
+        r.goods["sales"] = kept
+    assert floor == pytest.approx(1.1, rel=1e-12)
+
+
 def test_a_summary_before_any_week_has_nothing_to_average():
     m = CouncilsModel(SCENARIO)
     summary = m.record.summary()
@@ -252,8 +280,8 @@ def test_a_run_shorter_than_a_year_averages_its_last_year_over_all_its_weeks():
         ([0] * 60, 20, 0.5, None),
     ],
 )
-def test_the_verdict_is_the_verdict_rule_on_the_recorded_weeks(run, pattern, window, share, expected):
-    m = run[0]
+def test_the_verdict_is_the_verdict_rule_on_the_recorded_weeks(ran, pattern, window, share, expected):
+    m = ran[0]
     kept, conditions = m.record.weekly["in_tolerance"].copy(), m.conditions
     try:
         m.conditions = dataclasses.replace(conditions, verdict=Verdict(window_weeks=window, share=share))
@@ -279,12 +307,13 @@ def test_the_record_grows_past_its_horizon_and_keeps_what_it_had():
     assert a.record.goods["stock"].shape == (20, a.technology.n)
 
 
-def test_the_timeseries_table_holds_every_series_by_week_and_good(run):
-    m, _, _ = run
+def test_the_timeseries_table_holds_every_series_by_week_and_good(ran):
+    m, _ = ran
     r, names = m.record, m.technology.names
     table = r.timeseries()
     n = m.technology.n
     assert list(table.columns) == ["week", "good", "variable", "value"]
+    pd.testing.assert_index_equal(table.index, pd.RangeIndex(len(table)))  # one row per entry, numbered
     assert len(table) == WEEKS * (n * len(GOOD_SERIES) + len(WEEK_SERIES))
     goods = table[table["good"] != ""]
     assert set(goods["variable"]) == set(GOOD_SERIES)
@@ -299,7 +328,7 @@ def test_the_timeseries_table_holds_every_series_by_week_and_good(run):
 
 
 def test_every_price_move_is_logged_with_the_stock_against_its_reserve(run):
-    m, seen, _ = run
+    m, seen = run
     r, cg = m.record, m.consumer_goods
     prices = r.series("price")[:, cg]
     before = np.vstack([m.start["state"].prices, prices[:-1]])
@@ -327,10 +356,12 @@ def test_price_changes_are_explained_in_sentences():
     m = CouncilsModel(SCENARIO)
     names = m.technology.names
     g, h = int(m.consumer_goods[0]), int(m.consumer_goods[1])
-    m.record.price_log = [(3, g, 1.0, 1.25, 0.8), (4, h, 1.1, 0.9, 1.126)]
+    m.record.price_log = [(3, g, 1.0, 1.25, 0.8), (4, h, 1.1, 0.9, 1.126), (5, g, 1.9, 2.5, 0.4), (6, h, 0.9, 1.0, 1.0)]
     assert m.explain_prices() == [
         f"week 3: {names[g]} 1.00× → 1.25× value: stock 20 % below reserve",
         f"week 4: {names[h]} 1.10× → 0.90× value: stock 13 % above reserve",
+        f"week 5: {names[g]} 1.90× → 2.50× value: stock 60 % below reserve",
+        f"week 6: {names[h]} 0.90× → 1.00× value: stock 0 % above reserve",
     ]
     m.record.price_log = [(w, g, 1.0, 1.0, 1.0) for w in range(30)]
     lines = m.explain_prices()

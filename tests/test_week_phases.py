@@ -208,3 +208,21 @@ def test_once_a_year_the_hierarchy_shrinks_on_its_schedule_and_groups_rotate_mem
     owner_after = m.work_groups.council[c.group[group >= 0]]
     moved = np.mean(owner_before != owner_after)
     assert 0.1 < moved < 0.3  # a fifth rotate (some to the enterprise they left); the plan moves a few more
+
+
+def test_the_years_movers_go_to_the_shops_of_every_enterprise(monkeypatch):
+    """Each mover joins a shop drawn among all of them: with everybody moving, every enterprise receives some."""
+    m = _model()
+    c, groups = m.consumers, m.work_groups
+    everybody = np.flatnonzero(c.group >= 0)
+    monkeypatch.setattr(groups, "turnover", lambda consumers, rng: everybody)
+    moves = []
+    monkeypatch.setattr(type(m.regime), "_move", staticmethod(lambda model, persons, councils: moves.append(councils)))
+    m.regime.decide(m)
+    (councils,) = moves
+    assert councils.size == everybody.size
+    received = np.bincount(councils, minlength=m.councils.rows.size)
+    shops = np.bincount(groups.council, minlength=m.councils.rows.size)
+    assert np.all(received[shops > 0] > 0)  # the first shop's enterprise too
+    expected = shops / shops.sum() * everybody.size
+    assert np.abs(received - expected).max() < 5 * np.sqrt(expected.max())
