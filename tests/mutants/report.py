@@ -193,7 +193,9 @@ def main() -> int:
         c.update(module)
     n = sum(c.values())
     print(f"part {args.part}: mutation score {100 * c['killed'] / n:.1f} % ({c['killed']}/{n})")
-    print(f"{unexplained} survivor(s) without a reason over all parts; below {100 * BAR:.0f} %: {', '.join(low) or 'none'}")
+    print(
+        f"{unexplained} survivor(s) without a reason over all parts; below {100 * BAR:.0f} %: {', '.join(low) or 'none'}"
+    )
     print(f"wrote {DOC.relative_to(ROOT)} and {LAST_RUN.relative_to(ROOT)}")
     return 1 if unexplained or low else 0
 
