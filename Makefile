@@ -32,13 +32,17 @@ test: setup $(VENV)/.test-extras
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
 
-# Mutation testing (docs/testing.md): mutmut over the modules and with the tests named in
-# pyproject.toml's [tool.mutmut], at the lowest priority, with single-threaded BLAS. The
+# Mutation testing (docs/testing.md): mutmut, one part at a time ([tool.mutmut.parts] in
+# pyproject.toml: the pure rules with their tests, the model with its tests), each part in its
+# own copy under mutants/<part>, at the lowest priority, with single-threaded BLAS. The
 # `mutation` extra is installed into the venv once (the only step that needs the network).
-# mutants/ is removed afterwards (ruff would lint it) unless KEEP_MUTANTS=1 (`mutmut browse`).
+# MUTANT_PARTS=model runs one part again; the others keep their last result. mutants/ is removed
+# afterwards (ruff would lint it) unless KEEP_MUTANTS=1 (cd mutants/<part>; mutmut browse).
 MUTANT_CHILDREN ?= 2
+MUTANT_PARTS ?= rules agents model
 KEEP_MUTANTS ?= 0
 MUTATION_DEPS = $(PY) -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['mutation'])"
+MUTMUT := $(abspath $(VENV))/bin/mutmut
 
 $(VENV)/.mutation: $(VENV)/.installed pyproject.toml
 	$(PY) -m pip install --quiet $$($(MUTATION_DEPS))
@@ -46,13 +50,20 @@ $(VENV)/.mutation: $(VENV)/.installed pyproject.toml
 
 mutants: $(VENV)/.mutation
 	rm -rf mutants
-	@start=$$(date +%s); \
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 nice -n 19 \
-	  $(VENV)/bin/mutmut run --max-children $(MUTANT_CHILDREN) > $(VENV)/mutmut-run.log 2>&1; run=$$?; \
-	end=$$(date +%s); \
-	tr '\r' '\n' < $(VENV)/mutmut-run.log | tail -n 2; \
-	if [ $$run != 0 ]; then echo "mutmut run failed ($$run): see $(VENV)/mutmut-run.log; rm -rf mutants"; exit $$run; fi; \
-	$(PY) tests/mutants/report.py --command "make mutants MUTANT_CHILDREN=$(MUTANT_CHILDREN)" \
-	  --seconds $$((end - start)) --children $(MUTANT_CHILDREN); status=$$?; \
+	@status=0; \
+	for part in $(MUTANT_PARTS); do \
+	  $(PY) tests/mutants/part.py $$part mutants/$$part || exit $$?; \
+	  log=$(VENV)/mutmut-$$part.log; \
+	  echo "mutants: part $$part (log: $$log)"; \
+	  start=$$(date +%s); \
+	  (cd mutants/$$part && OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 nice -n 19 \
+	    $(MUTMUT) run --max-children $(MUTANT_CHILDREN)) > $$log 2>&1; run=$$?; \
+	  end=$$(date +%s); \
+	  tr '\r' '\n' < $$log | tail -n 2; \
+	  if [ $$run != 0 ]; then echo "mutmut run failed ($$run): see $$log"; exit $$run; fi; \
+	  $(PY) tests/mutants/report.py --part $$part --dir mutants/$$part \
+	    --command "make mutants MUTANT_PARTS=$$part MUTANT_CHILDREN=$(MUTANT_CHILDREN)" \
+	    --seconds $$((end - start)) --children $(MUTANT_CHILDREN) || status=1; \
+	done; \
 	if [ "$(KEEP_MUTANTS)" != 1 ]; then rm -rf mutants; fi; \
 	exit $$status

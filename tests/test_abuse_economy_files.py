@@ -20,6 +20,7 @@ import pytest
 import sim.economy
 from sim.cli import main
 from sim.economy import DEFAULT_ECONOMY_DIR, EconomyDataError, load_economy
+from sim.model import CouncilsModel
 from sim.scenario import ScenarioError, from_dict
 from sim.scenario_economy import check_against_economy
 
@@ -110,8 +111,12 @@ def test_no_farming_sector_with_communes_is_refused_naming_the_key(eco):
 
 def test_the_farming_sector_can_be_named(eco):
     rename_sector(eco, "AGR", "FARM")
-    scenario = from_dict({"economy": str(eco), "communes": {"sector": "FARM"}}, "x")
+    population = {"consumers": 600, "councils": 22, "communes": 3}
+    scenario = from_dict({"economy": str(eco), "communes": {"sector": "FARM"}, "population": population}, "x")
     check_against_economy(scenario, load_economy(eco), "x")  # no error
+    model = CouncilsModel(scenario)
+    farms = model.producers.sector[model.communes.rows]
+    assert [model.technology.names[j] for j in farms] == ["FARM"] * 3  # the communes farm the sector named
     no_communes = from_dict({"economy": str(eco), "population": {"communes": 0}}, "x")
     check_against_economy(no_communes, load_economy(eco), "x")
 

@@ -1,9 +1,15 @@
 """Invariants of the weekly step (DESIGN §3) on small models, over seeds and rules (hypothesis).
 
-Every week: tokens are conserved (what consumers held at the start plus what they were
-paid is what they hold plus what they spent), every good is conserved (output + imports
-= inputs used + sales + public use + investment use + exports + change of stock),
-nothing goes negative, prices stay positive. Same scenario and seed give the same run; another seed another.
+Every week, against quantities the test works out itself rather than the model's own sums:
+tokens paid are the decided wage for every hour of every person (communes credited as much,
+seed §7d, §9a); tokens spent are the goods bought at the prices paid; what households hold is
+what they started with plus the difference. Goods: production stays within target, capacity
+and the hours of each producer's persons, is held back only where an input ran out, and uses
+up ``(A + D) x`` from the technology; every unit is accounted for (output + imports = inputs
+used + sales + public use + investment use + exports + change of stock). The price is the
+seed's rule (§7c) applied to the stock after the week's sales and the reserve set before it.
+Nothing goes negative. Same scenario and seed give the same run, queue rationing included;
+another seed another.
 """
 
 from __future__ import annotations
@@ -40,7 +46,11 @@ def scenarios(draw):
         seed=draw(st.integers(0, 2**31 - 1)),
         years=draw(st.integers(10, 60)) / WEEKS_PER_YEAR,
         population=Population(consumers=consumers, councils=councils, communes=communes),
-        prices=PriceRule(response=draw(st.sampled_from([0.0, 0.5, 1.0, 2.0]))),
+        prices=PriceRule(
+            response=draw(st.sampled_from([0.0, 0.5, 1.0, 2.0])),
+            floor=draw(st.sampled_from([0.25, 0.8])),
+            ceiling=draw(st.sampled_from([1.2, 4.0])),
+        ),
         readjustment=Readjustment(
             rebuild_weeks=draw(st.sampled_from([1.0, 3.0, 6.0, 12.0])),
             # short reserves make stocks run out, so that rationing binds in some examples
@@ -56,11 +66,54 @@ def scenarios(draw):
     )
 
 
+def _inputs(m):
+    """``A + D`` from the technology: what production uses up per unit of output."""
+    t = m.technology
+    a = t.A.toarray() if t.is_sparse else np.asarray(t.A)
+    d = t.capital_consumption
+    d = 0.0 if d is None else (d.toarray() if hasattr(d, "toarray") else np.asarray(d))
+    return a + d
+
+
 def _run_checking_every_week(scenario):
-    """Run week by week; check the consumer arrays after each week; return the model and the stock before week 0."""
+    """Run week by week, noting what production and the price rule had to work with; check the persons' rows.
+
+    Returns the model, the stock and prices before week 0, and per week: the most each producer could make
+    (target, capacity, and its persons' hours at their output per hour, worked out here from the
+    groups and communes), the stock production started from, and the stock and reserve the price
+    rule read.
+    """
     m = CouncilsModel(scenario)
-    stock0 = m.state.stock.copy()
-    c = m.consumers
+    start = {"stock": m.state.stock.copy(), "prices": m.state.prices.copy()}
+    c, p, regime = m.consumers, m.producers, m.regime
+    hours = m.state.hours_per_week
+    weeks = {"bound": [], "stock": [], "priced": [], "reserve": []}
+    produce, price = regime.produce, regime.price
+
+    def noting_produce(model):
+        groups = model.work_groups
+        in_group = c.group >= 0
+        persons = np.bincount(groups.council[c.group[in_group]], minlength=p.sector.size)
+        effective = np.bincount(
+            groups.council[c.group[in_group]],
+            weights=groups.output_per_hour[c.group[in_group]],
+            minlength=p.sector.size,
+        )
+        members = np.bincount(c.commune[c.commune >= 0], minlength=model.communes.rows.size)
+        persons[model.communes.rows] = members
+        effective[model.communes.rows] = members * p.productivity[model.communes.rows]  # fertility × harvest
+        labour = effective * hours / model.technology.labour[p.sector]  # units their hours can make
+        weeks["bound"].append(np.minimum(np.minimum(p.target, p.capacity), labour))
+        weeks["stock"].append(model.state.stock.copy())
+        produce(model)
+
+    def noting_price(model):
+        cg = model.consumer_goods
+        weeks["priced"].append(model.state.stock[cg].copy())
+        weeks["reserve"].append(model.state.reserve[cg].copy())
+        price(model)
+
+    regime.produce, regime.price = noting_produce, noting_price
     for _ in range(scenario.weeks):
         m.step()
         scale = max(1.0, float(np.max(c.income)))
@@ -68,31 +121,73 @@ def _run_checking_every_week(scenario):
         assert np.all(c.spent >= 0), "negative spending"
         assert np.all(c.savings >= -1e-9 * scale), "savings below zero"
         assert np.all(np.isfinite(c.savings))
-    return m, stock0
+    return m, start, {name: np.array(values) for name, values in weeks.items()}
+
+
+def _only_the_known_cycle_shortfall(over, inputs, used, available):
+    """Where production needed more of a good than there was, it is the known fixed-point failure, nothing else.
+
+    ``production.produce`` shares a scarce input among its users by a fixed point that does not
+    settle when the good is an input of itself and has run out (the strict xfail
+    ``test_rules_production.py::test_produce_never_needs_more_input_than_there_is_when_a_good_feeds_itself``,
+    and in a whole run :func:`test_a_good_that_feeds_itself_and_runs_out_is_made_without_its_inputs`):
+    such a good is then used up entirely and still short. Any other shortfall fails here.
+    """
+    weeks, goods = np.nonzero(over)
+    for t, k in zip(weeks, goods, strict=True):
+        assert inputs[k, k] > 0, f"week {t}: more good {k} used than there was, and it is not an input of itself"
+        assert used[t, k] == pytest.approx(available[t, k], rel=1e-9), f"week {t}: good {k} short but not used up"
 
 
 @MODEL_RUNS
 @given(scenarios())
 def test_tokens_and_goods_are_conserved_every_week(scenario):
-    m, stock0 = _run_checking_every_week(scenario)
-    r = m.record
+    m, start, weeks = _run_checking_every_week(scenario)
+    r, cg = m.record, m.consumer_goods
     assert r.weeks == scenario.weeks
 
-    # tokens: held at start + paid (cumulative) == held now + spent (cumulative), every week
-    held, paid, spent = r.series("tokens_held"), r.series("tokens_paid"), r.series("tokens_spent")
-    np.testing.assert_allclose(m.state.tokens_held_at_start + paid, held + spent, rtol=1e-9)
-    assert np.all(np.diff(paid) > 0)  # somebody is paid every week
-    assert m.state.tokens_paid == pytest.approx(paid[-1]) and m.state.tokens_spent == pytest.approx(spent[-1])
-    assert float(m.consumers.savings.sum()) == pytest.approx(held[-1], rel=1e-12)
+    # tokens paid: the decided wage for every hour of every person (communes are credited as much), every week
+    paid = np.diff(r.series("tokens_paid"), prepend=0.0)
+    expected = r.series("wage") * r.series("hours_per_week") * scenario.population.consumers
+    np.testing.assert_allclose(paid, expected, rtol=1e-9)
+    # tokens spent: what households bought, at the prices they paid (set at the end of the week before)
+    spent = np.diff(r.series("tokens_spent"), prepend=0.0)
+    paid_prices = np.vstack([start["prices"], r.series("price")[:-1, cg]])
+    np.testing.assert_allclose(spent, np.sum(paid_prices * r.series("sales")[:, cg], axis=1), rtol=1e-9)
+    # tokens held: what they held at the start (buffer weeks of their old pay) + paid − spent
+    c = m.consumers
+    buffer = scenario.consumption.buffer_weeks * r.series("wage")[0] * r.series("hours_per_week")[0] * c.base_wage.sum()
+    held = buffer + np.cumsum(paid) - np.cumsum(spent)
+    np.testing.assert_allclose(r.series("tokens_held"), held, rtol=1e-9)
+    assert float(c.savings.sum()) == pytest.approx(held[-1], rel=1e-9)
 
-    # goods: output + imports == inputs used + sales + public use + investment use + exports + Δstock
+    # goods produced: within target, capacity and the persons' hours, held back only where an input ran out
+    p = m.producers
+    output = r.series("output")
+    inputs = _inputs(m)
+    needed = output @ inputs.T  # (A + D) x, week by week
+    before = weeks["stock"]
+    available = before + output
+    over = needed > available * (1 + 1e-9) + 1e-12 * needed.max()
+    _only_the_known_cycle_shortfall(over, inputs, r.series("inputs_used"), available)
+    fine = ~over
+    np.testing.assert_allclose(r.series("inputs_used")[fine], needed[fine], rtol=1e-9, atol=1e-12 * needed.max())
+    exhausted = available - np.minimum(needed, available) <= 1e-9 * np.maximum(available, 1e-300)
+    bound = weeks["bound"]
+    made = np.array([np.bincount(p.sector, weights=b, minlength=m.technology.n) for b in bound])
+    assert np.all(output <= made * (1 + 1e-9)), "a sector made more than target, capacity and hours allow"
+    short = output < made * (1 - 1e-9)
+    uses = inputs > 0
+    for t, j in zip(*np.nonzero(short), strict=True):
+        assert np.any(exhausted[t][uses[:, j]]), f"week {t}: {m.technology.names[j]} held back with inputs in stock"
+
+    # goods: every unit is accounted for: stock = stock before + made + imported − used up − sold − delivered
     stock = r.series("stock")
-    before = np.vstack([stock0, stock[:-1]])
-    made = r.series("output") + r.series("imports")
-    uses = r.series("inputs_used") + r.series("sales") + r.series("public_use") + r.series("investment_use")
-    uses = uses + r.series("exports")
-    scale = np.maximum(np.maximum(made, stock), before).max(axis=0)
-    residual = made - uses - (stock - before)
+    previous = np.vstack([start["stock"], stock[:-1]])
+    made = output + r.series("imports")
+    uses = needed + r.series("sales") + r.series("public_use") + r.series("investment_use") + r.series("exports")
+    scale = np.maximum(np.maximum(made, stock), previous).max(axis=0)
+    residual = made - uses - (stock - previous)
     assert np.all(np.abs(residual) <= 1e-9 * scale), f"goods not conserved: worst {np.abs(residual).max():.3g}"
 
     # nothing negative; prices positive; sales never above demand
@@ -120,10 +215,18 @@ def test_tokens_and_goods_are_conserved_every_week(scenario):
 
 @MODEL_RUNS
 @given(scenarios())
-def test_prices_follow_the_rule_and_stay_within_bounds(scenario):
-    m, _ = _run_checking_every_week(scenario)
+def test_prices_follow_the_rule_on_this_weeks_stock_and_stay_within_bounds(scenario):
+    """Seed §7c: p = v · clip((S / S*)^(−response), floor, ceiling), with S after this week's sales and S* the
+    reserve the councils set last week (this week's readjustment comes after the price)."""
+    m, _, weeks = _run_checking_every_week(scenario)
     r, rule, cg = m.record, scenario.prices, m.consumer_goods
-    ratio = r.series("price")[:, cg] / r.series("value")[:, cg]
+    stock, reserve = r.series("stock")[:, cg], r.series("reserve")[:, cg]
+    np.testing.assert_array_equal(weeks["priced"], stock)  # the stock after the week's sales is the one recorded
+    np.testing.assert_array_equal(weeks["reserve"][1:], reserve[:-1])
+    value = r.series("value")[:, cg]
+    expected = value * np.clip((stock / weeks["reserve"]) ** -rule.response, rule.floor, rule.ceiling)
+    np.testing.assert_allclose(r.series("price")[:, cg], expected, rtol=1e-9)
+    ratio = r.series("price")[:, cg] / value
     assert np.all(ratio >= rule.floor * (1 - 1e-12))
     assert np.all(ratio <= rule.ceiling * (1 + 1e-12))
     if rule.response == 0:
@@ -131,6 +234,28 @@ def test_prices_follow_the_rule_and_stay_within_bounds(scenario):
     # goods households do not buy keep their price at value
     others = np.setdiff1d(np.arange(m.technology.n), cg)
     np.testing.assert_array_equal(r.series("price")[:, others], r.series("value")[:, others])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="production.produce's fill rates do not settle when a good that feeds itself runs out "
+    "(see test_rules_production.py); the good is then used beyond what there is",
+)
+def test_a_good_that_feeds_itself_and_runs_out_is_made_without_its_inputs():
+    """Seed §7b: production within the inputs in stock. Short reserves, rebuilt in a week: business services
+    (an input of themselves) run out in week 9, and more of them is used than stock and output hold."""
+    scenario = Scenario(
+        seed=0,
+        years=10 / WEEKS_PER_YEAR,
+        population=Population(consumers=400, councils=29, communes=0),
+        prices=PriceRule(response=0.0, ceiling=1.2),
+        readjustment=Readjustment(rebuild_weeks=1.0, reserve_weeks=0.75),
+    )
+    m, _, weeks = _run_checking_every_week(scenario)
+    output = m.record.series("output")
+    needed = output @ _inputs(m).T
+    available = weeks["stock"] + output
+    assert np.all(needed <= available * (1 + 1e-9)), "more of a good used than there was"
 
 
 def _small(seed, **changes):
@@ -146,16 +271,30 @@ def _small(seed, **changes):
     return Scenario(**base)
 
 
+def _scarce(seed):
+    """Short reserves, prices held at value, no spare capacity: the queue decides who goes without."""
+    return _small(
+        seed,
+        years=20 / WEEKS_PER_YEAR,
+        population=Population(consumers=400, councils=22, communes=3),
+        readjustment=Readjustment(reserve_weeks=0.5),
+        plan=Plan(capacity_headroom=0.0, information_error=0.1, inventory_error=0.05),
+        prices=PriceRule(response=0.0),
+    )
+
+
 def _everything(m):
     r = m.record
     return {name: r.series(name) for name in (*GOOD_SERIES, *WEEK_SERIES)}
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(st.integers(0, 2**31 - 1))
 def test_same_seed_same_run(seed):
-    a, b = CouncilsModel(_small(seed)), CouncilsModel(_small(seed))
+    """Queue rationing binds, so the generator the queue draws from is exercised: it must be the run's."""
+    a, b = CouncilsModel(_scarce(seed)), CouncilsModel(_scarce(seed))
     summary_a, summary_b = a.run(), b.run()
+    assert a.record.series("unmet").sum() > 0, "precondition: the queue should leave demand unmet"
     assert summary_a == summary_b
     ra, rb = _everything(a), _everything(b)
     for name in ra:
@@ -166,9 +305,10 @@ def test_same_seed_same_run(seed):
 
 
 def test_different_seed_different_run():
-    a, b = CouncilsModel(_small(1)), CouncilsModel(_small(2))
+    a, b = CouncilsModel(_scarce(1)), CouncilsModel(_scarce(2))
     a.run()
     b.run()
+    assert a.record.series("unmet").sum() > 0 and b.record.series("unmet").sum() > 0
     ra, rb = _everything(a), _everything(b)
     assert not np.array_equal(ra["stock"], rb["stock"])
     assert not np.array_equal(ra["demand"], rb["demand"])
@@ -176,7 +316,7 @@ def test_different_seed_different_run():
 
 
 def test_rationing_binds_in_a_short_reserve_run():
-    """Guard for the property test above: its scenarios do reach weeks with unmet demand."""
+    """Guard for the property tests above: their scenarios reach weeks with unmet demand."""
     scenario = _small(
         3,
         readjustment=Readjustment(reserve_weeks=0.75),

@@ -50,7 +50,8 @@ def _verdict(summary):
 def test_baseline_converges_within_three_years():
     summary = CouncilsModel(Scenario(years=3, population=POPULATION)).run()
     assert summary["converged"], _verdict(summary)
-    assert summary["converged_week"] <= 2 * WEEKS_PER_YEAR  # a whole year of the run must remain after it
+    # in the first half of its second year (the README: median week 63); a full trailing year comes first
+    assert WEEKS_PER_YEAR - 1 <= summary["converged_week"] <= 1.5 * WEEKS_PER_YEAR, _verdict(summary)
 
 
 def test_baseline_converges_with_the_default_population_and_noise_keeps_its_stocks_moving():
@@ -58,7 +59,7 @@ def test_baseline_converges_with_the_default_population_and_noise_keeps_its_stoc
     its stationary stock gap is visibly above zero; without noise it is all but zero."""
     noisy = CouncilsModel(Scenario(years=3)).run()
     assert noisy["converged"], _verdict(noisy)
-    assert noisy["converged_week"] <= 2 * WEEKS_PER_YEAR
+    assert noisy["converged_week"] <= 1.5 * WEEKS_PER_YEAR, _verdict(noisy)
     assert 0.003 < noisy["stock_gap_last_year"] < 0.05
     assert noisy["fulfilment_floor_last_year"] > 0.98
     quiet = CouncilsModel(Scenario(years=3, noise=Noise(0.0, 0.0, 0.0, 0.0))).run()
@@ -155,7 +156,9 @@ def test_short_reserves_cause_shortages_not_a_standstill():
     m.run()
     output = m.record.series("output").sum(axis=1)
     assert output.min() > 0.5 * output[0], f"total output fell to {output.min() / output[0]:.3f} of week 0"
-    assert m.record.series("unmet_share")[-1] < 1.0
+    assert m.record.series("unmet_share").max() > 0, "half a week of reserves should leave some demand unmet"
+    sales = m.record.series("sales")[:, m.consumer_goods]
+    assert sales.min() > 0, "every consumer good should sell every week"
 
 
 # --- regressions found in review ------------------------------------------------------------------

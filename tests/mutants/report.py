@@ -1,13 +1,16 @@
-"""Write the result of ``mutmut run`` into docs/testing.md (called by ``make mutants``).
+"""Write the result of one part of ``make mutants`` into docs/testing.md (called by ``make mutants``).
 
-Reads mutmut's results (through its own functions, as ``mutmut results`` and ``mutmut show``
-do; mutmut is pinned in the ``mutation`` extra) and, for every mutant not killed, its change;
-looks each change up in ``tests/mutants/reasons.toml`` (keyed by
-function and by the changed line, not by mutmut's number, which moves when the code does);
-and replaces the part of docs/testing.md between the two ``mutants`` markers with the score,
-the date, the command, the counts per module and one line per survivor. Survivors with no
-recorded reason are marked so, and the script exits 1 when there are any or when the score is
-below the bar, so that a new survivor is looked at.
+Reads the results ``mutmut run`` left in a part's directory (through mutmut's own functions,
+as ``mutmut results`` and ``mutmut show`` do; mutmut is pinned in the ``mutation`` extra): the
+status of every mutant and, for every mutant not killed, its change. Keeps them, with the date,
+the command and the wall time, as that part's entry of ``tests/mutants/last_run.json``, so
+that a part can be run again alone. Then replaces the part of docs/testing.md between the two
+``mutants`` markers with what every part's last run found: the score over all of them, the
+counts per part and per module, and one line per mutant not killed with the reason recorded
+for it in ``tests/mutants/reasons.toml`` (keyed by function and by the changed line, not by
+mutmut's number, which moves when the code does). Survivors with no recorded reason are
+marked so, and the script exits 1 when there are any or when a part's score or the overall
+score is below the bar, so that a new survivor is looked at.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime as dt
+import json
 import os
 import re
 import sys
@@ -25,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "testing.md"
 REASONS = Path(__file__).with_name("reasons.toml")
+LAST_RUN = Path(__file__).with_name("last_run.json")
 BEGIN, END = "<!-- mutants:begin -->", "<!-- mutants:end -->"
 BAR = 0.90
 
@@ -64,75 +69,112 @@ def module_of(name: str) -> str:
     return name.split(".x")[0]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--command", required=True, help="the command that was run, as a person would type it")
-    parser.add_argument("--seconds", type=float, required=True, help="wall time of mutmut run")
-    parser.add_argument("--children", type=int, required=True)
-    args = parser.parse_args()
-
-    os.chdir(ROOT)  # mutmut reads its configuration and results relative to the project root
-    status = statuses()
-    if not status:
-        print("report: no mutmut results found; run `make mutants`", file=sys.stderr)
-        return 1
-    reasons = tomllib.loads(REASONS.read_text("utf-8"))
-    counts = collections.Counter(status.values())
-    by_module = collections.defaultdict(collections.Counter)
+def read_part(directory: Path) -> dict:
+    """What ``mutmut run`` found in ``directory``: counts per module and status, and the mutants not killed."""
+    here = Path.cwd()
+    os.chdir(directory)  # mutmut reads its configuration and results relative to where it ran
+    try:
+        status = statuses()
+        survivors = {name: {"status": s, "change": change(name)} for name, s in status.items() if s != "killed"}
+    finally:
+        os.chdir(here)
+    modules = collections.defaultdict(collections.Counter)
     for name, s in status.items():
-        by_module[module_of(name)][s] += 1
+        modules[module_of(name)][s] += 1
+    return {"modules": {m: dict(c) for m, c in sorted(modules.items())}, "not_killed": dict(sorted(survivors.items()))}
 
-    total = len(status)
-    killed = counts["killed"]
-    score = killed / total
-    lines = [
-        BEGIN,
-        f"Last run: {dt.date.today().isoformat()}, `{args.command}` "
-        f"(mutmut {version('mutmut')}, {args.children} children under `nice -n 19`, "
-        f"{args.seconds / 60:.1f} min wall time).",
-        "",
-        f"**Score: {killed} killed / {total} mutants = {100 * score:.1f} %** "
-        f"({counts['survived']} survived, {counts['timeout']} timed out, {counts['no tests']} reached by no test, "
-        f"{counts['suspicious']} suspicious).",
-        "",
-        "| module | mutants | killed | survived | timeout | no tests | score |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for module in sorted(by_module):
-        c = by_module[module]
+
+def section(parts: dict, reasons: dict) -> tuple[list[str], int, list[str]]:
+    """The lines between the markers, the number of survivors without a reason, and the parts below the bar."""
+    totals = collections.Counter()
+    per_part = {}
+    for name, part in parts.items():
+        counts = collections.Counter()
+        for c in part["modules"].values():
+            counts.update(c)
+        per_part[name] = counts
+        totals.update(counts)
+    total, killed = sum(totals.values()), totals["killed"]
+    lines = [BEGIN, f"**Score: {killed} killed / {total} mutants = {100 * killed / total:.1f} %** over all parts.", ""]
+    lines += ["| part | last run | wall time | mutants | killed | score |", "|---|---|---:|---:|---:|---:|"]
+    low = []
+    for name, part in parts.items():
+        c = per_part[name]
         n = sum(c.values())
+        score = c["killed"] / n
+        if score < BAR:
+            low.append(name)
         lines.append(
-            f"| `{module}` | {n} | {c['killed']} | {c['survived']} | {c['timeout']} | {c['no tests']} "
-            f"| {100 * c['killed'] / n:.1f} % |"
+            f"| `{name}` | {part['date']}, `{part['command']}` (mutmut {part['mutmut']}, {part['children']} children "
+            f"under `nice -n 19`) | {part['seconds'] / 60:.1f} min | {n} | {c['killed']} | {100 * score:.1f} % |"
         )
+    lines += [
+        "",
+        "| module | part | mutants | killed | survived | timeout | no tests | score |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, part in parts.items():
+        for module, c in part["modules"].items():
+            n = sum(c.values())
+            lines.append(
+                f"| `{module}` | {name} | {n} | {c.get('killed', 0)} | {c.get('survived', 0)} | {c.get('timeout', 0)} "
+                f"| {c.get('no tests', 0)} | {100 * c.get('killed', 0) / n:.1f} % |"
+            )
     lines += ["", "Mutants not killed, each with why it cannot be caught or why it is equivalent:", ""]
-
     unexplained = 0
-    used = set()
     kinds = collections.Counter()
-    for name in sorted(n for n, s in status.items() if s != "killed"):
-        text = change(name)
-        func = function_of(name)
-        reason = reasons.get(func, {}).get(text)
-        if reason is None:
-            reason = "**no reason recorded** (add one to tests/mutants/reasons.toml, or a test that kills it)"
-            unexplained += 1
-        else:
-            used.add((func, text))
-        kinds[reason.split(":")[0]] += 1
-        lines.append(f"- `{name}` ({status[name]}): `{text}` — {reason}")
-    if not any(s != "killed" for s in status.values()):
+    for part in parts.values():
+        for name, mutant in part["not_killed"].items():
+            reason = reasons.get(function_of(name), {}).get(mutant["change"])
+            if reason is None:
+                reason = "**no reason recorded** (add one to tests/mutants/reasons.toml, or a test that kills it)"
+                unexplained += 1
+            kinds[reason.split(":")[0]] += 1
+            lines.append(f"- `{name}` ({mutant['status']}): `{mutant['change']}` — {reason}")
+    if total == killed:
         lines.append("- none")
     equivalent = sum(n for kind, n in kinds.items() if kind.startswith("equivalent"))
-    lines[5:5] = [
+    lines[2:2] = [
         f"Of the {total - killed} not killed, {equivalent} are equivalent (they compute the same thing), "
         f"{total - killed - equivalent - unexplained} cannot be caught reliably and {unexplained} have no reason "
         f"yet: {killed} of the {total - equivalent} mutants that change what the code computes are killed "
         f"({100 * killed / max(total - equivalent, 1):.1f} %).",
         "",
     ]
+    if killed / total < BAR:
+        low.append("all parts")
     lines.append(END)
+    return lines, unexplained, low
 
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", required=True, help="the part's name, as in [tool.mutmut.parts]")
+    parser.add_argument("--dir", required=True, type=Path, help="where mutmut ran that part")
+    parser.add_argument("--command", required=True, help="the command that was run, as a person would type it")
+    parser.add_argument("--seconds", type=float, required=True, help="wall time of mutmut run")
+    parser.add_argument("--children", type=int, required=True)
+    args = parser.parse_args()
+
+    part = read_part(args.dir.resolve())
+    if not part["modules"]:
+        print(f"report: no mutmut results found in {args.dir}; run `make mutants`", file=sys.stderr)
+        return 1
+    part.update(
+        date=dt.date.today().isoformat(),
+        command=args.command,
+        seconds=args.seconds,
+        children=args.children,
+        mutmut=version("mutmut"),
+    )
+    known = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["mutmut"]["parts"]
+    parts = json.loads(LAST_RUN.read_text("utf-8")) if LAST_RUN.exists() else {}
+    parts[args.part] = part
+    parts = {name: parts[name] for name in known if name in parts}  # in the order of pyproject.toml; none stale
+    LAST_RUN.write_text(json.dumps(parts, indent=1, ensure_ascii=False) + "\n", "utf-8")
+
+    reasons = tomllib.loads(REASONS.read_text("utf-8"))
+    lines, unexplained, low = section(parts, reasons)
     doc = DOC.read_text("utf-8")
     if BEGIN not in doc or END not in doc:
         print(f"report: {DOC} lacks the {BEGIN} … {END} markers", file=sys.stderr)
@@ -141,12 +183,21 @@ def main() -> int:
     tail = rest.split(END, 1)[1]
     DOC.write_text(head + "\n".join(lines) + tail, "utf-8")
 
-    stale = [(f, t) for f, texts in reasons.items() for t in texts if (f, t) not in used]
-    for f, t in stale:
-        print(f"report: reason no longer matches any survivor: [{f}] {t}", file=sys.stderr)
-    print(f"mutation score {100 * score:.1f} % ({killed}/{total}); {unexplained} survivor(s) without a reason")
-    print(f"wrote {DOC.relative_to(ROOT)}")
-    return 1 if unexplained or score < BAR else 0
+    used = {(function_of(n), m["change"]) for p in parts.values() for n, m in p["not_killed"].items()}
+    for f, texts in reasons.items():
+        for t in texts:
+            if (f, t) not in used:
+                print(f"report: reason no longer matches any survivor: [{f}] {t}", file=sys.stderr)
+    c = collections.Counter()
+    for module in part["modules"].values():
+        c.update(module)
+    n = sum(c.values())
+    print(f"part {args.part}: mutation score {100 * c['killed'] / n:.1f} % ({c['killed']}/{n})")
+    print(
+        f"{unexplained} survivor(s) without a reason over all parts; below {100 * BAR:.0f} %: {', '.join(low) or 'none'}"
+    )
+    print(f"wrote {DOC.relative_to(ROOT)} and {LAST_RUN.relative_to(ROOT)}")
+    return 1 if unexplained or low else 0
 
 
 if __name__ == "__main__":

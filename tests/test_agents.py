@@ -1,0 +1,560 @@
+"""What persons, work groups, councils and communes do (seed §5, §6, §7b–§7f, §9a), one behaviour at a time.
+
+Each behaviour is called on a small model's rows and checked against what the seed's rule
+gives when the test works it out itself: relative wages and their mean, the drift of tastes,
+staffing and the labour a council can give, readjusted targets, capacity asked for and put
+into service, the yield of a harvest, who joins or leaves a commune, how shops re-form.
+Random draws are checked by their distribution, or replaced by fixed ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents import FactoryCouncil, PrimaryWorkGroup, RuralCommune
+from agents.consumer import DRIFT_PERSISTENCE
+from agents.work_group import WorkGroups
+from sim import market, production
+from sim.model import CouncilsModel
+from sim.scenario import (
+    Communes,
+    Consumption,
+    Noise,
+    Population,
+    Readjustment,
+    Scenario,
+    Wages,
+)
+from sim.scenario import WorkGroups as WorkGroupRules
+
+QUIET = Noise(0.0, 0.0, 0.0, 0.0)
+SMALL = Population(consumers=600, councils=22, communes=3)
+
+
+def _model(seed=6, **changes) -> CouncilsModel:
+    return CouncilsModel(Scenario(**{"seed": seed, "years": 1.0, "population": SMALL, "noise": QUIET, **changes}))
+
+
+class _Fixed:
+    """A generator stand-in that hands out given normal draws, in order."""
+
+    def __init__(self, *draws):
+        self.draws = [np.asarray(d, dtype=float) for d in draws]
+
+    def standard_normal(self, size):
+        draw = self.draws.pop(0)
+        assert draw.shape == np.shape(np.empty(size)), (draw.shape, size)
+        return draw
+
+
+# --- persons ----------------------------------------------------------------------------------------------
+
+
+def test_relative_wages_shrink_geometrically_with_mean_one_over_the_workers_and_commune_members_are_outside():
+    m = _model(wages=Wages(initial_gini=0.35, equalisation_years=4.0))
+    c = m.consumers
+    workers = c.group >= 0
+    assert workers.sum() < c.group.size  # some persons are in communes
+    base = c.base_wage[workers]
+    for progress in (0.0, 0.25, 0.7):
+        c.set_wage_factors(progress)
+        f = base ** (1 - progress)
+        np.testing.assert_allclose(c.wage_factor[workers], f / f.mean(), rtol=1e-12)
+        np.testing.assert_array_equal(c.wage_factor[~workers], 1.0)
+    c.set_wage_factors(1.0)
+    np.testing.assert_array_equal(c.wage_factor, 1.0)
+
+
+def test_workers_are_paid_the_weekly_wage_by_their_relative_wage_and_commune_members_are_not_paid_wages():
+    m = _model(wages=Wages(equalisation_years=4.0))
+    c = m.consumers
+    workers = c.group >= 0
+    c.wage_factor[workers] *= 3.0  # only relative wages count: the bill stays the equal wage's
+    c.income[~workers] = -7.0
+    c.pay_wages(50.0)
+    f = c.wage_factor[workers]
+    np.testing.assert_allclose(c.income[workers], 50.0 * f / f.mean(), rtol=1e-12)
+    assert c.income[workers].sum() == pytest.approx(50.0 * workers.sum(), rel=1e-12)
+    np.testing.assert_array_equal(c.income[~workers], -7.0)
+
+
+def test_tastes_drift_as_an_ar1_around_each_persons_own_with_the_exposure_of_each():
+    m = _model()
+    c = m.consumers
+    s = c.preferences.base_shares
+    z = np.linspace(-1.5, 2.0, s.size)
+    c.drift = 0.01 * s * np.sin(np.arange(s.size))
+    c.drift -= s * c.drift.sum()
+    before = c.drift.copy()
+    c.drift_tastes(0.05, _Fixed(z))
+    drift = DRIFT_PERSISTENCE * before + 0.05 * s * z
+    drift -= s * drift.sum()
+    np.testing.assert_allclose(c.drift, drift, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(c.taste, c.own_taste + np.outer(c.exposure, drift), rtol=1e-12, atol=1e-15)
+    reach = np.where(drift >= 0, c.exposure.min(), c.exposure.max()) * drift
+    np.testing.assert_allclose(c.taste_floor, c.own_floor + reach, rtol=1e-12, atol=1e-15)
+    assert np.all(c.taste_floor <= c.taste.min(axis=0) + 1e-15)
+    assert np.any(c.drift > 0) and np.any(c.drift < 0)
+
+
+def test_the_common_drift_of_tastes_halves_in_eighteen_weeks_without_news():
+    m = _model()
+    c = m.consumers
+    s = c.preferences.base_shares
+    start = 0.02 * s * np.cos(np.arange(s.size))
+    start -= s * start.sum()
+    c.drift = start.copy()
+    for _ in range(18):
+        c.drift_tastes(0.0, _Fixed(np.zeros(s.size)))
+    np.testing.assert_allclose(c.drift, 0.5 * start, rtol=1e-9, atol=1e-15)
+
+
+def test_households_spend_what_they_mean_to_and_save_the_rest_under_the_queue_too():
+    m = _model(consumption=Consumption(rationing="queue"), wages=Wages(equalisation_years=2.0))
+    m.run(3)
+    m.regime.produce(m)
+    m.regime.pay(m)
+    c, s, cg = m.consumers, m.state, m.consumer_goods
+    rules = m.conditions.consumption
+    savings, income = c.savings.copy(), c.income.copy()
+    wanted = market.buy(c.preferences, np.ones(1), s.prices, s.values[cg], c.taste[:1], np.full(cg.size, np.inf))
+    assert wanted.wanted.size == cg.size
+    spending = market.intended_spending(income, savings, rules.buffer_weeks, rules.smoothing_weeks)
+    plenty = market.demand(c.preferences, spending, s.prices, s.values[cg], c.taste).sum(axis=0)
+    on_sale = plenty * 0.6  # every good short: the queue decides who gets it
+    week = c.buy(s.prices, s.values[cg], on_sale, rules, np.random.default_rng(11))
+    reference = market.buy(
+        c.preferences, spending, s.prices, s.values[cg], c.taste, on_sale, "queue", np.random.default_rng(11)
+    )
+    np.testing.assert_array_equal(c.spending, spending)
+    np.testing.assert_array_equal(week.bought, reference.bought)
+    np.testing.assert_allclose(week.bought, on_sale, rtol=1e-12)
+    np.testing.assert_array_equal(c.spent, reference.spent)
+    np.testing.assert_allclose(c.savings, savings + income - reference.spent, rtol=1e-12)
+    assert np.ptp(c.spent / np.maximum(spending, 1e-12)) > 0.5  # some were served, some were not
+
+
+# --- primary work groups ------------------------------------------------------------------------------------
+
+
+def _groups(rows, spread=0.3):
+    rules = WorkGroupRules(productivity_spread=spread)
+    return WorkGroups(None, np.zeros(rows, dtype=int), np.linspace(0.5, 1.5, rows), rules, SMALL)
+
+
+def test_output_per_hour_varies_around_each_groups_own_productivity_with_mean_one():
+    groups = _groups(40_000, spread=0.6)
+    groups.vary(0.5, np.random.default_rng(1))
+    ratio = groups.output_per_hour / groups.productivity
+    assert ratio.mean() == pytest.approx(1.0, abs=0.01)  # standard error 0.003
+    assert np.log(ratio).std() == pytest.approx(0.5, rel=0.03)
+    fresh = groups._new_productivity(np.random.default_rng(2), 40_000)
+    assert fresh.mean() == pytest.approx(1.0, abs=0.01)
+    assert np.log(fresh).std() == pytest.approx(0.6, rel=0.03)
+
+
+def _check_shops(m):
+    """Every worker is in a shop of the enterprise their group belongs to; each enterprise has
+    ``ceil(workers / group_size_max)`` shops of sizes that differ by at most one; every shop is an agent."""
+    c, groups, pop = m.consumers, m.work_groups, m.conditions.population
+    workers = np.flatnonzero(c.group >= 0)
+    sizes = np.bincount(c.group[workers], minlength=groups.council.size)
+    for council in np.unique(groups.council):
+        mine = sizes[groups.council == council]
+        staffed = mine[mine > 0]
+        assert staffed.size == max(1, -(-mine.sum() // pop.group_size_max)), council
+        assert np.ptp(staffed) <= 1, (council, staffed)
+    rows = sorted(group.row for group in m.agents_by_type[PrimaryWorkGroup])
+    assert rows == list(range(groups.council.size))
+
+
+def test_workers_who_move_join_their_new_enterprise_and_only_the_shops_concerned_re_form():
+    m = _model()
+    c, groups, rng = m.consumers, m.work_groups, np.random.default_rng(3)
+    _check_shops(m)
+    before = c.group.copy()
+    owner = np.where(before >= 0, groups.council[np.maximum(before, 0)], -1)
+    big = int(np.argmax(np.bincount(owner[owner >= 0])))
+    small = int(np.argmin(np.bincount(owner[owner >= 0])))
+    persons = np.flatnonzero(owner == big)[:45]  # enough to open new shops where they go
+    shops = groups.council.size
+    had = np.sum(groups.council == small)
+    needs = -(-(np.sum(owner == small) + persons.size) // m.conditions.population.group_size_max)
+    groups.join(c, persons, np.full(persons.size, small), rng)
+    assert np.all(groups.council[c.group[persons]] == small)
+    assert groups.council.size == shops + needs - had > shops  # new shops, with their productivity and agents
+    assert groups.productivity.size == groups.output_per_hour.size == groups.council.size
+    np.testing.assert_array_equal(groups.output_per_hour[shops:], groups.productivity[shops:])
+    _check_shops(m)
+    untouched = (owner >= 0) & (owner != big) & (owner != small)
+    np.testing.assert_array_equal(c.group[untouched], before[untouched])
+    stayed = (owner == big) & ~np.isin(np.arange(c.group.size), persons)
+    assert np.all(groups.council[c.group[stayed]] == big)
+
+
+def test_an_enterprise_that_shrinks_keeps_its_largest_shops():
+    m = _model()
+    c, groups, rng = m.consumers, m.work_groups, np.random.default_rng(12)
+    owner = groups.council[c.group[c.group >= 0]]
+    small = int(np.argmin(np.bincount(owner)))
+    donors = np.flatnonzero((c.group >= 0) & (groups.council[np.maximum(c.group, 0)] != small))[:60]
+    groups.join(c, donors, np.full(donors.size, small), rng)
+    shops = np.flatnonzero(groups.council == small)
+    sizes = np.bincount(c.group[c.group >= 0], minlength=groups.council.size)[shops]
+    assert shops.size >= 3 and np.all(sizes > 0)
+    first = np.flatnonzero(c.group == shops[0])  # the whole of its first shop leaves
+    groups.release(c, first, rng)
+    after = np.bincount(c.group[c.group >= 0], minlength=groups.council.size)[shops]
+    assert after[0] == 0 and np.all(after[1:] > 0)  # the others, the largest, are kept
+    _check_shops(m)
+
+
+def test_workers_leave_for_the_communes_and_come_back_to_the_enterprises_named():
+    m = _model()
+    c, groups, rng = m.consumers, m.work_groups, np.random.default_rng(4)
+    persons = np.flatnonzero(c.group >= 0)[::40]
+    left_from = np.unique(groups.council[c.group[persons]])
+    groups.release(c, persons, rng)
+    np.testing.assert_array_equal(c.group[persons], -1)
+    _check_shops(m)
+    to = np.resize(left_from[::-1], persons.size)
+    groups.admit(c, persons, to, rng)
+    np.testing.assert_array_equal(groups.council[c.group[persons]], to)
+    _check_shops(m)
+    # many at once into one enterprise: it opens shops, of their own productivity
+    many = np.flatnonzero(c.group >= 0)[-60:]
+    groups.release(c, many, rng)
+    shops = groups.council.size
+    groups.admit(c, many, np.full(many.size, left_from[0]), rng)
+    assert groups.council.size > shops and np.all(groups.council[shops:] == left_from[0])
+    assert np.unique(groups.productivity[shops:]).size == groups.council.size - shops
+    _check_shops(m)
+    np.testing.assert_array_equal(groups.members_per_group(c.group).sum(), np.sum(c.group >= 0))
+    assert groups.members_per_group(c.group).size == groups.council.size
+
+
+def test_each_year_the_rotation_share_of_workers_moves():
+    m = _model(work_groups=WorkGroupRules(rotation=0.3, exclusion=0.0))
+    c = m.consumers
+    movers = m.work_groups.turnover(c, np.random.default_rng(5))
+    workers = np.flatnonzero(c.group >= 0)
+    assert np.all(np.isin(movers, workers)) and np.all(np.diff(movers) > 0)
+    assert movers.size == pytest.approx(0.3 * workers.size, abs=3 * np.sqrt(0.21 * workers.size))
+    still = _model(work_groups=WorkGroupRules(rotation=0.0, exclusion=0.0))
+    assert still.work_groups.turnover(still.consumers, np.random.default_rng(5)).size == 0
+    everybody = _model(work_groups=WorkGroupRules(rotation=1.0, exclusion=0.0))
+    movers = everybody.work_groups.turnover(everybody.consumers, np.random.default_rng(5))
+    np.testing.assert_array_equal(movers, np.flatnonzero(everybody.consumers.group >= 0))  # group 0's too
+
+
+def test_assemblies_ask_one_member_each_to_leave_but_never_shrink_a_group_below_its_least_size():
+    m = _model(work_groups=WorkGroupRules(rotation=0.0, exclusion=1.0))
+    c, pop = m.consumers, m.conditions.population
+    sizes = np.bincount(c.group[c.group >= 0], minlength=m.work_groups.council.size)
+    movers = m.work_groups.turnover(c, np.random.default_rng(6))
+    asked = sizes > pop.group_size_min
+    assert asked.any() and (~asked & (sizes > 0)).any()  # some groups can spare a member, some cannot
+    assert movers.size == asked.sum()
+    np.testing.assert_array_equal(np.sort(c.group[movers]), np.flatnonzero(asked))  # one from each
+    for group in m.agents_by_type[PrimaryWorkGroup]:
+        if sizes[group.row] <= pop.group_size_min:
+            assert group.ask_to_leave(np.random.default_rng(0)) is None
+        else:
+            assert group.ask_to_leave(np.random.default_rng(0)) in group.members
+        assert group.council == m.work_groups.council[group.row]
+        assert group.productivity == m.work_groups.productivity[group.row]
+
+
+# --- factory councils ---------------------------------------------------------------------------------------
+
+
+def _inputs(m):
+    t = m.technology
+    a = t.A.toarray() if t.is_sparse else np.asarray(t.A)
+    return a + t.capital_consumption
+
+
+def test_councils_and_communes_produce_what_target_capacity_and_labour_allow_and_take_their_inputs():
+    m = _model()
+    m.run(2)
+    p, s = m.producers, m.state
+    p.target[::3] *= 2.0  # some bound by target, some by capacity, some by labour
+    p.capacity[1::3] *= 0.5
+    p.labour_cap[2::5] *= 0.3
+    stock = s.stock.copy()
+    m.councils.produce(s)
+    expected = np.minimum(np.minimum(p.target, p.capacity), p.labour_cap)
+    np.testing.assert_allclose(p.output, expected, rtol=1e-12)  # nothing short of inputs in this week
+    made = np.bincount(p.sector, weights=expected, minlength=m.technology.n)
+    np.testing.assert_allclose(s.output, made, rtol=1e-12)
+    np.testing.assert_allclose(s.inputs_used, _inputs(m) @ made, rtol=1e-12)
+    np.testing.assert_allclose(s.stock, stock + made - _inputs(m) @ made, rtol=1e-12)
+    for bound in (p.target, p.capacity, p.labour_cap):
+        assert np.any(p.output == bound)
+
+
+def test_councils_readjust_consumer_goods_toward_expected_demand_and_the_stock_rebuild():
+    m = _model(readjustment=Readjustment(rebuild_weeks=3.0, demand_smoothing=0.3, reserve_weeks=2.0))
+    m.run(5)
+    p, s, cg, n = m.producers, m.state, m.consumer_goods, m.technology.n
+    s.stock[cg] *= np.linspace(0.5, 1.5, cg.size)  # some below their reserve, some above
+    s.imports[cg] = np.linspace(0.05, 0.3, cg.size) * s.expected_demand  # imports need not be made at home
+    wanted = s.expected_demand * np.linspace(0.8, 1.3, cg.size)
+    expected = s.expected_demand + 0.3 * (wanted - s.expected_demand)
+    sector_before = np.bincount(p.sector, weights=p.target, minlength=n)
+    m.councils.readjust(s, m.conditions.readjustment, wanted)
+    np.testing.assert_allclose(s.expected_demand, expected, rtol=1e-12)
+    np.testing.assert_allclose(s.reserve[cg], 2.0 * (expected + s.other_use[cg]), rtol=1e-12)
+    goal = expected + s.other_use[cg] - s.imports[cg] + (s.reserve[cg] - s.stock[cg]) / 3.0
+    sector = np.bincount(p.sector, weights=p.target, minlength=n)
+    np.testing.assert_allclose(sector[cg], np.clip(goal, 0.0, s.sector_capacity[cg]), rtol=1e-12)
+    others = np.setdiff1d(np.arange(n), cg)
+    np.testing.assert_allclose(sector[others], sector_before[others], rtol=1e-12)
+    assert np.any(goal > s.sector_capacity[cg]) and np.any((goal > 0) & (goal < s.sector_capacity[cg]))
+    # each good's target is shared by its producers in proportion to their capacity
+    share = p.capacity / np.bincount(p.sector, weights=p.capacity, minlength=n)[p.sector]
+    np.testing.assert_allclose(p.target, sector[p.sector] * share, rtol=1e-12)
+
+
+def test_councils_ask_for_the_capacity_the_plan_needs_beyond_what_there_is_and_is_on_order():
+    m = _model()
+    s, n = m.state, m.technology.n
+    s.plan_output = s.sector_capacity * np.linspace(0.5, 1.5, n)
+    s.pipeline[3] = 0.05 * s.sector_capacity
+    s.pipeline[-1] = 0.02 * s.sector_capacity
+    asked = m.councils.ask_for_capacity(s, 0.1)
+    expected = np.maximum(s.plan_output * 1.1 - s.sector_capacity * 1.07, 0.0)
+    np.testing.assert_allclose(asked, expected, rtol=1e-12, atol=1e-9)
+    assert np.any(asked > 0) and np.any(asked == 0)
+
+
+def test_new_capacity_comes_into_service_shared_by_the_capacity_there_is():
+    m = _model()
+    p, s, n = m.producers, m.state, m.technology.n
+    before, sector_before = p.capacity.copy(), s.sector_capacity.copy()
+    m.councils.add_capacity(s, np.zeros(n))
+    np.testing.assert_array_equal(p.capacity, before)
+    arriving = np.zeros(n)
+    arriving[[1, 4]] = sector_before[[1, 4]] * 0.1
+    m.councils.add_capacity(s, arriving)
+    np.testing.assert_allclose(s.sector_capacity, sector_before + arriving, rtol=1e-12)
+    grown = np.isin(p.sector, [1, 4])
+    np.testing.assert_allclose(p.capacity[grown], before[grown] * 1.1, rtol=1e-12)
+    np.testing.assert_allclose(p.capacity[~grown], before[~grown], rtol=1e-12)
+
+
+def test_a_councils_labour_is_its_groups_hours_at_their_output_per_hour():
+    m = _model(noise=Noise(0.0, 0.3, 0.2, 0.0))
+    m.run(1)  # groups' output per hour and the harvest vary
+    p, c, groups = m.producers, m.consumers, m.work_groups
+    hours, labour = m.state.hours_per_week, m.technology.labour
+    m.councils.staff(c.group, groups, hours)
+    for row in m.councils.rows:
+        mine = np.flatnonzero(groups.council == row)
+        members = np.array([np.sum(c.group == g) for g in mine])
+        assert p.workers[row] == members.sum()
+        productivity = (members * groups.output_per_hour[mine]).sum() / members.sum()
+        assert p.productivity[row] == pytest.approx(productivity, rel=1e-12)
+    rows = m.communes.rows
+    np.testing.assert_array_equal(p.workers[rows], [np.sum(c.commune == k) for k in range(rows.size)])
+    np.testing.assert_allclose(p.labour_cap, p.workers * hours * p.productivity / labour[p.sector], rtol=1e-12)
+    assert np.ptp(p.productivity[m.councils.rows]) > 0 and np.ptp(p.productivity[rows]) > 0
+
+
+def test_an_enterprise_of_one_worker_works_at_its_groups_pace_and_one_of_none_makes_nothing():
+    m = _model(noise=Noise(0.0, 0.3, 0.0, 0.0))
+    m.run(1)
+    c, groups, p = m.consumers, m.work_groups, m.producers
+    row = int(m.councils.rows[3])
+    mine = np.flatnonzero((c.group >= 0) & (groups.council[np.maximum(c.group, 0)] == row))
+    groups.release(c, mine[1:], np.random.default_rng(1))
+    m.councils.staff(c.group, groups, m.state.hours_per_week)
+    assert p.workers[row] == 1
+    assert p.productivity[row] == groups.output_per_hour[c.group[mine[0]]] != 1.0
+    groups.release(c, mine[:1], np.random.default_rng(2))
+    m.councils.staff(c.group, groups, m.state.hours_per_week)
+    assert p.workers[row] == 0 and p.productivity[row] == 1.0 and p.labour_cap[row] == 0.0
+
+
+def test_workers_move_from_enterprises_with_hands_to_spare_to_those_that_lack_them():
+    m = _model()
+    p, c, councils = m.producers, m.consumers, m.councils
+    rows = councils.rows
+    p.target[rows[-4:]] *= 3.0  # the last four enterprises need far more hands
+    persons, to = councils.movers_to_plan(
+        c, m.work_groups, m.conditions.population.group_size_min, np.random.default_rng(7)
+    )
+    need = p.target[rows] * m.technology.labour[p.sector[rows]] / p.productivity[rows]
+    desired = production.staffing(need, int(np.sum(c.group >= 0)), m.conditions.population.group_size_min)
+    have = p.workers[rows]
+    surplus, deficit = np.maximum(have - desired, 0), np.maximum(desired - have, 0)
+    moves = min(surplus.sum(), deficit.sum())
+    assert persons.size == to.size == moves > 0
+    np.testing.assert_array_equal(to, np.repeat(rows, deficit)[:moves])  # to those that lack hands, in order
+    assert set(to) == set(rows[-4:])
+    assert np.all(c.group[persons] >= 0)  # workers, never commune members
+    # from those with hands to spare, in order, each no more than it can spare
+    given = np.minimum(surplus, np.maximum(moves - (np.cumsum(surplus) - surplus), 0))
+    from_ = m.work_groups.council[c.group[persons]]
+    np.testing.assert_array_equal([np.sum(from_ == r) for r in rows], given)
+    assert np.unique(persons).size == persons.size
+    m.work_groups.join(c, persons, to, np.random.default_rng(8))
+    councils.staff(c.group, m.work_groups, m.state.hours_per_week)
+    again, _ = councils.movers_to_plan(
+        c, m.work_groups, m.conditions.population.group_size_min, np.random.default_rng(9)
+    )
+    assert again.size < persons.size
+
+
+def test_reports_tell_the_plan_factory_the_inputs_used_per_unit_as_each_producer_measured_them():
+    m = _model()
+    m.run(2)
+    p, n = m.producers, m.technology.n
+    true = m.councils.inputs_true
+    measured_sum, output = m.councils.reports(0.0, np.random.default_rng(1))
+    made = np.bincount(p.sector, weights=p.output, minlength=n)
+    np.testing.assert_allclose(output, made, rtol=1e-12)
+    np.testing.assert_allclose(measured_sum, true * made[None, :], rtol=1e-12, atol=1e-15)
+    rng = np.random.default_rng(1)
+    state = rng.bit_generator.state
+    m.councils.reports(0.0, rng)
+    assert rng.bit_generator.state == state  # exact reports draw nothing (Noise: all 0 is deterministic)
+    ratios = []
+    for seed in range(30):
+        measured_sum, _ = m.councils.reports(0.5, np.random.default_rng(seed))
+        used = true[:, p.sector] > 0
+        ratios.append((m.councils.measured / true[:, p.sector])[used])
+    ratios = np.concatenate(ratios)
+    assert ratios.mean() == pytest.approx(1.0, abs=0.01)  # unbiased: lognormal with mean 1
+    assert np.log(ratios).std() == pytest.approx(0.5, rel=0.05)
+
+
+def test_a_council_has_a_delegate_per_150_workers_and_reports_its_own_row():
+    m = _model()
+    m.run(1)
+    council = next(iter(m.agents_by_type[FactoryCouncil]))
+    row = council.row
+    for workers, delegates in ((0, 1), (74, 1), (76, 1), (300, 2), (450, 3), (600, 4)):
+        m.producers.workers[row] = workers
+        assert council.delegates == delegates, workers
+        assert council.workers == workers
+    report = council.report()
+    assert report["sector"] == m.technology.names[m.producers.sector[row]] == m.technology.names[council.sector]
+    assert report["output"] == m.producers.output[row] > 0
+    np.testing.assert_array_equal(report["inputs_per_unit"], m.councils.measured[:, row])
+    report["inputs_per_unit"][:] = -1.0  # a copy: the council's measurements are its own
+    assert np.all(m.councils.measured[:, row] >= 0)
+
+
+# --- rural communes -----------------------------------------------------------------------------------------
+
+
+def test_a_harvest_is_fertility_times_weather_shared_by_a_region_with_mean_one():
+    m = _model(population=Population(consumers=1500, councils=22, communes=6))
+    communes = m.communes
+    common = np.array([0.5, -1.0])  # two regions: communes 0–4, and 5 alone
+    own = np.linspace(-1.0, 1.0, 6)
+    communes.harvest(0.2, _Fixed(common, own))
+    z = np.sqrt(0.5) * common[[0, 0, 0, 0, 0, 1]] + np.sqrt(0.5) * own
+    expected = communes.fertility * np.exp(0.2 * z - 0.02)
+    np.testing.assert_allclose(m.producers.productivity[communes.rows], expected, rtol=1e-12)
+    none = _model(population=Population(consumers=600, councils=22, communes=0))
+    none.communes.harvest(0.2, _Fixed())  # draws nothing
+
+
+def test_communes_want_members_for_their_target_hours_with_their_spare_hands():
+    m = _model()
+    p, communes = m.producers, m.communes
+    rows = communes.rows
+    p.target[rows] = [100.0, 50.0, 10.0]
+    labour, hours = 2.0, 40.0
+    expected = p.target[rows] * labour / p.productivity[rows] / hours * communes.staffing
+    np.testing.assert_allclose(communes.members_wanted(labour, hours), expected, rtol=1e-12)
+    assert communes.staffing > 1
+
+
+def test_workers_join_the_communes_that_most_lack_hands_and_leave_those_with_most_to_spare():
+    m = _model()
+    p, c, communes = m.producers, m.consumers, m.communes
+    rows = communes.rows
+    have = p.workers[rows].copy()
+    persons = np.flatnonzero(c.group >= 0)[:6]
+    c.wage_factor[persons] = 2.0
+    m.work_groups.release(c, persons, np.random.default_rng(1))
+    wanted = have + np.array([10.0, 0.0, 5.0])
+    communes.admit(c, persons, wanted, np.random.default_rng(2))
+    np.testing.assert_array_equal(p.workers[rows], have + np.array([4, 0, 2]))
+    np.testing.assert_array_equal(np.bincount(c.commune[persons], minlength=3), [4, 0, 2])
+    np.testing.assert_array_equal(c.wage_factor[persons], 1.0)  # a commune shares by its own rule
+    members = np.bincount(c.commune[c.commune >= 0], minlength=3)
+    np.testing.assert_array_equal(members, p.workers[rows])
+
+    # where no commune lacks hands, newcomers are shared evenly; where one lacks a little, it takes them all
+    more = np.flatnonzero(c.group >= 0)[:6]
+    m.work_groups.release(c, more, np.random.default_rng(5))
+    communes.admit(c, more[:3], p.workers[rows].astype(float), np.random.default_rng(6))
+    np.testing.assert_array_equal(np.bincount(c.commune[more[:3]], minlength=3), [1, 1, 1])
+    communes.admit(c, more[3:], p.workers[rows] + np.array([0.2, 0.0, 0.0]), np.random.default_rng(7))
+    np.testing.assert_array_equal(np.bincount(c.commune[more[3:]], minlength=3), [3, 0, 0])
+    members = np.bincount(c.commune[c.commune >= 0], minlength=3)
+    np.testing.assert_array_equal(members, p.workers[rows])
+
+    # those with most spare hands give them up; every commune keeps at least one member
+    wanted = np.array([members[0] - 5.0, float(members[1]), float(members[2])])
+    leaving = communes.release(c, 3, wanted, np.random.default_rng(3))
+    assert leaving.size == 3 and np.all(np.diff(leaving) > 0)
+    np.testing.assert_array_equal(c.commune[leaving], -1)
+    np.testing.assert_array_equal(p.workers[rows], members - [3, 0, 0])
+    np.testing.assert_array_equal(np.bincount(c.commune[c.commune >= 0], minlength=3), p.workers[rows])
+    leaving = communes.release(c, 10_000, np.zeros(3), np.random.default_rng(4))
+    np.testing.assert_array_equal(p.workers[rows], 1)
+    assert leaving.size == np.unique(leaving).size == (members - [3, 0, 0] - 1).sum()
+    np.testing.assert_array_equal(np.bincount(c.commune[c.commune >= 0], minlength=3), 1)
+
+    # nobody to spare: nobody leaves
+    nobody = communes.release(c, 5, np.zeros(3), np.random.default_rng(8))
+    assert nobody.size == 0 and nobody.dtype.kind == "i"
+    np.testing.assert_array_equal(p.workers[rows], 1)
+    # a commune of two can spare one: it keeps one member, whatever it wanted
+    back = np.flatnonzero(c.group >= 0)[:6]
+    m.work_groups.release(c, back, np.random.default_rng(9))
+    communes.admit(c, back, p.workers[rows] + np.array([1.0, 0.0, 5.0]), np.random.default_rng(10))
+    np.testing.assert_array_equal(p.workers[rows], [2, 1, 6])
+    leaving = communes.release(c, 6, np.zeros(3), np.random.default_rng(11))
+    assert leaving.size == 6
+    np.testing.assert_array_equal(p.workers[rows], 1)
+
+
+def test_a_single_commune_credits_its_members_as_much_as_wages():
+    m = _model(population=Population(consumers=600, councils=22, communes=1))
+    m.run(1)
+    c = m.consumers
+    m.communes.credit_members(c, 100.0, m.state.values)
+    np.testing.assert_allclose(c.income[c.commune == 0], 100.0, rtol=1e-12)
+
+
+def test_without_communes_nobody_is_credited_as_a_member():
+    m = _model(population=Population(consumers=600, councils=22, communes=0))
+    m.consumers.income[:] = 3.0
+    m.communes.credit_members(m.consumers, 100.0, m.state.values)
+    np.testing.assert_array_equal(m.consumers.income, 3.0)
+
+
+def test_a_commune_reports_its_deliveries_and_knows_its_members():
+    m = _model(communes=Communes(fertility_spread=0.4))
+    m.run(1)
+    communes = sorted(m.agents_by_type[RuralCommune], key=lambda commune: commune.row)
+    np.testing.assert_array_equal([commune.row for commune in communes], m.communes.rows)
+    for k, commune in enumerate(communes):
+        assert commune.index == k
+        assert commune.fertility == m.producers.productivity[commune.row] > 0
+        assert commune.members.size > 0
+        np.testing.assert_array_equal(commune.members, np.flatnonzero(m.consumers.commune == k))
+        assert commune.delivered == m.producers.output[commune.row] > 0
+        report = commune.report()
+        assert report["sector"] == "AGR"
+        assert report["output"] == commune.delivered
+        np.testing.assert_array_equal(report["inputs_per_unit"], m.councils.measured[:, commune.row])
+        report["inputs_per_unit"][:] = -1.0
+        assert np.all(m.councils.measured[:, commune.row] >= 0)

@@ -1,0 +1,289 @@
+"""The plan factory at work (seed §7b, §7c, §7d, §7f), against balances the test works out itself.
+
+- The skeleton plan: labour values solve ``v (I − A − D) = l``; the first plan's output makes
+  the decided bundles of final demand, ``(I − A − D) x = y``, with the hours there are; tokens
+  paid for every hour buy exactly the consumer goods planned (the overall equilibrium, §7c);
+  stocks start at their reserve; trade is balanced in value.
+- The monthly solve: demand at value estimated from sales and prices, scaled to what wages
+  pay; reserves and the rebuild of stocks as taken (with the stock-taking error of its week);
+  planning errors from prices that stayed off value a whole period.
+- The investment fund: planning errors first, bottlenecks next, the rest balanced, within
+  the fund and the most a sector can grow.
+- Estimates of the coefficients: drawn around the true ones, revised toward what producers
+  report, their error weighted by output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import market
+from sim.model import CouncilsModel
+from sim.scenario import Imports, Noise, Plan, Population, Readjustment, Scenario
+from sim.units import WEEKS_PER_YEAR
+
+QUIET = Noise(0.0, 0.0, 0.0, 0.0)
+NO_COMMUNES = Population(consumers=600, councils=22, communes=0)
+
+
+def _model(**changes) -> CouncilsModel:
+    return CouncilsModel(Scenario(**{"seed": 2, "years": 1.0, "noise": QUIET, "population": NO_COMMUNES, **changes}))
+
+
+def _true(m):
+    """``A + D`` as the economy's files give them, and the labour row."""
+    t = m.technology
+    a = t.A.toarray() if t.is_sparse else np.asarray(t.A)
+    d = t.capital_consumption
+    d = 0.0 if d is None else (d.toarray() if hasattr(d, "toarray") else np.asarray(d))
+    return a + d, np.asarray(t.labour)
+
+
+def _skeleton(m, persons, farm=None):
+    inputs, _ = _true(m)
+    return m.planner.skeleton(m.economy, inputs, persons, farm)
+
+
+def _bundle(b, values):
+    return b / (values @ b)
+
+
+def test_the_skeleton_plan_makes_the_decided_final_demand_with_the_hours_there_are():
+    m = _model(plan=Plan(private_share=0.6, public_share=0.25, labour_reserve=0.1, capacity_headroom=0.2))
+    inputs, labour = _true(m)
+    n, cg, plan = m.technology.n, m.consumer_goods, m.conditions.plan
+    values = np.linalg.solve((np.eye(n) - inputs).T, labour)
+    np.testing.assert_allclose(m.planner.values, values, rtol=1e-10)  # exact coefficients: the true values
+
+    persons = NO_COMMUNES.consumers
+    state, use, share = _skeleton(m, persons)
+    assert share == 0.0
+    hours = persons * plan.hours_per_week
+    assert state.net_product == pytest.approx(hours / (1 + plan.labour_reserve), rel=1e-12)
+    fd = m.economy.final_demand
+    private = np.zeros(n)
+    private[cg] = fd["private"].to_numpy()[cg]
+    old_output = np.linalg.solve(np.eye(n) - inputs, fd[["private", "public", "investment"]].sum(axis=1).to_numpy())
+    capital = m.planner.capital_per_capacity @ old_output
+    final = state.net_product * (
+        0.6 * 1.1 * _bundle(private, values)
+        + 0.25 * _bundle(fd["public"].to_numpy(), values)
+        + (1 - 0.6 - 0.25) * _bundle(capital, values)
+    )
+    np.testing.assert_allclose((np.eye(n) - inputs) @ use, final, rtol=1e-9, atol=1e-9 * final.max())
+    np.testing.assert_array_equal(state.plan_output, use)
+    # the hours the plan needs are the hours there are, less the labour reserve (in the private share)
+    assert labour @ use == pytest.approx(state.net_product * (1 + 0.6 * 0.1), rel=1e-9)
+    # overall equilibrium: tokens paid for every hour = value of the consumer goods planned
+    assert state.wage * hours == pytest.approx(values[cg] @ state.expected_demand, rel=1e-12)
+    assert values[cg] @ state.expected_demand == pytest.approx(0.6 * 1.1 * state.net_product, rel=1e-12)
+    np.testing.assert_allclose(state.public_plan, state.net_product * 0.25 * _bundle(fd["public"].to_numpy(), values))
+    # stocks start at their reserve: reserve weeks of all use; capacity has the headroom
+    reserve_weeks = m.conditions.readjustment.reserve_weeks
+    np.testing.assert_allclose(state.reserve, reserve_weeks * use, rtol=1e-12)
+    np.testing.assert_array_equal(state.stock, state.reserve)
+    np.testing.assert_allclose(state.sector_capacity, 1.2 * use, rtol=1e-12)
+    np.testing.assert_array_equal(state.prices, m.planner.values[cg])  # prices start at value
+    np.testing.assert_array_equal(state.values, m.planner.values)
+    assert state.pipeline.shape == (plan.investment_lag_weeks + 1, n) and not state.pipeline.any()
+    for name in ("imports", "exports", "investment_plan", "capacity_plan", "earmarked", "other_use"):
+        np.testing.assert_array_equal(getattr(state, name), 0.0, err_msg=name)
+    assert state.hours_per_week == plan.hours_per_week
+
+
+def test_the_skeleton_leaves_the_communes_spare_hands_out_of_the_net_product():
+    """Seed §9a: a commune has as many spare hands as spare land; those idle hours are not net product."""
+    m = CouncilsModel(Scenario(seed=2, years=1.0, noise=QUIET, population=Population(600, 22, 3)))
+    _, labour = _true(m)
+    plan = m.conditions.plan
+    farm = m.technology.index("AGR")
+    state, use, share = _skeleton(m, 600, farm)
+    farm_share = labour[farm] * use[farm] / (labour @ use)  # of the hours the plan needs
+    staffing = max((1 + plan.capacity_headroom) / (1 + plan.labour_reserve), 1 + plan.labour_reserve)
+    assert staffing > 1 + plan.labour_reserve  # spare land: more hands than the reserve alone
+    assert share == pytest.approx(farm_share * staffing, rel=1e-12)
+    hours = 600 * plan.hours_per_week
+    idle = hours * farm_share * (staffing - 1)
+    assert state.net_product * (1 + plan.labour_reserve) == pytest.approx(hours - idle, rel=1e-12)
+    assert state.wage * hours == pytest.approx(plan.private_share * (1 + plan.labour_reserve) * state.net_product)
+
+
+def test_imports_are_the_scenarios_share_of_household_demand_and_exports_pay_for_them():
+    m = _model(imports=Imports(share=0.3))
+    inputs, _ = _true(m)
+    n, cg, values = m.technology.n, m.consumer_goods, m.planner.values
+    state, use, _ = _skeleton(m, NO_COMMUNES.consumers)
+    goods = [m.technology.index(code) for code in ("AGR", "FOOD")]
+    household = state.expected_demand  # households' planned purchases, units per week
+    expected = np.zeros(n)
+    for j in goods:
+        expected[j] = 0.3 * household[np.flatnonzero(cg == j)[0]]
+    np.testing.assert_allclose(state.imports, expected, rtol=1e-12)
+    assert values @ state.exports == pytest.approx(values @ state.imports, rel=1e-12)  # trade balanced in value
+    exports = m.economy.final_demand["exports"].to_numpy()
+    np.testing.assert_allclose(state.exports / (values @ state.exports), _bundle(exports, values), rtol=1e-12)
+    # the home economy makes the rest: (I − A − D) x = final demand + exports − imports
+    fd = m.economy.final_demand
+    private = np.zeros(n)
+    private[cg] = fd["private"].to_numpy()[cg]
+    own = (np.eye(n) - inputs) @ use + state.imports - state.exports
+    np.testing.assert_allclose(values @ own, state.net_product * (1 + 0.7 * 0.05), rtol=1e-9)
+    np.testing.assert_allclose(state.reserve, m.conditions.readjustment.reserve_weeks * (use + state.imports))
+
+
+def test_the_plan_factorys_own_price_elasticities_are_those_of_its_demand_system_at_base_shares():
+    """``ε_g = −∂ln q_g / ∂ln p_g`` of the AIDS at value, for a household whose budget shares are the base shares."""
+    m = _model()
+    prefs = m.consumers.preferences
+    values = m.state.values[m.consumer_goods]
+    g = int(np.argmax(np.abs(prefs.beta)))
+    kappa = (prefs.base_shares[g] - prefs.alpha[g]) / prefs.beta[g]  # w = α + β ln(x / x̄) = s at ln(x / x̄) = κ
+    x = np.array([prefs.reference_spending * np.exp(kappa)])
+    np.testing.assert_allclose(market.budget_shares(prefs, x, np.ones(values.size))[0], prefs.base_shares, rtol=1e-9)
+    q0 = market.demand(prefs, x, values, values)[0]
+    h = 1e-6
+    for g in range(values.size):
+        p = values.copy()
+        p[g] *= np.exp(h)
+        q = market.demand(prefs, x, p, values)[0]
+        elasticity = -(np.log(q[g]) - np.log(q0[g])) / h
+        assert m.planner.own_price_elasticity[g] == pytest.approx(elasticity, rel=1e-4), g
+
+
+class _Ones:
+    """A generator stand-in whose normal draws are all 1: the stock-taking error is exactly its spread."""
+
+    @staticmethod
+    def standard_normal(size):
+        return np.ones(size)
+
+
+@pytest.mark.parametrize("observed", [True, False])
+def test_the_monthly_solve_plans_demand_at_value_reserves_and_the_stock_rebuild(observed):
+    inventory, revision, period = 0.2, 0.25, 4
+    m = _model(
+        plan=Plan(inventory_error=inventory, revision_rate=revision, period_weeks=period, information_error=0.1),
+        readjustment=Readjustment(rebuild_weeks=2.0),
+    )
+    m.run(9)
+    planner, s, cg = m.planner, m.state, m.consumer_goods
+    n, plan = m.technology.n, m.conditions.plan
+    planner._reset_observations(cg.size)
+    ratios = np.ones((3, cg.size))
+    ratios[:, 0] = [1.05, 1.1, 1.03]  # above value (beyond the 2 % signal) every week: a planning error
+    ratios[:, 1] = [0.9, 0.95, 0.97]  # below every week
+    ratios[:, 2] = [1.05, 0.9, 1.05]  # both ways: neither
+    seen = np.linspace(1.0, 3.0, cg.size)
+    if observed:
+        for ratio in ratios:
+            s.prices = s.values[cg] * ratio
+            planner.observe(s, seen)
+    expected_demand = s.expected_demand.copy()
+    stock, week = s.stock.copy(), 30
+    reserve_before = s.reserve.copy()
+    planner.solve(s, week, _Ones(), np.zeros(n))
+
+    estimated = planner.inputs_estimated
+    values = np.linalg.solve((np.eye(n) - estimated).T, m.technology.labour)
+    np.testing.assert_allclose(s.values, values, rtol=1e-10)
+    household = np.zeros(n)
+    if observed:
+        household[cg] = (seen * ratios**planner.own_price_elasticity).mean(axis=0)
+    else:
+        household[cg] = expected_demand
+    budget = plan.private_share * (1 + plan.labour_reserve) * s.net_product
+    household *= budget / (values @ household)
+    errors = np.zeros(n, dtype=int)
+    if observed:
+        errors[cg[0]], errors[cg[1]] = 1, -1
+    np.testing.assert_array_equal(s.planning_errors, errors)
+    final = household + s.public_plan + s.investment_plan + s.exports - s.imports
+    use = np.linalg.solve(np.eye(n) - estimated, final)
+    reserve = m.conditions.readjustment.reserve_weeks * (use + s.imports)
+    others = np.setdiff1d(np.arange(n), cg)
+    np.testing.assert_allclose(s.reserve[others], reserve[others], rtol=1e-9)
+    np.testing.assert_array_equal(s.reserve[cg], reserve_before[cg])  # consumer goods' reserves are the councils'
+    error = inventory * (1 - revision) ** (week // period)  # stock-taking improves with every solve
+    taken = stock * np.exp(error)
+    rebuild = (reserve - taken) / max(2.0, period)  # the rebuild rate holds to the next solve
+    plan_output = np.maximum(np.linalg.solve(np.eye(n) - estimated, final + rebuild), 0.0)
+    np.testing.assert_allclose(s.plan_output, plan_output, rtol=1e-9, atol=1e-9 * plan_output.max())
+    assert np.any(plan_output > 0) and np.any(rebuild < 0)
+    assert planner._weeks == 0 and not planner._at_value.any()  # a new period of observations begins
+
+
+def test_the_investment_fund_goes_to_planning_errors_first_then_to_bottlenecks_then_to_balanced_growth():
+    m = _model(plan=Plan(max_capacity_growth=0.5, period_weeks=4))
+    planner, s, n = m.planner, m.state, m.technology.n
+    plan = m.conditions.plan
+    cost = WEEKS_PER_YEAR * (planner.values @ planner.capital_per_capacity)
+    limit = 0.5 * s.sector_capacity * 4 / WEEKS_PER_YEAR
+    fund = (1 - plan.private_share - plan.public_share) * s.net_product
+    assert planner.investment_fund(s) == pytest.approx(fund, rel=1e-12)
+    budget = fund * 4
+    first = np.zeros(n, dtype=bool)
+    first[[2, 5]] = True
+    released = np.zeros(n, dtype=bool)
+    released[[7, 9]] = True
+
+    # small asks: every ask is met (within the limit), the rest of the fund grows every open sector alike
+    asked = np.zeros(n)
+    asked[[2, 3]] = [limit[2] * 2, limit[3] * 0.1]  # the planning error asks beyond its limit
+    planner.allocate_investment(s, asked, first=first, released=released)
+    grow = np.minimum(asked, limit)
+    left = budget - cost @ grow
+    open_ = ~released
+    balanced = left / (cost @ (s.sector_capacity * open_)) * s.sector_capacity * open_
+    grow = grow + np.minimum(balanced, np.maximum(limit - grow, 0))
+    np.testing.assert_allclose(s.capacity_plan, grow / 4, rtol=1e-12)
+    assert s.capacity_plan[7] == 0 and s.capacity_plan[9] == 0  # a price below value: no balanced growth
+    assert s.capacity_plan[2] == pytest.approx(limit[2] / 4)  # no more than the most it can grow
+    np.testing.assert_allclose(s.investment_plan, planner.capital_per_capacity @ (WEEKS_PER_YEAR * s.capacity_plan))
+
+    # large asks: the planning errors' are met first; the bottlenecks share what is left in proportion
+    asked = limit * 0.9
+    planner.allocate_investment(s, asked, first=first, released=released)
+    tier1 = cost[first] @ asked[first]
+    assert tier1 < budget < cost @ asked  # the fund covers the first tier, not everything
+    np.testing.assert_allclose(s.capacity_plan[first], asked[first] / 4, rtol=1e-12)
+    scale = (budget - tier1) / (cost[~first] @ asked[~first])
+    np.testing.assert_allclose(s.capacity_plan[~first], asked[~first] * scale / 4, rtol=1e-12)
+    assert cost @ s.capacity_plan * 4 == pytest.approx(budget, rel=1e-12)  # the whole fund, no more
+
+    # without tiers the same asks share the fund alike
+    planner.allocate_investment(s, asked)
+    np.testing.assert_allclose(s.capacity_plan, asked * budget / (cost @ asked) / 4, rtol=1e-12)
+
+
+def test_the_plan_factorys_first_estimates_are_drawn_around_the_true_coefficients():
+    exact = _model(plan=Plan(information_error=0.0))
+    inputs, _ = _true(exact)
+    np.testing.assert_allclose(exact.planner.inputs_estimated, inputs, rtol=1e-12)
+    errors = []
+    for seed in range(4):
+        m = _model(plan=Plan(information_error=0.3, revision_rate=0.0), seed=seed)
+        used = inputs > 0
+        np.testing.assert_array_equal(m.planner.inputs_estimated[~used], 0.0)
+        errors.append(np.log(m.planner.inputs_estimated[used] / inputs[used]))
+    errors = np.concatenate(errors)
+    assert np.std(errors) == pytest.approx(0.3, rel=0.1)
+    assert np.mean(np.exp(errors)) == pytest.approx(1.0, abs=0.03)  # lognormal with mean 1: unbiased estimates
+
+
+def test_estimates_move_toward_what_is_reported_and_their_error_is_weighted_by_output():
+    m = _model(plan=Plan(information_error=0.2, revision_rate=0.4))
+    planner, n = m.planner, m.technology.n
+    inputs, _ = _true(m)
+    before = planner.inputs_estimated.copy()
+    output = np.linspace(1.0, 2.0, n)
+    output[3] = 0.0  # a sector that made nothing keeps its estimate
+    measured = inputs * 1.1
+    planner.revise_coefficients(measured * output[None, :], output)
+    expected = before + 0.4 * (measured - before)
+    expected[:, 3] = before[:, 3]
+    np.testing.assert_allclose(planner.inputs_estimated, expected, rtol=1e-12)
+    error = (output * np.abs(planner.inputs_estimated - inputs)).sum() / (output * inputs).sum()
+    assert planner.coefficient_error(inputs, output) == pytest.approx(error, rel=1e-12)
+    assert planner.coefficient_error(inputs, np.zeros(n)) == 0.0
+    assert planner.coefficient_error(inputs, output) > planner.coefficient_error(planner.inputs_estimated, output)

@@ -1,0 +1,369 @@
+"""What a run records and the verdict it reaches (DESIGN §4), each against its definition.
+
+The state is copied just before the recorder reads it, every week; the test then works out
+every series and every summary measure from that copy with its own formulas (the Gini by
+mean absolute difference, the gaps and shares as DESIGN §4 defines them) and compares.
+The verdict's rule is checked on hand-built weeks in and out of tolerance.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import market
+from sim.model import CouncilsModel
+from sim.record import GOOD_SERIES, PRICE_LOG_THRESHOLD, WEEK_SERIES
+from sim.scenario import (
+    Communes,
+    Imports,
+    Plan,
+    Population,
+    Readjustment,
+    Scenario,
+    Verdict,
+    Wages,
+)
+from sim.units import WEEKS_PER_YEAR
+
+WEEKS = 60  # past the first yearly decision, and longer than the last year the summary averages over
+SCENARIO = Scenario(
+    seed=7,
+    years=WEEKS / WEEKS_PER_YEAR,
+    population=Population(consumers=400, councils=20, communes=3),
+    wages=Wages(equalisation_years=2.0),  # the hierarchy shrinks at week 52: the wage Gini moves once
+    readjustment=Readjustment(reserve_weeks=1.0),  # short reserves: some demand goes unmet
+    plan=Plan(information_error=0.2),  # the plan factory's coefficients are off
+    imports=Imports(share=0.3),
+    communes=Communes(transfer=0.2),
+)
+
+
+def gini(x) -> float:
+    """Mean absolute difference over twice the mean (all pairs), 0 for nothing."""
+    x = np.asarray(x, dtype=float)
+    if x.size == 0 or x.sum() <= 0:
+        return 0.0
+    return float(np.abs(x[:, None] - x[None, :]).sum() / (2 * x.size**2 * x.mean()))
+
+
+def _copy_state(m) -> dict:
+    c = m.consumers
+    return {
+        "state": copy.deepcopy(m.state),
+        "income": c.income.copy(),
+        "spent": c.spent.copy(),
+        "savings": c.savings.copy(),
+        "spending": c.spending.copy(),
+        "taste": c.taste.copy(),
+        "wage_factor": c.wage_factor.copy(),
+        "workers": c.group >= 0,
+        "estimated": m.planner.inputs_estimated.copy(),
+        "week": m.week,
+    }
+
+
+def _run():
+    """A run whose state is copied every week just before the recorder reads it."""
+    m = CouncilsModel(SCENARIO)
+    seen = []
+    record = m.record.week_done
+    m.start = _copy_state(m)  # prices and reserves before the first week
+
+    def week_done():
+        seen.append(_copy_state(m))
+        record()
+
+    m.record.week_done = week_done
+    m.run()
+    return m, seen
+
+
+@pytest.fixture
+def run():
+    """A fresh run for each test of what is recorded while it runs (so that mutation testing sees the test run it)."""
+    return _run()
+
+
+@pytest.fixture(scope="module")
+def ran():
+    """One run for the tests of what the record works out afterwards (the summary, the table)."""
+    return _run()
+
+
+def test_per_good_series_are_the_weeks_state(run):
+    m, seen = run
+    r, cg = m.record, m.consumer_goods
+    others = np.setdiff1d(np.arange(m.technology.n), cg)
+    assert r.weeks == WEEKS == len(seen)
+    for t, week in enumerate(seen):
+        s = week["state"]
+        price = r.series("price")[t]
+        np.testing.assert_array_equal(price[cg], s.prices)
+        np.testing.assert_array_equal(price[others], s.values[others])
+        for name, expected in (
+            ("value", s.values),
+            ("stock", s.stock),
+            ("reserve", s.reserve),
+            ("output", s.output),
+            ("inputs_used", s.inputs_used),
+            ("public_use", s.public_use),
+            ("investment_use", s.investment_use),
+            ("imports", s.imports),
+            ("exports", s.exported),
+            ("planning_error", s.planning_errors),
+        ):
+            np.testing.assert_array_equal(r.series(name)[t], expected, err_msg=f"{name}, week {t}")
+        for name, expected in (("demand", s.wanted), ("sales", s.sales), ("unmet", s.wanted - s.sales)):
+            np.testing.assert_array_equal(r.series(name)[t, cg], expected, err_msg=name)
+            np.testing.assert_array_equal(r.series(name)[t, others], 0.0, err_msg=name)
+        notional = market.demand(m.consumers.preferences, week["spending"], s.values[cg], s.values[cg], week["taste"])
+        np.testing.assert_allclose(r.series("notional_demand")[t, cg], notional.sum(axis=0), rtol=1e-10)
+        np.testing.assert_array_equal(r.series("notional_demand")[t, others], 0.0)
+    # the run is one in which every series has something to show
+    for name in ("imports", "exports", "public_use", "investment_use", "unmet"):
+        assert np.any(r.series(name) > 0), name
+    assert np.any(r.series("planning_error") != 0)
+
+
+def test_per_week_measures_follow_their_definitions(run):
+    m, seen = run
+    r, cg, v = m.record, m.consumer_goods, m.conditions.verdict
+    labour, inputs_true = m.technology.labour, m.councils.inputs_true
+    for t, week in enumerate(seen):
+        s = week["state"]
+        value = s.values[cg]
+        ratio = s.stock[cg] / s.reserve[cg]
+        supply = (s.output + s.imports - s.inputs_used - s.public_use - s.investment_use - s.exported)[cg]
+        notional = r.series("notional_demand")[t, cg]
+        a, b = value * np.maximum(supply, 0), value * notional
+        fulfilment = s.sales / notional
+        x = s.output
+        expected = {
+            "price_value_gap": np.max(np.abs(np.log(s.prices / value))),
+            "stock_gap": np.max(np.abs(ratio - 1)),
+            "unmet_share": value @ (s.wanted - s.sales) / (value @ s.wanted),
+            "sovereignty_index": 1 - 0.5 * np.abs(a / a.sum() - b / b.sum()).sum(),
+            "fulfilment_floor": fulfilment.min(),
+            "income_gini": gini(week["income"]),
+            "consumption_gini": gini(week["spent"]),
+            "hours_per_week": s.hours_per_week,
+            "hours_used": labour @ x / SCENARIO.population.consumers,
+            "wage": s.wage,
+            "tokens_paid": s.tokens_paid,
+            "tokens_spent": s.tokens_spent,
+            "tokens_held": week["savings"].sum(),
+            "in_tolerance": float(
+                np.all(np.abs(ratio - 1) <= v.stock_tolerance)
+                and np.all(np.abs(fulfilment - 1) <= v.fulfilment_tolerance)
+            ),
+            "coefficient_error": (x * np.abs(week["estimated"] - inputs_true)).sum() / (x * inputs_true).sum(),
+        }
+        for name, value_ in expected.items():
+            assert r.series(name)[t] == pytest.approx(value_, rel=1e-9, abs=1e-12), f"{name}, week {t}"
+    # every measure moves in this run, so that a wrong one cannot pass by being constant
+    for name in ("price_value_gap", "stock_gap", "unmet_share", "sovereignty_index", "fulfilment_floor"):
+        assert np.ptp(r.series(name)) > 0, name
+    assert r.series("coefficient_error").min() > 0
+    assert np.any(r.series("in_tolerance") == 0)
+
+
+def test_the_wage_gini_is_that_of_the_workers_relative_wages_and_changes_with_the_year(run):
+    m, seen = run
+    gini_series = m.record.series("wage_gini")
+    for t in (0, WEEKS_PER_YEAR):  # worked out in the first week of each year (persons move to and from communes)
+        week = seen[t]
+        expected = gini(week["wage_factor"][week["workers"]])
+        assert gini_series[t] == pytest.approx(expected, rel=1e-9), t
+    assert gini_series[WEEKS_PER_YEAR] < gini_series[WEEKS_PER_YEAR - 1]  # the first yearly step of equalisation
+    np.testing.assert_array_equal(gini_series[:WEEKS_PER_YEAR], gini_series[0])
+    np.testing.assert_array_equal(gini_series[WEEKS_PER_YEAR:], gini_series[WEEKS_PER_YEAR])
+    assert gini_series[0] > 0.2  # the old hierarchy (Gini 0.35 before the first plan's moves)
+
+
+def test_the_datacollector_has_every_weekly_measure(run):
+    m, _ = run
+    frame = m.datacollector.get_model_vars_dataframe()
+    assert list(frame.columns) == list(WEEK_SERIES)
+    for name in WEEK_SERIES:
+        np.testing.assert_array_equal(frame[name].to_numpy(dtype=float), m.record.series(name), err_msg=name)
+
+
+def test_the_summary_is_worked_out_from_the_series(ran):
+    m, _ = ran
+    summary = m.record.summary()
+    r, cg, v = m.record, m.consumer_goods, m.conditions.verdict
+    year = slice(WEEKS - WEEKS_PER_YEAR, WEEKS)  # the last 52 weeks, not the whole run
+    value = r.series("value")[:, cg]
+    unmet = float((value * r.series("unmet")[:, cg]).sum())
+    wanted = float((value * r.series("demand")[:, cg]).sum())
+    fulfilment = r.series("sales")[year][:, cg] / r.series("notional_demand")[year][:, cg]
+    c = m.consumers
+    expected = {
+        "weeks": WEEKS,
+        "stock_tolerance": v.stock_tolerance,
+        "fulfilment_tolerance": v.fulfilment_tolerance,
+        "in_tolerance_last_year": r.series("in_tolerance")[year].mean(),
+        "stock_gap_last_year": r.series("stock_gap")[year].mean(),
+        "fulfilment_floor_last_year": fulfilment.mean(axis=0).min(),
+        "sovereignty_index_last_year": r.series("sovereignty_index")[year].mean(),
+        "price_value_gap_last_year": r.series("price_value_gap")[year].mean(),
+        "final_price_value_gap": r.series("price_value_gap")[-1],
+        "final_stock_gap": r.series("stock_gap")[-1],
+        "peak_unmet_share": r.series("unmet_share").max(),
+        "cumulative_unmet_hours": unmet,
+        "cumulative_unmet_share": unmet / wanted,
+        "min_sovereignty_index": r.series("sovereignty_index").min(),
+        "final_sovereignty_index": r.series("sovereignty_index")[-1],
+        "coefficient_error_final": r.series("coefficient_error")[-1],
+        "wage_gini_before": gini(c.base_wage[c.group >= 0]),
+        "wage_gini_final": r.series("wage_gini")[-1],
+        "income_gini_final": r.series("income_gini")[-1],
+        "consumption_gini_final": r.series("consumption_gini")[-1],
+        "price_changes_logged": len(r.price_log),
+    }
+    for key, value_ in expected.items():
+        assert summary[key] == pytest.approx(value_, rel=1e-12), key
+    assert summary["converged"] is False and summary["converged_week"] is None  # 60 weeks of a scarce economy
+    assert set(summary) == {*expected, "converged", "converged_week"}
+    # the last year differs from the whole run here, so a summary over the wrong weeks shows
+    assert r.series("stock_gap").mean() != pytest.approx(summary["stock_gap_last_year"], rel=1e-3)
+    assert 0 < summary["cumulative_unmet_share"] < 1 and summary["price_changes_logged"] > 0
+
+
+def test_the_fulfilment_floor_of_the_last_year_is_that_of_the_worst_served_consumer_good(ran):
+    """Sales above notional demand for every consumer good: the floor is above 1 (goods households do not
+    buy, with no demand, do not count)."""
+    m, _ = ran
+    r, cg = m.record, m.consumer_goods
+    kept = r.goods["sales"].copy()
+    try:
+        r.goods["sales"][:, cg] = r.goods["notional_demand"][:, cg] * np.linspace(1.1, 1.3, cg.size)
+        floor = r.summary()["fulfilment_floor_last_year"]
+    finally:
+        r.goods["sales"] = kept
+    assert floor == pytest.approx(1.1, rel=1e-12)
+
+
+def test_a_summary_before_any_week_has_nothing_to_average():
+    m = CouncilsModel(SCENARIO)
+    summary = m.record.summary()
+    assert summary["weeks"] == 0 and summary["converged"] is False and summary["converged_week"] is None
+    for key in ("in_tolerance_last_year", "fulfilment_floor_last_year", "peak_unmet_share", "final_stock_gap"):
+        assert summary[key] is None, key
+    assert summary["min_sovereignty_index"] is None and summary["wage_gini_final"] is None
+    assert summary["cumulative_unmet_hours"] == 0.0 and summary["cumulative_unmet_share"] == 0.0
+    assert summary["price_changes_logged"] == 0
+
+
+def test_a_run_shorter_than_a_year_averages_its_last_year_over_all_its_weeks():
+    m = CouncilsModel(SCENARIO)
+    summary = m.run(20)
+    assert summary["weeks"] == 20
+    assert summary["stock_gap_last_year"] == pytest.approx(m.record.series("stock_gap").mean(), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "window", "share", "expected"),
+    [
+        # in tolerance from week 10 on, 60 weeks run, a 20-week window: every window ending at 29 or later is full
+        ([0] * 10 + [1] * 50, 20, 1.0, 29),
+        # one week out at 25: windows covering it hold 19 of 20 = 0.95 ≥ share, so from 29 still
+        ([0] * 10 + [1] * 15 + [0] + [1] * 34, 20, 0.95, 29),
+        # … but not with a stricter share: the last window holding week 25 ends at 44, too late for a window after it
+        ([0] * 10 + [1] * 15 + [0] + [1] * 34, 20, 1.0, None),
+        # never in tolerance
+        ([0] * 60, 20, 0.5, None),
+    ],
+)
+def test_the_verdict_is_the_verdict_rule_on_the_recorded_weeks(ran, pattern, window, share, expected):
+    m = ran[0]
+    kept, conditions = m.record.weekly["in_tolerance"].copy(), m.conditions
+    try:
+        m.conditions = dataclasses.replace(conditions, verdict=Verdict(window_weeks=window, share=share))
+        m.record.weekly["in_tolerance"][:] = pattern
+        summary = m.record.summary()
+    finally:
+        m.record.weekly["in_tolerance"], m.conditions = kept, conditions
+    assert summary["converged_week"] == expected
+    assert summary["converged"] is (expected is not None)
+    assert summary["in_tolerance_last_year"] == pytest.approx(np.mean(pattern[-WEEKS_PER_YEAR:]))
+
+
+def test_the_record_grows_past_its_horizon_and_keeps_what_it_had():
+    short = dataclasses.replace(SCENARIO, years=5 / WEEKS_PER_YEAR)
+    long = dataclasses.replace(SCENARIO, years=12 / WEEKS_PER_YEAR)
+    a, b = CouncilsModel(short), CouncilsModel(long)
+    a.run(12)
+    b.run(12)
+    assert a.record.weeks == b.record.weeks == 12
+    for name in (*GOOD_SERIES, *WEEK_SERIES):
+        np.testing.assert_array_equal(a.record.series(name), b.record.series(name), err_msg=name)
+    assert a.record.weekly["wage"].size == 20  # doubled twice from 5
+    assert a.record.goods["stock"].shape == (20, a.technology.n)
+
+
+def test_the_timeseries_table_holds_every_series_by_week_and_good(ran):
+    m, _ = ran
+    r, names = m.record, m.technology.names
+    table = r.timeseries()
+    n = m.technology.n
+    assert list(table.columns) == ["week", "good", "variable", "value"]
+    pd.testing.assert_index_equal(table.index, pd.RangeIndex(len(table)))  # one row per entry, numbered
+    assert len(table) == WEEKS * (n * len(GOOD_SERIES) + len(WEEK_SERIES))
+    goods = table[table["good"] != ""]
+    assert set(goods["variable"]) == set(GOOD_SERIES)
+    weekly = table[table["good"] == ""]
+    assert set(weekly["variable"]) == set(WEEK_SERIES)
+    for variable, week, good in (("stock", 0, 0), ("sales", 7, m.consumer_goods[2]), ("price", WEEKS - 1, n - 1)):
+        row = goods[(goods["variable"] == variable) & (goods["week"] == week) & (goods["good"] == names[good])]
+        assert row["value"].tolist() == [r.series(variable)[week, good]], (variable, week, good)
+    for variable, week in (("wage", 3), ("stock_gap", WEEKS - 1)):
+        row = weekly[(weekly["variable"] == variable) & (weekly["week"] == week)]
+        assert row["value"].tolist() == [r.series(variable)[week]]
+
+
+def test_every_price_move_is_logged_with_the_stock_against_its_reserve(run):
+    m, seen = run
+    r, cg = m.record, m.consumer_goods
+    prices = r.series("price")[:, cg]
+    before = np.vstack([m.start["state"].prices, prices[:-1]])
+    log = []
+    for t, week in enumerate(seen):
+        s = week["state"]
+        value = s.values[cg]
+        moved = np.abs(np.log(prices[t] / before[t])) > PRICE_LOG_THRESHOLD
+        for k in np.flatnonzero(moved):
+            log.append((t, int(cg[k]), before[t, k] / value[k], prices[t, k] / value[k], None))
+    assert len(r.price_log) == len(log) > 0
+    for got, want in zip(r.price_log, log, strict=True):
+        assert got[:2] == want[:2]
+        assert got[2:4] == pytest.approx(want[2:4], rel=1e-12)
+    # the cause is the stock against the reserve the price rule read: the reserve before this week's readjustment
+    reserve_before = np.vstack([m.start["state"].reserve[cg], r.series("reserve")[:-1, cg]])
+    for week, good, _, new, ratio in r.price_log:
+        k = int(np.flatnonzero(cg == good)[0])
+        expected = r.series("stock")[week, good] / reserve_before[week, k]
+        assert ratio == pytest.approx(expected, rel=1e-12)
+        assert (new > 1) == (ratio < 1)  # a price above value goes with a stock below its reserve
+
+
+def test_price_changes_are_explained_in_sentences():
+    m = CouncilsModel(SCENARIO)
+    names = m.technology.names
+    g, h = int(m.consumer_goods[0]), int(m.consumer_goods[1])
+    m.record.price_log = [(3, g, 1.0, 1.25, 0.8), (4, h, 1.1, 0.9, 1.126), (5, g, 1.9, 2.5, 0.4), (6, h, 0.9, 1.0, 1.0)]
+    assert m.explain_prices() == [
+        f"week 3: {names[g]} 1.00× → 1.25× value: stock 20 % below reserve",
+        f"week 4: {names[h]} 1.10× → 0.90× value: stock 13 % above reserve",
+        f"week 5: {names[g]} 1.90× → 2.50× value: stock 60 % below reserve",
+        f"week 6: {names[h]} 0.90× → 1.00× value: stock 0 % above reserve",
+    ]
+    m.record.price_log = [(w, g, 1.0, 1.0, 1.0) for w in range(30)]
+    lines = m.explain_prices()
+    assert len(lines) == 20 and lines[0].startswith("week 10:") and lines[-1].startswith("week 29:")
+    assert [line.split(":")[0] for line in m.explain_prices(limit=2)] == ["week 28", "week 29"]
