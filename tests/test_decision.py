@@ -206,3 +206,23 @@ def test_a_damaged_decisions_file_is_refused_in_one_line(tmp_path, capsys, conte
     assert main(["decisions", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and phrase in err[0] and "decisions.json" in err[0]
+
+
+def test_proposals_that_together_ask_more_of_a_supplier_than_it_can_give_are_marked_and_held_back():
+    model = CouncilsModel(years=0.1, seed=3, **SMALL)
+    s, planner, names = model.state, model.planner, model.technology.names
+    inputs = planner.inputs_estimated
+    supplier = int(np.argmax(inputs.sum(axis=1)))  # the good most others use
+    users = [j for j in np.argsort(-inputs[supplier]) if j != supplier][:2]
+    asked = np.zeros(s.stock.size)
+    asked[users] = s.plan_output[users]  # each asks to double its capacity
+    need = inputs[supplier, users] @ asked[users]
+    s.sector_capacity[supplier] = s.plan_output[supplier] + 0.75 * need  # room for one of them, not both
+    proposals = {p["good"]: p for p in planner.proposals(s, asked)}
+    assert set(proposals) == {names[j] for j in users}
+    for j in users:  # each says what it implies for the supplier
+        assert proposals[names[j]]["implies"][names[supplier]] == pytest.approx(inputs[supplier, j] * asked[j])
+    held = [p for p in proposals.values() if p["status"] != "feasible"]
+    assert len(held) == 1 and held[0]["status"] == f"held back: {names[supplier]} short"
+    s.sector_capacity[supplier] = s.plan_output[supplier] + 2 * need  # room for both
+    assert all(p["status"] == "feasible" for p in planner.proposals(s, asked))
