@@ -128,9 +128,10 @@ def test_households_spend_what_they_mean_to_and_save_the_rest_under_the_queue_to
         c.preferences, spending, s.prices, s.values[cg], c.taste, on_sale, "queue", np.random.default_rng(11)
     )
     np.testing.assert_array_equal(c.spending, spending)
-    np.testing.assert_array_equal(week.bought, reference.bought)
+    # the agents take market.buy's mixed path (rows only for who may clip): the same sums, in another order
+    np.testing.assert_allclose(week.bought, reference.bought, rtol=1e-12)
     np.testing.assert_allclose(week.bought, on_sale, rtol=1e-12)
-    np.testing.assert_array_equal(c.spent, reference.spent)
+    np.testing.assert_allclose(c.spent, reference.spent, rtol=1e-12, atol=1e-12)  # tokens: ~10 a week
     np.testing.assert_allclose(c.savings, savings + income - reference.spent, rtol=1e-12)
     assert np.ptp(c.spent / np.maximum(spending, 1e-12)) > 0.5  # some were served, some were not
 
@@ -412,7 +413,8 @@ def test_reports_tell_the_plan_factory_the_inputs_used_per_unit_as_each_producer
     m.run(2)
     p, n = m.producers, m.technology.n
     true = m.councils.inputs_true
-    measured_sum, output = m.councils.reports(0.0, np.random.default_rng(1))
+    measured_sum, output, method = m.councils.reports(0.0, np.random.default_rng(1))
+    np.testing.assert_array_equal(method[output > 0], 1.0)  # no method has changed: exactly the old one
     made = np.bincount(p.sector, weights=p.output, minlength=n)
     np.testing.assert_allclose(output, made, rtol=1e-12)
     np.testing.assert_allclose(measured_sum, true * made[None, :], rtol=1e-12, atol=1e-15)
@@ -422,7 +424,7 @@ def test_reports_tell_the_plan_factory_the_inputs_used_per_unit_as_each_producer
     assert rng.bit_generator.state == state  # exact reports draw nothing (Noise: all 0 is deterministic)
     ratios = []
     for seed in range(30):
-        measured_sum, _ = m.councils.reports(0.5, np.random.default_rng(seed))
+        m.councils.reports(0.5, np.random.default_rng(seed))
         used = true[:, p.sector] > 0
         ratios.append((m.councils.measured / true[:, p.sector])[used])
     ratios = np.concatenate(ratios)

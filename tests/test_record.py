@@ -225,11 +225,16 @@ def test_the_summary_is_worked_out_from_the_series(ran):
         "income_gini_final": r.series("income_gini")[-1],
         "consumption_gini_final": r.series("consumption_gini")[-1],
         "price_changes_logged": len(r.price_log),
+        "unmet_share_last_year": r.series("unmet_share")[year].mean(),
+        "excess_stock_share_last_year": r.series("excess_stock_share")[year].mean(),
+        "price_level_last_year": r.series("price_level")[year].mean(),
+        "hours_used_last_year": r.series("hours_used")[year].mean(),
     }
+    assert summary["regime"] == m.conditions.regime == "councils"
     for key, value_ in expected.items():
         assert summary[key] == pytest.approx(value_, rel=1e-12), key
     assert summary["converged"] is False and summary["converged_week"] is None  # 60 weeks of a scarce economy
-    assert set(summary) == {*expected, "converged", "converged_week"}
+    assert set(summary) == {*expected, "converged", "converged_week", "regime"}
     # the last year differs from the whole run here, so a summary over the wrong weeks shows
     assert r.series("stock_gap").mean() != pytest.approx(summary["stock_gap_last_year"], rel=1e-3)
     assert 0 < summary["cumulative_unmet_share"] < 1 and summary["price_changes_logged"] > 0
