@@ -264,9 +264,25 @@ def test_largest_remainder_adds_up_and_stays_within_one_of_the_exact_share(weigh
     assert np.all(out >= 0) and np.all(np.abs(out - exact) < 1 + 1e-9)
 
 
+def test_largest_remainder_gives_equal_claims_in_order():
+    """Among equal remainders the first in order gets the unit (a stable sort, whatever the length)."""
+    w = np.array(
+        [2, 2, 1, 1, 1, 1, 1, 1, 3, 2, 3, 2, 2, 3, 3, 2, 2, 2, 3, 1, 3, 3, 1, 2, 3, 2, 1, 3, 3, 3, 1, 1, 3, 1, 2, 1]
+    )
+    exact = w / w.sum() * 33
+    expected = np.floor(exact).astype(int)
+    order = sorted(range(w.size), key=lambda i: (expected[i] - exact[i], i))
+    expected[order[: 33 - expected.sum()]] += 1
+    np.testing.assert_array_equal(production.largest_remainder(w.astype(float), 33), expected)
+
+
 def test_staffing_gives_the_floor_to_small_needs_and_shares_the_rest_by_need():
     # by need 10, 1, 1, 88 of 100: two fall below the floor of 5 and get it; 90 are shared by 10 : 88
-    np.testing.assert_array_equal(production.staffing([10.0, 1.0, 1.0, 88.0], 100, 5), [9, 5, 5, 81])
+    out = production.staffing([10.0, 1.0, 1.0, 88.0], 100, 5)
+    np.testing.assert_array_equal(out, [9, 5, 5, 81])
+    assert out.dtype.kind == "i"
+    # a second round: once the smallest is at the floor, the next one's share of what is left falls below it too
+    np.testing.assert_array_equal(production.staffing([0.01, 9.1, *[10.1125] * 8], 100, 10), [10] * 10)
     np.testing.assert_array_equal(production.staffing([0.0, 0.0, 0.0, 0.0], 100, 5), [25, 25, 25, 25])
     np.testing.assert_array_equal(production.staffing([1.0, 3.0], 40, 5), [10, 30])
 
