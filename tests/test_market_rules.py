@@ -488,6 +488,8 @@ def test_wage_hierarchy_has_the_asked_gini_and_mean_one(target):
         ("..xxxxxxxxx", 5),  # the first window wholly in tolerance ends in week 5
         ("xxxxxxxx.", None),  # the last window has a week out
         ("x.xxxxxxxxxxx", 5),  # weeks 2…5 is the first window with no week out
+        ("...xxxxxxxxx", 6),  # after the last of three windows with a week out
+        ("..xxxxxxx", 5),  # exactly a window of the run from the answer on
         ("", None),
     ],
 )
@@ -495,6 +497,11 @@ def test_verdict_week_with_a_window_of_four_and_no_week_out(weeks, expected):
     """The verdict's rule (DESIGN §4) on hand-worked series: window 4, share 1."""
     ok = np.array([c == "x" for c in weeks], dtype=bool)
     assert metrics.verdict_week(ok, window=4, share=1.0) == expected
+
+
+def test_verdict_week_of_a_one_week_window_is_the_first_week_after_the_last_out():
+    assert metrics.verdict_week(np.array([True]), window=1, share=1.0) == 0
+    assert metrics.verdict_week(np.array([True, False, True]), window=1, share=1.0) == 2
 
 
 def test_verdict_week_tolerates_the_share_of_weeks_out_and_no_more():
@@ -508,6 +515,9 @@ def test_verdict_week_tolerates_the_share_of_weeks_out_and_no_more():
 
 def test_fulfilment_is_sales_over_demand_and_one_where_nothing_is_wanted():
     np.testing.assert_allclose(metrics.fulfilment([1.0, 3.0, 0.0], [2.0, 3.0, 0.0]), [0.5, 1.0, 1.0])
+    # along the last axis: weeks of sales against one demand, or one week of sales against weeks of demand
+    np.testing.assert_allclose(metrics.fulfilment([[1.0, 2.0], [3.0, 4.0]], [2.0, 0.0]), [[0.5, 1.0], [1.5, 1.0]])
+    np.testing.assert_allclose(metrics.fulfilment([1.0, 2.0], [[2.0, 0.0], [4.0, 1.0]]), [[0.5, 1.0], [0.25, 2.0]])
 
 
 def test_price_value_gap_and_stock_gap():

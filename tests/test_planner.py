@@ -15,12 +15,17 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+
 import numpy as np
 import pytest
 
 from sim import market
+from sim.economy import Technology
 from sim.model import CouncilsModel
-from sim.scenario import Imports, Noise, Plan, Population, Readjustment, Scenario
+from sim.planning import Planner
+from sim.scenario import Imports, Noise, Plan, Population, Readjustment, Scenario, ScenarioError
 from sim.units import WEEKS_PER_YEAR
 
 QUIET = Noise(0.0, 0.0, 0.0, 0.0)
@@ -53,6 +58,8 @@ def test_the_skeleton_plan_makes_the_decided_final_demand_with_the_hours_there_a
     m = _model(plan=Plan(private_share=0.6, public_share=0.25, labour_reserve=0.1, capacity_headroom=0.2))
     inputs, labour = _true(m)
     n, cg, plan = m.technology.n, m.consumer_goods, m.conditions.plan
+    # capital of another composition in every sector, so that net investment's composition follows the old output
+    m.planner.capital = np.random.default_rng(5).uniform(0.0, 1.0, (n, n)) * 0.01
     values = np.linalg.solve((np.eye(n) - inputs).T, labour)
     np.testing.assert_allclose(m.planner.values, values, rtol=1e-10)  # exact coefficients: the true values
 
@@ -65,7 +72,7 @@ def test_the_skeleton_plan_makes_the_decided_final_demand_with_the_hours_there_a
     private = np.zeros(n)
     private[cg] = fd["private"].to_numpy()[cg]
     old_output = np.linalg.solve(np.eye(n) - inputs, fd[["private", "public", "investment"]].sum(axis=1).to_numpy())
-    capital = m.planner.capital_per_capacity @ old_output
+    capital = m.planner.capital @ old_output  # net investment has the composition of the capital stock
     final = state.net_product * (
         0.6 * 1.1 * _bundle(private, values)
         + 0.25 * _bundle(fd["public"].to_numpy(), values)
@@ -151,20 +158,24 @@ def test_the_plan_factorys_own_price_elasticities_are_those_of_its_demand_system
         assert m.planner.own_price_elasticity[g] == pytest.approx(elasticity, rel=1e-4), g
 
 
-class _Ones:
-    """A generator stand-in whose normal draws are all 1: the stock-taking error is exactly its spread."""
+class _Draws:
+    """A generator stand-in with fixed normal draws: the stock-taking errors are exactly their spread times these."""
 
     @staticmethod
     def standard_normal(size):
-        return np.ones(size)
+        return np.linspace(-1.0, 2.0, size) + 0.1  # none of them 0
 
 
-@pytest.mark.parametrize("observed", [True, False])
-def test_the_monthly_solve_plans_demand_at_value_reserves_and_the_stock_rebuild(observed):
+@pytest.mark.parametrize(
+    ("observed", "asked"),
+    [("prices off value", "nothing"), ("prices off value", "much"), ("nothing", "nothing"), ("tiny sales", "nothing")],
+)
+def test_the_monthly_solve_plans_demand_at_value_reserves_the_stock_rebuild_and_investment(observed, asked):
     inventory, revision, period = 0.2, 0.25, 4
     m = _model(
         plan=Plan(inventory_error=inventory, revision_rate=revision, period_weeks=period, information_error=0.1),
         readjustment=Readjustment(rebuild_weeks=2.0),
+        imports=Imports(share=0.3),
     )
     m.run(9)
     planner, s, cg = m.planner, m.state, m.consumer_goods
@@ -174,30 +185,40 @@ def test_the_monthly_solve_plans_demand_at_value_reserves_and_the_stock_rebuild(
     ratios[:, 0] = [1.05, 1.1, 1.03]  # above value (beyond the 2 % signal) every week: a planning error
     ratios[:, 1] = [0.9, 0.95, 0.97]  # below every week
     ratios[:, 2] = [1.05, 0.9, 1.05]  # both ways: neither
-    seen = np.linspace(1.0, 3.0, cg.size)
-    if observed:
+    seen = np.linspace(1.0, 3.0, cg.size) * (1e-9 if observed == "tiny sales" else 1.0)
+    if observed != "nothing":
         for ratio in ratios:
             s.prices = s.values[cg] * ratio
             planner.observe(s, seen)
     expected_demand = s.expected_demand.copy()
     stock, week = s.stock.copy(), 30
     reserve_before = s.reserve.copy()
-    planner.solve(s, week, _Ones(), np.zeros(n))
+    before = copy.deepcopy(s)
+    asks = np.zeros(n) if asked == "nothing" else s.sector_capacity  # far more than the fund can build
+    planner.solve(s, week, _Draws(), asks)
 
     estimated = planner.inputs_estimated
     values = np.linalg.solve((np.eye(n) - estimated).T, m.technology.labour)
     np.testing.assert_allclose(s.values, values, rtol=1e-10)
     household = np.zeros(n)
-    if observed:
+    if observed != "nothing":
         household[cg] = (seen * ratios**planner.own_price_elasticity).mean(axis=0)
     else:
         household[cg] = expected_demand
     budget = plan.private_share * (1 + plan.labour_reserve) * s.net_product
-    household *= budget / (values @ household)
-    errors = np.zeros(n, dtype=int)
-    if observed:
-        errors[cg[0]], errors[cg[1]] = 1, -1
-    np.testing.assert_array_equal(s.planning_errors, errors)
+    household *= budget / (values @ household)  # what wages pay, however little was seen
+    short, long = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    if observed != "nothing":
+        short[cg[0]], long[cg[1]] = True, True
+    np.testing.assert_array_equal(s.planning_errors, short.astype(int) - long.astype(int))
+    # the fund: planning errors first; goods whose price stayed below value get no balanced growth
+    planner.allocate_investment(before, asks, first=short, released=long)
+    np.testing.assert_allclose(s.capacity_plan, before.capacity_plan, rtol=1e-12)
+    np.testing.assert_allclose(s.investment_plan, before.investment_plan, rtol=1e-12)
+    if observed != "nothing" and asked == "nothing":
+        assert s.capacity_plan[cg[1]] == 0 < s.capacity_plan[cg[2]]
+    if observed != "nothing" and asked == "much":
+        assert s.capacity_plan[cg[0]] > s.capacity_plan[cg[2]] * asks[cg[0]] / asks[cg[2]]
     final = household + s.public_plan + s.investment_plan + s.exports - s.imports
     use = np.linalg.solve(np.eye(n) - estimated, final)
     reserve = m.conditions.readjustment.reserve_weeks * (use + s.imports)
@@ -205,11 +226,14 @@ def test_the_monthly_solve_plans_demand_at_value_reserves_and_the_stock_rebuild(
     np.testing.assert_allclose(s.reserve[others], reserve[others], rtol=1e-9)
     np.testing.assert_array_equal(s.reserve[cg], reserve_before[cg])  # consumer goods' reserves are the councils'
     error = inventory * (1 - revision) ** (week // period)  # stock-taking improves with every solve
-    taken = stock * np.exp(error)
+    taken = stock * np.exp(error * _Draws.standard_normal(n))
     rebuild = (reserve - taken) / max(2.0, period)  # the rebuild rate holds to the next solve
     plan_output = np.maximum(np.linalg.solve(np.eye(n) - estimated, final + rebuild), 0.0)
     np.testing.assert_allclose(s.plan_output, plan_output, rtol=1e-9, atol=1e-9 * plan_output.max())
-    assert np.any(plan_output > 0) and np.any(rebuild < 0)
+    assert np.any(plan_output > 0) and np.any(rebuild < 0) and s.imports.any() and s.exports.any()
+    inputs = estimated @ s.plan_output  # a week of inputs for the plan: kept from households, and other use
+    np.testing.assert_allclose(s.earmarked, m.conditions.readjustment.reserve_weeks * inputs, rtol=1e-12)
+    np.testing.assert_allclose(s.other_use, inputs + s.public_plan + s.investment_plan + s.exports, rtol=1e-12)
     assert planner._weeks == 0 and not planner._at_value.any()  # a new period of observations begins
 
 
@@ -287,3 +311,93 @@ def test_estimates_move_toward_what_is_reported_and_their_error_is_weighted_by_o
     assert planner.coefficient_error(inputs, output) == pytest.approx(error, rel=1e-12)
     assert planner.coefficient_error(inputs, np.zeros(n)) == 0.0
     assert planner.coefficient_error(inputs, output) > planner.coefficient_error(planner.inputs_estimated, output)
+
+
+def _planner(scenario, rng, technology=None, inputs=None):
+    m = _model()
+    t = technology or m.technology
+    inputs = _true(m)[0] if inputs is None else inputs
+    return Planner(t, inputs, np.full(t.n, 0.8), scenario, rng), m
+
+
+def test_the_plan_factorys_first_errors_are_lognormal_with_mean_one():
+    """``Â = A ∘ exp(σ z − σ²/2)``: the log errors have mean −σ²/2 and spread σ, so the estimates are unbiased."""
+    scenario = Scenario(plan=Plan(information_error=0.5))
+    logs = []
+    for seed in range(40):
+        try:
+            planner, m = _planner(scenario, np.random.default_rng(seed))
+        except ScenarioError:
+            continue  # coefficients too far off to be productive
+        inputs = m.councils.inputs_true
+        used = inputs > 0
+        logs.append(np.log(planner.inputs_estimated[used] / inputs[used]))
+    logs = np.concatenate(logs)
+    assert logs.size > 5000
+    assert logs.mean() == pytest.approx(-(0.5**2) / 2, abs=0.015)  # standard error 0.005
+    assert logs.std() == pytest.approx(0.5, rel=0.03)
+
+
+def test_coefficients_too_far_off_to_be_productive_are_refused_with_the_key_to_change():
+    with pytest.raises(ScenarioError) as error:  # this draw's estimates have a spectral radius of about 1.09
+        _planner(Scenario(plan=Plan(information_error=0.6)), np.random.default_rng(2))
+    assert str(error.value) == (
+        "plan.information_error = 0.6: the plan factory's mistaken coefficients would not be "
+        "productive (spectral radius ≥ 1); use a smaller error"
+    )
+
+
+def test_a_technology_without_capital_plans_no_capital():
+    m = _model()
+    t = m.technology
+    bare = Technology(t.A, t.labour, names=t.names, consumer_goods=t.consumer_goods)
+    planner, _ = _planner(m.conditions, np.random.default_rng(1), technology=bare)
+    np.testing.assert_array_equal(planner.capital, np.zeros((t.n, t.n)))
+    np.testing.assert_array_equal(planner.capital_per_capacity, 0.0)
+
+
+def test_trade_without_an_exports_column_pays_with_goods_like_investment_and_names_a_bad_import():
+    m = _model(imports=Imports(share=0.3))
+    fd = m.economy.final_demand
+    economy = dataclasses.replace(m.economy, final_demand=fd.drop(columns="exports"))
+    inputs, _ = _true(m)
+    state, _, _ = m.planner.skeleton(economy, inputs, NO_COMMUNES.consumers, None)
+    values = m.planner.values
+    np.testing.assert_allclose(state.exports / (values @ state.exports), _bundle(fd["investment"].to_numpy(), values))
+    assert values @ state.exports == pytest.approx(values @ state.imports, rel=1e-12) and state.imports.sum() > 0
+    m.planner.conditions = dataclasses.replace(m.conditions, imports=Imports(share=0.3, goods=("AGR", "XYZ")))
+    with pytest.raises(ScenarioError) as error:
+        m.planner.skeleton(m.economy, inputs, NO_COMMUNES.consumers, None)
+    assert str(error.value) == f"imports.goods: 'XYZ' is not a sector; known: {', '.join(m.technology.names)}"
+    m.planner.conditions = dataclasses.replace(m.conditions, imports=Imports(share=0.0, goods=("XYZ",)))
+    state, _, _ = m.planner.skeleton(m.economy, inputs, NO_COMMUNES.consumers, None)  # no imports: no code is read
+    assert not state.imports.any() and not state.exports.any()
+
+
+def test_a_bundle_is_scaled_to_one_hour_and_an_empty_one_stays_empty():
+    m = _model()
+    values = m.planner.values
+    bundle = np.zeros(values.size)
+    bundle[3] = 0.5 / values[3]  # half an hour's worth
+    np.testing.assert_allclose(m.planner._unit_value(bundle), 2 * bundle, rtol=1e-12)
+    np.testing.assert_array_equal(m.planner._unit_value(np.zeros(values.size)), 0.0)
+
+
+def test_the_investment_fund_scales_with_the_economy_and_grows_nothing_that_is_released():
+    """The allocation is the same for an economy a billion times smaller; with every good released and the asks
+    met, what is left of the fund is not spent."""
+    m = _model(plan=Plan(max_capacity_growth=0.5))
+    planner, s, n = m.planner, m.state, m.technology.n
+    first = np.zeros(n, dtype=bool)
+    first[[2, 5]] = True
+    for asked in (s.sector_capacity * 0.002, s.sector_capacity):  # the fund left over for balanced growth; short
+        planner.allocate_investment(s, asked, first=first)
+        plan = s.capacity_plan.copy()
+        small = copy.deepcopy(s)
+        small.net_product *= 1e-9
+        small.sector_capacity = s.sector_capacity * 1e-9
+        planner.allocate_investment(small, asked * 1e-9, first=first)
+        np.testing.assert_allclose(small.capacity_plan, plan * 1e-9, rtol=1e-9)
+    asked = s.sector_capacity * 0.002
+    planner.allocate_investment(s, asked, released=np.ones(n, dtype=bool))
+    np.testing.assert_allclose(s.capacity_plan * m.conditions.plan.period_weeks, asked, rtol=1e-12)

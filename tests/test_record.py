@@ -240,6 +240,22 @@ def test_the_summary_is_worked_out_from_the_series(ran):
     assert 0 < summary["cumulative_unmet_share"] < 1 and summary["price_changes_logged"] > 0
 
 
+def test_the_cumulative_unmet_share_of_a_tiny_economy_is_still_its_share(ran):
+    """Demand worth less than an hour in all: the share of it unmet is still unmet ÷ demand."""
+    m, _ = ran
+    r = m.record
+    kept = {name: r.goods[name].copy() for name in ("demand", "unmet")}
+    try:
+        share = r.summary()["cumulative_unmet_share"]
+        for name in kept:
+            r.goods[name] *= 1e-12
+        tiny = r.summary()
+    finally:
+        r.goods.update(kept)
+    assert 0 < tiny["cumulative_unmet_hours"] < 1
+    assert tiny["cumulative_unmet_share"] == pytest.approx(share, rel=1e-9) and share > 0
+
+
 def test_the_fulfilment_floor_of_the_last_year_is_that_of_the_worst_served_consumer_good(ran):
     """Sales above notional demand for every consumer good: the floor is above 1 (goods households do not
     buy, with no demand, do not count)."""
@@ -357,6 +373,36 @@ def test_every_price_move_is_logged_with_the_stock_against_its_reserve(run):
         assert (new > 1) == (ratio < 1)  # a price above value goes with a stock below its reserve
 
 
+def test_a_single_price_move_is_logged_and_a_good_without_reserve_is_measured_by_its_stock():
+    m = CouncilsModel(SCENARIO)
+    s, cg = m.state, m.consumer_goods
+    old = s.prices.copy()
+    new = old.copy()
+    new[2] *= 1.1  # one price moves
+    new[5] *= 1.0005  # another by less than the threshold: not a change
+    s.reserve[cg[2]] = 0.0  # and its good has no reserve target: its stock is the measure
+    m.record.price_changes(old, new)
+    value = s.values[cg[2]]
+    assert m.record.price_log == [
+        (0, int(cg[2]), pytest.approx(old[2] / value), pytest.approx(new[2] / value), s.stock[cg[2]])
+    ]
+    m.record.price_changes(new, new)
+    assert len(m.record.price_log) == 1
+
+
+def test_the_wage_gini_is_a_yearly_figure_worked_out_at_the_start_of_each_year():
+    """The hierarchy changes only at the yearly decision: the record works its Gini out once a year."""
+    m = CouncilsModel(dataclasses.replace(SCENARIO, years=2.0))
+    m.run(3)
+    c = m.consumers
+    workers = np.flatnonzero(c.group >= 0)
+    c.wage_factor[workers[:50]] *= 3.0  # were the hierarchy to change within the year, the figure would not
+    m.run(WEEKS_PER_YEAR - 2)
+    gini_series = m.record.series("wage_gini")
+    np.testing.assert_array_equal(gini_series[:WEEKS_PER_YEAR], gini_series[0])
+    assert gini_series[WEEKS_PER_YEAR] == pytest.approx(gini(c.wage_factor[c.group >= 0]), rel=1e-9)
+
+
 def test_price_changes_are_explained_in_sentences():
     m = CouncilsModel(SCENARIO)
     names = m.technology.names
@@ -371,4 +417,5 @@ def test_price_changes_are_explained_in_sentences():
     m.record.price_log = [(w, g, 1.0, 1.0, 1.0) for w in range(30)]
     lines = m.explain_prices()
     assert len(lines) == 20 and lines[0].startswith("week 10:") and lines[-1].startswith("week 29:")
+    assert m.record.explain_prices() == lines  # the record's own default: the last 20
     assert [line.split(":")[0] for line in m.explain_prices(limit=2)] == ["week 28", "week 29"]

@@ -233,3 +233,74 @@ def test_split_by_share_accepts_integer_weights():
     """Head counts as weights: the shares are fractions, not integer division."""
     out = production.split_by_share(np.array([10.0]), np.array([0, 0, 0]), np.array([1, 1, 2]))
     np.testing.assert_allclose(out, [2.5, 2.5, 5.0], rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("weights", "total", "expected"),
+    [
+        ([1.0, 1.0, 1.0], 5, [2, 2, 1]),  # equal remainders: the first in order
+        ([3.0, 1.0], 2, [2, 0]),
+        ([0.2, 0.0, 0.0], 3, [3, 0, 0]),
+        ([1.0, 2.0, 7.0], 10, [1, 2, 7]),
+        ([1.0, 1.0], 0, [0, 0]),
+        ([0.0, 0.0], 4, [0, 0]),  # nothing to share by
+    ],
+)
+def test_largest_remainder_hand_worked(weights, total, expected):
+    out = production.largest_remainder(weights, total)
+    np.testing.assert_array_equal(out, expected)
+    assert out.dtype.kind == "i"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arrays(float, st.integers(1, 12), elements=st.floats(0.0, 100.0)).filter(lambda w: w.sum() > 1e-6),
+    st.integers(0, 500),
+)
+def test_largest_remainder_adds_up_and_stays_within_one_of_the_exact_share(weights, total):
+    out = production.largest_remainder(weights, total)
+    exact = weights / weights.sum() * total
+    assert out.sum() == total
+    assert np.all(out >= 0) and np.all(np.abs(out - exact) < 1 + 1e-9)
+
+
+def test_largest_remainder_gives_equal_claims_in_order():
+    """Among equal remainders the first in order gets the unit (a stable sort, whatever the length)."""
+    w = np.array(
+        [2, 2, 1, 1, 1, 1, 1, 1, 3, 2, 3, 2, 2, 3, 3, 2, 2, 2, 3, 1, 3, 3, 1, 2, 3, 2, 1, 3, 3, 3, 1, 1, 3, 1, 2, 1]
+    )
+    exact = w / w.sum() * 33
+    expected = np.floor(exact).astype(int)
+    order = sorted(range(w.size), key=lambda i: (expected[i] - exact[i], i))
+    expected[order[: 33 - expected.sum()]] += 1
+    np.testing.assert_array_equal(production.largest_remainder(w.astype(float), 33), expected)
+
+
+def test_staffing_gives_the_floor_to_small_needs_and_shares_the_rest_by_need():
+    # by need 10, 1, 1, 88 of 100: two fall below the floor of 5 and get it; 90 are shared by 10 : 88
+    out = production.staffing([10.0, 1.0, 1.0, 88.0], 100, 5)
+    np.testing.assert_array_equal(out, [9, 5, 5, 81])
+    assert out.dtype.kind == "i"
+    # a second round: once the smallest is at the floor, the next one's share of what is left falls below it too
+    np.testing.assert_array_equal(production.staffing([0.01, 9.1, *[10.1125] * 8], 100, 10), [10] * 10)
+    np.testing.assert_array_equal(production.staffing([0.0, 0.0, 0.0, 0.0], 100, 5), [25, 25, 25, 25])
+    np.testing.assert_array_equal(production.staffing([1.0, 3.0], 40, 5), [10, 30])
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(float, st.integers(1, 10), elements=st.floats(0.0, 50.0)), st.integers(0, 200), st.integers(1, 10))
+def test_staffing_adds_up_and_never_gives_less_than_the_floor(need, extra, floor):
+    total = floor * need.size + extra
+    out = production.staffing(need, total, floor)
+    assert out.sum() == total and np.all(out >= floor)
+    free = out > floor  # above the floor, workers follow need: more need never gets fewer workers
+    for a in np.flatnonzero(free):
+        assert np.all(out[need > need[a] + 1e-9] >= out[a] - 1)
+
+
+@pytest.mark.parametrize(
+    ("headroom", "reserve", "expected"),
+    [(0.28, 0.05, 1.28 / 1.05), (0.0, 0.05, 1.05), (0.1, 0.1, 1.1), (0.5, 0.0, 1.5)],
+)
+def test_commune_staffing_is_spare_land_or_the_labour_reserve_whichever_is_more(headroom, reserve, expected):
+    assert production.commune_staffing(headroom, reserve) == pytest.approx(expected, rel=1e-12)

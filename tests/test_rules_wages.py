@@ -141,3 +141,21 @@ def test_gini_of_the_hierarchy_falls_along_the_transition_as_the_closed_form_say
         assert g == pytest.approx(2 * ndtr(sigma * (1 - progress) / np.sqrt(2)) - 1, abs=0.005)
         ginis.append(g)
     assert np.all(np.diff(ginis) < 0) and ginis[-1] == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("years", "week", "expected"),
+    [
+        (0.0, 0, 1.0),  # equality at once
+        (0.0, 500, 1.0),
+        (3.0, 0, 0.0),
+        (3.0, 51, 0.0),  # the hierarchy shrinks once a year
+        (3.0, 52, 1 / 3),
+        (3.0, 155, 2 / 3),
+        (3.0, 156, 1.0),
+        (3.0, 1000, 1.0),  # and stays equal
+        (2.5, 104, 0.8),
+    ],
+)
+def test_equalisation_progress_steps_once_a_year_to_equality(years, week, expected):
+    assert wages.equalisation_progress(years, week) == pytest.approx(expected, rel=1e-12)

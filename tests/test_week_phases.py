@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from agents import PrimaryWorkGroup
 from sim import market, wages
 from sim.model import CouncilsModel
 from sim.scenario import (
@@ -133,23 +134,43 @@ def test_every_hour_worked_is_paid_the_decided_wage_and_communes_are_credited_as
 
 
 @pytest.mark.parametrize("direction", ["to farming", "from farming"])
-def test_labour_moves_between_farming_and_industry_at_the_yearly_rate(direction):
-    rate = 0.08
+@pytest.mark.parametrize("rate", [0.015, 0.08, 1.0])  # one person a plan, five, sixty-nine
+def test_labour_moves_between_farming_and_industry_at_the_yearly_rate(direction, rate):
     m = _model(communes=Communes(mobility=rate), plan=Plan(period_weeks=6))
     p, c, rows = m.producers, m.consumers, m.communes.rows
     allowance = int(rate * SMALL.consumers * 6 / WEEKS_PER_YEAR)
     assert allowance > 0
     members = int(p.workers[rows].sum())
-    p.target[rows] *= 2.0 if direction == "to farming" else 0.3
+    p.target[rows] *= 10.0 if direction == "to farming" else 0.0  # far more hands than the rate allows, or none
+    group = c.group.copy()
     m.regime._migrate(m)
     moved = int(p.workers[rows].sum()) - members
-    assert moved == (allowance if direction == "to farming" else -allowance)
+    if direction == "to farming":
+        assert moved == allowance
+    else:  # every commune keeps a member; those who leave join shops drawn among all of them
+        assert moved == -min(allowance, members - rows.size)
+        newcomers = (group < 0) & (c.group >= 0)
+        assert np.unique(m.work_groups.council[c.group[newcomers]]).size >= min(-moved, 10) // 2
     assert np.sum(c.commune >= 0) == members + moved
+    assert np.sum((group >= 0) != (c.group >= 0)) == abs(moved)  # as many persons changed sides
     assert np.all((c.group >= 0) != (c.commune >= 0))  # everybody works in a group or a commune, not both
     np.testing.assert_array_equal(np.bincount(c.commune[c.commune >= 0], minlength=rows.size), p.workers[rows])
     councils = m.councils.rows
     in_groups = np.bincount(m.work_groups.council[c.group[c.group >= 0]], minlength=councils.size)
     np.testing.assert_array_equal(p.workers[councils], in_groups[councils])  # and the councils are restaffed
+
+
+def test_newcomers_from_the_communes_open_shops_where_they_crowd_an_enterprise():
+    pop = Population(consumers=600, councils=22, communes=3, group_size_min=5, group_size_max=10)
+    m = _model(population=pop, communes=Communes(mobility=1.0), plan=Plan(period_weeks=6))
+    c, groups = m.consumers, m.work_groups
+    shops = groups.council.size
+    m.producers.target[m.communes.rows] = 0.0  # the farms need nobody
+    m.regime._migrate(m)
+    assert groups.council.size > shops  # new shops, drawn with their productivity
+    assert len(m.agents_by_type[PrimaryWorkGroup]) == groups.council.size
+    sizes = np.bincount(c.group[c.group >= 0], minlength=groups.council.size)
+    assert sizes.max() <= pop.group_size_max
 
 
 def test_no_migration_without_communes_or_without_mobility():

@@ -10,7 +10,8 @@ counts per part and per module, and one line per mutant not killed with the reas
 for it in ``tests/mutants/reasons.toml`` (keyed by function and by the changed line, not by
 mutmut's number, which moves when the code does). Survivors with no recorded reason are
 marked so, and the script exits 1 when there are any or when a part's score or the overall
-score is below the bar, so that a new survivor is looked at.
+score is below the bar, so that a new survivor is looked at. A mutant that makes a test run
+forever (a timeout) counts as caught, as mutmut counts it: the suite would not finish.
 """
 
 from __future__ import annotations
@@ -84,6 +85,11 @@ def read_part(directory: Path) -> dict:
     return {"modules": {m: dict(c) for m, c in sorted(modules.items())}, "not_killed": dict(sorted(survivors.items()))}
 
 
+def detected(counts) -> int:
+    """Mutants the tests catch: those they fail on, and those that make them run forever (as mutmut counts)."""
+    return counts.get("killed", 0) + counts.get("timeout", 0)
+
+
 def section(parts: dict, reasons: dict) -> tuple[list[str], int, list[str]]:
     """The lines between the markers, the number of survivors without a reason, and the parts below the bar."""
     totals = collections.Counter()
@@ -94,54 +100,61 @@ def section(parts: dict, reasons: dict) -> tuple[list[str], int, list[str]]:
             counts.update(c)
         per_part[name] = counts
         totals.update(counts)
-    total, killed = sum(totals.values()), totals["killed"]
-    lines = [BEGIN, f"**Score: {killed} killed / {total} mutants = {100 * killed / total:.1f} %** over all parts.", ""]
-    lines += ["| part | last run | wall time | mutants | killed | score |", "|---|---|---:|---:|---:|---:|"]
+    total, caught = sum(totals.values()), detected(totals)
+    lines = [
+        BEGIN,
+        f"**Score: {caught} caught / {total} mutants = {100 * caught / total:.1f} %** over all parts "
+        f"({totals['killed']} killed, {totals['timeout']} timed out: a test that never ends fails the suite).",
+        "",
+    ]
+    lines += ["| part | last run | wall time | mutants | caught | score |", "|---|---|---:|---:|---:|---:|"]
     low = []
     for name, part in parts.items():
         c = per_part[name]
         n = sum(c.values())
-        score = c["killed"] / n
+        score = detected(c) / n
         if score < BAR:
             low.append(name)
         lines.append(
             f"| `{name}` | {part['date']}, `{part['command']}` (mutmut {part['mutmut']}, {part['children']} children "
-            f"under `nice -n 19`) | {part['seconds'] / 60:.1f} min | {n} | {c['killed']} | {100 * score:.1f} % |"
+            f"under `nice -n 19`) | {part['seconds'] / 60:.1f} min | {n} | {detected(c)} | {100 * score:.1f} % |"
         )
     lines += [
         "",
-        "| module | part | mutants | killed | survived | timeout | no tests | score |",
+        "| module | part | mutants | killed | timeout | survived | no tests | score |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, part in parts.items():
         for module, c in part["modules"].items():
             n = sum(c.values())
             lines.append(
-                f"| `{module}` | {name} | {n} | {c.get('killed', 0)} | {c.get('survived', 0)} | {c.get('timeout', 0)} "
-                f"| {c.get('no tests', 0)} | {100 * c.get('killed', 0) / n:.1f} % |"
+                f"| `{module}` | {name} | {n} | {c.get('killed', 0)} | {c.get('timeout', 0)} | {c.get('survived', 0)} "
+                f"| {c.get('no tests', 0)} | {100 * detected(c) / n:.1f} % |"
             )
-    lines += ["", "Mutants not killed, each with why it cannot be caught or why it is equivalent:", ""]
+    lines += ["", "Mutants not caught, each with why it cannot be caught or why it is equivalent:", ""]
     unexplained = 0
     kinds = collections.Counter()
     for part in parts.values():
         for name, mutant in part["not_killed"].items():
+            if mutant["status"] == "timeout":
+                continue
             reason = reasons.get(function_of(name), {}).get(mutant["change"])
             if reason is None:
                 reason = "**no reason recorded** (add one to tests/mutants/reasons.toml, or a test that kills it)"
                 unexplained += 1
             kinds[reason.split(":")[0]] += 1
             lines.append(f"- `{name}` ({mutant['status']}): `{mutant['change']}` — {reason}")
-    if total == killed:
+    if total == caught:
         lines.append("- none")
     equivalent = sum(n for kind, n in kinds.items() if kind.startswith("equivalent"))
     lines[2:2] = [
-        f"Of the {total - killed} not killed, {equivalent} are equivalent (they compute the same thing), "
-        f"{total - killed - equivalent - unexplained} cannot be caught reliably and {unexplained} have no reason "
-        f"yet: {killed} of the {total - equivalent} mutants that change what the code computes are killed "
-        f"({100 * killed / max(total - equivalent, 1):.1f} %).",
+        f"Of the {total - caught} not caught, {equivalent} are equivalent (they compute the same thing), "
+        f"{total - caught - equivalent - unexplained} cannot be caught reliably and {unexplained} have no reason "
+        f"yet: {caught} of the {total - equivalent} mutants that change what the code computes are caught "
+        f"({100 * caught / max(total - equivalent, 1):.1f} %).",
         "",
     ]
-    if killed / total < BAR:
+    if caught / total < BAR:
         low.append("all parts")
     lines.append(END)
     return lines, unexplained, low
@@ -183,7 +196,12 @@ def main() -> int:
     tail = rest.split(END, 1)[1]
     DOC.write_text(head + "\n".join(lines) + tail, "utf-8")
 
-    used = {(function_of(n), m["change"]) for p in parts.values() for n, m in p["not_killed"].items()}
+    used = {
+        (function_of(n), m["change"])
+        for p in parts.values()
+        for n, m in p["not_killed"].items()
+        if m["status"] != "timeout"
+    }
     for f, texts in reasons.items():
         for t in texts:
             if (f, t) not in used:
@@ -192,7 +210,7 @@ def main() -> int:
     for module in part["modules"].values():
         c.update(module)
     n = sum(c.values())
-    print(f"part {args.part}: mutation score {100 * c['killed'] / n:.1f} % ({c['killed']}/{n})")
+    print(f"part {args.part}: mutation score {100 * detected(c) / n:.1f} % ({detected(c)}/{n} caught)")
     print(
         f"{unexplained} survivor(s) without a reason over all parts; below {100 * BAR:.0f} %: {', '.join(low) or 'none'}"
     )
