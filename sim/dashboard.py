@@ -123,7 +123,7 @@ def controls(scenario_file: str | Path, scenario: Scenario, persons: int) -> dic
             "weeks to rebuild a stock (corrective c)",
             scenario.readjustment.rebuild_weeks,
             1.0,
-            max(52.0, scenario.readjustment.rebuild_weeks),
+            max(float(WEEKS_PER_YEAR), scenario.readjustment.rebuild_weeks),
             1.0,
         ),
         "plan_period_weeks": _slider(

@@ -15,6 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from sim.units import WEEKS_PER_YEAR
+
 FIGURES = ("stock_price_dynamics", "gaps", "inequality", "hours_output", "decisions")
 
 
@@ -169,7 +171,7 @@ def decisions(summary, ts):
     share.set_ylim(0, max(1.2 * 100 * w["investment_share"].max(), 1))
     hours.set_title("The decision: hours and investment", fontsize=9)
     hours.set_xlabel("week")
-    per_year = w["consumption_per_person"].rolling(52, min_periods=1).mean()
+    per_year = w["consumption_per_person"].rolling(WEEKS_PER_YEAR, min_periods=1).mean()
     consumption.plot(w.index, w["consumption_per_person"], color="0.75", lw=0.6, label="weekly")
     consumption.plot(w.index, per_year, color="tab:green", label="trailing year")
     consumption.set_ylabel("hours of week-0 labour value per person per week")
