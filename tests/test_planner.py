@@ -80,7 +80,8 @@ def test_the_skeleton_plan_makes_the_decided_final_demand_with_the_hours_there_a
     )
     np.testing.assert_allclose((np.eye(n) - inputs) @ use, final, rtol=1e-9, atol=1e-9 * final.max())
     np.testing.assert_array_equal(state.plan_output, use)
-    # the hours the plan needs are the hours there are, less the labour reserve (in the private share)
+    # the plan needs the net product and what wages pay for the reserve's hours (private × reserve):
+    # fewer hours stay free than the labour reserve says
     assert labour @ use == pytest.approx(state.net_product * (1 + 0.6 * 0.1), rel=1e-9)
     # overall equilibrium: tokens paid for every hour = value of the consumer goods planned
     assert state.wage * hours == pytest.approx(values[cg] @ state.expected_demand, rel=1e-12)
