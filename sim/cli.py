@@ -393,6 +393,9 @@ def cmd_sweep(args) -> int:
             client.close()
     print(sweep_line(sweep.name, runs) + f" ({where})")
     print(f"results: {out}/runs.parquet" + "".join(f"\nfigure: {f}" for f in figures))
+    if "error" in runs and runs["error"].notna().all():
+        say(f"{sweep.name}: no run finished; the first error: {runs['error'].dropna().iloc[0]}")
+        return 1
     return 0
 
 

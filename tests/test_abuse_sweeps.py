@@ -282,10 +282,13 @@ def test_a_sweep_where_every_run_fails_says_so_not_nan(tmp_path, monkeypatch):
     body += '"taste_shift.budget_share" = 0.4\n' + SMALL
     file = sweep_file(tmp_path / "fail.toml", body, small=False)
     rc, stdout, err = call(["sweep", str(file), "--workers", "1000", "--out", str(tmp_path / "out")])
-    assert rc == 0, err
+    assert rc == 1, err  # the runs were refused one by one: nothing finished, and a script must see it
     assert "note: 2 runs on 2 local worker(s)" in err  # 1000 asked, capped at the runs
     assert "fail: 2 runs, 2 failed: no run finished (see the error column of runs.parquet)" in stdout
     assert "nan" not in stdout
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("councils: fail: no run finished; the first error: ")
+    assert "taste_shift.budget_share = 0.4" in last
 
 
 def test_sweep_line_of_a_mixed_sweep():
