@@ -168,8 +168,10 @@ def test_an_empty_grid_is_refused(tmp_path):
         load_sweep(sweep_file(tmp_path / "s.toml", "[grid]\n"))
 
 
-def test_integer_keys_can_be_sampled(tmp_path):
-    body = '[sample]\nn = 6\n[sample.ranges]\n"population.councils" = [20, 30]\n"prices.response" = [0.5, 2.0]\n'
+@pytest.mark.parametrize(("method", "n"), [("lhs", 6), ("sobol", 8), ("saltelli", 2)])
+def test_integer_keys_can_be_sampled(tmp_path, method, n):
+    body = f'[sample]\nmethod = "{method}"\nn = {n}\n[sample.ranges]\n'
+    body += '"population.councils" = [20, 30]\n"prices.response" = [0.5, 2.0]\n'
     sweep = load_sweep(sweep_file(tmp_path / "s.toml", body))
     councils = [r.params["population.councils"] for r in sweep.runs]
     assert all(type(c) is int and 20 <= c <= 30 for c in councils), councils
