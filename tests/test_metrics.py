@@ -148,3 +148,26 @@ def test_fulfilment_floor_is_the_worst_served_good():
     assert metrics.fulfilment([4.0, 9.0, 0.0], [8.0, 10.0, 0.0]).min() == pytest.approx(0.5, rel=1e-15)
     assert metrics.fulfilment([0.0, 0.0], [0.0, 0.0]).min() == 1.0
     assert metrics.fulfilment([0.3, 0.2], [0.5, 0.2]).min() == pytest.approx(0.6, rel=1e-15)
+
+
+def test_excess_stock_share_against_a_loop_over_goods():
+    """``Σ v max(S − S*, 0) / Σ v S*``: only stock above its reserve counts, valued at labour value."""
+    stock, reserve, values = [12.0, 3.0, 7.0, 0.0], [10.0, 5.0, 7.0, 2.0], [2.0, 1.0, 3.0, 4.0]
+    above = sum(v * max(s - r, 0.0) for s, r, v in zip(stock, reserve, values, strict=True))
+    held = sum(v * r for r, v in zip(reserve, values, strict=True))
+    assert metrics.excess_stock_share(stock, reserve, values) == pytest.approx(above / held, rel=1e-15)
+    assert above / held == pytest.approx(4.0 / 54.0)
+    assert metrics.excess_stock_share([1, 2], [1, 3], [1, 1]) == 0.0  # nothing above reserve: no pile
+    assert metrics.excess_stock_share([5, 5], [0, 0], [1, 1]) == 0.0  # no reserve to measure against
+    assert metrics.excess_stock_share([3, 1], [1, 1], [1, 2]) == pytest.approx(2.0 / 3.0)  # integers alike
+
+
+def test_price_level_is_the_stone_index_of_prices_against_values():
+    """``exp Σ s ln(p/v)``: 1 at value, k when every price is k times its value, a weighted geometric mean."""
+    values, weights = np.array([2.0, 5.0, 1.0]), np.array([0.5, 0.3, 0.2])
+    assert metrics.price_level(values, values, weights) == pytest.approx(1.0, rel=1e-15)
+    assert metrics.price_level(1.1 * values, values, weights) == pytest.approx(1.1, rel=1e-14)
+    prices = np.array([3.0, 5.0, 0.5])
+    geometric = 1.5**0.5 * 1.0**0.3 * 0.5**0.2
+    assert metrics.price_level(prices, values, weights) == pytest.approx(geometric, rel=1e-14)
+    assert metrics.price_level([2, 10], [1, 5], [1, 0]) == pytest.approx(2.0, rel=1e-15)  # integers alike

@@ -159,3 +159,27 @@ def test_gini_of_the_hierarchy_falls_along_the_transition_as_the_closed_form_say
 )
 def test_equalisation_progress_steps_once_a_year_to_equality(years, week, expected):
     assert wages.equalisation_progress(years, week) == pytest.approx(expected, rel=1e-12)
+
+
+def test_rescaled_hierarchy_keeps_every_place_and_takes_the_gini_asked_for():
+    """``f^(σ_to/σ_from)`` over its mean: the same ranking, a lognormal of σ_to (closed-form Gini), mean 1."""
+    f = wages.wage_hierarchy(200_000, 0.30, np.random.default_rng(11))
+    for gini_to in (0.10, 0.30, 0.55):
+        r = wages.rescaled_hierarchy(f, 0.30, gini_to)
+        assert r.mean() == pytest.approx(1.0, rel=1e-12)
+        np.testing.assert_array_equal(np.argsort(r, kind="stable"), np.argsort(f, kind="stable"))
+        assert metrics.gini(r) == pytest.approx(gini_to, abs=0.005)
+    power = wages.lognormal_sigma_for_gini(0.5) / wages.lognormal_sigma_for_gini(0.2)
+    small = np.array([0.5, 1, 2])  # integers and floats alike
+    np.testing.assert_allclose(
+        wages.rescaled_hierarchy(small, 0.2, 0.5), small**power / (small**power).mean(), rtol=1e-14
+    )
+    np.testing.assert_allclose(wages.rescaled_hierarchy([1, 4], 0.2, 0.2), [0.4, 1.6], rtol=1e-14)
+
+
+@pytest.mark.parametrize("gini_from", [0.0, -0.1])
+def test_rescaled_hierarchy_refuses_equal_wages_to_start_from(gini_from):
+    """Equal wages have no ranking to keep: refused, the message says why."""
+    with pytest.raises(ValueError, match="equal wages have no ranking to rescale"):
+        wages.rescaled_hierarchy([0.5, 1.5], gini_from, 0.3)
+    assert wages.rescaled_hierarchy([0.5, 1.5], 1e-3, 1e-3) == pytest.approx([0.5, 1.5], rel=1e-12)
