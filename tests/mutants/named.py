@@ -99,9 +99,9 @@ SEEDS = (1, 2)
 def failures(copy: Path, seed: int) -> set[str]:
     """The tests that fail in ``copy``, by node id, with hypothesis seeded by ``seed``."""
     report = copy / f"junit-{seed}.xml"
+    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--hypothesis-seed={seed}"]
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--hypothesis-seed={seed}", "--junitxml"]
-        + [str(report), *TESTS],
+        [*pytest, "--junitxml", str(report), *TESTS],
         cwd=copy,
         capture_output=True,
         check=False,

@@ -161,30 +161,40 @@ def section(parts: dict, reasons: dict) -> tuple[list[str], int, list[str]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", required=True, help="the part's name, as in [tool.mutmut.parts]")
-    parser.add_argument("--dir", required=True, type=Path, help="where mutmut ran that part")
-    parser.add_argument("--command", required=True, help="the command that was run, as a person would type it")
-    parser.add_argument("--seconds", type=float, required=True, help="wall time of mutmut run")
-    parser.add_argument("--children", type=int, required=True)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="Without --part, only rewrites docs/testing.md from last_run.json and reasons.toml "
+        "(after a reason is added, say).",
+    )
+    parser.add_argument("--part", help="the part's name, as in [tool.mutmut.parts]")
+    parser.add_argument("--dir", type=Path, help="where mutmut ran that part")
+    parser.add_argument("--command", help="the command that was run, as a person would type it")
+    parser.add_argument("--seconds", type=float, help="wall time of mutmut run")
+    parser.add_argument("--children", type=int)
     args = parser.parse_args()
 
-    part = read_part(args.dir.resolve())
-    if not part["modules"]:
-        print(f"report: no mutmut results found in {args.dir}; run `make mutants`", file=sys.stderr)
-        return 1
-    part.update(
-        date=dt.date.today().isoformat(),
-        command=args.command,
-        seconds=args.seconds,
-        children=args.children,
-        mutmut=version("mutmut"),
-    )
-    known = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["mutmut"]["parts"]
     parts = json.loads(LAST_RUN.read_text("utf-8")) if LAST_RUN.exists() else {}
-    parts[args.part] = part
-    parts = {name: parts[name] for name in known if name in parts}  # in the order of pyproject.toml; none stale
-    LAST_RUN.write_text(json.dumps(parts, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    if args.part is not None:
+        if None in (args.dir, args.command, args.seconds, args.children):
+            parser.error("--part needs --dir, --command, --seconds and --children")
+        part = read_part(args.dir.resolve())
+        if not part["modules"]:
+            print(f"report: no mutmut results found in {args.dir}; run `make mutants`", file=sys.stderr)
+            return 1
+        part.update(
+            date=dt.date.today().isoformat(),
+            command=args.command,
+            seconds=args.seconds,
+            children=args.children,
+            mutmut=version("mutmut"),
+        )
+        known = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["mutmut"]["parts"]
+        parts[args.part] = part
+        parts = {name: parts[name] for name in known if name in parts}  # in the order of pyproject.toml; none stale
+        LAST_RUN.write_text(json.dumps(parts, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    elif not parts:
+        print(f"report: {LAST_RUN} holds no part yet; run `make mutants`", file=sys.stderr)
+        return 1
 
     reasons = tomllib.loads(REASONS.read_text("utf-8"))
     lines, unexplained, low = section(parts, reasons)
@@ -206,14 +216,15 @@ def main() -> int:
         for t in texts:
             if (f, t) not in used:
                 print(f"report: reason no longer matches any survivor: [{f}] {t}", file=sys.stderr)
-    c = collections.Counter()
-    for module in part["modules"].values():
-        c.update(module)
-    n = sum(c.values())
-    print(f"part {args.part}: mutation score {100 * detected(c) / n:.1f} % ({detected(c)}/{n} caught)")
-    print(
-        f"{unexplained} survivor(s) without a reason over all parts; below {100 * BAR:.0f} %: {', '.join(low) or 'none'}"
-    )
+    for name, each in parts.items():
+        if args.part in (None, name):
+            c = collections.Counter()
+            for module in each["modules"].values():
+                c.update(module)
+            n = sum(c.values())
+            print(f"part {name}: mutation score {100 * detected(c) / n:.1f} % ({detected(c)}/{n} caught)")
+    below = ", ".join(low) or "none"
+    print(f"{unexplained} survivor(s) without a reason over all parts; below {100 * BAR:.0f} %: {below}")
     print(f"wrote {DOC.relative_to(ROOT)} and {LAST_RUN.relative_to(ROOT)}")
     return 1 if unexplained or low else 0
 
