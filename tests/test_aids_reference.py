@@ -575,3 +575,37 @@ def test_calibrated_demand_of_every_consumer_falls_when_its_price_rises():
         before = market.demand(prefs, x, np.ones(G), np.ones(G))[:, good]
         after = market.demand(prefs, x, dearer, np.ones(G))[:, good]
         assert np.all(after <= before)
+
+
+def _beta_only(beta):
+    """Preferences of which :func:`market.unclipped` reads only β (the other fields are placeholders)."""
+    g = len(beta)
+    return market.Preferences(
+        np.full(g, 1 / g), np.asarray(beta, dtype=float), np.zeros((g, g)), np.full(g, 1 / g), 1.0
+    )
+
+
+def test_unclipped_at_the_edges_of_its_interval_and_for_goods_whose_share_does_not_move_with_spending():
+    """Share g ≥ slack_g + β_g lr: lr in [max over β > 0 of −slack/β, min over β < 0 of slack/(−β)], ends included."""
+    log_real = np.array([-0.5, 1.0, -0.6, 1.1, 0.0])
+    prefs = _beta_only([0.5, -0.5, 0.0])
+    # slack 0.25 / 0.5 bound lr to [−0.5, 1.0]; the good with β = 0 has slack 0: never negative
+    np.testing.assert_array_equal(
+        market.unclipped(prefs, log_real, np.array([0.25, 0.5, 0.0]), [0, 0, 0]), [1, 1, 0, 0, 1]
+    )
+    # the same through the taste floor, given as integers
+    np.testing.assert_array_equal(
+        market.unclipped(prefs, log_real, np.array([-0.75, -0.5, 0.5]), [1, 1, 0]), [1, 1, 0, 0, 1]
+    )
+    # a good with β = 0 whose slack is negative clips everyone; at 0.5 (below 1) it clips no one
+    none = market.unclipped(prefs, log_real, np.array([0.25, 0.5, -1e-9]), np.zeros(3))
+    assert none.shape == (5,) and none.dtype == bool and not none.any()
+    np.testing.assert_array_equal(market.unclipped(prefs, log_real, np.array([0.25, 0.5, 0.5]), 0.0), [1, 1, 0, 0, 1])
+    # no share moves with spending: nobody can clip if every slack is ≥ 0
+    flat = _beta_only([0.0, 0.0])
+    np.testing.assert_array_equal(market.unclipped(flat, log_real, np.array([0.0, 0.3]), 0.0), np.ones(5, dtype=bool))
+    # only shares that rise with spending: the poorest clip, however rich the rest
+    rising = _beta_only([0.5, 0.25])
+    np.testing.assert_array_equal(market.unclipped(rising, log_real, np.array([0.25, 0.25]), 0.0), [1, 1, 0, 1, 1])
+    falling = _beta_only([-0.5, -0.25])
+    np.testing.assert_array_equal(market.unclipped(falling, log_real, np.array([0.5, 0.5]), 0.0), [1, 1, 1, 0, 1])

@@ -113,6 +113,13 @@ def test_price_without_a_reserve_target_stays_at_value():
     """A good with no reserve target (``S* = 0``) has no stock signal: its price is its value, whatever the stock."""
     price = market.price_from_stock([3.0, 3.0], [0.0, 50.0], [0.0, 0.0], response=1.5)
     np.testing.assert_allclose(price, [3.0, 3.0], rtol=1e-15)
+    # 5·10⁶ goods: arrays this large come fresh from the system, so a ratio left unset where S* = 0
+    # (not set to 1) would read as 0, an empty stock, and price those goods at the ceiling
+    many = 5_000_000
+    reserve = np.zeros(many)
+    reserve[::2] = 10.0
+    price = market.price_from_stock(np.full(many, 3.0), np.full(many, 10.0), reserve, response=1.5)
+    np.testing.assert_array_equal(price, 3.0)
 
 
 @PROPS

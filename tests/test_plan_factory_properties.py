@@ -610,3 +610,15 @@ def test_small_sparse_technology_is_solved_densely_and_equals_the_dense_one(seed
     a, b = sparse_factory.bottlenecks(y[:, 0], capacity), dense_factory.bottlenecks(y[:, 0], capacity)
     assert a.sectors == b.sectors
     np.testing.assert_allclose(a.investment, b.investment, rtol=1e-12, atol=1e-12)
+
+
+def test_variants_add_the_trade_balance_to_final_demand_hand_worked():
+    """Exports less imports are final demand beside the three parts: gross output grows by ``(I − A)⁻¹ t``."""
+    t = Technology(np.array([[0.1, 0.2], [0.3, 0.1]]), [1.0, 2.0], names=["corn", "iron"])
+    factory = PlanFactory(t)
+    grid = {"hours_per_week": (30.0,), "shares": ((0.7, 0.1, 0.2),)}
+    (closed,) = factory.variants(10.0, 20.0, [1, 0], [1, 0], [0, 1], **grid)
+    for trade in ([5, -2], np.array([0.5, 3.0])):
+        (open_,) = factory.variants(10.0, 20.0, [1, 0], [1, 0], [0, 1], trade=trade, **grid)
+        extra = np.linalg.solve(np.eye(2) - t.A, np.asarray(trade, dtype=float))
+        np.testing.assert_allclose(open_.gross_output, closed.gross_output + extra, rtol=1e-12)
