@@ -66,6 +66,29 @@ def test_relative_wages_shrink_geometrically_with_mean_one_over_the_workers_and_
     np.testing.assert_array_equal(c.wage_factor, 1.0)
 
 
+def test_a_kept_hierarchy_keeps_every_workers_place_at_the_gini_asked_for():
+    """Seed §7a, §7e (the regimes that keep a hierarchy): the same ranking, Gini as asked, mean 1; members outside."""
+    m = _model(population=Population(consumers=3000, councils=22, communes=3), wages=Wages(initial_gini=0.35))
+    c = m.consumers
+    workers = c.group >= 0
+    c.set_hierarchy(0.35, 0.5, np.random.default_rng(2))
+    f = c.wage_factor[workers]
+    assert f.mean() == pytest.approx(1.0, rel=1e-12)
+    np.testing.assert_array_equal(np.argsort(f, kind="stable"), np.argsort(c.base_wage[workers], kind="stable"))
+    from sim import metrics, wages
+
+    np.testing.assert_allclose(f, wages.rescaled_hierarchy(c.base_wage[workers], 0.35, 0.5), rtol=1e-12)
+    assert metrics.gini(f) == pytest.approx(0.5, abs=0.03)
+    np.testing.assert_array_equal(c.wage_factor[~workers], 1.0)
+    # from equal wages there is no ranking to keep: a new hierarchy is drawn from the run's generator
+    c.wage_factor[~workers] = 7.0
+    c.set_hierarchy(0.0, 0.3, np.random.default_rng(4))
+    np.testing.assert_array_equal(
+        c.wage_factor[workers], wages.wage_hierarchy(int(workers.sum()), 0.3, np.random.default_rng(4))
+    )
+    np.testing.assert_array_equal(c.wage_factor[~workers], 1.0)
+
+
 def test_workers_are_paid_the_weekly_wage_by_their_relative_wage_and_commune_members_are_not_paid_wages():
     m = _model(wages=Wages(equalisation_years=4.0))
     c = m.consumers
@@ -376,6 +399,101 @@ def test_an_enterprise_of_one_worker_works_at_its_groups_pace_and_one_of_none_ma
     groups.release(c, mine[:1], np.random.default_rng(2))
     m.councils.staff(c.group, groups, m.state.hours_per_week)
     assert p.workers[row] == 0 and p.productivity[row] == 1.0 and p.labour_cap[row] == 0.0
+
+
+def test_new_capacity_embodies_better_methods_weighted_by_its_share_of_each_enterprise():
+    """Seed §8: capacity that arrives works ``embodied`` better; the method is the capacity-weighted mean."""
+    m = _model()
+    p, s, n, rows = m.producers, m.state, m.technology.n, m.councils.rows
+    p.method[:] = np.linspace(0.8, 1.0, p.method.size)
+    before, method = p.capacity.copy(), p.method.copy()
+    arriving = np.zeros(n)
+    arriving[[1, 4]] = s.sector_capacity[[1, 4]] * 0.25
+    m.councils.add_capacity(s, arriving, embodied=0.4)
+    new = (p.capacity - before) / p.capacity  # share of each enterprise's capacity that is new
+    grown = np.isin(p.sector, [1, 4])
+    assert np.all(new[grown] > 0.19) and np.all(np.abs(new[~grown]) < 1e-12)  # round-off aside
+    expected = method.copy()
+    expected[rows] = method[rows] * (1 - new[rows]) + method[rows] * (1 - 0.4) * new[rows]
+    np.testing.assert_allclose(p.method, expected, rtol=1e-12)
+    communes = np.setdiff1d(np.arange(p.method.size), rows)
+    np.testing.assert_array_equal(p.method[communes], method[communes])  # communes farm as before
+    m.councils.add_capacity(s, np.zeros(n), embodied=0.4)  # nothing arrives: nothing changes
+    np.testing.assert_allclose(p.method, expected, rtol=1e-12)
+
+
+def test_methods_improve_by_the_rate_times_each_enterprises_organisation_and_never_by_more_than_half():
+    m = _model()
+    p, rows = m.producers, m.councils.rows
+    p.method[:] = 1.0
+    p.productivity[rows] = np.linspace(0.5, 1.5, rows.size)
+    productivity = p.productivity.copy()
+    m.councils.improve_methods(0.02)
+    np.testing.assert_allclose(p.method[rows], 1 - 0.02 * productivity[rows], rtol=1e-12)
+    others = np.setdiff1d(np.arange(p.method.size), rows)
+    np.testing.assert_array_equal(p.method[others], 1.0)  # communes' methods are their own
+    m.councils.improve_methods(0.6)  # a rate no organisation can keep up: half at most
+    np.testing.assert_allclose(
+        p.method[rows], (1 - 0.02 * productivity[rows]) * (1 - np.minimum(0.6 * productivity[rows], 0.5)), rtol=1e-12
+    )
+    before = p.method.copy()
+    m.councils.improve_methods(0.0)
+    np.testing.assert_array_equal(p.method, before)
+    p.productivity[rows] = -1.0  # never worse
+    m.councils.improve_methods(0.1)
+    np.testing.assert_array_equal(p.method, before)
+
+
+def test_members_leave_worse_paying_enterprises_for_the_best_paying_with_room():
+    """Ward (1958), Vanek (1970): below-average pay loses members at ``rate``; the best-paying fill first."""
+    m = _model()
+    p, c, councils, rows = m.producers, m.consumers, m.councils, m.councils.rows
+    income = np.zeros(p.workers.size)
+    income[rows] = np.linspace(1.0, 2.0, rows.size)
+    average = np.average(income[rows], weights=p.workers[rows])
+    places = np.zeros(p.workers.size, dtype=int)
+    places[rows[-3:]] = [2, 3, 1_000]  # only the best-paying three admit
+    places[rows[0]] = 50  # the worst-paying would, but it pays below the average
+    floor = 5
+    persons, to = councils.movers_to_income(c, m.work_groups, income, 1.0, places, floor, np.random.default_rng(3))
+    below = income[rows] < average
+    leavers = np.maximum(p.workers[rows] - floor, 0) * below  # rate 1: all but the floor leave
+    assert persons.size == to.size == min(leavers.sum(), 1_003)
+    np.testing.assert_array_equal(to, np.repeat(rows[::-1][:3], [1_000, 3, 2])[: persons.size])
+    from_ = m.work_groups.council[c.group[persons]]
+    np.testing.assert_array_equal([np.sum(from_ == r) for r in rows], leavers)
+    assert np.unique(persons).size == persons.size and np.all(c.group[persons] >= 0)
+    # nobody leaves when nobody pays better than the average, or when the rate is 0
+    flat = np.ones(p.workers.size)
+    assert councils.movers_to_income(c, m.work_groups, flat, 1.0, places, floor, np.random.default_rng(3))[0].size == 0
+    none, _ = councils.movers_to_income(c, m.work_groups, income, 0.0, places, floor, np.random.default_rng(3))
+    assert none.size == 0
+
+
+def test_movers_to_income_at_rate_one_half_leave_by_a_binomial_draw():
+    m = _model()
+    p, c, councils, rows = m.producers, m.consumers, m.councils, m.councils.rows
+    income = np.zeros(p.workers.size)
+    income[rows] = np.linspace(1.0, 2.0, rows.size)
+    places = np.zeros(p.workers.size, dtype=int)
+    places[rows[-1]] = 100_000
+    persons, to = councils.movers_to_income(c, m.work_groups, income, 0.5, places, 0, np.random.default_rng(11))
+    below = income[rows] < np.average(income[rows], weights=p.workers[rows])
+    expected = np.where(below, np.random.default_rng(11).binomial(p.workers[rows], 0.5), 0)
+    from_ = m.work_groups.council[c.group[persons]]
+    np.testing.assert_array_equal([np.sum(from_ == r) for r in rows], expected)
+    assert np.all(to == rows[-1])
+
+
+def test_an_enterprise_without_members_sends_and_takes_nobody():
+    m = _model()
+    p, c, councils = m.producers, m.consumers, m.councils
+    p.workers[:] = 0
+    places = np.full(p.workers.size, 10)
+    persons, to = councils.movers_to_income(
+        c, m.work_groups, np.arange(p.workers.size, dtype=float), 1.0, places, 0, np.random.default_rng(1)
+    )
+    assert persons.size == to.size == 0 and persons.dtype == to.dtype == np.int64
 
 
 def test_workers_move_from_enterprises_with_hands_to_spare_to_those_that_lack_them():
