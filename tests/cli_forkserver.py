@@ -21,6 +21,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -161,6 +162,11 @@ def serve():
 
 
 def _child(job: dict, main):
+    from tqdm import tqdm
+
+    # A lock of its own: the server's is shared by every child it forks, and a sibling killed
+    # while it held it (drawing its progress bar) would leave every later child waiting forever.
+    tqdm.set_lock(threading.RLock())
     code = 1
     try:
         os.chdir(job["cwd"])
