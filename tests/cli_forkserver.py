@@ -102,7 +102,8 @@ class ForkServer:
             os.kill(self.pid, signal.SIGKILL)
             end = self._read(timeout=30)
         self._running = False
-        out, err = (f.read_text(encoding="utf-8", errors="replace") for f in self._files)
+        # a child killed as soon as it was forked never opened its files: it printed nothing
+        out, err = (f.read_text(encoding="utf-8", errors="replace") if f.exists() else "" for f in self._files)
         return Result(end["status"], out, err, max(0, end["maxrss"] - self.rss))
 
     def run(self, argv: list[str], cwd: Path, limit: int | None = None, timeout: float = 120) -> Result:
@@ -164,15 +165,15 @@ def serve():
 def _child(job: dict, main):
     from tqdm import tqdm
 
-    # A lock of its own: the server's is shared by every child it forks, and a sibling killed
-    # while it held it (drawing its progress bar) would leave every later child waiting forever.
-    tqdm.set_lock(threading.RLock())
     code = 1
     try:
         os.chdir(job["cwd"])
         os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
         for fd, path in ((1, job["stdout"]), (2, job["stderr"])):
             os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), fd)
+        # A lock of its own: the server's is shared by every child it forks, and a sibling killed
+        # while it held it (drawing its progress bar) would leave every later child waiting forever.
+        tqdm.set_lock(threading.RLock())
         if job["limit"] is not None:
             resource.setrlimit(resource.RLIMIT_AS, (job["limit"], job["limit"]))
         code = main(job["argv"])
