@@ -601,6 +601,8 @@ def test_unclipped_at_the_edges_of_its_interval_and_for_goods_whose_share_does_n
     none = market.unclipped(prefs, log_real, np.array([0.25, 0.5, -1e-9]), np.zeros(3))
     assert none.shape == (5,) and none.dtype == bool and not none.any()
     np.testing.assert_array_equal(market.unclipped(prefs, log_real, np.array([0.25, 0.5, 0.5]), 0.0), [1, 1, 0, 0, 1])
+    # a good whose share rises with spending and has negative slack shuts out the poorer: lr ≥ 0.5
+    np.testing.assert_array_equal(market.unclipped(prefs, log_real, np.array([-0.25, 0.5, 0.0]), 0.0), [0, 1, 0, 0, 0])
     # no share moves with spending: nobody can clip if every slack is ≥ 0
     flat = _beta_only([0.0, 0.0])
     np.testing.assert_array_equal(market.unclipped(flat, log_real, np.array([0.0, 0.3]), 0.0), np.ones(5, dtype=bool))

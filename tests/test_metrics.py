@@ -160,6 +160,7 @@ def test_excess_stock_share_against_a_loop_over_goods():
     assert metrics.excess_stock_share([1, 2], [1, 3], [1, 1]) == 0.0  # nothing above reserve: no pile
     assert metrics.excess_stock_share([5, 5], [0, 0], [1, 1]) == 0.0  # no reserve to measure against
     assert metrics.excess_stock_share([3, 1], [1, 1], [1, 2]) == pytest.approx(2.0 / 3.0)  # integers alike
+    assert metrics.excess_stock_share([0.5], [0.25], [1.0]) == pytest.approx(1.0)  # reserves worth under one hour
 
 
 def test_price_level_is_the_stone_index_of_prices_against_values():

@@ -180,6 +180,6 @@ def test_rescaled_hierarchy_keeps_every_place_and_takes_the_gini_asked_for():
 @pytest.mark.parametrize("gini_from", [0.0, -0.1])
 def test_rescaled_hierarchy_refuses_equal_wages_to_start_from(gini_from):
     """Equal wages have no ranking to keep: refused, the message says why."""
-    with pytest.raises(ValueError, match="equal wages have no ranking to rescale"):
+    with pytest.raises(ValueError, match=r"^gini_from = 0: equal wages have no ranking to rescale$"):
         wages.rescaled_hierarchy([0.5, 1.5], gini_from, 0.3)
     assert wages.rescaled_hierarchy([0.5, 1.5], 1e-3, 1e-3) == pytest.approx([0.5, 1.5], rel=1e-12)
