@@ -465,9 +465,10 @@ def test_members_leave_worse_paying_enterprises_for_the_best_paying_with_room():
     assert np.unique(persons).size == persons.size and np.all(c.group[persons] >= 0)
     # nobody leaves when nobody pays better than the average, or when the rate is 0
     flat = np.ones(p.workers.size)
-    assert councils.movers_to_income(c, m.work_groups, flat, 1.0, places, floor, np.random.default_rng(3))[0].size == 0
-    none, _ = councils.movers_to_income(c, m.work_groups, income, 0.0, places, floor, np.random.default_rng(3))
-    assert none.size == 0
+    none, to = councils.movers_to_income(c, m.work_groups, flat, 1.0, places, floor, np.random.default_rng(3))
+    assert none.size == to.size == 0 and none.dtype == to.dtype == np.int64
+    none, to = councils.movers_to_income(c, m.work_groups, income, 0.0, places, floor, np.random.default_rng(3))
+    assert none.size == to.size == 0 and none.dtype == to.dtype == np.int64
 
 
 def test_movers_to_income_at_rate_one_half_leave_by_a_binomial_draw():
@@ -483,6 +484,46 @@ def test_movers_to_income_at_rate_one_half_leave_by_a_binomial_draw():
     from_ = m.work_groups.council[c.group[persons]]
     np.testing.assert_array_equal([np.sum(from_ == r) for r in rows], expected)
     assert np.all(to == rows[-1])
+
+
+def test_at_the_average_pay_an_enterprise_neither_sends_nor_takes_and_few_places_cap_the_moves():
+    m = _model()
+    p, c, councils, rows = m.producers, m.consumers, m.councils, m.councils.rows
+    members = p.workers[rows]
+    same = [(i, j) for i in range(rows.size) for j in range(i + 1, rows.size) if members[i] == members[j] > 5]
+    low, high = same[0]
+    income = np.zeros(p.workers.size)
+    income[rows] = 2.0
+    income[rows[low]], income[rows[high]] = 1.0, 3.0  # equal members: the average is exactly 2
+    places = np.full(p.workers.size, 1_000)
+    persons, to = councils.movers_to_income(c, m.work_groups, income, 1.0, places, 5, np.random.default_rng(5))
+    assert persons.size == members[low] - 5 and np.all(to == rows[high])
+    assert np.all(m.work_groups.council[c.group[persons]] == rows[low])
+    # places are the cap: two and three places at the two best-paying, none elsewhere
+    income[rows] = np.linspace(1.0, 2.0, rows.size)
+    places[:] = 0
+    places[rows[-1]], places[rows[-2]] = 2, 3
+    persons, to = councils.movers_to_income(c, m.work_groups, income, 1.0, places, 5, np.random.default_rng(5))
+    np.testing.assert_array_equal(to, [rows[-1]] * 2 + [rows[-2]] * 3)
+    assert persons.size == 5
+    # a floor above every enterprise's members: nobody may leave
+    none, to = councils.movers_to_income(c, m.work_groups, income, 1.0, places, 10_000, np.random.default_rng(5))
+    assert none.size == to.size == 0 and none.dtype == to.dtype == np.int64
+
+
+def test_commune_members_never_move_between_enterprises_whoever_pays_worst():
+    m = _model()
+    p, c, councils, rows = m.producers, m.consumers, m.councils, m.councils.rows
+    income = np.zeros(p.workers.size)
+    income[rows] = np.linspace(2.0, 1.0, rows.size)  # the last enterprise, with the last group, pays worst
+    places = np.zeros(p.workers.size, dtype=int)
+    places[rows[0]] = 100_000
+    persons, to = councils.movers_to_income(c, m.work_groups, income, 1.0, places, 0, np.random.default_rng(2))
+    below = income[rows] < np.average(income[rows], weights=p.workers[rows])
+    assert persons.size == p.workers[rows][below].sum() and np.all(to == rows[0])
+    assert np.all(c.group[persons] >= 0) and np.all(c.commune[persons] < 0)
+    from_ = m.work_groups.council[c.group[persons]]
+    np.testing.assert_array_equal([np.sum(from_ == r) for r in rows], np.where(below, p.workers[rows], 0))
 
 
 def test_an_enterprise_without_members_sends_and_takes_nobody():
