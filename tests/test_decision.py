@@ -14,6 +14,7 @@ from sim.cli import main
 from sim.decision_table import decisions_table
 from sim.federation import CENTRAL, Delegates, assembly_of
 from sim.model import CouncilsModel
+from sim.scenario import Decision, Noise, Population, Scenario
 from sim.units import WEEKS_PER_YEAR
 
 SMALL = {"population_consumers": 1500, "population_councils": 25, "population_communes": 0}
@@ -226,3 +227,113 @@ def test_proposals_that_together_ask_more_of_a_supplier_than_it_can_give_are_mar
     assert len(held) == 1 and held[0]["status"] == f"held back: {names[supplier]} short"
     s.sector_capacity[supplier] = s.plan_output[supplier] + 2 * need  # room for both
     assert all(p["status"] == "feasible" for p in planner.proposals(s, asked))
+
+
+# --- what the vote reads: proposals, assemblies, methods (seed §5, §7f) ------------------------------------
+
+
+def _voting_model(communes=3):
+    """600 persons, 22 enterprises and some communes, no noise, everyone of one mind."""
+    return CouncilsModel(
+        Scenario(
+            seed=2,
+            years=1.0,
+            noise=Noise(0.0, 0.0, 0.0, 0.0),
+            population=Population(consumers=600, councils=22, communes=communes),
+            decision=Decision(vote=True, preference_spread=0.0),
+        )
+    )
+
+
+def _spy_on_variants(model, monkeypatch):
+    """What the vote passes the plan factory as capacity asked (the third argument), while the vote goes on."""
+    seen = []
+    real = model.planner.variants
+
+    def variants(state, persons, asked, rules, change):
+        seen.append(np.array(asked, dtype=float))
+        return real(state, persons, asked, rules, change)
+
+    monkeypatch.setattr(model.planner, "variants", variants)
+    return seen
+
+
+def test_capacity_asked_by_proposals_held_back_is_not_counted_when_variants_are_checked(monkeypatch):
+    model = _voting_model()
+    s, planner, names = model.state, model.planner, model.technology.names
+    inputs = planner.inputs_estimated
+    supplier = int(np.argmax(inputs.sum(axis=1)))  # the good most others use
+    users = [j for j in np.argsort(-inputs[supplier]) if j != supplier][:2]
+    asked = np.zeros(s.stock.size)
+    asked[users] = s.plan_output[users]  # each asks to double its capacity
+    s.sector_capacity[supplier] = s.plan_output[supplier] + 0.75 * (inputs[supplier, users] @ asked[users])  # one fits
+    monkeypatch.setattr(model.councils, "ask_for_capacity", lambda state, margin: asked.copy())
+    seen = _spy_on_variants(model, monkeypatch)
+    model.regime.decide(model)
+    proposals = model.record.decisions[-1]["proposals"]
+    feasible = {p["good"] for p in proposals if p["status"] == "feasible"}
+    assert len(proposals) == 2 and len(feasible) == 1  # one goes ahead, one is held back
+    expected = np.array([asked[j] if names[j] in feasible else 0.0 for j in range(len(names))])
+    assert len(seen) == 1
+    np.testing.assert_array_equal(seen[0], expected)
+
+
+def test_every_general_assembly_counts_its_members_a_commune_left_empty_too():
+    model = _voting_model(communes=3)
+    c, groups = model.consumers, model.work_groups
+    c.commune[c.commune == 2] = 0  # the last commune's members join the first: its assembly has nobody
+    assert np.all(c.group[c.commune >= 0] < 0)  # commune members work in no enterprise
+    members = {f"council {k}": int(np.sum(groups.council[c.group[c.group >= 0]] == k)) for k in range(22)}
+    members |= {f"commune {k}": int(np.sum(c.commune == k)) for k in range(3)}
+    assert members["commune 2"] == 0 and sum(members.values()) == 600
+    model.regime.decide(model)
+    d = model.record.decisions[-1]
+    assert d["result"] is not None
+    assert {a["assembly"]: a["members"] for a in d["assemblies"]} == {k: v for k, v in members.items() if v}
+    on_graph = {name: k for name, k in model.graph.nodes(data="members") if name in members}
+    assert on_graph == members  # every assembly is on the graph, the empty one too
+
+
+@pytest.mark.parametrize("farming_council", [False, True])
+def test_the_methods_councils_report_are_their_capacity_weighted_means_by_good_without_the_communes(
+    farming_council,
+):
+    """Labour per unit ÷ the old method's, weighted by capacity; a council farming beside the communes (a table
+    the initial conditions do not build, where the communes' good is the councils' too) reports its own method."""
+    model = _voting_model(communes=3)
+    p, names = model.producers, model.technology.names
+    councils, communes = model.councils.rows, model.communes.rows
+    farm = p.sector[communes[0]]
+    if farming_council:  # a council that farms beside the communes
+        p.sector[councils[0]] = farm
+    p.method[councils] = np.linspace(0.6, 0.95, councils.size)
+    p.method[communes] = 0.5
+    p.capacity[councils] *= np.linspace(0.5, 2.0, councils.size)  # unequal weights, each under a unit a week
+    expected, capacity = {}, []
+    for good in sorted(set(p.sector[councils])):
+        rows = councils[p.sector[councils] == good]
+        capacity.append(np.sum(p.capacity[rows]))
+        expected[names[good]] = float(np.sum(p.capacity[rows] * p.method[rows]) / capacity[-1])
+    assert (names[farm] in expected) == farming_council
+    assert max(capacity) < 1.0  # the weights are normalised however small the units
+    model.regime.decide(model)
+    reported = model.record.decisions[-1]["methods"]
+    assert reported.keys() == expected.keys()
+    for good, method in expected.items():
+        assert reported[good] == pytest.approx(method, rel=1e-12), good
+
+
+def test_when_no_variant_fits_the_capacity_the_decision_in_force_stays_and_the_record_says_why(monkeypatch):
+    model = _voting_model()
+    s = model.state
+    s.sector_capacity[int(np.argmax(s.plan_output))] *= 0.1  # no variant fits, and nobody asks for more
+    monkeypatch.setattr(model.councils, "ask_for_capacity", lambda state, margin: np.zeros(state.stock.size))
+    shares = (model.planner.private_share, model.planner.public_share)
+    graph = model.graph
+    model.regime.decide(model)
+    d = model.record.decisions[-1]
+    assert d["variants"] and not any(v["offered"] for v in d["variants"])
+    assert d["result"] is None and d["how"] == "no variant within capacity"
+    assert d["assemblies"] == [] and d["delegates"] == {}
+    assert s.hours_per_week == 35.0 and (model.planner.private_share, model.planner.public_share) == shares
+    assert model.graph is graph

@@ -24,8 +24,19 @@ import pytest
 from sim import market
 from sim.economy import Technology
 from sim.model import CouncilsModel
+from sim.plan_factory import PlanVariant
 from sim.planning import Planner
-from sim.scenario import Imports, Noise, Plan, Population, Readjustment, Scenario, ScenarioError
+from sim.scenario import (
+    Decision,
+    Imports,
+    Noise,
+    Plan,
+    Population,
+    Readjustment,
+    Scenario,
+    ScenarioError,
+    TechnicalChange,
+)
 from sim.units import WEEKS_PER_YEAR
 
 QUIET = Noise(0.0, 0.0, 0.0, 0.0)
@@ -402,3 +413,154 @@ def test_the_investment_fund_scales_with_the_economy_and_grows_nothing_that_is_r
     asked = s.sector_capacity * 0.002
     planner.allocate_investment(s, asked, released=np.ones(n, dtype=bool))
     np.testing.assert_allclose(s.capacity_plan * m.conditions.plan.period_weeks, asked, rtol=1e-12)
+
+
+# --- the yearly decision's variants and their adoption (seed §7f) ---------------------------------------
+
+HALF_HOUR, EIGHTH = 0.5, 0.03125  # steps exact in binary: equal distances are exact ties
+
+
+def _variants(m, rules, asked=None, change=None):
+    asked = np.zeros(m.technology.n) if asked is None else asked
+    return m.planner.variants(m.state, NO_COMMUNES.consumers, asked, rules, change or TechnicalChange())
+
+
+@pytest.mark.parametrize(
+    ("shares", "rules", "hours", "investment"),
+    [
+        ((0.75, 0.125), {}, [34.5, 35.0, 35.5], [0.09375, 0.125, 0.15625]),  # inside every bound
+        ((0.75, 0.125), {"hours_min": 35.0}, [35.0, 35.5], [0.09375, 0.125, 0.15625]),
+        ((0.75, 0.125), {"hours_max": 35.0}, [34.5, 35.0], [0.09375, 0.125, 0.15625]),
+        ((0.75, 0.125), {"investment_max": 0.14}, [34.5, 35.0, 35.5], [0.09375, 0.125, 0.14]),
+        ((0.02, 0.85), {"investment_max": 0.4}, [34.5, 35.0, 35.5], [0.09875, 0.13, 0.14]),  # 0.99 − public
+        ((0.875, 0.125), {}, [34.5, 35.0, 35.5], [0.0, 0.03125]),  # nothing invested: no less than nothing
+        # steps finer than the grid's rounding (a billionth) fall onto the decision in force
+        ((0.75, 0.125), {"hours_step": 4e-10, "investment_step": 4e-10}, [35.0], [0.125]),
+    ],
+)
+def test_the_variants_are_the_hours_and_investment_in_force_a_step_either_way_within_the_bounds(
+    shares, rules, hours, investment
+):
+    m = _model()
+    m.planner.private_share, m.planner.public_share = shares
+    public = shares[1]
+    found = _variants(m, Decision(vote=True, **{"hours_step": HALF_HOUR, "investment_step": EIGHTH, **rules}))
+    grid = sorted((v.hours_per_week, v.investment_share) for v in found)
+    expected = [(h, i) for h in hours for i in investment]
+    assert len(grid) == len(expected)  # each combination once
+    np.testing.assert_allclose(grid, expected, rtol=0, atol=1e-12)
+    for v in found:  # the public share as decided, the rest to households
+        assert v.public_share == public
+        assert v.private_share == pytest.approx(1.0 - public - v.investment_share, abs=1e-12)
+
+
+def test_the_variants_come_nearest_the_decision_in_force_first_and_ties_keep_the_grids_order():
+    """Distance: steps of hours plus steps of investment; equals stay fewer hours first, then less investment."""
+    m = _model()
+    m.planner.private_share, m.planner.public_share = 0.75, 0.125  # 12.5 % invested, exactly
+    found = _variants(m, Decision(vote=True, hours_step=HALF_HOUR, investment_step=EIGHTH))
+    steps = [(0, 0), (-1, 0), (0, -1), (0, 1), (1, 0), (-1, -1), (-1, 1), (1, -1), (1, 1)]
+    expected = [(35.0 + HALF_HOUR * dh, 0.125 + EIGHTH * di) for dh, di in steps]
+    assert [(v.hours_per_week, v.investment_share) for v in found] == expected
+
+
+def test_a_variant_is_a_bottleneck_where_its_output_exceeds_capacity_in_service_on_order_and_asked_for():
+    m = _model()
+    s, n, names = m.state, m.technology.n, m.technology.names
+    rules = Decision(vote=True)
+    good = int(np.argmax(s.plan_output))
+    s.sector_capacity[good] = 0.3 * s.plan_output[good]  # far short, unless what is on order and asked comes
+    found = _variants(m, rules)
+    output = sorted({v.gross_output[good] for v in found})
+    in_force = found[0].gross_output[good]
+    above = min(x for x in output if x > in_force)
+    yearly = (in_force + above) / 2  # room for the decision in force and less, not for more
+    s.pipeline[1, good], s.pipeline[5, good] = 0.1 * yearly / WEEKS_PER_YEAR, 0.15 * yearly / WEEKS_PER_YEAR
+    asked = np.zeros(n)
+    asked[good] = yearly / WEEKS_PER_YEAR - s.sector_capacity[good] - s.pipeline[:, good].sum()
+    assert asked[good] > s.pipeline[:, good].sum() > 0
+    capacity = WEEKS_PER_YEAR * (s.sector_capacity + s.pipeline.sum(axis=0) + asked)
+    found = _variants(m, rules, asked)
+    for v in found:
+        assert v.bottlenecks == tuple(names[j] for j in range(n) if v.gross_output[j] > capacity[j])
+    short = [names[good] in v.bottlenecks for v in found]
+    assert any(short) and not all(short) and not short[0]
+
+
+def test_each_variants_output_makes_its_final_demand_with_trade_and_its_investment_buys_growth():
+    """``(I − A − D) x = y + 52 (exports − imports)``; growth ``1/((1 − rate)(1 − embodied·g/(1 + g))) − 1``."""
+    m = _model(imports=Imports(share=0.3), plan=Plan(max_capacity_growth=0.045))
+    s, planner, cg = m.state, m.planner, m.consumer_goods
+    inputs, labour = _true(m)
+    n = inputs.shape[0]
+    values = np.linalg.solve((np.eye(n) - inputs).T, labour)
+    change = TechnicalChange(rate=0.02, embodied=0.3)
+    found = _variants(m, Decision(vote=True), change=change)
+    assert len(found) == 9
+    household = np.zeros(n)
+    household[cg] = s.expected_demand
+    capital = planner.capital_per_capacity @ s.sector_capacity  # new capacity, like the old
+    trade = WEEKS_PER_YEAR * (s.exports - s.imports)
+    assert s.imports.any() and s.exports.any()
+    cost = WEEKS_PER_YEAR * (values @ capital)  # hours to double every capacity
+    capped = []
+    for v in found:
+        net_product = s.net_product / s.hours_per_week * v.hours_per_week * WEEKS_PER_YEAR
+        final = net_product * (
+            v.private_share * _bundle(household, values)
+            + v.public_share * _bundle(s.public_plan, values)
+            + v.investment_share * _bundle(capital, values)
+        )
+        output = np.linalg.solve(np.eye(n) - inputs, final + trade)
+        np.testing.assert_allclose(v.gross_output, output, rtol=1e-9)
+        assert not np.allclose(output, np.linalg.solve(np.eye(n) - inputs, final), rtol=1e-4)  # trade matters
+        g = v.investment_share * net_product / cost
+        capped.append(g > 0.045)
+        g = min(g, 0.045)
+        assert v.consumption_growth == pytest.approx(1 / ((1 - 0.02) * (1 - 0.3 * g / (1 + g))) - 1, rel=1e-12)
+    assert any(capped) and not all(capped)
+
+
+@pytest.mark.parametrize("capital", ["none", "under an hour"])
+def test_investment_without_capital_buys_only_the_methods_rate_and_cheap_capital_at_most_the_growth_limit(capital):
+    m = _model(plan=Plan(max_capacity_growth=0.25))
+    planner, s = m.planner, m.state
+    change = TechnicalChange(rate=0.02, embodied=0.3)
+    if capital == "none":  # capacity that needs no capital: nothing to invest in, so nothing invested
+        planner.capital_per_capacity = np.zeros_like(planner.capital_per_capacity)
+        planner.private_share = 1.0 - planner.public_share
+        rules = Decision(vote=True, investment_max=0.0)
+        g = 0.0
+    else:  # doubling every capacity costs half an hour: the limit binds
+        cost = WEEKS_PER_YEAR * (planner.values @ (planner.capital_per_capacity @ s.sector_capacity))
+        planner.capital_per_capacity = planner.capital_per_capacity * 0.5 / cost
+        rules = Decision(vote=True)
+        g = 0.25
+    found = _variants(m, rules, change=change)
+    assert len(found) == (3 if capital == "none" else 9)
+    for v in found:
+        assert v.consumption_growth == pytest.approx(1 / ((1 - 0.02) * (1 - 0.3 * g / (1 + g))) - 1, rel=1e-12)
+
+
+@pytest.mark.parametrize("public", [0.15, 1e-5, 0.0])  # 1e-5: public consumption worth under an hour a week
+def test_adopting_a_variant_sets_hours_shares_public_consumption_and_the_wage(public):
+    m = _model(plan=Plan(public_share=public))
+    s, planner, n = m.state, m.planner, m.technology.n
+    persons = NO_COMMUNES.consumers
+    net_product, public_plan = s.net_product, s.public_plan.copy()
+    assert s.hours_per_week == 35.0 and (public == 0) == (not public_plan.any())
+    new_public, investment = public + 0.05, planner.investment_share + 0.025
+    private = 1.0 - new_public - investment
+    variant = PlanVariant(37.0, private, new_public, investment, np.zeros(n), 0.0, 0.0, 0.0, 0.0)
+    planner.adopt(variant, s, persons)
+    assert s.hours_per_week == 37.0
+    assert s.net_product == pytest.approx(net_product * 37.0 / 35.0, rel=1e-12)
+    assert (planner.private_share, planner.public_share) == (private, new_public)
+    assert planner.investment_share == pytest.approx(investment, abs=1e-12)
+    if public > 0:  # the same composition, at the new share of the new net product
+        scale = new_public * s.net_product / (public * net_product)
+        np.testing.assert_allclose(s.public_plan, public_plan * scale, rtol=1e-12)
+    else:  # nothing was planned for public bodies: nothing to scale
+        np.testing.assert_array_equal(s.public_plan, 0.0)
+    budget = private * (1 + m.conditions.plan.labour_reserve) * s.net_product
+    assert s.wage == pytest.approx(budget / (persons * 37.0), rel=1e-12)
