@@ -542,10 +542,11 @@ def test_workers_move_from_enterprises_with_hands_to_spare_to_those_that_lack_th
     p, c, councils = m.producers, m.consumers, m.councils
     rows = councils.rows
     p.target[rows[-4:]] *= 3.0  # the last four enterprises need far more hands
+    p.method[rows] = np.linspace(0.7, 1.0, rows.size)  # better methods need fewer hands per unit
     persons, to = councils.movers_to_plan(
         c, m.work_groups, m.conditions.population.group_size_min, np.random.default_rng(7)
     )
-    need = p.target[rows] * m.technology.labour[p.sector[rows]] / p.productivity[rows]
+    need = p.target[rows] * m.technology.labour[p.sector[rows]] * p.method[rows] / p.productivity[rows]
     desired = production.staffing(need, int(np.sum(c.group >= 0)), m.conditions.population.group_size_min)
     have = p.workers[rows]
     surplus, deficit = np.maximum(have - desired, 0), np.maximum(desired - have, 0)
@@ -565,6 +566,21 @@ def test_workers_move_from_enterprises_with_hands_to_spare_to_those_that_lack_th
         c, m.work_groups, m.conditions.population.group_size_min, np.random.default_rng(9)
     )
     assert again.size < persons.size
+
+
+def test_the_first_enterprise_sends_its_spare_hands_and_commune_members_never_move():
+    m = _model()
+    p, c, councils, rows = m.producers, m.consumers, m.councils, m.councils.rows
+    floor = m.conditions.population.group_size_min
+    joining = np.flatnonzero((c.group >= 0) & (m.work_groups.council[c.group] != rows[0]))[:20]
+    m.work_groups.join(c, joining, np.full(joining.size, rows[0]), np.random.default_rng(3))
+    councils.staff(c.group, m.work_groups, m.state.hours_per_week)
+    p.target[rows[0]] = 0.0  # the first enterprise needs no more than the least a group may be
+    persons, to = councils.movers_to_plan(c, m.work_groups, floor, np.random.default_rng(4))
+    from_ = m.work_groups.council[c.group[persons]]
+    assert np.sum(from_ == rows[0]) == min(p.workers[rows[0]] - floor, persons.size) > 0
+    assert np.all(c.group[persons] >= 0) and np.all(c.commune[persons] < 0)
+    assert not np.isin(rows[0], to)
 
 
 def test_reports_tell_the_plan_factory_the_inputs_used_per_unit_as_each_producer_measured_them():
