@@ -133,6 +133,25 @@ def test_the_common_drift_of_tastes_halves_in_eighteen_weeks_without_news():
     np.testing.assert_allclose(c.drift, 0.5 * start, rtol=1e-9, atol=1e-15)
 
 
+def test_a_persons_own_buffer_and_smoothing_replace_the_scenarios():
+    """Where persons keep buffers of their own (owners, under the market regimes), they spend by them."""
+    m = _model()
+    m.regime.produce(m)
+    m.regime.pay(m)
+    c, s, cg = m.consumers, m.state, m.consumer_goods
+    rules = m.conditions.consumption
+    n = c.income.size
+    c.buffer_weeks = np.where(np.arange(n) % 2 == 0, 0.5, 8.0)
+    c.smoothing_weeks = np.where(np.arange(n) % 3 == 0, 1.0, 30.0)
+    income, savings = c.income.copy(), c.savings.copy()
+    c.buy(s.prices, s.values[cg], s.stock[cg] * 10, rules, np.random.default_rng(1))
+    expected = np.clip(income + (savings - c.buffer_weeks * income) / c.smoothing_weeks, 0.0, savings + income)
+    np.testing.assert_allclose(c.spending, expected, rtol=1e-12)
+    assert not np.allclose(
+        expected, market.intended_spending(income, savings, rules.buffer_weeks, rules.smoothing_weeks)
+    )
+
+
 def test_households_spend_what_they_mean_to_and_save_the_rest_under_the_queue_too():
     m = _model(consumption=Consumption(rationing="queue"), wages=Wages(equalisation_years=2.0))
     m.run(3)
