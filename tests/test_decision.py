@@ -337,3 +337,26 @@ def test_when_no_variant_fits_the_capacity_the_decision_in_force_stays_and_the_r
     assert d["assemblies"] == [] and d["delegates"] == {}
     assert s.hours_per_week == 35.0 and (model.planner.private_share, model.planner.public_share) == shares
     assert model.graph is graph
+
+
+def test_a_variants_row_in_the_record_gives_its_implications_and_consumption_in_five_years():
+    """Seed §7f (a–e): each variant's hours, shares, consumption now and in five years, output, bottlenecks."""
+    from sim.plan_factory import PlanVariant
+    from sim.regimes.councils import _variant_row
+
+    v = PlanVariant(33.0, 0.7, 0.15, 0.15, np.array([1.0, 2.0]), 1000.0, 2.5e6, 3.5e6, 0.03, ("MACH",))
+    row = _variant_row(v, offered=True)
+    assert row == {
+        "hours_per_week": 33.0,
+        "private_share": 0.7,
+        "public_share": 0.15,
+        "investment_share": 0.15,
+        "consumption_per_person": 1000.0,
+        "public_consumption": 2.5e6,
+        "investment": 3.5e6,
+        "consumption_growth": 0.03,
+        "consumption_in_5_years": pytest.approx(1000.0 * 1.03**5, rel=1e-12),
+        "output": [1.0, 2.0],
+        "bottlenecks": ["MACH"],
+        "offered": True,
+    }

@@ -22,12 +22,14 @@ from sim.model import CouncilsModel
 from sim.scenario import (
     Communes,
     Consumption,
+    Imports,
     Noise,
     Plan,
     Population,
     PriceRule,
     Readjustment,
     Scenario,
+    TechnicalChange,
     Wages,
 )
 from sim.scenario import WorkGroups as WorkGroupRules
@@ -116,6 +118,30 @@ def test_capacity_ordered_as_goods_are_delivered_comes_into_service_a_lag_later(
         assert s.pipeline.shape == (lag + 1, m.technology.n)
         np.testing.assert_array_equal(s.pipeline[-1], 0.0)  # next week's orders start empty
     np.testing.assert_allclose(s.pipeline[:lag].sum(axis=0), ordered * sum(deliveries[-lag:]), rtol=1e-12)
+
+
+def test_imports_arrive_before_anything_is_drawn_from_the_stock():
+    m = _model(imports=Imports(share=0.3))
+    s = m.state
+    m.regime.produce(m)
+    assert s.imports.max() > 0
+    stock, imports = s.stock.copy(), s.imports.copy()
+    m.regime.deliver(m)
+    drawn = s.public_use + s.investment_use + s.exported
+    np.testing.assert_allclose(s.stock, stock + imports - drawn, rtol=1e-12, atol=1e-12 * stock.max())
+
+
+def test_capacity_that_comes_into_service_brings_the_scenarios_better_methods():
+    m = _model(plan=Plan(investment_lag_weeks=0), technical_change=TechnicalChange(embodied=0.4))
+    s, p = m.state, m.producers
+    s.pipeline[:] = 0.0
+    s.capacity_plan = 0.2 * s.sector_capacity
+    s.delivered = 1.0
+    before = p.method.copy()
+    m.regime.invest(m)
+    grown = m.councils.rows
+    assert np.all(p.method[grown] < before[grown])  # every sector grew by a sixth: its new sixth works 40 % better
+    np.testing.assert_allclose(p.method[grown], before[grown] * (1 - 0.4 * 0.2 / 1.2), rtol=1e-9)
 
 
 def test_every_hour_worked_is_paid_the_decided_wage_and_communes_are_credited_as_much():
