@@ -419,3 +419,17 @@ def test_price_changes_are_explained_in_sentences():
     assert len(lines) == 20 and lines[0].startswith("week 10:") and lines[-1].startswith("week 29:")
     assert m.record.explain_prices() == lines  # the record's own default: the last 20
     assert [line.split(":")[0] for line in m.explain_prices(limit=2)] == ["week 28", "week 29"]
+
+
+def test_hours_used_count_each_enterprises_method_and_consumption_per_person_is_at_week_0_values():
+    m = CouncilsModel(SCENARIO)
+    p, cg = m.producers, m.consumer_goods
+    base = m.state.values[cg].copy()  # the yardstick: week-0 labour values
+    p.method[:] = np.linspace(0.6, 1.0, p.method.size)  # methods improved, unevenly
+    m.step()
+    r, s = m.record, m.state
+    persons = m.consumers.income.size
+    assert r.series("hours_used")[-1] == pytest.approx(
+        np.sum(m.technology.labour[p.sector] * p.method * p.output) / persons, rel=1e-12
+    )
+    assert r.series("consumption_per_person")[-1] == pytest.approx(base @ s.sales / persons, rel=1e-12)
