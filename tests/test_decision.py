@@ -229,6 +229,48 @@ def test_proposals_that_together_ask_more_of_a_supplier_than_it_can_give_are_mar
     assert all(p["status"] == "feasible" for p in planner.proposals(s, asked))
 
 
+def test_the_largest_proposals_by_labour_value_are_held_back_first_and_each_names_its_short_supplier():
+    """Hand-built: goods 0–3 propose; suppliers 10 and 11 have 10 units of spare capacity each."""
+    model = CouncilsModel(years=0.1, seed=3, **SMALL)
+    s, planner, names = model.state, model.planner, model.technology.names
+    n = s.stock.size
+    planner.inputs_estimated = np.zeros((n, n))
+    planner.values = np.ones(n)
+    planner.values[[0, 1, 2, 3]] = [1.0, 4.0, 0.5, 3.0]
+    s.plan_output = np.full(n, 100.0)
+    s.sector_capacity = np.full(n, 1_000.0)
+    s.sector_capacity[[10, 11]] = 110.0  # spare: 10 units each
+    a = planner.inputs_estimated
+    a[10, [0, 1, 2]] = [0.5, 0.5, 0.5]  # goods 0, 1 and 2 draw on supplier 10
+    a[11, 1], a[11, 3] = 0.6, 0.1  # good 1 draws more on 11 than on 10; good 3 only a little
+    a[[12, 13, 14, 15], 0] = [0.4, 0.3, 0.2, 0.1]  # good 0 has four other suppliers with room
+    asked = np.zeros(n)
+    asked[[0, 1, 2, 3]] = [8.0, 6.0, 8.0, 10.0]
+    # on supplier 10: 4 + 3 + 4 = 11 > 10; on 11: 3.6 + 1 = 4.6 fits. By asked × value: 1 (24), 3 (30)…
+    # good 3 (30) draws nothing from 10, so it is not held; good 1 (24) is, for supplier 10, its largest overrun
+    out = {p["good"]: p for p in planner.proposals(s, asked)}
+    assert out[names[1]]["status"] == f"held back: {names[10]} short"
+    assert [out[names[j]]["status"] for j in (0, 2, 3)] == ["feasible"] * 3
+    # what each implies: the three largest positive draws, no zero entries
+    assert out[names[0]]["implies"] == pytest.approx({names[10]: 4.0, names[12]: 3.2, names[13]: 2.4})
+    assert out[names[3]]["implies"] == pytest.approx({names[11]: 1.0})
+    assert out[names[1]]["implies"] == pytest.approx({names[11]: 3.6, names[10]: 3.0})
+    # a need that exactly fills the spare capacity is feasible
+    s.sector_capacity[10] = 100.0 + 11.0
+    assert all(p["status"] == "feasible" for p in planner.proposals(s, asked))
+    # ordered by labour value asked (asked × value), not by asked ÷ value nor by position
+    s.sector_capacity[10] = 110.0
+    planner.values[[0, 1, 2]] = [5.0, 0.1, 1.0]  # now good 0 (40) comes first among the users of 10
+    out = {p["good"]: p for p in planner.proposals(s, asked)}
+    assert out[names[0]]["status"] == f"held back: {names[10]} short"
+    assert out[names[1]]["status"] == out[names[2]]["status"] == "feasible"
+    # with two suppliers overrun, the status names the one the held proposal strains most
+    s.sector_capacity[11] = 100.0 + 3.0  # 4.6 > 3 on supplier 11 now too
+    planner.values[[0, 1, 2]] = [1.0, 4.0, 0.5]
+    out = {p["good"]: p for p in planner.proposals(s, asked)}
+    assert out[names[1]]["status"] == f"held back: {names[11]} short"  # 3.6 on 11 against 3.0 on 10
+
+
 # --- what the vote reads: proposals, assemblies, methods (seed §5, §7f) ------------------------------------
 
 
