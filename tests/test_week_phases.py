@@ -273,3 +273,22 @@ def test_the_years_movers_go_to_the_shops_of_every_enterprise(monkeypatch):
     assert np.all(received[shops > 0] > 0)  # the first shop's enterprise too
     expected = shops / shops.sum() * everybody.size
     assert np.abs(received - expected).max() < 5 * np.sqrt(expected.max())
+
+
+@pytest.mark.parametrize("scenario_rationing", ["proportional", "queue"])
+def test_a_regime_that_rations_its_own_way_overrides_the_scenarios_rule(scenario_rationing, monkeypatch):
+    m = _model(regime="fixed_plan", consumption=Consumption(rationing=scenario_rationing))
+    assert m.regime.rationing == "queue"
+    m.run(2)
+    for phase in ("produce", "pay", "deliver"):
+        getattr(m.regime, phase)(m)
+    rules_seen, rule = [], market.buy
+
+    def spy(prefs, spending, prices, values, taste, on_sale, rationing, *args, **kwargs):
+        rules_seen.append(rationing)
+        return rule(prefs, spending, prices, values, taste, on_sale, rationing, *args, **kwargs)
+
+    monkeypatch.setattr(market, "buy", spy)
+    m.regime.buy(m)
+    assert rules_seen == ["queue"]
+    assert m.conditions.consumption.rationing == scenario_rationing  # the scenario itself is left as it was
