@@ -292,3 +292,11 @@ def test_a_regime_that_rations_its_own_way_overrides_the_scenarios_rule(scenario
     m.regime.buy(m)
     assert rules_seen == ["queue"]
     assert m.conditions.consumption.rationing == scenario_rationing  # the scenario itself is left as it was
+
+
+def test_prices_at_value_are_never_a_planning_error_even_with_no_margin():
+    """With prices held at value (response 0) the price–value ratio is exactly 1: neither above nor below."""
+    m = _model(prices=PriceRule(response=0.0), plan=Plan(price_signal=0.0, period_weeks=4))
+    m.run(12)
+    np.testing.assert_array_equal(m.state.prices, m.state.values[m.consumer_goods])
+    assert not np.any(m.record.series("planning_error"))
