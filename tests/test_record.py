@@ -433,3 +433,19 @@ def test_hours_used_count_each_enterprises_method_and_consumption_per_person_is_
         np.sum(m.technology.labour[p.sector] * p.method * p.output) / persons, rel=1e-12
     )
     assert r.series("consumption_per_person")[-1] == pytest.approx(base @ s.sales / persons, rel=1e-12)
+
+
+@pytest.mark.parametrize("edge", ["stock", "sales"])
+def test_a_week_exactly_at_the_verdicts_tolerance_is_in_tolerance(edge):
+    """At tolerances of 1: an empty stock (gap exactly 1), or a good that sold nothing (fulfilment 0), still counts."""
+    m = CouncilsModel(dataclasses.replace(SCENARIO, verdict=Verdict(stock_tolerance=1.0, fulfilment_tolerance=1.0)))
+    for phase in ("produce", "pay", "deliver", "buy", "price", "readjust", "invest"):
+        getattr(m.regime, phase)(m)
+    s, cg = m.state, m.consumer_goods
+    s.stock[cg] = s.reserve[cg]
+    if edge == "stock":
+        s.stock[cg[0]] = 0.0
+    else:
+        s.sales[0] = 0.0
+    m.record.week_done()
+    assert m.record.series("in_tolerance")[-1] == 1.0
