@@ -754,3 +754,23 @@ def test_a_commune_reports_its_deliveries_and_knows_its_members():
         np.testing.assert_array_equal(report["inputs_per_unit"], m.councils.measured[:, commune.row])
         report["inputs_per_unit"][:] = -1.0
         assert np.all(m.councils.measured[:, commune.row] >= 0)
+
+
+def test_with_better_methods_councils_report_them_by_output_and_make_more_with_the_same_hands():
+    """Seed §8: a sector's method is its producers' output-weighted mean; a producer's labour
+    limit is its hours at its groups' pace over the labour its method needs per unit."""
+    m = _model()
+    p, councils, n = m.producers, m.councils, m.technology.n
+    p.method[:] = np.linspace(0.6, 1.0, p.method.size)
+    p.output[:] = np.linspace(1.0, 3.0, p.output.size)
+    p.output[p.sector == p.sector[0]] = 0.0  # a sector that made nothing reports the old method, 1
+    _, output, method = councils.reports(0.0, np.random.default_rng(1))
+    for j in range(n):
+        mine = p.sector == j
+        expected = (p.output[mine] * p.method[mine]).sum() / p.output[mine].sum() if p.output[mine].sum() > 0 else 1.0
+        assert method[j] == pytest.approx(expected, rel=1e-12), j
+        assert output[j] == pytest.approx(p.output[mine].sum(), rel=1e-12)
+    hours = m.state.hours_per_week
+    councils.staff(m.consumers.group, m.work_groups, hours)
+    per_unit = m.technology.labour[p.sector] * p.method
+    np.testing.assert_allclose(p.labour_cap, p.workers * hours * p.productivity / per_unit, rtol=1e-12)
