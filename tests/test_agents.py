@@ -515,8 +515,9 @@ def test_at_the_average_pay_an_enterprise_neither_sends_nor_takes_and_few_places
     income[rows] = 2.0
     income[rows[low]], income[rows[high]] = 1.0, 3.0  # equal members: the average is exactly 2
     places = np.full(p.workers.size, 1_000)
+    places[rows[high]] = 3  # room for three at the best-paying; those at the average take nobody
     persons, to = councils.movers_to_income(c, m.work_groups, income, 1.0, places, 5, np.random.default_rng(5))
-    assert persons.size == members[low] - 5 and np.all(to == rows[high])
+    assert persons.size == 3 and np.all(to == rows[high])
     assert np.all(m.work_groups.council[c.group[persons]] == rows[low])
     # places are the cap: two and three places at the two best-paying, none elsewhere
     income[rows] = np.linspace(1.0, 2.0, rows.size)
@@ -587,19 +588,20 @@ def test_workers_move_from_enterprises_with_hands_to_spare_to_those_that_lack_th
     assert again.size < persons.size
 
 
-def test_the_first_enterprise_sends_its_spare_hands_and_commune_members_never_move():
+@pytest.mark.parametrize("sender", [0, 1])
+def test_the_first_enterprises_send_their_spare_hands_and_commune_members_never_move(sender):
     m = _model()
     p, c, councils, rows = m.producers, m.consumers, m.councils, m.councils.rows
     floor = m.conditions.population.group_size_min
-    joining = np.flatnonzero((c.group >= 0) & (m.work_groups.council[c.group] != rows[0]))[:20]
-    m.work_groups.join(c, joining, np.full(joining.size, rows[0]), np.random.default_rng(3))
+    joining = np.flatnonzero((c.group >= 0) & (m.work_groups.council[c.group] != rows[sender]))[:20]
+    m.work_groups.join(c, joining, np.full(joining.size, rows[sender]), np.random.default_rng(3))
     councils.staff(c.group, m.work_groups, m.state.hours_per_week)
-    p.target[rows[0]] = 0.0  # the first enterprise needs no more than the least a group may be
+    p.target[rows[sender]] = 0.0  # it needs no more than the least a group may be
     persons, to = councils.movers_to_plan(c, m.work_groups, floor, np.random.default_rng(4))
     from_ = m.work_groups.council[c.group[persons]]
-    assert np.sum(from_ == rows[0]) == min(p.workers[rows[0]] - floor, persons.size) > 0
+    assert np.sum(from_ == rows[sender]) == min(p.workers[rows[sender]] - floor, persons.size) > 0
     assert np.all(c.group[persons] >= 0) and np.all(c.commune[persons] < 0)
-    assert not np.isin(rows[0], to)
+    assert not np.isin(rows[sender], to)
 
 
 def test_reports_tell_the_plan_factory_the_inputs_used_per_unit_as_each_producer_measured_them():
