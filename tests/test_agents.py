@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents import FactoryCouncil, PrimaryWorkGroup, RuralCommune
+from agents import Consumer, FactoryCouncil, PrimaryWorkGroup, RuralCommune
 from agents.consumer import DRIFT_PERSISTENCE
 from agents.work_group import WorkGroups
 from sim import market, production
@@ -150,6 +150,13 @@ def test_a_persons_own_buffer_and_smoothing_replace_the_scenarios():
     assert not np.allclose(
         expected, market.intended_spending(income, savings, rules.buffer_weeks, rules.smoothing_weeks)
     )
+    # the per-person view, the tests' oracle, wants what that spending buys
+    c.income, c.savings = income, savings
+    values = s.values[cg]
+    for person in list(m.agents_by_type[Consumer])[:6]:
+        row = person.row
+        alone = market.demand(c.preferences, expected[row : row + 1], s.prices, values, c.taste[row : row + 1])[0]
+        np.testing.assert_allclose(person.wanted(s.prices), alone, rtol=1e-12)
 
 
 def test_households_spend_what_they_mean_to_and_save_the_rest_under_the_queue_too():
@@ -766,6 +773,8 @@ def test_with_better_methods_councils_report_them_by_output_and_make_more_with_t
     p.method[:] = np.linspace(0.6, 1.0, p.method.size)
     p.output[:] = np.linspace(1.0, 3.0, p.output.size)
     p.output[p.sector == p.sector[0]] = 0.0  # a sector that made nothing reports the old method, 1
+    small = p.sector == p.sector[m.councils.rows[-1]]
+    p.output[small] = 0.5 / small.sum()  # and one that made half a unit reports its own
     _, output, method = councils.reports(0.0, np.random.default_rng(1))
     for j in range(n):
         mine = p.sector == j
