@@ -136,8 +136,18 @@ class FactoryCouncils:
             p.workers * hours_per_week, p.productivity, self.labour[p.sector] * p.method
         )
 
-    def movers_to_plan(self, consumers, work_groups, floor: int, rng):
-        """Workers who leave enterprises with more hands than their targets need, and where they go (seed §6).
+    def movers_to_plan(self, consumers, work_groups, floor: int, rng, sector_output=None):
+        """Workers who leave enterprises with more hands than their output needs, and where they go (seed §6, §7c).
+
+        Parameters
+        ----------
+        consumers, work_groups : agents.Consumers, agents.WorkGroups
+        floor : int
+            Members an enterprise keeps at least.
+        rng : numpy.random.Generator
+        sector_output : numpy.ndarray, shape (n,), optional
+            Output each good's enterprises are staffed for, units per week, shared among
+            them by capacity (:func:`sim.production.staffed_for`); their targets if not given.
 
         Returns
         -------
@@ -146,7 +156,8 @@ class FactoryCouncils:
         """
         p, c = self.producers, consumers
         councils = self.rows
-        need = p.target[councils] * self.labour[p.sector[councils]] * p.method[councils] / p.productivity[councils]
+        output = p.target if sector_output is None else production.split_by_share(sector_output, p.sector, p.capacity)
+        need = output[councils] * self.labour[p.sector[councils]] * p.method[councils] / p.productivity[councils]
         workers = c.group >= 0
         desired = production.staffing(need, int(workers.sum()), floor)
         have = p.workers[councils]

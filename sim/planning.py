@@ -122,13 +122,11 @@ class Planner:
         private[cg] = fd["private"].to_numpy()[cg]
         home = fd[["private", "public", "investment"]].sum(axis=1).to_numpy()
         old_output = np.linalg.solve(np.eye(n) - inputs_true, home)
-        # Wages pay the private share of every hour paid, the reserve's hours included (seed
-        # §7d); public consumption and investment get their shares of the net product. The
-        # plan therefore allots (private × (1 + reserve) + public + investment) × the net
-        # product, and the hours left free are fewer than `labour_reserve` says (about 1.4 %
-        # of them instead of 5 % at the defaults).
+        # Households, public consumption and investment share the net product by the decided
+        # shares (seed §7f); the reserve's hours are paid out of the households' share (§7d),
+        # so the plan allots the whole net product and `labour_reserve` of the hours stay free.
         bundles = {
-            "household": plan.private_share * (1.0 + plan.labour_reserve) * self._unit_value(private),
+            "household": plan.private_share * self._unit_value(private),
             "public": plan.public_share * self._unit_value(fd["public"].to_numpy()),
             # Net investment has the composition of the capital stock (replacement is in D).
             "investment": (1.0 - plan.private_share - plan.public_share) * self._unit_value(self.capital @ old_output),
@@ -192,8 +190,13 @@ class Planner:
     # --- the monthly solve (seed §7b) ------------------------------------------------------------
 
     def household_budget(self, net_product: float) -> float:
-        """Tokens paid to households per week: the private share of every hour worked, hours of value."""
-        return self.private_share * (1.0 + self.conditions.plan.labour_reserve) * net_product
+        """Tokens paid to households per week: the decided private share of the net product (seed §7d, §7f).
+
+        Every hour worked is paid, the reserve's included, so the hourly wage is this budget
+        over all hours paid: ``private_share / (1 + labour_reserve)`` tokens per hour when
+        the whole population works in councils.
+        """
+        return self.private_share * net_product
 
     def know_demand(self, preferences):
         """What the plan factory knows of demand: own-price elasticities from the old demand statistics.
@@ -466,8 +469,8 @@ class Planner:
         """The decided variant becomes the plan's frame: hours, wage, public consumption, investment fund.
 
         The net product scales with the hours; public consumption keeps its composition at
-        the decided share; the hourly wage pays the decided private share of every hour
-        (seed §7d, §7f).
+        the decided share; the wages of all the hours worked pay the decided private share of
+        the net product (seed §7d, §7f).
         """
         old_public = self.public_share * state.net_product
         state.net_product *= variant.hours_per_week / state.hours_per_week

@@ -110,6 +110,34 @@ def largest_remainder(weights, total: int) -> np.ndarray:
     return out
 
 
+def staffed_for(target, plan_output, capacity, planning_errors) -> np.ndarray:
+    """Output each good's producers are staffed for: their target, or the plan's where it found an error (seed §7c).
+
+    A good whose price stayed above value through a plan period (``planning_errors``
+    +1) is staffed for at least what the plan asks of it at value, as far as its capacity
+    goes: labour moves to it before its council's own target, set from sales at the
+    choking price, calls for it. One whose price stayed below value (−1) is staffed for
+    at most what the plan asks: labour it does not need at value leaves. Other goods are
+    staffed for their targets.
+
+    Parameters
+    ----------
+    target, plan_output, capacity : numpy.ndarray, shape (n,)
+        Each good's target, what the plan asks of it, its capacity, units per week.
+    planning_errors : numpy.ndarray of int, shape (n,)
+        +1, −1 or 0 per good.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        Units per week.
+    """
+    target = np.asarray(target, dtype=float)
+    directed = np.minimum(plan_output, capacity)
+    out = np.where(planning_errors > 0, np.maximum(target, directed), target)
+    return np.where(planning_errors < 0, np.minimum(out, plan_output), out)
+
+
 def staffing(need, total: int, floor: int) -> np.ndarray:
     """Workers per enterprise: in proportion to ``need`` (hours), but never fewer than ``floor``.
 

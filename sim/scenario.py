@@ -86,7 +86,7 @@ class Plan:
 
     period_weeks: int = _rule("1 <= x <= 520", default=4)  # weeks between plan solves
     hours_per_week: float = _rule("1 <= x <= 80", default=35.0)  # the decided working week, hours
-    private_share: float = _rule("0.01 <= x < 1", default=0.70)  # share of each hour paid that wages pay households
+    private_share: float = _rule("0.01 <= x < 1", default=0.70)  # share of the net product wages pay households
     public_share: float = _rule("0 <= x < 1", default=0.15)  # for public consumption (rest: investment)
     labour_reserve: float = _rule("0 <= x <= 0.5", default=0.05)  # hours kept free for readjustment, share
     capacity_headroom: float = _rule("0 <= x <= 2", default=0.28)  # initial spare capacity over the first plan, share

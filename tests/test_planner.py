@@ -85,18 +85,20 @@ def test_the_skeleton_plan_makes_the_decided_final_demand_with_the_hours_there_a
     old_output = np.linalg.solve(np.eye(n) - inputs, fd[["private", "public", "investment"]].sum(axis=1).to_numpy())
     capital = m.planner.capital @ old_output  # net investment has the composition of the capital stock
     final = state.net_product * (
-        0.6 * 1.1 * _bundle(private, values)
+        0.6 * _bundle(private, values)
         + 0.25 * _bundle(fd["public"].to_numpy(), values)
         + (1 - 0.6 - 0.25) * _bundle(capital, values)
     )
     np.testing.assert_allclose((np.eye(n) - inputs) @ use, final, rtol=1e-9, atol=1e-9 * final.max())
     np.testing.assert_array_equal(state.plan_output, use)
-    # the plan needs the net product and what wages pay for the reserve's hours (private × reserve):
-    # fewer hours stay free than the labour reserve says
-    assert labour @ use == pytest.approx(state.net_product * (1 + 0.6 * 0.1), rel=1e-9)
+    # the decided shares add up to the net product: the plan needs exactly its hours, and the
+    # labour reserve's share of the hours stays free
+    assert labour @ use == pytest.approx(state.net_product, rel=1e-9)
+    assert 1 - labour @ use / hours == pytest.approx(0.1 / 1.1, rel=1e-9)
     # overall equilibrium: tokens paid for every hour = value of the consumer goods planned
     assert state.wage * hours == pytest.approx(values[cg] @ state.expected_demand, rel=1e-12)
-    assert values[cg] @ state.expected_demand == pytest.approx(0.6 * 1.1 * state.net_product, rel=1e-12)
+    assert values[cg] @ state.expected_demand == pytest.approx(0.6 * state.net_product, rel=1e-12)
+    assert state.wage == pytest.approx(0.6 / 1.1, rel=1e-12)  # every hour is paid, the reserve's too
     np.testing.assert_allclose(state.public_plan, state.net_product * 0.25 * _bundle(fd["public"].to_numpy(), values))
     # stocks start at their reserve: reserve weeks of all use; capacity has the headroom
     reserve_weeks = m.conditions.readjustment.reserve_weeks
@@ -125,7 +127,7 @@ def test_the_skeleton_leaves_the_communes_spare_hands_out_of_the_net_product():
     hours = 600 * plan.hours_per_week
     idle = hours * farm_share * (staffing - 1)
     assert state.net_product * (1 + plan.labour_reserve) == pytest.approx(hours - idle, rel=1e-12)
-    assert state.wage * hours == pytest.approx(plan.private_share * (1 + plan.labour_reserve) * state.net_product)
+    assert state.wage * hours == pytest.approx(plan.private_share * state.net_product)
 
 
 def test_imports_are_the_scenarios_share_of_household_demand_and_exports_pay_for_them():
@@ -147,7 +149,7 @@ def test_imports_are_the_scenarios_share_of_household_demand_and_exports_pay_for
     private = np.zeros(n)
     private[cg] = fd["private"].to_numpy()[cg]
     own = (np.eye(n) - inputs) @ use + state.imports - state.exports
-    np.testing.assert_allclose(values @ own, state.net_product * (1 + 0.7 * 0.05), rtol=1e-9)
+    np.testing.assert_allclose(values @ own, state.net_product, rtol=1e-9)  # the decided shares, no more
     np.testing.assert_allclose(state.reserve, m.conditions.readjustment.reserve_weeks * (use + state.imports))
 
 
@@ -217,7 +219,7 @@ def test_the_monthly_solve_plans_demand_at_value_reserves_the_stock_rebuild_and_
         household[cg] = (seen * ratios**planner.own_price_elasticity).mean(axis=0)
     else:
         household[cg] = expected_demand
-    budget = plan.private_share * (1 + plan.labour_reserve) * s.net_product
+    budget = plan.private_share * s.net_product
     household *= budget / (values @ household)  # what wages pay, however little was seen
     short, long = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     if observed != "nothing":
@@ -562,5 +564,5 @@ def test_adopting_a_variant_sets_hours_shares_public_consumption_and_the_wage(pu
         np.testing.assert_allclose(s.public_plan, public_plan * scale, rtol=1e-12)
     else:  # nothing was planned for public bodies: nothing to scale
         np.testing.assert_array_equal(s.public_plan, 0.0)
-    budget = private * (1 + m.conditions.plan.labour_reserve) * s.net_product
+    budget = private * s.net_product
     assert s.wage == pytest.approx(budget / (persons * 37.0), rel=1e-12)

@@ -4,7 +4,8 @@
 - Councils readjust from what they can see (sales; the queue where goods are queued for),
   never from demand that went unmet in silence.
 - The plan factory turns sales at a price into demand at value with its elasticities, and
-  a price that stays above value for a whole plan period draws investment first (seed §7c).
+  a price that stays above value for a whole plan period draws investment first and labour
+  with it; one that stays below releases labour (seed §7c).
 - Council reports carry measurement error: the plan factory's coefficients converge only
   as reports allow.
 - Noise: tastes drift around each person's own and mean-revert; harvests share the weather
@@ -134,6 +135,33 @@ def test_a_price_above_value_through_a_plan_period_draws_investment_first():
     assert cost @ with_priority == pytest.approx(fund, rel=1e-9)  # the whole fund, no more
 
 
+@pytest.mark.parametrize("error", [1, -1])
+def test_a_price_off_value_through_a_plan_period_moves_labour_too(error):
+    """Seed §7c: above value, workers move to the good before its council's target asks; below, they leave."""
+    workers = {}
+    for lasting in (False, True):
+        m = _model(noise=QUIET, plan=Plan(period_weeks=4, capacity_headroom=0.3), seed=5)
+        m.run(3)  # the next plan is due after this week
+        s, planner, p, cg = m.state, m.planner, m.producers, m.consumer_goods
+        k = int(np.argmax(p.by_sector(p.workers, m.technology.n)[cg]))  # the good most hands make
+        good = cg[k]
+        planner._reset_observations(cg.size)
+        seen = s.expected_demand.copy()
+        for _ in range(4):
+            ratio = np.ones(cg.size)
+            ratio[k] = 1.5**error if lasting else 1.0
+            s.prices = s.values[cg] * ratio
+            planner.observe(s, seen)
+        m.regime.plan(m)
+        assert s.planning_errors[good] == (error if lasting else 0)
+        target = p.by_sector(p.target, m.technology.n)[good]
+        if lasting:  # the plan asks more (less) of it than its council's own target does, within capacity
+            assert (s.plan_output[good] - target) * error > 0.1 * target
+            assert s.plan_output[good] < s.sector_capacity[good]
+        workers[lasting] = p.by_sector(p.workers, m.technology.n)[good]
+    assert (workers[True] - workers[False]) * error > 0.1 * workers[False]
+
+
 def test_capital_per_unit_of_capacity_is_capital_per_unit_of_output_times_utilisation():
     m = _model()
     e = m.economy
@@ -162,15 +190,16 @@ def test_the_plan_leaves_consumer_goods_to_corrective_c():
     np.testing.assert_allclose(after[other], m.state.plan_output[other], rtol=1e-12)
 
 
-def test_wages_pay_the_decided_private_share_of_every_hour():
-    """Seed §7d: the hourly wage is private consumption ÷ net product; tokens paid = value of consumption planned."""
+def test_wages_pay_the_decided_private_share_of_the_net_product():
+    """Seed §7d, §7f: tokens paid = private share × net product, over every hour paid, the reserve's included."""
     m = _model(communes=Communes(), population=Population(consumers=800, councils=24, communes=0), noise=QUIET)
     plan = m.conditions.plan
-    assert m.state.wage == pytest.approx(plan.private_share, rel=1e-12)  # no communes: every hour is net product
+    hours = m.conditions.population.consumers * m.state.hours_per_week
+    assert m.state.net_product == pytest.approx(hours / (1 + plan.labour_reserve), rel=1e-12)  # no communes
+    assert m.state.wage == pytest.approx(plan.private_share / (1 + plan.labour_reserve), rel=1e-12)
     m.step()
     paid = m.consumers.income.sum()
-    hours = m.conditions.population.consumers * m.state.hours_per_week
-    assert paid == pytest.approx(plan.private_share * hours, rel=1e-12)
+    assert paid == pytest.approx(plan.private_share * m.state.net_product, rel=1e-12)
 
 
 def test_coefficients_converge_only_as_fast_as_noisy_reports_allow():

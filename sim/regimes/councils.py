@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import decision, market, wages
+from sim import decision, market, production, wages
 from sim.federation import assembly_names, assembly_of, federation_graph
 from sim.regimes.base import Regime
 from sim.units import WEEKS_PER_YEAR
@@ -54,7 +54,10 @@ class Councils(Regime):
         """Reports → revised coefficients → the re-solved plan → targets → labour moves (seed §6, §7b, §9a).
 
         The plan sets the targets of the goods households do not buy; consumer goods stay
-        with corrective (c), which the councils run every week.
+        with corrective (c), which the councils run every week. Workers move to where the
+        targets need them, except where the plan found a planning error: a good whose
+        price stayed above value is staffed for what the plan asks of it at value, one
+        below value for no more than that (seed §7c).
         """
         s, councils, rng = model.state, model.councils, model.rng
         model.planner.revise_coefficients(*councils.reports(model.conditions.noise.reports, rng))
@@ -66,8 +69,9 @@ class Councils(Regime):
         targets[planned] = s.plan_output[planned]
         councils.take_targets(targets)
         self._migrate(model)
+        staffed = production.staffed_for(targets, s.plan_output, s.sector_capacity, s.planning_errors)
         persons, destination = councils.movers_to_plan(
-            model.consumers, model.work_groups, model.conditions.population.group_size_min, rng
+            model.consumers, model.work_groups, model.conditions.population.group_size_min, rng, staffed
         )
         if persons.size:
             self._move(model, persons, destination)
