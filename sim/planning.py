@@ -430,7 +430,9 @@ class Planner:
         list of PlanVariant
             Ordered nearest the decision in force first (the order that breaks ties).
         """
-        h0, i0, public = state.hours_per_week, self.investment_share, self.public_share
+        # Rounded as the grid is, so that distances to the decision in force tie exactly
+        # (1 − 0.70 − 0.15 is 0.15000000000000005, not the grid's 0.15).
+        h0, i0, public = round(state.hours_per_week, 9), round(self.investment_share, 9), self.public_share
         steps = np.array([-1, 0, 1])
         hours = np.unique(np.round(np.clip(h0 + rules.hours_step * steps, rules.hours_min, rules.hours_max), 9))
         top = max(min(rules.investment_max, 0.99 - public), 0.0)
