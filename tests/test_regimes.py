@@ -102,11 +102,11 @@ def test_mesa_batch_run_drives_the_model_by_keyword_parameters():
     rows = mesa.batch_run(
         CouncilsModel,
         parameters={"prices_response": [0.0, 2.0], **SMALL},
-        iterations=1,
         max_steps=5,
         number_processes=1,
         display_progress=False,
     )
+    assert len(rows) == 2  # one run per value (Mesa's default; 3.5 deprecates `iterations`)
     by_response = {row["prices_response"]: row for row in rows}
     assert set(by_response) == {0.0, 2.0}
     assert by_response[0.0]["price_value_gap"] == 0.0  # prices fixed at value
