@@ -113,9 +113,15 @@ def test_the_skeleton_plan_makes_the_decided_final_demand_with_the_hours_there_a
     assert state.hours_per_week == plan.hours_per_week
 
 
-def test_the_skeleton_leaves_the_communes_spare_hands_out_of_the_net_product():
-    """Seed §9a: a commune has as many spare hands as spare land; those idle hours are not net product."""
-    m = CouncilsModel(Scenario(seed=2, years=1.0, noise=QUIET, population=Population(600, 22, 3)))
+@pytest.mark.parametrize("error", [0.0, 0.2])
+def test_the_skeleton_leaves_the_communes_spare_hands_out_of_the_net_product(error):
+    """Seed §9a: a commune has as many spare hands as spare land; those idle hours are not net product.
+
+    The farm's share is of the hours the plan needs with the true coefficients; with estimates off
+    (``error``), those are not the hours of value the plan factory planned for."""
+    m = CouncilsModel(
+        Scenario(seed=2, years=1.0, noise=QUIET, population=Population(600, 22, 3), plan=Plan(information_error=error))
+    )
     _, labour = _true(m)
     plan = m.conditions.plan
     farm = m.technology.index("AGR")
