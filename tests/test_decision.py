@@ -277,15 +277,15 @@ def test_the_largest_proposals_by_labour_value_are_held_back_first_and_each_name
 # --- what the vote reads: proposals, assemblies, methods (seed §5, §7f) ------------------------------------
 
 
-def _voting_model(communes=3):
-    """600 persons, 22 enterprises and some communes, no noise, everyone of one mind."""
+def _voting_model(communes=3, **decision):
+    """600 persons, 22 enterprises and some communes, no noise, everyone of one mind (unless `decision` says)."""
     return CouncilsModel(
         Scenario(
             seed=2,
             years=1.0,
             noise=Noise(0.0, 0.0, 0.0, 0.0),
             population=Population(consumers=600, councils=22, communes=communes),
-            decision=Decision(vote=True, preference_spread=0.0),
+            decision=Decision(**{"vote": True, "preference_spread": 0.0, **decision}),
         )
     )
 
@@ -323,14 +323,17 @@ def test_capacity_asked_by_proposals_held_back_is_not_counted_when_variants_are_
     np.testing.assert_array_equal(seen[0], expected)
 
 
-def test_every_general_assembly_counts_its_members_a_commune_left_empty_too():
+@pytest.mark.parametrize("left", [0, 1])
+def test_every_general_assembly_counts_its_members_a_commune_of_one_or_none_too(left):
+    """An assembly of one person is an assembly; one left with nobody is on the graph but casts nothing."""
     model = _voting_model(communes=3)
     c, groups = model.consumers, model.work_groups
-    c.commune[c.commune == 2] = 0  # the last commune's members join the first: its assembly has nobody
+    last = np.flatnonzero(c.commune == 2)
+    c.commune[last[left:]] = 0  # the last commune's members but `left` of them join the first
     assert np.all(c.group[c.commune >= 0] < 0)  # commune members work in no enterprise
     members = {f"council {k}": int(np.sum(groups.council[c.group[c.group >= 0]] == k)) for k in range(22)}
     members |= {f"commune {k}": int(np.sum(c.commune == k)) for k in range(3)}
-    assert members["commune 2"] == 0 and sum(members.values()) == 600
+    assert members["commune 2"] == left and sum(members.values()) == 600
     model.regime.decide(model)
     d = model.record.decisions[-1]
     assert d["result"] is not None
@@ -366,6 +369,59 @@ def test_the_methods_councils_report_are_their_capacity_weighted_means_by_good_w
     assert reported.keys() == expected.keys()
     for good, method in expected.items():
         assert reported[good] == pytest.approx(method, rel=1e-12), good
+
+
+def test_the_record_gives_each_enterprise_its_share_of_the_chosen_output_and_the_labour_values_voted_at():
+    """Seed §7f (a): a week of the chosen variant's output of each good, shared among the enterprises and
+    communes making it by their capacity; the labour values the vote was taken at solve ``v (I − Â) = l̂``."""
+    model = _voting_model(communes=3)
+    s, p, planner, names = model.state, model.producers, model.planner, model.technology.names
+    n = s.stock.size
+    weight = np.linspace(0.5, 2.0, p.capacity.size)
+    for good in np.unique(p.sector):  # unequal capacities within each good, each good's total kept
+        rows = np.flatnonzero(p.sector == good)
+        p.capacity[rows] = p.capacity[rows].sum() * weight[rows] / weight[rows].sum()
+    capacity, sector = p.capacity.copy(), p.sector.copy()
+    assert max(np.unique(sector, return_counts=True)[1]) > 1  # some good has several producers to share it
+    values = np.linalg.solve((np.eye(n) - planner.inputs_estimated).T, planner.labour_estimated)
+    model.regime.decide(model)
+    d = model.record.decisions[-1]
+    assert d["result"] is not None
+    weekly = np.asarray(d["variants"][d["result"]]["output"]) / WEEKS_PER_YEAR
+    by_enterprise = np.asarray(d["enterprise_output"])
+    assert by_enterprise.shape == capacity.shape
+    for good in np.unique(sector):
+        rows = np.flatnonzero(sector == good)
+        share = capacity[rows] / capacity[rows].sum()
+        np.testing.assert_allclose(by_enterprise[rows], weekly[good] * share, rtol=1e-12)
+    assert d["labour_values"].keys() == {names[g] for g in s.consumer_goods}
+    for g in s.consumer_goods:
+        assert d["labour_values"][names[g]] == pytest.approx(values[g], rel=1e-9), names[g]
+
+
+def test_each_person_is_one_first_preference_and_only_variants_put_to_the_vote_get_any():
+    model = _voting_model(preference_spread=1.0)
+    model.regime.decide(model)
+    d = model.record.decisions[-1]
+    offered = [v["offered"] for v in d["variants"]]
+    assert sum(offered) >= 2  # several variants on the ballot
+    first = d["first_preferences"]
+    assert len(first) == len(offered) and sum(first) == 600
+    assert all(count == 0 for count, on in zip(first, offered, strict=True) if not on)
+
+
+def test_a_federation_of_one_mind_chooses_the_same_variant_whether_persons_or_assemblies_are_counted():
+    """Seed §5: every assembly's majority is everyone's choice, so the Central Assembly's count by assemblies
+    (each weighted by its members) and by persons agree, by a plain majority."""
+    chosen = {}
+    for aggregation in ("persons", "assemblies"):
+        model = _voting_model(aggregation=aggregation)
+        model.regime.decide(model)
+        d = model.record.decisions[-1]
+        assert d["aggregation"] == aggregation and d["how"] == "majority"
+        assert d["assemblies"] and all(a["choice"] == d["result"] for a in d["assemblies"])
+        chosen[aggregation] = d["result"]
+    assert chosen["assemblies"] == chosen["persons"] is not None
 
 
 def test_when_no_variant_fits_the_capacity_the_decision_in_force_stays_and_the_record_says_why(monkeypatch):

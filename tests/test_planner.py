@@ -113,9 +113,15 @@ def test_the_skeleton_plan_makes_the_decided_final_demand_with_the_hours_there_a
     assert state.hours_per_week == plan.hours_per_week
 
 
-def test_the_skeleton_leaves_the_communes_spare_hands_out_of_the_net_product():
-    """Seed §9a: a commune has as many spare hands as spare land; those idle hours are not net product."""
-    m = CouncilsModel(Scenario(seed=2, years=1.0, noise=QUIET, population=Population(600, 22, 3)))
+@pytest.mark.parametrize("error", [0.0, 0.2])
+def test_the_skeleton_leaves_the_communes_spare_hands_out_of_the_net_product(error):
+    """Seed §9a: a commune has as many spare hands as spare land; those idle hours are not net product.
+
+    The farm's share is of the hours the plan needs with the true coefficients; with estimates off
+    (``error``), those are not the hours of value the plan factory planned for."""
+    m = CouncilsModel(
+        Scenario(seed=2, years=1.0, noise=QUIET, population=Population(600, 22, 3), plan=Plan(information_error=error))
+    )
     _, labour = _true(m)
     plan = m.conditions.plan
     farm = m.technology.index("AGR")
@@ -317,10 +323,15 @@ def test_estimates_move_toward_what_is_reported_and_their_error_is_weighted_by_o
     output = np.linspace(1.0, 2.0, n)
     output[3] = 0.0  # a sector that made nothing keeps its estimate
     measured = inputs * 1.1
-    planner.revise_coefficients(measured * output[None, :], output)
+    labour_before = planner.labour_estimated.copy()
+    method = np.linspace(0.6, 0.95, n)  # labour per unit reported ÷ the old method's
+    planner.revise_coefficients(measured * output[None, :], output, method)
     expected = before + 0.4 * (measured - before)
     expected[:, 3] = before[:, 3]
     np.testing.assert_allclose(planner.inputs_estimated, expected, rtol=1e-12)
+    labour = labour_before + 0.4 * (m.technology.labour * method - labour_before)  # toward the labour reported
+    labour[3] = labour_before[3]
+    np.testing.assert_allclose(planner.labour_estimated, labour, rtol=1e-12)
     error = (output * np.abs(planner.inputs_estimated - inputs)).sum() / (output * inputs).sum()
     assert planner.coefficient_error(inputs, output) == pytest.approx(error, rel=1e-12)
     assert planner.coefficient_error(inputs, np.zeros(n)) == 0.0
@@ -366,8 +377,16 @@ def test_a_technology_without_capital_plans_no_capital():
     t = m.technology
     bare = Technology(t.A, t.labour, names=t.names, consumer_goods=t.consumer_goods)
     planner, _ = _planner(m.conditions, np.random.default_rng(1), technology=bare)
-    np.testing.assert_array_equal(planner.capital, np.zeros((t.n, t.n)))
+    assert planner.capital.shape == planner.capital_per_capacity.shape == (t.n, t.n)
+    np.testing.assert_array_equal(planner.capital, 0.0)
     np.testing.assert_array_equal(planner.capital_per_capacity, 0.0)
+    # the first plan makes what households and public bodies are allotted, and nothing for investment
+    inputs, _ = _true(m)
+    state, use, _ = planner.skeleton(m.economy, inputs, NO_COMMUNES.consumers, None)
+    made = (np.eye(t.n) - inputs) @ use
+    allotted = state.public_plan.copy()
+    allotted[m.consumer_goods] += state.expected_demand
+    np.testing.assert_allclose(made, allotted, rtol=1e-9, atol=1e-9 * allotted.max())
 
 
 def test_trade_without_an_exports_column_pays_with_goods_like_investment_and_names_a_bad_import():

@@ -308,12 +308,13 @@ def test_commune_staffing_is_spare_land_or_the_labour_reserve_whichever_is_more(
 
 def test_a_planning_error_staffs_its_good_for_what_the_plan_asks_within_capacity():
     """Seed §7c: above value, at least the plan's output (capped by capacity); below, at most the plan's."""
-    target = np.array([10.0, 10.0, 10.0, 10.0, 10.0, 10.0])
-    plan = np.array([14.0, 30.0, 6.0, 4.0, 16.0, 12.0])
-    capacity = np.array([20.0, 18.0, 20.0, 20.0, 20.0, 20.0])
-    errors = np.array([1, 1, 1, -1, -1, 0])
+    target = np.array([10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0])
+    plan = np.array([14.0, 30.0, 6.0, 4.0, 16.0, 12.0, 6.0])
+    capacity = np.array([20.0, 18.0, 20.0, 20.0, 20.0, 20.0, 20.0])
+    errors = np.array([1, 1, 1, -1, -1, 0, 0])
     out = production.staffed_for(target, plan, capacity, errors)
     # above value: the plan's 14; the plan's 30 only as far as capacity 18 goes; a plan below target changes nothing
-    # below value: the plan's 4; a plan above target changes nothing; no error: the target
-    np.testing.assert_array_equal(out, [14.0, 18.0, 10.0, 4.0, 10.0, 10.0])
+    # below value: the plan's 4; a plan above target changes nothing; no error: the target, whether the plan asks
+    # more or less
+    np.testing.assert_array_equal(out, [14.0, 18.0, 10.0, 4.0, 10.0, 10.0, 10.0])
     np.testing.assert_array_equal(target, 10.0)  # the targets themselves are left alone
