@@ -76,11 +76,11 @@ def calibrate_preferences(budget_shares, income_elasticities, spending, price_re
     price_response : float
         ``θ`` in ``γ = θ (diag(s) − s sᵀ)``; own-price elasticity ≈ ``−1 + θ (1 − s_g) − β_g``.
     """
-    s = np.asarray(budget_shares, dtype=float)
+    s = np.asarray(budget_shares)
     s = s / s.sum()
-    beta = (np.asarray(income_elasticities, dtype=float) - 1.0) * s
+    beta = (np.asarray(income_elasticities) - 1.0) * s
     beta = beta - s * beta.sum()  # adding-up: Σβ = 0
-    x = np.asarray(spending, dtype=float)
+    x = np.asarray(spending)
     x_ref = float(x.mean())
     kappa = float(np.sum(x * np.log(x / x_ref)) / x.sum())
     alpha = s - beta * kappa
@@ -121,7 +121,7 @@ def budget_shares(prefs: Preferences, spending, rel_prices, taste=None) -> np.nd
     log_p = np.log(rel_prices)
     price_term = prefs.gamma @ log_p  # (G,)
     log_index = prefs.base_shares @ log_p
-    x = np.asarray(spending, dtype=float)
+    x = np.asarray(spending)
     with np.errstate(divide="ignore"):
         log_real = np.log(np.where(x > 0, x, 1.0) / prefs.reference_spending) - log_index
     w = (prefs.alpha + price_term)[None, :] + log_real[:, None] * prefs.beta[None, :]
@@ -136,9 +136,9 @@ def budget_shares(prefs: Preferences, spending, rel_prices, taste=None) -> np.nd
 
 def demand(prefs: Preferences, spending, prices, values, taste=None) -> np.ndarray:
     """Quantities each consumer wants this week, units (N, G): ``w_g x / p_g``."""
-    prices = np.asarray(prices, dtype=float)
+    prices = np.asarray(prices)
     shares = budget_shares(prefs, spending, prices / values, taste)
-    return shares * (np.asarray(spending, dtype=float)[:, None] / prices[None, :])
+    return shares * (np.asarray(spending)[:, None] / prices[None, :])
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,7 @@ def unclipped(prefs: Preferences, log_real, base, taste_floor) -> np.ndarray:
     -------
     numpy.ndarray of bool, shape (N,)
     """
-    slack = base + np.asarray(taste_floor, dtype=float)
+    slack = base + np.asarray(taste_floor)
     beta = prefs.beta
     rising, falling = beta > 0, beta < 0
     if np.any(slack[~(rising | falling)] < 0):
@@ -248,8 +248,8 @@ def buy(
         ``taste.min(axis=0)``, cached by the caller; without it the full matrix is built.
     """
     x = np.asarray(spending, dtype=float)
-    prices = np.asarray(prices, dtype=float)
-    on_sale = np.asarray(on_sale, dtype=float)
+    prices = np.asarray(prices)
+    on_sale = np.asarray(on_sale)
     log_p = np.log(prices / values)
     base = prefs.alpha + prefs.gamma @ log_p
     log_real = _log_real(prefs, x, log_p)
@@ -285,8 +285,8 @@ def intended_spending(income, savings, buffer_weeks: float, smoothing_weeks: flo
     the excess over that buffer, spread over ``smoothing_weeks``; never more than
     they hold.
     """
-    income = np.asarray(income, dtype=float)
-    savings = np.asarray(savings, dtype=float)
+    income = np.asarray(income)
+    savings = np.asarray(savings)
     target = buffer_weeks * income
     x = income + (savings - target) / smoothing_weeks
     return np.clip(x, 0.0, savings + income)
@@ -319,11 +319,11 @@ def ration_proportional(wanted, available) -> np.ndarray:
 
 def ration_queue(wanted, available, rng: np.random.Generator) -> np.ndarray:
     """First come, first served: consumers, in a random order, take all they want until none is left."""
-    wanted = np.asarray(wanted, dtype=float)
+    wanted = np.asarray(wanted)
     order = rng.permutation(wanted.shape[0])
     queued = wanted[order]
     before = np.cumsum(queued, axis=0) - queued  # taken by those ahead in the queue
-    got = np.clip(np.asarray(available, dtype=float)[None, :] - before, 0.0, queued)
+    got = np.clip(np.asarray(available)[None, :] - before, 0.0, queued)
     out = np.empty_like(got)
     out[order] = got
     return out
@@ -358,7 +358,7 @@ def price_from_stock(value, stock, reserve, response: float, floor: float = 0.25
         Price per unit, tokens (G,); equals ``value`` where ``stock == reserve``.
     """
     value = np.asarray(value, dtype=float)
-    reserve = np.asarray(reserve, dtype=float)
+    reserve = np.asarray(reserve)
     ratio = np.divide(stock, reserve, out=np.ones_like(value), where=reserve > 0)
     phi = np.exp(-response * np.log(np.maximum(ratio, 1e-12)))
     return value * np.clip(phi, floor, ceiling)

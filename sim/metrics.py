@@ -18,9 +18,9 @@ def gini(values, weights=None) -> float:
         total = float(x.sum())
         if x.size == 0 or total <= 0:
             return 0.0
-        ranks = np.arange(1, x.size + 1, dtype=float)
+        ranks = np.arange(1, x.size + 1)
         return max(0.0, float(2.0 * (ranks @ np.sort(x)) / (x.size * total) - (x.size + 1) / x.size))
-    w = np.asarray(weights, dtype=float).ravel()
+    w = np.asarray(weights).ravel()
     keep = w > 0
     x, w = x[keep], w[keep]
     total = float(np.sum(w * x))
@@ -44,7 +44,7 @@ def price_value_gap(prices, values) -> float:
 
 def stock_gap(stock, reserve) -> float:
     """``max_g |S_g / S*_g − 1|`` over goods with a positive reserve target."""
-    reserve = np.asarray(reserve, dtype=float)
+    reserve = np.asarray(reserve)
     keep = reserve > 0
     return float(np.max(np.abs(np.asarray(stock)[keep] / reserve[keep] - 1.0)))
 
@@ -61,8 +61,8 @@ def excess_stock_share(stock, reserve, values) -> float:
     ``Σ_g v_g max(S_g − S*_g, 0) / Σ_g v_g S*_g`` (0 when no good has more than its reserve).
     Beside the unmet share it shows queues and piles side by side.
     """
-    values = np.asarray(values, dtype=float)
-    reserve = np.asarray(reserve, dtype=float)
+    values = np.asarray(values)
+    reserve = np.asarray(reserve)
     total = float(values @ reserve)
     return float(values @ np.maximum(np.asarray(stock) - reserve, 0.0)) / total if total > 0 else 0.0
 
@@ -72,7 +72,7 @@ def price_level(prices, values, weights) -> float:
 
     ``weights`` are budget shares summing to 1 (the AIDS's own price index).
     """
-    return float(np.exp(np.asarray(weights, dtype=float) @ np.log(np.asarray(prices) / np.asarray(values))))
+    return float(np.exp(np.asarray(weights) @ np.log(np.asarray(prices) / np.asarray(values))))
 
 
 def sovereignty_index(production, demand, values) -> float:
@@ -89,8 +89,8 @@ def sovereignty_index(production, demand, values) -> float:
 
 def fulfilment(sales, demand) -> np.ndarray:
     """``sales_g / demand_g`` per good (1 where nothing is demanded); works along the last axis."""
-    sales = np.asarray(sales, dtype=float)
-    demand = np.asarray(demand, dtype=float)
+    sales = np.asarray(sales)
+    demand = np.asarray(demand)
     return np.divide(sales, demand, out=np.ones(np.broadcast(sales, demand).shape), where=demand > 0)
 
 
@@ -116,7 +116,7 @@ def verdict_week(in_tolerance, window: int, share: float):
     int or None
         The week (0-based), or ``None`` if the run did not converge.
     """
-    ok = np.asarray(in_tolerance, dtype=float)
+    ok = np.asarray(in_tolerance)
     if ok.size < window:
         return None
     trailing = np.convolve(ok, np.ones(window), mode="valid") / window  # entry k: window ending at k + window − 1

@@ -184,7 +184,7 @@ class PlanFactory:
         numpy.ndarray
             Gross outputs, units per period, same shape as ``final_demand``.
         """
-        y = np.asarray(final_demand, dtype=float)
+        y = np.asarray(final_demand)
         if self.sparse:
             return self._iterative(self._leontief, y)
         return la.lu_solve(self._leontief_lu, y, check_finite=False)
@@ -250,7 +250,7 @@ class PlanFactory:
             Yearly capacity per sector, units.
         """
         required = self.intermediate_targets(final_demand)
-        capacity = np.asarray(capacity, dtype=float)
+        capacity = np.asarray(capacity)
         shortfall = np.maximum(required - capacity, 0.0)
         B = self.technology.capital
         investment = np.zeros_like(shortfall) if B is None else np.asarray(B @ shortfall)
@@ -320,7 +320,7 @@ class PlanFactory:
             Exports less imports per year, units: final demand beside the three parts.
         """
         v = self.labour_values()
-        bundles = [np.asarray(b, dtype=float) for b in (private, public, investment)]
+        bundles = [np.asarray(b) for b in (private, public, investment)]
         unit = [b / (v @ b) if v @ b > 0 else b * 0.0 for b in bundles]
         empty = [not v @ b > 0 for b in bundles]
         out = []
@@ -332,7 +332,7 @@ class PlanFactory:
                 if any(s > 0 and e for s, e in zip(share, empty, strict=True)):
                     raise ValueError(f"shares {share}: a bundle with no labour value (no goods) must have share 0")
                 y = [s * net_product * u for s, u in zip(share, unit, strict=True)]
-                x = self._net_output(sum(y) + (0.0 if trade is None else np.asarray(trade, dtype=float)))
+                x = self._net_output(sum(y) + (0.0 if trade is None else np.asarray(trade)))
                 names = self.technology.names
                 over = () if capacity is None else tuple(names[j] for j in np.flatnonzero(x > capacity))
                 out.append(
@@ -388,7 +388,7 @@ class PlanFactory:
         if processes is None:
             t = self.technology
             processes = Processes(t.A, np.arange(t.n), t.labour)
-        y = np.asarray(targets, dtype=float)
+        y = np.asarray(targets)
         n_goods = y.shape[0]
         inputs = sp.csr_array(processes.inputs, dtype=float)
         produces = np.asarray(processes.produces, dtype=int)
@@ -399,7 +399,7 @@ class PlanFactory:
         net = (outputs - inputs).tocsr()
         cap = np.full(n_proc, np.inf) if processes.capacity is None else np.asarray(processes.capacity, float)
         bounds = np.column_stack([np.zeros(n_proc), cap])
-        labour = np.asarray(processes.labour, dtype=float)
+        labour = np.asarray(processes.labour)
         res = linprog(labour, A_ub=-net, b_ub=-y, bounds=bounds, method=method)
         if res.status == 0:
             z = res.x

@@ -100,7 +100,7 @@ def split_by_share(sector_amount, sector, weight) -> np.ndarray:
 
 def largest_remainder(weights, total: int) -> np.ndarray:
     """Integers ≥ 0 in proportion to ``weights`` that add up to ``total`` (persons, enterprises)."""
-    weights = np.asarray(weights, dtype=float)
+    weights = np.asarray(weights)
     if total <= 0 or weights.sum() <= 0:
         return np.zeros(weights.size, dtype=int)
     exact = weights / weights.sum() * total
@@ -144,7 +144,7 @@ def staffing(need, total: int, floor: int) -> np.ndarray:
     Enterprises whose share would fall below the floor get the floor; the rest of the
     workers are shared among the others in proportion to their need (water-filling).
     """
-    need = np.asarray(need, dtype=float)
+    need = np.asarray(need)
     fixed = np.zeros(need.size, dtype=bool)
     while True:
         free = total - floor * fixed.sum()

@@ -41,7 +41,7 @@ def rescaled_hierarchy(factors, gini_from: float, gini_to: float) -> np.ndarray:
     """
     if gini_from <= 0.0:
         raise ValueError("gini_from = 0: equal wages have no ranking to rescale")
-    f = np.asarray(factors, dtype=float) ** (lognormal_sigma_for_gini(gini_to) / lognormal_sigma_for_gini(gini_from))
+    f = np.asarray(factors) ** (lognormal_sigma_for_gini(gini_to) / lognormal_sigma_for_gini(gini_from))
     return f / f.mean()
 
 
@@ -53,7 +53,7 @@ def equalised(factors, progress: float) -> np.ndarray:
     """
     if progress >= 1.0:
         return np.ones_like(factors)
-    f = np.asarray(factors, dtype=float) ** (1.0 - max(progress, 0.0))
+    f = np.asarray(factors) ** (1.0 - max(progress, 0.0))
     return f / f.mean()
 
 
@@ -97,8 +97,8 @@ def commune_credits(total_credits: float, delivered_value, members, transfer: fl
     numpy.ndarray
         Tokens per commune; sums to ``total_credits``.
     """
-    delivered_value = np.asarray(delivered_value, dtype=float)
-    members = np.asarray(members, dtype=float)
+    delivered_value = np.asarray(delivered_value)
+    members = np.asarray(members)
     by_delivery = delivered_value / delivered_value.sum() if delivered_value.sum() > 0 else members / members.sum()
     by_member = members / members.sum()
     return total_credits * ((1.0 - transfer) * by_delivery + transfer * by_member)
