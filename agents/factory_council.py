@@ -166,13 +166,7 @@ class FactoryCouncils:
         moves = int(min(surplus.sum(), deficit.sum()))
         if moves == 0:
             return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
-        person_council = np.full(c.group.size, -1)
-        person_council[workers] = work_groups.council[c.group[workers]]
-        order = rng.permutation(c.group.size)
-        order = order[person_council[order] >= 0]
-        order = order[np.argsort(person_council[order], kind="stable")]
-        start = np.searchsorted(person_council[order], councils)
-        leaving = np.concatenate([order[start[k] : start[k] + surplus[k]] for k in np.flatnonzero(surplus)])
+        leaving = self._members_drawn(c, work_groups, surplus, rng)
         return leaving[:moves], np.repeat(councils, deficit)[:moves]
 
     def movers_to_income(self, consumers, work_groups, income, rate: float, places, floor: int, rng):
@@ -215,6 +209,14 @@ class FactoryCouncils:
         moves = int(min(open_.sum(), leaving.sum()))
         if moves == 0:
             return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+        movers = self._members_drawn(c, work_groups, leaving, rng)
+        best = np.argsort(-pay, kind="stable")
+        destination = np.repeat(councils[best], open_[best])
+        return rng.permutation(movers)[:moves], destination[:moves]
+
+    def _members_drawn(self, consumers, work_groups, count, rng) -> np.ndarray:
+        """Rows of ``count[k]`` members of the k-th council enterprise, drawn at random, council by council."""
+        c, councils = consumers, self.rows
         workers = c.group >= 0
         person_council = np.full(c.group.size, -1)
         person_council[workers] = work_groups.council[c.group[workers]]
@@ -222,10 +224,7 @@ class FactoryCouncils:
         order = order[person_council[order] >= 0]
         order = order[np.argsort(person_council[order], kind="stable")]
         start = np.searchsorted(person_council[order], councils)
-        movers = np.concatenate([order[start[k] : start[k] + leaving[k]] for k in np.flatnonzero(leaving)])
-        best = np.argsort(-pay, kind="stable")
-        destination = np.repeat(councils[best], open_[best])
-        return rng.permutation(movers)[:moves], destination[:moves]
+        return np.concatenate([order[start[k] : start[k] + count[k]] for k in np.flatnonzero(count)])
 
     # --- reports -----------------------------------------------------------------------------------
 
