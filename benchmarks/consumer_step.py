@@ -52,6 +52,8 @@ class _Arrays:
         self.income, self.savings, self.spent, self.taste = income, savings, spent, taste
         self.taste_floor = taste.min(axis=0)
         self.preferences = preferences
+        # everybody keeps the scenario's buffer and smoothing (per-person ones are the market regimes')
+        self.buffer_weeks = self.smoothing_weeks = None
 
 
 def vectorised_week(m: Households, on_sale, exact: bool):
