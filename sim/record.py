@@ -81,6 +81,8 @@ class Record:
         self.price_log: list[tuple[int, int, float, float, float]] = []  # week, good, old p/v, new p/v, S/S*
         self.decisions: list[dict] = []  # each year's variants, proposals, votes, result and recalls (seed §7f)
         self._base_values = model.state.values[model.state.consumer_goods].copy()  # week 0: a fixed yardstick
+        c = model.consumers  # the old hierarchy among those who work when the run starts
+        self._wage_gini_before = metrics.gini(c.base_wage[c.workers])
         self.weeks = 0
 
     def reporters(self) -> dict:
@@ -214,7 +216,6 @@ class Record:
         fulfilment = metrics.fulfilment(self.series("sales")[year][:, cg], self.series("notional_demand")[year][:, cg])
         last = {name: float(self.series(name)[-1]) for name in WEEK_SERIES} if self.weeks else {}
         mean = {name: float(self.series(name)[year].mean()) for name in WEEK_SERIES} if self.weeks else {}
-        c = self.model.consumers
         return {
             "regime": self.model.conditions.regime,
             "weeks": self.weeks,
@@ -239,7 +240,7 @@ class Record:
             "min_sovereignty_index": float(self.series("sovereignty_index").min()) if self.weeks else None,
             "final_sovereignty_index": last.get("sovereignty_index"),
             "coefficient_error_final": last.get("coefficient_error"),
-            "wage_gini_before": metrics.gini(c.base_wage[c.workers]),
+            "wage_gini_before": self._wage_gini_before,
             "wage_gini_final": last.get("wage_gini"),
             "income_gini_final": last.get("income_gini"),
             "consumption_gini_final": last.get("consumption_gini"),

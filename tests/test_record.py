@@ -220,7 +220,7 @@ def test_the_summary_is_worked_out_from_the_series(ran):
         "min_sovereignty_index": r.series("sovereignty_index").min(),
         "final_sovereignty_index": r.series("sovereignty_index")[-1],
         "coefficient_error_final": r.series("coefficient_error")[-1],
-        "wage_gini_before": gini(c.base_wage[c.group >= 0]),
+        "wage_gini_before": gini(c.base_wage[m.start["workers"]]),  # those who worked when the run began
         "wage_gini_final": r.series("wage_gini")[-1],
         "income_gini_final": r.series("income_gini")[-1],
         "consumption_gini_final": r.series("consumption_gini")[-1],

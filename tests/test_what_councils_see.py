@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import market
+from sim import market, metrics
 from sim.model import CouncilsModel
 from sim.scenario import (
     Communes,
@@ -268,3 +268,16 @@ def test_labour_moves_to_farming_at_the_yearly_rate_when_the_farm_needs_hands():
     assert np.diff(members).tolist() == [allowance] * 3
     assert (m.consumers.commune >= 0).sum() == members[-1]
     assert np.all(m.consumers.group[m.consumers.commune >= 0] == -1)
+
+
+def test_the_old_hierarchys_gini_is_of_those_who_worked_when_the_run_began():
+    """Workers who join the communes later do not change what the hierarchy was before the transition."""
+    m = _model(communes=Communes(mobility=0.05), noise=QUIET)
+    c, rows = m.consumers, m.communes.rows
+    before = metrics.gini(c.base_wage[c.workers])
+    for _ in range(3):
+        m.producers.target[rows] *= 1.5
+        m.regime._migrate(m)
+    assert metrics.gini(c.base_wage[c.workers]) != before  # precondition: other people work now
+    m.step()
+    assert m.record.summary()["wage_gini_before"] == before
