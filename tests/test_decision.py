@@ -212,16 +212,26 @@ def test_a_damaged_decisions_file_is_refused_in_one_line(tmp_path, capsys, conte
     assert len(err) == 1 and phrase in err[0] and "decisions.json" in err[0]
 
 
-def test_proposals_that_together_ask_more_of_a_supplier_than_it_can_give_are_marked_and_held_back():
-    model = CouncilsModel(years=0.1, seed=3, **SMALL)
-    s, planner, names = model.state, model.planner, model.technology.names
-    inputs = planner.inputs_estimated
+def _two_users_ask_of_one_supplier(model):
+    """The two main users of the good most others use each ask to double their capacity; it has room for one.
+
+    Returns the supplier, the two users, the capacity asked per good and what both asks need of the supplier.
+    """
+    s, inputs = model.state, model.planner.inputs_estimated
     supplier = int(np.argmax(inputs.sum(axis=1)))  # the good most others use
     users = [j for j in np.argsort(-inputs[supplier]) if j != supplier][:2]
     asked = np.zeros(s.stock.size)
     asked[users] = s.plan_output[users]  # each asks to double its capacity
     need = inputs[supplier, users] @ asked[users]
     s.sector_capacity[supplier] = s.plan_output[supplier] + 0.75 * need  # room for one of them, not both
+    return supplier, users, asked, need
+
+
+def test_proposals_that_together_ask_more_of_a_supplier_than_it_can_give_are_marked_and_held_back():
+    model = CouncilsModel(years=0.1, seed=3, **SMALL)
+    s, planner, names = model.state, model.planner, model.technology.names
+    inputs = planner.inputs_estimated
+    supplier, users, asked, need = _two_users_ask_of_one_supplier(model)
     proposals = {p["good"]: p for p in planner.proposals(s, asked)}
     assert set(proposals) == {names[j] for j in users}
     for j in users:  # each says what it implies for the supplier
@@ -305,13 +315,8 @@ def _spy_on_variants(model, monkeypatch):
 
 def test_capacity_asked_by_proposals_held_back_is_not_counted_when_variants_are_checked(monkeypatch):
     model = _voting_model()
-    s, planner, names = model.state, model.planner, model.technology.names
-    inputs = planner.inputs_estimated
-    supplier = int(np.argmax(inputs.sum(axis=1)))  # the good most others use
-    users = [j for j in np.argsort(-inputs[supplier]) if j != supplier][:2]
-    asked = np.zeros(s.stock.size)
-    asked[users] = s.plan_output[users]  # each asks to double its capacity
-    s.sector_capacity[supplier] = s.plan_output[supplier] + 0.75 * (inputs[supplier, users] @ asked[users])  # one fits
+    names = model.technology.names
+    _, _, asked, _ = _two_users_ask_of_one_supplier(model)
     monkeypatch.setattr(model.councils, "ask_for_capacity", lambda state, margin: asked.copy())
     seen = _spy_on_variants(model, monkeypatch)
     model.regime.decide(model)
