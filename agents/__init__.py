@@ -3,7 +3,11 @@
 Each kind's module holds its behaviour, as a population class whose methods work on all
 its rows at once (``Consumers``, ``WorkGroups``, ``FactoryCouncils``, ``RuralCommunes``),
 and its Mesa agent, a view on one row (``Consumer``, ``PrimaryWorkGroup``,
-``FactoryCouncil``, ``RuralCommune``) for reading a run and as the tests' oracle.
+``FactoryCouncil``, ``RuralCommune``) for reading a run and as the tests' oracle:
+``consumer``, ``work_group``, ``factory_council`` and ``rural_commune``.
+
+May import Mesa, :mod:`sim.economics` (the rules and the shared state) and :mod:`sim.storage`;
+nothing of the run, the regimes or the model, which call them.
 """
 
 from agents.consumer import Consumer, Consumers

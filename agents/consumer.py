@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from sim import market, wages
+from sim.economics import market, wages
 
 #: Weeks for the common drift of tastes to halve (``taste_drift`` noise).
 DRIFT_HALF_LIFE = 18.0
@@ -111,7 +111,7 @@ class Consumers:
             Prices (tokens per unit) and labour values (hours per unit) of consumer goods.
         on_sale : numpy.ndarray, shape (G,)
             Units households may buy; scarce goods are rationed by ``rules.rationing``.
-        rules : sim.scenario.Consumption
+        rules : sim.run.scenario.Consumption
         rng : numpy.random.Generator
             For the queue.
 

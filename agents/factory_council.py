@@ -12,8 +12,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import market, production
-from sim.state import EconomyState, ProducerArrays
+from sim.economics import market, production
+from sim.economics.state import EconomyState, ProducerArrays
 
 #: Workers per delegate (seed §5: one delegate per 100–200 workers).
 WORKERS_PER_DELEGATE = 150
@@ -57,7 +57,7 @@ class FactoryCouncils:
         Parameters
         ----------
         state : EconomyState
-        rules : sim.scenario.Readjustment
+        rules : sim.run.scenario.Readjustment
         wanted : numpy.ndarray, shape (G,)
             Households' demand this week, units.
         """
@@ -147,7 +147,7 @@ class FactoryCouncils:
         rng : numpy.random.Generator
         sector_output : numpy.ndarray, shape (n,), optional
             Output each good's enterprises are staffed for, units per week, shared among
-            them by capacity (:func:`sim.production.staffed_for`); their targets if not given.
+            them by capacity (:func:`sim.economics.production.staffed_for`); their targets if not given.
 
         Returns
         -------

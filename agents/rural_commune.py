@@ -10,8 +10,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import production, wages
-from sim.state import ProducerArrays
+from sim.economics import production, wages
+from sim.economics.state import ProducerArrays
 
 #: Neighbouring communes that share the weather (``harvest`` noise).
 COMMUNES_PER_REGION = 5

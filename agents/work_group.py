@@ -22,8 +22,8 @@ class WorkGroups:
         Producer row of each group's enterprise.
     productivity : numpy.ndarray, shape (M,)
         How well each group organises its work: output per hour relative to the norm.
-    rules : sim.scenario.WorkGroups
-    population : sim.scenario.Population
+    rules : sim.run.scenario.WorkGroups
+    population : sim.run.scenario.Population
         Group sizes.
     """
 

@@ -23,8 +23,8 @@ import mesa
 import numpy as np
 
 from agents import Consumer
-from sim import market
-from sim.scenario import Consumption
+from sim.economics import market
+from sim.run.scenario import Consumption
 
 
 class Households(mesa.Model):

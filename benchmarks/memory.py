@@ -19,7 +19,7 @@ import sys
 CHILD = """
 import json, resource, sys, time
 from sim.model import CouncilsModel
-from sim.scenario import Population, Scenario
+from sim.run.scenario import Population, Scenario
 n, weeks = int(sys.argv[1]), int(sys.argv[2])
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 start = time.perf_counter()

@@ -21,7 +21,7 @@ from collections import defaultdict
 import numpy as np
 
 from sim.model import CouncilsModel
-from sim.scenario import WEEKS_PER_YEAR, Population, Scenario
+from sim.run.scenario import WEEKS_PER_YEAR, Population, Scenario
 
 PHASES = ("produce", "pay", "deliver", "buy", "price", "readjust", "invest", "plan", "decide")
 

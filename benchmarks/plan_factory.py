@@ -1,4 +1,4 @@
-"""Speed benchmark of the plan factory (``sim/plan_factory.py``) against the bare SciPy calls.
+"""Speed benchmark of the plan factory (``sim/economics/plan_factory.py``) against the bare SciPy calls.
 
 Run from the repository root::
 
@@ -68,8 +68,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sim.economy import Technology  # noqa: E402
-from sim.plan_factory import PlanFactory, Processes  # noqa: E402
+from sim.economics.economy import Technology  # noqa: E402
+from sim.economics.plan_factory import PlanFactory, Processes  # noqa: E402
 
 SEED = 20_251_127
 INPUTS_PER_SECTOR = 10

@@ -19,7 +19,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from sim.sweep import load_sweep, run_sweep
+from sim.experiments.sweep import load_sweep, run_sweep
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 

@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from sim import corrective_loop
+from sim.economics import corrective_loop
 
 #: Other use as a share of households' demand: public bodies' 15 % of the net product against households' 70 %.
 OTHER_USE = 0.15 / 0.70

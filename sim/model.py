@@ -1,23 +1,23 @@
 """The self-managed economy as a Mesa model: one step is one week (DESIGN §3).
 
 The model only says when: the regime (``sim.regimes``) says what each phase does, the
-agents (``agents/``) act on their rows, the plan factory (``sim.planning``) plans, and
-``sim.initial_conditions`` builds the economy a run starts from.
+agents (``agents/``) act on their rows, the plan factory (``sim.run.planning``) plans, and
+``sim.run.initial_conditions`` builds the economy a run starts from.
 """
 
 from __future__ import annotations
 
 import mesa
 
-from sim import initial_conditions
-from sim.economy import Economy
-from sim.events import Events
-from sim.noise import Noise
-from sim.record import Record
+from sim.economics.economy import Economy
+from sim.economics.units import WEEKS_PER_YEAR
 from sim.regimes import make_regime
-from sim.scenario import Scenario, from_parameters, validate
-from sim.scenario_economy import check_against_economy, economy_of
-from sim.units import WEEKS_PER_YEAR
+from sim.run import initial_conditions
+from sim.run.events import Events
+from sim.run.noise import Noise
+from sim.run.record import Record
+from sim.run.scenario import Scenario, from_parameters, validate
+from sim.run.scenario_economy import check_against_economy, economy_of
 
 
 class CouncilsModel(mesa.Model):
@@ -27,7 +27,7 @@ class CouncilsModel(mesa.Model):
     ----------
     scenario : Scenario, optional
         Transition conditions, rules and their parameters, horizon and seed; default
-        :class:`~sim.scenario.Scenario`'s defaults.
+        :class:`~sim.run.scenario.Scenario`'s defaults.
     economy : Economy, optional
         Technology and initial conditions; default: the scenario's ``economy``.
     **parameters
@@ -42,18 +42,18 @@ class CouncilsModel(mesa.Model):
         The scenario this run follows (not ``scenario``: Mesa ≥ 3.5 reserves that name).
     regime : sim.regimes.base.Regime
         The institutions, phase by phase (``scenario.regime``).
-    state : sim.state.EconomyState
+    state : sim.economics.state.EconomyState
         Stocks, reserves, prices, values, the plan in force, the investment pipeline,
         this week's flows and the token accounts.
-    planner : sim.planning.Planner
+    planner : sim.run.planning.Planner
         The plan factory at work: its coefficient estimates and solves.
     consumers, work_groups : agents.Consumers, agents.WorkGroups
         Persons and primary work groups, one row each.
-    producers : sim.state.ProducerArrays
+    producers : sim.economics.state.ProducerArrays
         Enterprises (factory councils), then rural communes, one row each.
     councils, communes : agents.FactoryCouncils, agents.RuralCommunes
         What councils and communes do, on the producers' rows.
-    record : sim.record.Record
+    record : sim.run.record.Record
         Everything measured, per week.
     """
 
@@ -99,7 +99,7 @@ class CouncilsModel(mesa.Model):
         Returns
         -------
         dict
-            The run's verdict and measures (:meth:`sim.record.Record.summary`).
+            The run's verdict and measures (:meth:`sim.run.record.Record.summary`).
         """
         for _ in range(self.conditions.weeks if weeks is None else weeks):
             self.step()

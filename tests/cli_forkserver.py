@@ -3,7 +3,7 @@
 The abuse tests need the CLI in a process of its own (under an address-space limit, to be
 killed at a random moment, to have its peak memory measured) many times; starting Python
 and importing NumPy, pandas, Mesa and Matplotlib each time would cost about two seconds a
-command. The server imports them once; each child runs ``sim.cli.main(argv)`` exactly as
+command. The server imports them once; each child runs ``sim.views.cli.main(argv)`` exactly as
 ``councils`` does, in its own working directory, with stdout and stderr in files.
 
 Protocol (JSON lines): the test writes ``{"argv", "cwd", "stdout", "stderr", "limit"}``; the
@@ -143,11 +143,11 @@ def serve():
     import pyarrow.parquet  # noqa: F401
     from tqdm import tqdm
 
-    import sim.cli
+    import sim.experiments.sweep
     import sim.model
-    import sim.plots
-    import sim.sweep
-    import sim.sweep_plots
+    import sim.views.cli
+    import sim.views.plots
+    import sim.views.sweep_plots
 
     tqdm.get_lock()  # its semaphore made here, not in each child (which ends with os._exit)
     pandas.Index(["warm"])  # pandas' text is Arrow's: its allocator maps its arenas here, inside the server's size
@@ -156,7 +156,7 @@ def serve():
         job = json.loads(line)
         pid = os.fork()
         if pid == 0:
-            _child(job, sim.cli.main)
+            _child(job, sim.views.cli.main)
         _answer({"pid": pid})
         _, status, usage = os.wait4(pid, 0)
         _answer({"status": os.waitstatus_to_exitcode(status), "maxrss": usage.ru_maxrss * 1024})

@@ -18,12 +18,12 @@ import pandas as pd
 import pytest
 from bounded import address_space
 
-import sim.economy
-from sim.cli import main
-from sim.economy import DEFAULT_ECONOMY_DIR, EconomyDataError, load_economy
+import sim.economics.economy
+from sim.economics.economy import DEFAULT_ECONOMY_DIR, EconomyDataError, load_economy
 from sim.model import CouncilsModel
-from sim.scenario import ScenarioError, from_dict
-from sim.scenario_economy import check_against_economy
+from sim.run.scenario import ScenarioError, from_dict
+from sim.run.scenario_economy import check_against_economy
+from sim.views.cli import main
 
 SCENARIO = """name = "custom"
 economy = "eco"
@@ -236,7 +236,9 @@ def test_a_huge_table_is_refused_unread(eco):
 
 
 def test_more_sectors_than_the_model_takes(eco, monkeypatch):
-    monkeypatch.setattr(sim.economy, "MAX_SECTORS", 10)  # the real limit is 2,000: a test file that big is slow
+    monkeypatch.setattr(
+        sim.economics.economy, "MAX_SECTORS", 10
+    )  # the real limit is 2,000: a test file that big is slow
     refused_run(eco, str(eco / "agg_flows.csv"), "20 sectors: at most 10")
 
 

@@ -22,9 +22,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.plots import FIGURES
-from sim.results import read_run
-from sim.sweep_store import PARTS_DIR, RUNS_FILE
+from sim.experiments.results import read_run
+from sim.experiments.sweep_store import PARTS_DIR, RUNS_FILE
+from sim.views.plots import FIGURES
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"

@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 from cli_forkserver import one_line
 
-import sim.atomic
-import sim.plots
-from sim.atomic import clean_leftovers
-from sim.cli import main
-from sim.locks import lock_path, locked
-from sim.results import is_complete
+import sim.storage.atomic
+import sim.views.plots
+from sim.experiments.results import is_complete
+from sim.storage.atomic import clean_leftovers
+from sim.storage.locks import lock_path, locked
+from sim.views.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -189,14 +189,14 @@ def test_an_incomplete_directory_moved_aside_is_not_restored(out):
 
 def test_figures_are_part_of_the_atomic_result(out, monkeypatch):
     before = snapshot(out)
-    draw = sim.plots.draw_all
+    draw = sim.views.plots.draw_all
 
     def draw_then_fail(summary, ts, directory):
-        monkeypatch.setattr(sim.plots, "FIGURES", ("inequality",))
+        monkeypatch.setattr(sim.views.plots, "FIGURES", ("inequality",))
         draw(summary, ts, directory)  # one figure is in the new result being built …
         raise RuntimeError("killed while plotting")  # … when plotting stops
 
-    monkeypatch.setattr(sim.plots, "draw_all", draw_then_fail)
+    monkeypatch.setattr(sim.views.plots, "draw_all", draw_then_fail)
     with pytest.raises(RuntimeError, match="killed while plotting"):
         main(run_argv(out, "--seed", "2", plots=True))
     assert snapshot(out) == before  # the old result, whole; no figure of the new run in it
@@ -207,7 +207,7 @@ def test_the_swap_leaves_the_new_result_when_stopped_while_removing_the_old(out,
     def stop(path, ignore_errors=False):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.atomic.shutil, "rmtree", stop)
+    monkeypatch.setattr(sim.storage.atomic.shutil, "rmtree", stop)
     rc, _, err = call(run_argv(out, "--seed", "2"))
     monkeypatch.undo()
     assert rc == 130 and "interrupted" in err
@@ -223,7 +223,7 @@ def test_the_swap_leaves_the_new_result_when_stopped_while_removing_the_old(out,
 def test_a_new_result_never_leaves_out_without_a_result(out, monkeypatch):
     """Between the old and the new result there is no instant without one: the swap is one exchange."""
     seen = []
-    exchange = sim.atomic._exchange
+    exchange = sim.storage.atomic._exchange
 
     def watched(new, target):
         seen.append(is_complete(target))
@@ -231,7 +231,7 @@ def test_a_new_result_never_leaves_out_without_a_result(out, monkeypatch):
         seen.append(is_complete(target))
         return done
 
-    monkeypatch.setattr(sim.atomic, "_exchange", watched)
+    monkeypatch.setattr(sim.storage.atomic, "_exchange", watched)
     rc, _, err = call(run_argv(out, "--seed", "2"))
     assert rc == 0, err
     assert seen == [True, True] and seed_of(out) == 2

@@ -19,9 +19,9 @@ import pytest
 from bounded import address_space
 from cli_forkserver import one_line
 
-import sim.plots
-from sim.cli import main
-from sim.results import SUMMARY_SCHEMA, ResultsError, read_run
+import sim.views.plots
+from sim.experiments.results import SUMMARY_SCHEMA, ResultsError, read_run
+from sim.views.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -219,7 +219,7 @@ def test_plot_and_compare_of_a_missing_directory(tmp_path, good_run):
 
 
 def test_plot_removes_what_a_killed_redraw_left(good_run, tmp_path, monkeypatch):
-    monkeypatch.setattr(sim.plots, "FIGURES", ("inequality",))  # the cheapest figure: the redraw is not the point
+    monkeypatch.setattr(sim.views.plots, "FIGURES", ("inequality",))  # the cheapest figure: the redraw is not the point
     run = tmp_path / "run-1"
     shutil.copytree(good_run, run)
     (run / ".gaps.png.tmp").write_bytes(b"\x89PNG half")

@@ -20,12 +20,12 @@ from cli_forkserver import one_line
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.budget import run_need
-from sim.cli import load_with_overrides, main
-from sim.economy import DEFAULT_ECONOMY_DIR, default_economy
+from sim.economics.economy import DEFAULT_ECONOMY_DIR, default_economy
+from sim.experiments.budget import run_need
 from sim.model import CouncilsModel
 from sim.regimes import REGIMES
-from sim.scenario import Scenario, ScenarioError, from_dict, load_scenario
+from sim.run.scenario import Scenario, ScenarioError, from_dict, load_scenario
+from sim.views.cli import load_with_overrides, main
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"

@@ -24,13 +24,13 @@ import pandas as pd
 import pytest
 from cli_forkserver import one_line
 
-import sim.budget
-import sim.pool
-from sim.budget import BudgetError, plan_workers
-from sim.cli import main, sweep_line
-from sim.scenario import ScenarioError
-from sim.scheduler import SchedulerError, check_scheduler
-from sim.sweep import MAX_RUNS, PARTS_DIR, RUNS_FILE, load_sweep, run_sweep
+import sim.experiments.budget
+import sim.experiments.pool
+from sim.experiments.budget import BudgetError, plan_workers
+from sim.experiments.scheduler import SchedulerError, check_scheduler
+from sim.experiments.sweep import MAX_RUNS, PARTS_DIR, RUNS_FILE, load_sweep, run_sweep
+from sim.run.scenario import ScenarioError
+from sim.views.cli import main, sweep_line
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -67,8 +67,8 @@ def machine(monkeypatch):
     """A pretend machine: 2 cores and the given free memory."""
 
     def set_free(free: int):
-        monkeypatch.setattr(sim.budget, "available_memory", lambda: free)
-        monkeypatch.setattr(sim.budget, "cores", lambda: 2)
+        monkeypatch.setattr(sim.experiments.budget, "available_memory", lambda: free)
+        monkeypatch.setattr(sim.experiments.budget, "cores", lambda: 2)
 
     return set_free
 
@@ -279,7 +279,9 @@ def test_a_corrupt_part_is_named_set_aside_and_its_runs_rerun(finished, damage):
 
 
 def test_a_sweep_where_every_run_fails_says_so_not_nan(tmp_path, monkeypatch):
-    monkeypatch.setattr(sim.pool, "LocalPool", ThreadPoolExecutor)  # no process to start: the count is the point
+    monkeypatch.setattr(
+        sim.experiments.pool, "LocalPool", ThreadPoolExecutor
+    )  # no process to start: the count is the point
     body = '[grid]\n"prices.response" = [0.5, 1.0]\n[set]\n"taste_shift.after_years" = 0.02\n'
     body += '"taste_shift.budget_share" = 0.4\n' + SMALL
     file = sweep_file(tmp_path / "fail.toml", body, small=False)

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-import sim.plan_factory
-from sim.economy import Technology, default_economy
-from sim.plan_factory import ActivityPlan, PlanFactory, Processes
+import sim.economics.plan_factory
+from sim.economics.economy import Technology, default_economy
+from sim.economics.plan_factory import ActivityPlan, PlanFactory, Processes
 
 METHODS = ("highs-ipm", "highs-ds")
 FINITE = {"allow_nan": False, "allow_infinity": False, "allow_subnormal": False}
@@ -160,7 +160,9 @@ def test_a_long_list_of_short_goods_is_cut_at_ten(n_short, listed):
 def test_a_solver_failure_other_than_infeasibility_is_reported_not_raised(corn_iron, monkeypatch):
     """If HiGHS stops for another reason (iteration limit, numerical trouble), the plan says so."""
     monkeypatch.setattr(
-        sim.plan_factory, "linprog", lambda *a, **k: SimpleNamespace(status=1, message="Iteration limit reached.")
+        sim.economics.plan_factory,
+        "linprog",
+        lambda *a, **k: SimpleNamespace(status=1, message="Iteration limit reached."),
     )
     plan = corn_iron.activity_analysis(TARGETS, _processes())
     assert plan.feasible is False
@@ -292,8 +294,9 @@ def test_default_economy_at_half_capacity_is_infeasible_and_names_what_binds():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="bug in sim.plan_factory.activity_analysis: a shortfall below 1e-7·max|y| is not named although HiGHS "
-    "found the targets infeasible, so the plan is infeasible with no good short and the message reads 'short of ;'",
+    reason="bug in sim.economics.plan_factory.activity_analysis: a shortfall below 1e-7·max|y| is not named although "
+    "HiGHS found the targets infeasible, so the plan is infeasible with no good short and the message reads "
+    "'short of ;'",
 )
 @pytest.mark.parametrize("method", METHODS)
 def test_an_infeasible_plan_names_a_good_even_when_its_shortfall_is_small_against_the_targets(method):
@@ -373,13 +376,13 @@ def test_interior_point_and_dual_simplex_agree_on_the_default_economy_with_capac
 @pytest.mark.parametrize("method", METHODS)
 def test_requested_method_is_passed_to_highs_for_both_linear_programs(corn_iron, method, monkeypatch):
     calls = []
-    real = sim.plan_factory.linprog
+    real = sim.economics.plan_factory.linprog
 
     def recording(*args, **kwargs):
         calls.append(kwargs.get("method"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sim.plan_factory, "linprog", recording)
+    monkeypatch.setattr(sim.economics.plan_factory, "linprog", recording)
     plan = corn_iron.activity_analysis(TARGETS, _processes(capacity=[np.inf, np.inf, 5.0]), method=method)
     assert not plan.feasible
     assert calls == [method, method]  # the least-labour LP, then the closest-plan LP

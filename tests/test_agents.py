@@ -15,9 +15,9 @@ import pytest
 from agents import Consumer, FactoryCouncil, PrimaryWorkGroup, RuralCommune
 from agents.consumer import DRIFT_PERSISTENCE
 from agents.work_group import WorkGroups
-from sim import market, production
+from sim.economics import market, production
 from sim.model import CouncilsModel
-from sim.scenario import (
+from sim.run.scenario import (
     Communes,
     Consumption,
     Noise,
@@ -26,7 +26,7 @@ from sim.scenario import (
     Scenario,
     Wages,
 )
-from sim.scenario import WorkGroups as WorkGroupRules
+from sim.run.scenario import WorkGroups as WorkGroupRules
 
 QUIET = Noise(0.0, 0.0, 0.0, 0.0)
 SMALL = Population(consumers=600, councils=22, communes=3)
@@ -75,7 +75,7 @@ def test_a_kept_hierarchy_keeps_every_workers_place_at_the_gini_asked_for():
     f = c.wage_factor[workers]
     assert f.mean() == pytest.approx(1.0, rel=1e-12)
     np.testing.assert_array_equal(np.argsort(f, kind="stable"), np.argsort(c.base_wage[workers], kind="stable"))
-    from sim import metrics, wages
+    from sim.economics import metrics, wages
 
     np.testing.assert_allclose(f, wages.rescaled_hierarchy(c.base_wage[workers], 0.35, 0.5), rtol=1e-12)
     assert metrics.gini(f) == pytest.approx(0.5, abs=0.03)

@@ -1,4 +1,4 @@
-"""AIDS demand (``sim.market``) against an independent implementation of Deaton & Muellbauer (1980).
+"""AIDS demand (``sim.economics.market``) against an independent implementation of Deaton & Muellbauer (1980).
 
 Deaton, A. and Muellbauer, J. (1980), "An Almost Ideal Demand System", *American Economic
 Review* 70(3), 312–326. Their budget share of good ``i`` (eq. 8) is
@@ -6,13 +6,13 @@ Review* 70(3), 312–326. Their budget share of good ``i`` (eq. 8) is
     w_i = α_i + Σ_j γ_ij ln p_j + β_i ln(x / P),
 
 with adding-up (Σα = 1, Σ_i β_i = 0, Σ_i γ_ij = 0), homogeneity (Σ_j γ_ij = 0) and symmetry
-(γ_ij = γ_ji). ``sim.market`` documents the linear-approximate form (their eq. 14) with
+(γ_ij = γ_ji). ``sim.economics.market`` documents the linear-approximate form (their eq. 14) with
 fixed weights: the Stone index ``ln P = Σ_k s_k ln p_k`` over base shares ``s``, prices
 measured relative to labour value (``p_k / v_k``, so every price term vanishes at normal
 prices), spending relative to a reference ``x̄``, per-consumer taste shifts added to ``α``
 (rows summing to 0), and shares clipped at 0 then renormalised. ``reference_shares`` below
 is that model written from the formula with Python floats, one consumer and one good at a
-time; nothing of ``sim.market`` but the ``Preferences`` container is used to compute it.
+time; nothing of ``sim.economics.market`` but the ``Preferences`` container is used to compute it.
 
 What the theory gives, and what is checked here at prices above *and* below value:
 
@@ -35,7 +35,7 @@ import math
 import numpy as np
 import pytest
 
-from sim import market, wages
+from sim.economics import market, wages
 
 # --- a hand-written parameter set (not from calibrate_preferences) ---------------------------------
 #

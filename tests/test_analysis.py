@@ -1,4 +1,4 @@
-"""``councils analyse`` (``sim.analysis``) on sweeps whose answers are known, and the Saltelli design it reads.
+"""``councils analyse`` (``sim.analysis.analyse``) on sweeps whose answers are known, and the Saltelli design it reads.
 
 No model runs here. Each sweep is expanded by ``load_sweep`` from a real sweep file (so its
 design, run ids and ``sweep.json`` are the sweep's own), and its ``runs.parquet`` is written
@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import designs, sensitivity
-from sim.analysis import ANALYSIS_DIR, outcome, read_sweep
-from sim.cli import main
-from sim.scenario import ScenarioError
-from sim.sweep import load_sweep
-from sim.sweep_store import RUNS_FILE, compact, prepare, write_part
+from sim.analysis import sensitivity
+from sim.analysis.analyse import ANALYSIS_DIR, outcome, read_sweep
+from sim.experiments import designs
+from sim.experiments.sweep import load_sweep
+from sim.experiments.sweep_store import RUNS_FILE, compact, prepare, write_part
+from sim.run.scenario import ScenarioError
+from sim.views.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"

@@ -1,6 +1,6 @@
 """The ``councils`` command: runs of every shipped scenario, results on disk, figures, errors.
 
-Most tests call :func:`sim.cli.main` in-process (it returns the exit status); two run
+Most tests call :func:`sim.views.cli.main` in-process (it returns the exit status); two run
 ``python -m sim`` in a subprocess to check the real exit status and that no traceback
 reaches the user. Every ``--out`` is under ``tmp_path``.
 """
@@ -21,12 +21,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import sim.atomic
-import sim.results
-from sim.cli import load_with_overrides, main, verdict
-from sim.plots import FIGURES
-from sim.results import scenario_to_toml
-from sim.scenario import Scenario, load_scenario
+import sim.experiments.results
+import sim.storage.atomic
+from sim.experiments.results import scenario_to_toml
+from sim.run.scenario import Scenario, load_scenario
+from sim.views.cli import load_with_overrides, main, verdict
+from sim.views.plots import FIGURES
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO_FILES = sorted((REPO / "scenarios").glob("*.toml"))
@@ -612,7 +612,7 @@ def _boom(*args, **kwargs):
 
 def test_failure_while_writing_leaves_nothing(tmp_path, monkeypatch, capsys):
     parent = tmp_path / "runs"
-    monkeypatch.setattr(sim.results, "scenario_to_toml", _boom)
+    monkeypatch.setattr(sim.experiments.results, "scenario_to_toml", _boom)
     with pytest.raises(RuntimeError, match="disk on fire"):
         main(run_args(BASELINE, parent / "a", years="0.05"))
     capsys.readouterr()
@@ -634,7 +634,7 @@ def test_failed_rewrite_keeps_the_previous_result(tmp_path, monkeypatch, capsys)
     out = parent / "a"
     assert main(run_args(BASELINE, out, years="0.05")) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    monkeypatch.setattr(sim.results, "scenario_to_toml", _boom)
+    monkeypatch.setattr(sim.experiments.results, "scenario_to_toml", _boom)
     with pytest.raises(RuntimeError, match="disk on fire"):
         main(run_args(BASELINE, out, "--seed", "2", years="0.05"))
     capsys.readouterr()
@@ -649,9 +649,9 @@ def test_failed_final_swap_keeps_the_previous_result(tmp_path, monkeypatch, caps
     assert main(run_args(BASELINE, out, years="0.05")) == 0
     before = (out / "summary.json").read_bytes()
     if swap == "exchange-fails":
-        monkeypatch.setattr(sim.atomic, "_exchange", _refuse_rename)
+        monkeypatch.setattr(sim.storage.atomic, "_exchange", _refuse_rename)
     else:  # a file system without RENAME_EXCHANGE: old aside, new in; the second rename fails
-        monkeypatch.setattr(sim.atomic, "_exchange", lambda new, target: False)
+        monkeypatch.setattr(sim.storage.atomic, "_exchange", lambda new, target: False)
         rename = Path.rename
 
         def flaky_rename(self, target):

@@ -2,7 +2,7 @@
 
 A one-good economy (no inputs, no capital, no communes, equal wages, no noise, a plan
 that never re-solves after week 0, capacity and labour to spare) is the loop of
-``sim.corrective_loop`` exactly, up to terms of second order in the deviation. A stock
+``sim.economics.corrective_loop`` exactly, up to terms of second order in the deviation. A stock
 1 % above its reserve must then die out at the rate, and oscillate with the period, of
 ``J``'s dominant eigenvalue; and the simulated stability diagram over price response ×
 rebuild horizon must change where ``ρ(J)`` crosses 1.
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import corrective_loop
-from sim.economy import Economy, Technology
+from sim.economics import corrective_loop
+from sim.economics.economy import Economy, Technology
 from sim.model import CouncilsModel
 
 #: The good's labour value, hours per unit (not 1, so that prices and quantities differ).

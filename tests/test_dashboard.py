@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import dashboard
-from sim.cli import main
-from sim.dashboard import DashboardModel, Start, controls, dashboard_scenario, initial
+from sim.economics.units import WEEKS_PER_YEAR
 from sim.regimes import REGIMES
-from sim.scenario import Noise, ScenarioError, load_scenario
-from sim.units import WEEKS_PER_YEAR
+from sim.run.scenario import Noise, ScenarioError, load_scenario
+from sim.views import dashboard
+from sim.views.cli import main
+from sim.views.dashboard import DashboardModel, Start, controls, dashboard_scenario, initial
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO_FILES = sorted((REPO / "scenarios").glob("*.toml"))
@@ -239,7 +239,7 @@ def test_the_vote_panel_appears_only_for_a_model_whose_assemblies_vote(model):
 
 @pytest.mark.skipif(importlib.util.find_spec("altair") is None, reason="the dashboard extra is not installed")
 def test_the_page_has_a_panel_per_measure_and_a_vote_panel_only_with_votes(model):
-    from sim import app
+    from sim.views import app
 
     panels = app.components(model)
     assert len(panels) == 6 and app.LastVote not in panels

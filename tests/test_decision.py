@@ -9,13 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import decision
-from sim.cli import main
-from sim.decision_table import decisions_table
-from sim.federation import CENTRAL, Delegates, assembly_names, assembly_of
+from sim.economics import decision
+from sim.economics.units import WEEKS_PER_YEAR
 from sim.model import CouncilsModel
-from sim.scenario import Decision, Noise, Population, Scenario
-from sim.units import WEEKS_PER_YEAR
+from sim.run.federation import CENTRAL, Delegates, assembly_names, assembly_of
+from sim.run.scenario import Decision, Noise, Population, Scenario
+from sim.views.cli import main
+from sim.views.decision_table import decisions_table
 
 SMALL = {"population_consumers": 1500, "population_councils": 25, "population_communes": 0}
 VOTE = {
@@ -447,7 +447,7 @@ def test_when_no_variant_fits_the_capacity_the_decision_in_force_stays_and_the_r
 
 def test_a_variants_row_in_the_record_gives_its_implications_and_consumption_in_five_years():
     """Seed §7f (a–e): each variant's hours, shares, consumption now and in five years, output, bottlenecks."""
-    from sim.plan_factory import PlanVariant
+    from sim.economics.plan_factory import PlanVariant
     from sim.regimes.councils import _variant_row
 
     v = PlanVariant(33.0, 0.7, 0.15, 0.15, np.array([1.0, 2.0]), 1000.0, 2.5e6, 3.5e6, 0.03, ("MACH",))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.economy import Economy, Technology, default_economy, spectral_radius
-from sim.plan_factory import PlanFactory
+from sim.economics.economy import Economy, Technology, default_economy, spectral_radius
+from sim.economics.plan_factory import PlanFactory
 
 CODES = (
     "AGR",

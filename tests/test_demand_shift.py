@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import market, metrics, wages
-from sim.economy import default_economy
+from sim.economics import market, metrics, wages
+from sim.economics.economy import default_economy
 from sim.model import CouncilsModel
-from sim.scenario import Population, Scenario
+from sim.run.scenario import Population, Scenario
 
 NECESSITIES = ("FOOD", "AGR")
 LUXURIES = ("ACCOM", "VEH")

@@ -15,8 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.economics.units import WEEKS_PER_YEAR
 from sim.model import CouncilsModel
-from sim.scenario import (
+from sim.run.scenario import (
     Communes,
     Consumption,
     Imports,
@@ -28,7 +29,6 @@ from sim.scenario import (
     Scenario,
     TasteShift,
 )
-from sim.units import WEEKS_PER_YEAR
 
 SMALL = Population(consumers=800, councils=24, communes=4)
 

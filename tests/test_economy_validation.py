@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from sim.economy import DEFAULT_ECONOMY_DIR, EconomyDataError, Technology, default_economy, load_economy
+from sim.economics.economy import DEFAULT_ECONOMY_DIR, EconomyDataError, Technology, default_economy, load_economy
 
 GOOD_A = np.array([[0.1, 0.2, 0.0], [0.3, 0.1, 0.2], [0.0, 0.1, 0.1]])
 LABOUR = np.array([1.0, 2.0, 3.0])

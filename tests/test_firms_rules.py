@@ -1,11 +1,11 @@
-"""The market regimes' pure rules (``sim.firms``) against hand-worked cases and their defining identities."""
+"""The market regimes' pure rules (``sim.economics.firms``) against hand-worked cases and their defining identities."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim import firms, metrics
+from sim.economics import firms, metrics
 
 A = np.array([[0.1, 0.3], [0.2, 0.1]])
 LABOUR = np.array([2.0, 0.5])

@@ -1,6 +1,6 @@
 """The pure market rules (seed §7c, §7d) and the run metrics (DESIGN §4), each on its own.
 
-No model is built here: every rule of ``sim.market`` and ``sim.metrics`` is checked
+No model is built here: every rule of ``sim.economics.market`` and ``sim.economics.metrics`` is checked
 against what its docstring and DESIGN §3–4 promise, with hypothesis where the promise
 is a property and with worked examples where it is a number.
 """
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.special import ndtr
 
-from sim import market, metrics, wages
+from sim.economics import market, metrics, wages
 
 PROPS = settings(max_examples=60, deadline=None)
 FINITE = {"allow_nan": False, "allow_infinity": False, "allow_subnormal": False}

@@ -1,4 +1,4 @@
-"""What a run measures (``sim.metrics``, DESIGN §4), against formulas computed by brute force.
+"""What a run measures (``sim.economics.metrics``, DESIGN §4), against formulas computed by brute force.
 
 The Gini coefficient is checked against its definition as a mean absolute difference,
 ``Σ_ij w_i w_j |x_i − x_j| / (2 W² μ)``, over every pair; the gaps, the sovereignty index
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim import metrics
+from sim.economics import metrics
 
 FINITE = {"allow_nan": False, "allow_infinity": False, "allow_subnormal": False}
 

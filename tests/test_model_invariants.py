@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.model import CouncilsModel
-from sim.record import GOOD_SERIES, WEEK_SERIES
-from sim.scenario import (
+from sim.run.record import GOOD_SERIES, WEEK_SERIES
+from sim.run.scenario import (
     WEEKS_PER_YEAR,
     Consumption,
     Imports,

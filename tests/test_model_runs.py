@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sim.model import CouncilsModel
-from sim.scenario import (
+from sim.run.scenario import (
     WEEKS_PER_YEAR,
     Communes,
     Imports,

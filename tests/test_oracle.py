@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from agents import Consumer, FactoryCouncil, PrimaryWorkGroup, RuralCommune
-from sim import market
+from sim.economics import market
 from sim.model import CouncilsModel
-from sim.scenario import Consumption, Population, Scenario, Wages
+from sim.run.scenario import Consumption, Population, Scenario, Wages
 
 POPULATION = Population(consumers=600, councils=25, communes=3)
 

@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-import sim.plan_factory
-from sim.economy import Technology
-from sim.plan_factory import SPARSE_THRESHOLD, PlanFactory, PlanFactoryError, PlanVariant, variants_table
-from sim.units import WEEKS_PER_YEAR
+import sim.economics.plan_factory
+from sim.economics.economy import Technology
+from sim.economics.plan_factory import SPARSE_THRESHOLD, PlanFactory, PlanFactoryError, PlanVariant, variants_table
+from sim.economics.units import WEEKS_PER_YEAR
 
 FAST = settings(max_examples=60, deadline=None)
 QUICK = settings(max_examples=30, deadline=None)
@@ -300,8 +300,8 @@ def test_bottlenecks_hand_worked_corn_and_iron():
 
 def test_failed_iterative_solve_raises_plan_factory_error_naming_the_tolerance(monkeypatch):
     """A sparse solve that does not converge is an error the user can act on, not a silently wrong plan."""
-    monkeypatch.setattr(sim.plan_factory, "SPARSE_THRESHOLD", 1)
-    monkeypatch.setattr(sim.plan_factory.spla, "bicgstab", lambda *args, **kwargs: (np.zeros(2), 7))
+    monkeypatch.setattr(sim.economics.plan_factory, "SPARSE_THRESHOLD", 1)
+    monkeypatch.setattr(sim.economics.plan_factory.spla, "bicgstab", lambda *args, **kwargs: (np.zeros(2), 7))
     t = Technology(sp.csr_array(np.array([[0.1, 0.2], [0.3, 0.1]])), [1.0, 2.0])
     factory = PlanFactory(t, rtol=1e-9)
     assert factory.sparse

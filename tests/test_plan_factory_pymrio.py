@@ -12,8 +12,8 @@ import pandas as pd
 import pymrio  # a hard test dependency (the `dev` extra): without it the suite fails, it does not skip
 import pytest
 
-from sim.economy import Technology
-from sim.plan_factory import PlanFactory
+from sim.economics.economy import Technology
+from sim.economics.plan_factory import PlanFactory
 
 RTOL = 1e-9
 

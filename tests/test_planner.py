@@ -21,12 +21,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sim import market
-from sim.economy import Technology
+from sim.economics import market
+from sim.economics.economy import Technology
+from sim.economics.plan_factory import PlanVariant
+from sim.economics.units import WEEKS_PER_YEAR
 from sim.model import CouncilsModel
-from sim.plan_factory import PlanVariant
-from sim.planning import Planner
-from sim.scenario import (
+from sim.run.planning import Planner
+from sim.run.scenario import (
     Decision,
     Imports,
     Noise,
@@ -37,7 +38,6 @@ from sim.scenario import (
     ScenarioError,
     TechnicalChange,
 )
-from sim.units import WEEKS_PER_YEAR
 
 QUIET = Noise(0.0, 0.0, 0.0, 0.0)
 NO_COMMUNES = Population(consumers=600, councils=22, communes=0)

@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import market
+from sim.economics import market
+from sim.economics.units import WEEKS_PER_YEAR
 from sim.model import CouncilsModel
-from sim.record import GOOD_SERIES, PRICE_LOG_THRESHOLD, WEEK_SERIES
-from sim.scenario import (
+from sim.run.record import GOOD_SERIES, PRICE_LOG_THRESHOLD, WEEK_SERIES
+from sim.run.scenario import (
     Communes,
     Imports,
     Plan,
@@ -28,7 +29,6 @@ from sim.scenario import (
     Verdict,
     Wages,
 )
-from sim.units import WEEKS_PER_YEAR
 
 WEEKS = 60  # past the first yearly decision, and longer than the last year the summary averages over
 SCENARIO = Scenario(

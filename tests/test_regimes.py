@@ -21,7 +21,7 @@ from sim.regimes.councils import Councils
 from sim.regimes.fixed_plan import FixedPlan
 from sim.regimes.market import Market
 from sim.regimes.self_managed_market import SelfManagedMarket
-from sim.scenario import Population, PriceRule, Scenario, ScenarioError, from_dict, from_parameters
+from sim.run.scenario import Population, PriceRule, Scenario, ScenarioError, from_dict, from_parameters
 
 SMALL = {"population_consumers": 600, "population_councils": 25, "population_communes": 3, "years": 0.1}
 

@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import market, metrics
-from sim.economy import Economy, Technology
+from sim.economics import market, metrics
+from sim.economics.economy import Economy, Technology
+from sim.economics.units import WEEKS_PER_YEAR
 from sim.model import CouncilsModel
 from sim.regimes import REGIMES
-from sim.units import WEEKS_PER_YEAR
 
 QUIET = {"noise_taste_drift": 0.0, "noise_productivity": 0.0, "noise_harvest": 0.0, "noise_reports": 0.0}
 

@@ -1,4 +1,4 @@
-"""Production by councils and communes (``sim.production``, seed §6, §7b), checked from first principles.
+"""Production by councils and communes (``sim.economics.production``, seed §6, §7b), checked from first principles.
 
 Each producer makes ``min(target, capacity, labour × productivity / l, what its inputs allow)``;
 the inputs ``(A + D) q`` come from the stock and from the week's own output. The tests compute
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim import production
+from sim.economics import production
 
 FINITE = {"allow_nan": False, "allow_infinity": False, "allow_subnormal": False}
 
@@ -202,9 +202,9 @@ CYCLE_INPUTS = np.array([[0.5, 0.6], [0.0, 0.0]])
 
 @pytest.mark.xfail(
     strict=True,
-    reason="bug in sim.production.produce: when a scarce good is an input of its own users (a cycle), the fill-rate "
-    "iteration has not settled after _FILL_ITERATIONS rounds; the output then needs more input than stock + output "
-    "and `used` is clipped, so goods are made without the inputs A requires",
+    reason="bug in sim.economics.production.produce: when a scarce good is an input of its own users (a cycle), the "
+    "fill-rate iteration has not settled after _FILL_ITERATIONS rounds; the output then needs more input than stock "
+    "+ output and `used` is clipped, so goods are made without the inputs A requires",
 )
 def test_produce_never_needs_more_input_than_there_is_when_a_good_feeds_itself():
     """Goods conserved even in a cycle: the inputs the output needs fit in stock + this week's output."""

@@ -1,4 +1,4 @@
-"""Wages and commune credits (``sim.wages``, seed §7d, §7e, §9a, §10), each rule on its own.
+"""Wages and commune credits (``sim.economics.wages``, seed §7d, §7e, §9a, §10), each rule on its own.
 
 The hourly wage is private consumption over hours (seed §7d); a transition's hierarchy keeps
 its mean while shrinking (seed §10); communes share their credits by what each delivered,
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.special import ndtr
 
-from sim import metrics, wages
+from sim.economics import metrics, wages
 
 FINITE = {"allow_nan": False, "allow_infinity": False, "allow_subnormal": False}
 

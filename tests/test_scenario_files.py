@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.run.scenario import Scenario, ScenarioError, load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO_FILES = sorted((REPO / "scenarios").glob("*.toml"))

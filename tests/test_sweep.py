@@ -1,4 +1,5 @@
-"""Sweeps (``sim.sweep``, ``councils sweep``): expansion, validation, executors, failures, resume, figures, CLI.
+"""Sweeps (``sim.experiments.sweep``, ``councils sweep``): expansion, validation, executors, failures, resume,
+figures, CLI.
 
 Every sweep here is tiny (500 consumers, 20 councils, no communes, a few weeks) and is written
 under ``tmp_path`` with its ``base`` pointing at the shipped ``scenarios/baseline.toml``. Most
@@ -28,13 +29,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import sim.experiments.sweep
 import sim.model
-import sim.sweep
-from sim import designs
-from sim.cli import main
-from sim.scenario import ScenarioError, field_type
-from sim.sweep import PARTS_DIR, RUNS_FILE, compact, done_run_ids, load_sweep, run_sweep
-from sim.sweep_plots import compare_conditions, draw_sweep, regime_paths
+from sim.experiments import designs
+from sim.experiments.sweep import PARTS_DIR, RUNS_FILE, compact, done_run_ids, load_sweep, run_sweep
+from sim.run.scenario import ScenarioError, field_type
+from sim.views.cli import main
+from sim.views.sweep_plots import compare_conditions, draw_sweep, regime_paths
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
@@ -493,8 +494,10 @@ def test_resume_runs_only_what_is_missing(tmp_path, reference, monkeypatch):
     assert part_files(out) == first
 
     ran = []
-    original = sim.sweep.run_one
-    monkeypatch.setattr(sim.sweep, "run_one", lambda spec, ts=None: ran.append(spec.run_id) or original(spec, ts))
+    original = sim.experiments.sweep.run_one
+    monkeypatch.setattr(
+        sim.experiments.sweep, "run_one", lambda spec, ts=None: ran.append(spec.run_id) or original(spec, ts)
+    )
     run_in_threads(sweep, out, resume=True)
     assert ran == [r.run_id for r in sweep.runs[3:]]
     after = part_files(out)

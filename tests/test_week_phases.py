@@ -17,9 +17,10 @@ import numpy as np
 import pytest
 
 from agents import PrimaryWorkGroup
-from sim import market, wages
+from sim.economics import market, wages
+from sim.economics.units import WEEKS_PER_YEAR
 from sim.model import CouncilsModel
-from sim.scenario import (
+from sim.run.scenario import (
     Communes,
     Consumption,
     Imports,
@@ -32,8 +33,7 @@ from sim.scenario import (
     TechnicalChange,
     Wages,
 )
-from sim.scenario import WorkGroups as WorkGroupRules
-from sim.units import WEEKS_PER_YEAR
+from sim.run.scenario import WorkGroups as WorkGroupRules
 
 QUIET = Noise(0.0, 0.0, 0.0, 0.0)
 SMALL = Population(consumers=600, councils=22, communes=3)

@@ -20,9 +20,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import market, metrics
+from sim.economics import market, metrics
+from sim.economics.units import WEEKS_PER_YEAR
 from sim.model import CouncilsModel
-from sim.scenario import (
+from sim.run.scenario import (
     Communes,
     Consumption,
     Noise,
@@ -32,7 +33,6 @@ from sim.scenario import (
     Readjustment,
     Scenario,
 )
-from sim.units import WEEKS_PER_YEAR
 
 SMALL = Population(consumers=800, councils=24, communes=3)
 QUIET = Noise(0.0, 0.0, 0.0, 0.0)

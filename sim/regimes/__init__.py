@@ -7,6 +7,12 @@ from :data:`REGIMES`. A new regime is one module in this package and one entry h
 
 The registry names each regime's class by its import path, so that reading a scenario
 (which checks the name) does not import the agents.
+
+- ``base``: the phases every regime shares; ``councils``: the seed's workers' councils;
+  ``fixed_plan``: bureaucratic planning; ``enterprises``: what the two market regimes share;
+  ``market``: private capitalism; ``self_managed_market``: councils selling on a market.
+
+May import :mod:`sim.run`, :mod:`agents`, :mod:`sim.economics` and :mod:`sim.storage`.
 """
 
 from __future__ import annotations

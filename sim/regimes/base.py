@@ -13,8 +13,8 @@ import dataclasses
 
 import numpy as np
 
-from sim import metrics
-from sim.units import WEEKS_PER_YEAR
+from sim.economics import metrics
+from sim.economics.units import WEEKS_PER_YEAR
 
 
 class Regime:

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import decision, market, production, wages
-from sim.federation import assembly_names, assembly_of, federation_graph
+from sim.economics import decision, market, production, wages
+from sim.economics.units import WEEKS_PER_YEAR
 from sim.regimes.base import Regime
-from sim.units import WEEKS_PER_YEAR
+from sim.run.federation import assembly_names, assembly_of, federation_graph
 
 
 class Councils(Regime):

@@ -17,7 +17,7 @@ period so that the treasury's balance returns to where it started within a year.
 move between accounts and are never created: households + enterprises + treasury hold the
 same total every week (``tokens_held``, ``tokens_retained``, ``tokens_treasury``).
 
-**Prices** are normal prices (a markup over normal unit cost: :func:`sim.firms.normal_prices`)
+**Prices** are normal prices (a markup over normal unit cost: :func:`sim.economics.firms.normal_prices`)
 moved by each good's stock against its target with the seed's own function φ and the
 scenario's ``[prices]`` (so that only the centre of gravity differs from the councils'
 corrective b). The money wage is set once so that normal prices are, on the Stone index of
@@ -43,9 +43,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import firms, market
+from sim.economics import firms, market
+from sim.economics.units import WEEKS_PER_YEAR
 from sim.regimes.base import Regime
-from sim.units import WEEKS_PER_YEAR
 
 #: Working capital an enterprise keeps, weeks of its inputs and of its members' pay at the money wage.
 FUNDS_WEEKS = 4.0

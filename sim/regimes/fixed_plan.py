@@ -27,8 +27,8 @@ import dataclasses
 
 import numpy as np
 
+from sim.economics.units import WEEKS_PER_YEAR
 from sim.regimes.base import Regime
-from sim.units import WEEKS_PER_YEAR
 
 
 class FixedPlan(Regime):

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import firms
+from sim.economics import firms
 from sim.regimes.enterprises import MarketEconomy
 
 

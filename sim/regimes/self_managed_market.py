@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import firms, metrics
+from sim.economics import firms, metrics
+from sim.economics.units import WEEKS_PER_YEAR
 from sim.regimes.enterprises import MarketEconomy
-from sim.units import WEEKS_PER_YEAR
 
 
 class SelfManagedMarket(MarketEconomy):

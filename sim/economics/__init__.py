@@ -1,0 +1,16 @@
+"""The seed's economics as pure functions of arrays: no Mesa, no agents, no run.
+
+- ``plan_factory``: intermediate targets, labour values, bottlenecks, plan variants, activity
+  analysis (seed §7b, §7f);
+- ``economy``: a technology and its initial conditions, read from an economy's directory;
+- ``market``: demand, rationing and the price rule of the consumer-goods market (§7c, §7d);
+- ``production``: output within target, capacity, labour and inputs; staffing (§6, §7b);
+- ``wages``: the hierarchy a transition starts from and its equalisation (§7d, §7e, §9a, §10);
+- ``metrics``: what a run measures; ``decision``: the vote's rules (§7f); ``firms``: the
+  market regimes' rules; ``corrective_loop``: the one-good loop linearised (§7c);
+- ``state``: the one container of what the economy shares (stocks, prices, the plan in force),
+  which the agents and the regimes read and write; ``units``: the calendar.
+
+May import numpy, scipy, pandas and :mod:`sim.storage` (to read an economy's files), nothing
+else of the project. Each rule can be tested alone and swapped by a scenario.
+"""

@@ -1,0 +1,193 @@
+"""What a run or a sweep will need, estimated before anything is allocated, against what the machine has.
+
+The figures are measured on the default economy (``benchmarks/``, and the calibration
+below), rounded up: a person costs about 1.1 kB of arrays and Mesa agent (1.5 kB
+assumed), a row of the tidy time series about 80 bytes (200 assumed: writing and drawing
+hold copies), an interpreter with NumPy, pandas, SciPy, Mesa and Matplotlib about 160 MB
+(300 MB assumed, figures included). Time is only reported, never a reason to refuse.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.run.record import GOOD_SERIES, WEEK_SERIES
+from sim.run.scenario import Scenario
+
+#: Bytes per person (consumer arrays, tastes, demand temporaries, one Mesa agent).
+BYTES_PER_PERSON = 1_500
+#: Bytes per row of the tidy time series (``week, good, variable, value``) while it is built and written.
+BYTES_PER_ROW = 200
+#: Bytes of one interpreter with the model's libraries loaded, figures drawn.
+PROCESS_BYTES = 300 * 2**20
+#: Bytes per entry of an n × n matrix, over the model's dense copies (A, A + D, estimates, LU, capital).
+BYTES_PER_MATRIX_ENTRY = 8 * 40
+#: Bytes of a sweep's parent per run it holds (the run's scenario table and its row).
+BYTES_PER_SWEEP_RUN = 8_000
+#: Seconds: set-up per person, a week per person, a week of the plan and records, figures.
+SECONDS_SETUP_PER_PERSON = 2e-5
+SECONDS_PER_PERSON_WEEK = 1.5e-6
+SECONDS_PER_WEEK = 2e-3
+SECONDS_FIGURES = 10.0
+
+
+class BudgetError(ValueError):
+    """A valid run or sweep that would not fit the machine; the message says how to shrink it."""
+
+
+@dataclass(frozen=True)
+class Need:
+    """An estimate.
+
+    Attributes
+    ----------
+    memory : int
+        Peak memory of one process, bytes.
+    seconds : float
+        Wall time on one core, seconds.
+    """
+
+    memory: int
+    seconds: float
+
+
+def run_need(scenario: Scenario, n_goods: int, figures: bool = True) -> Need:
+    """Memory and time of one run of ``scenario`` on an economy of ``n_goods`` goods.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (its population and horizon count).
+    n_goods : int
+        Sectors of its economy.
+    figures : bool
+        Whether the run draws its figures.
+    """
+    persons, weeks = scenario.population.consumers, scenario.weeks
+    rows = weeks * (len(GOOD_SERIES) * n_goods + len(WEEK_SERIES))
+    memory = PROCESS_BYTES + persons * BYTES_PER_PERSON + rows * BYTES_PER_ROW + n_goods**2 * BYTES_PER_MATRIX_ENTRY
+    seconds = persons * SECONDS_SETUP_PER_PERSON + weeks * (SECONDS_PER_WEEK + persons * SECONDS_PER_PERSON_WEEK)
+    return Need(int(memory), seconds + (SECONDS_FIGURES if figures else 0.0))
+
+
+def available_memory() -> int:
+    """Bytes this process may still take: the least of the machine's available memory, its cgroup's room and its
+    address-space limit (``RLIMIT_AS``) less what it already maps."""
+    limits = [_meminfo_available()]
+    limits.append(_cgroup_room())
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        limits.append(soft - _own_virtual_size())
+    return max(0, min(x for x in limits if x is not None))
+
+
+def check_run(scenario: Scenario, n_goods: int, where: str, figures: bool = True) -> Need:
+    """Refuse a run that would not fit in :func:`available_memory`; return its need.
+
+    Raises
+    ------
+    BudgetError
+        Naming the estimate, what is available and how many persons would fit.
+    """
+    need = run_need(scenario, n_goods, figures)
+    free = available_memory()
+    if need.memory > free:
+        persons = scenario.population.consumers
+        room = (free - (need.memory - persons * BYTES_PER_PERSON)) // BYTES_PER_PERSON
+        shrink = (
+            f"lower population.consumers (about {room:,} would fit)"
+            if room >= 100
+            else f"shorten years (now {scenario.years:g}) or lower population.consumers"
+        )
+        raise BudgetError(
+            f"{where}: population.consumers = {persons} for {scenario.weeks} weeks needs about "
+            f"{gigabytes(need.memory)} of memory and {gigabytes(free)} is available: {shrink}"
+        )
+    return need
+
+
+def plan_workers(requested: int | None, runs: int, per_worker: int, parent: int) -> int:
+    """How many local worker processes a sweep of ``runs`` runs gets.
+
+    Default: one per core, at most one per run, and only as many as fit in memory. An
+    explicit ``requested`` above the cores is honoured (up to one per run) only if that many
+    fit in memory.
+
+    Parameters
+    ----------
+    requested : int or None
+        ``--workers``, if given.
+    runs : int
+        Runs to do.
+    per_worker : int
+        Peak memory of a worker, bytes (its interpreter and its largest run).
+    parent : int
+        Memory of the sweep's own process, bytes.
+
+    Raises
+    ------
+    BudgetError
+        Not even one worker fits, or the requested number does not.
+    """
+    free = available_memory() - parent
+    fit = max(0, free // per_worker)
+    want = min(requested if requested is not None else cores(), max(runs, 1))
+    if fit < 1:
+        raise BudgetError(
+            f"sweep: one worker needs about {gigabytes(per_worker + parent)} of memory with the sweep itself and "
+            f"{gigabytes(free + parent)} is available: lower population.consumers or years"
+        )
+    if requested is not None and want > fit:
+        raise BudgetError(
+            f"--workers {requested}: {want} workers need about {gigabytes(want * per_worker + parent)} of memory "
+            f"and {gigabytes(free + parent)} is available: use --workers {fit} or fewer"
+        )
+    return min(want, fit)
+
+
+def cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def gigabytes(n: int) -> str:
+    """``n`` bytes for a person: ``"1.2 GB"``."""
+    return f"{n / 1e9:.3g} GB" if n >= 1e8 else f"{n / 1e6:.3g} MB"
+
+
+def _meminfo_available() -> int:
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="ascii").splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def _cgroup_room() -> int | None:
+    """Room left under a cgroup (v2) memory limit, or ``None`` if there is none."""
+    base = Path("/sys/fs/cgroup")
+    try:
+        limit = (base / "memory.max").read_text(encoding="ascii").strip()
+        if limit == "max":
+            return None
+        return int(limit) - int((base / "memory.current").read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        return None
+
+
+def _own_virtual_size() -> int:
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0

@@ -1,0 +1,143 @@
+"""The federation of assemblies as a graph, and the delegates who answer to those who sent them (seed §5).
+
+Persons → primary work groups → the enterprise's General Assembly and council → the
+Central Assembly of Delegates, and the rural communes' assemblies beside the enterprises.
+The assemblies and groups are nodes of a ``networkx`` graph, edges point the way votes
+and delegations travel; which person is in which group stays in the persons' arrays
+(``Consumers.group``, ``Consumers.commune``), which change every month.
+
+Delegates: each assembly elects one delegate to its council per ``WORKERS_PER_DELEGATE``
+members (at least one), and sends delegates to the Central Assembly, one each plus
+``central_seats`` shared by members (largest remainder). A delegate is elected from the
+members whose favourite variant is the assembly's choice, serves ``delegate_years``, and
+is recalled as soon as their assembly's majority disagrees with what they supported: where
+the Central Assembly's result differs from their assembly's choice, a delegate who
+prefers the result supported it, against the mandate.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+
+from agents.factory_council import WORKERS_PER_DELEGATE
+from sim.economics.production import largest_remainder
+
+CENTRAL = "Central Assembly"
+
+
+def assembly_of(group, commune, group_council, councils: int) -> np.ndarray:
+    """Each person's General Assembly: their enterprise (0 … councils − 1), or ``councils + commune``."""
+    out = np.where(commune >= 0, councils + commune, 0)
+    workers = group >= 0
+    out[workers] = group_council[group[workers]]
+    return out
+
+
+def assembly_names(councils: int, communes: int) -> list[str]:
+    """``council 0`` … then ``commune 0`` …: the graph's names of the General Assemblies."""
+    return [f"council {k}" for k in range(councils)] + [f"commune {k}" for k in range(communes)]
+
+
+def federation_graph(group_council, members, councils: int, communes: int) -> nx.DiGraph:
+    """The federation: groups → assemblies → the Central Assembly, with members and delegates on the nodes.
+
+    Parameters
+    ----------
+    group_council : numpy.ndarray of int, shape (M,)
+        The enterprise of each primary work group.
+    members : numpy.ndarray of int, shape (councils + communes,)
+        Persons in each General Assembly.
+    """
+    graph = nx.DiGraph()
+    graph.add_node(CENTRAL, kind="central")
+    names = assembly_names(councils, communes)
+    for a, name in enumerate(names):
+        kind = "council" if a < councils else "commune"
+        graph.add_node(
+            name, kind=kind, members=int(members[a]), delegates=max(1, round(members[a] / WORKERS_PER_DELEGATE))
+        )
+        graph.add_edge(name, CENTRAL)
+    for g, council in enumerate(group_council):
+        graph.add_node(f"group {g}", kind="group")
+        graph.add_edge(f"group {g}", names[council])
+    return graph
+
+
+class Delegates:
+    """The Central Assembly's delegates: who they are, whom they answer to, since when, what they supported.
+
+    Parameters
+    ----------
+    members : numpy.ndarray of int, shape (A,)
+        Persons in each assembly.
+    seats : int
+        Seats shared by members, beside one per assembly.
+    """
+
+    def __init__(self, members, seats: int):
+        self.seats = max(1, len(members)) + seats
+        self.assembly = np.zeros(0, dtype=int)  # the assembly each delegate answers to
+        self.person = np.zeros(0, dtype=int)  # the person who is the delegate
+        self.elected_year = np.zeros(0, dtype=int)
+        self.supported = np.zeros(0, dtype=int)  # the variant the delegate spoke for at the last vote
+        self._apportion(members, seats)
+
+    def _apportion(self, members, seats: int):
+        per_assembly = 1 + largest_remainder(np.asarray(members, dtype=float), seats)
+        self.assembly = np.repeat(np.arange(len(members)), per_assembly)
+        self.person = np.full(self.assembly.size, -1)
+        self.elected_year = np.zeros(self.assembly.size, dtype=int)
+        self.supported = np.full(self.assembly.size, -1)
+
+    def answer(self, person_assembly, utility, choice, result: int, year: int, term: int, rng) -> dict:
+        """After a vote: recall, rotate and replace; return the counts.
+
+        A delegate who supported the Central Assembly's result against their assembly's
+        choice (they prefer it to the choice) is recalled; one
+        who has served ``term`` years rotates out; one who left the assembly is replaced. Each
+        new delegate is drawn from the members whose favourite is the assembly's choice (any
+        member if none). Seats are apportioned once, to the members at the start.
+
+        Parameters
+        ----------
+        person_assembly : numpy.ndarray of int, shape (N,)
+        utility : numpy.ndarray, shape (N, V)
+            Each person's utility of each variant on the ballot.
+        choice : numpy.ndarray of int, shape (A,)
+            Each assembly's majority choice.
+        result : int
+            The Central Assembly's result.
+        year, term : int
+        rng : numpy.random.Generator
+
+        Returns
+        -------
+        dict
+            ``recalled``, ``rotated``, ``moved`` (delegates who left their assembly), ``elected``.
+        """
+        seated = self.person >= 0
+        who = np.maximum(self.person, 0)
+        moved = seated & (person_assembly[who] != self.assembly)
+        mandate = choice[self.assembly]
+        against = utility[who, result] > utility[who, mandate]
+        self.supported = np.where(seated, np.where(against, result, mandate), -1)
+        favourite = np.argmax(utility, axis=1)
+        recalled = seated & ~moved & (self.supported != choice[self.assembly])
+        rotated = seated & ~moved & ~recalled & (year - self.elected_year >= term)
+        vacant = ~seated | moved | recalled | rotated
+        order = np.argsort(person_assembly, kind="stable")
+        start = np.searchsorted(person_assembly[order], np.arange(choice.size + 1))
+        for d in np.flatnonzero(vacant):
+            a = self.assembly[d]
+            pool = order[start[a] : start[a + 1]]
+            agree = pool[favourite[pool] == choice[a]]
+            pool = agree if agree.size else pool
+            self.person[d] = rng.choice(pool) if pool.size else -1
+            self.elected_year[d] = year
+        return {
+            "recalled": int(recalled.sum()),
+            "rotated": int(rotated.sum()),
+            "moved": int(moved.sum()),
+            "elected": int(vacant.sum()),
+        }

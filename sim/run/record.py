@@ -1,0 +1,269 @@
+"""What a run records, week by week (DESIGN §4), and the verdict it reaches.
+
+Per good and week: price, labour value, stock, reserve target, output, sales, unmet
+demand, and what goods conservation needs: ``output + imports = inputs_used + sales +
+public_use + investment_use + exports + Δstock``.
+Per week: the gaps, shares and Ginis of :mod:`sim.economics.metrics`. Per run: converged or
+not, from which week, peak and cumulative shortage.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.economics import metrics
+from sim.economics.units import WEEKS_PER_YEAR
+
+#: Per-good series, all goods (prices of goods households do not buy stay at value).
+GOOD_SERIES = (
+    "price",
+    "value",
+    "stock",
+    "reserve",
+    "output",
+    "inputs_used",
+    "public_use",
+    "investment_use",
+    "imports",
+    "exports",
+    "demand",
+    "sales",
+    "unmet",
+    "notional_demand",
+    "planning_error",
+)
+#: Per-week series.
+WEEK_SERIES = (
+    "price_value_gap",
+    "stock_gap",
+    "unmet_share",
+    "excess_stock_share",
+    "sovereignty_index",
+    "fulfilment_floor",
+    "wage_gini",
+    "income_gini",
+    "consumption_gini",
+    "hours_per_week",
+    "hours_used",
+    "investment_share",
+    "consumption_per_person",
+    "wage",
+    "price_level",
+    "tokens_paid",
+    "tokens_spent",
+    "tokens_held",
+    "tokens_retained",
+    "tokens_treasury",
+    "in_tolerance",
+    "coefficient_error",
+)
+#: Price moves smaller than this (in log) are not logged as changes.
+PRICE_LOG_THRESHOLD = 1e-3
+
+
+class Record:
+    """Arrays of everything measured, filled one week at a time.
+
+    Parameters
+    ----------
+    model : CouncilsModel
+    weeks : int
+        Horizon; the arrays grow if the model runs longer.
+    """
+
+    def __init__(self, model, weeks: int):
+        self.model = model
+        n = model.technology.n
+        self.goods = {name: np.zeros((weeks, n)) for name in GOOD_SERIES}
+        self.weekly = {name: np.zeros(weeks) for name in WEEK_SERIES}
+        self.latest = dict.fromkeys(WEEK_SERIES, 0.0)
+        self.price_log: list[tuple[int, int, float, float, float]] = []  # week, good, old p/v, new p/v, S/S*
+        self.decisions: list[dict] = []  # each year's variants, proposals, votes, result and recalls (seed §7f)
+        self._base_values = model.state.values[model.state.consumer_goods].copy()  # week 0: a fixed yardstick
+        c = model.consumers  # the old hierarchy among those who work when the run starts
+        self._wage_gini_before = metrics.gini(c.base_wage[c.workers])
+        self.weeks = 0
+
+    def reporters(self) -> dict:
+        """Model reporters for Mesa's DataCollector: the per-week series."""
+        return {name: (lambda m, key=name: m.record.latest[key]) for name in WEEK_SERIES}
+
+    def price_changes(self, old, new):
+        """Log the price moves of this week with their cause (the stock against its reserve)."""
+        moved = np.flatnonzero(np.abs(np.log(new / old)) > PRICE_LOG_THRESHOLD)
+        if moved.size == 0:
+            return
+        s = self.model.state
+        cg = s.consumer_goods
+        value = s.values[cg]
+        ratio = s.stock[cg] / np.where(s.reserve[cg] > 0, s.reserve[cg], 1.0)
+        for k in moved:
+            self.price_log.append((self.model.week, int(cg[k]), old[k] / value[k], new[k] / value[k], float(ratio[k])))
+
+    def explain_prices(self, limit: int = 20) -> list[str]:
+        """The last ``limit`` logged price changes, as sentences."""
+        names = self.model.technology.names
+        lines = []
+        for week, good, old, new, ratio in self.price_log[-limit:]:
+            direction = "below" if ratio < 1 else "above"
+            lines.append(
+                f"week {week}: {names[good]} {old:.2f}× → {new:.2f}× value: "
+                f"stock {abs(ratio - 1) * 100:.0f} % {direction} reserve"
+            )
+        return lines
+
+    def week_done(self):
+        """Copy this week's state into the arrays and compute the week's measures."""
+        m, s = self.model, self.model.state
+        t = self.weeks
+        if t >= self.weekly["wage"].size:
+            self._grow()
+        cg = s.consumer_goods
+        c, p = m.consumers, m.producers
+        price = s.values.copy()
+        price[cg] = s.prices
+        demand = np.zeros_like(price)
+        sales = np.zeros_like(price)
+        demand[cg], sales[cg] = s.wanted, s.sales
+        notional = np.zeros_like(price)
+        notional[cg] = m.consumers.notional_demand(s.values[cg])  # the observer's measure: at p = v
+        row = {
+            "price": price,
+            "value": s.values,
+            "stock": s.stock,
+            "reserve": s.reserve,
+            "output": s.output,
+            "inputs_used": s.inputs_used,
+            "public_use": s.public_use,
+            "investment_use": s.investment_use,
+            "imports": s.imports,
+            "exports": s.exported,
+            "demand": demand,
+            "sales": sales,
+            "unmet": demand - sales,
+            "notional_demand": notional,
+            "planning_error": s.planning_errors,
+        }
+        for name, values in row.items():
+            self.goods[name][t] = values
+        supply = (
+            s.output[cg] + s.imports[cg] - s.inputs_used[cg] - s.public_use[cg] - s.investment_use[cg] - s.exported[cg]
+        )
+        v = m.conditions.verdict
+        stock_gap = metrics.stock_gap(s.stock[cg], s.reserve[cg])
+        fulfilment = metrics.fulfilment(s.sales, notional[cg])
+        week = {
+            "price_value_gap": metrics.price_value_gap(s.prices, s.values[cg]),
+            "stock_gap": stock_gap,
+            "unmet_share": metrics.unmet_share(s.wanted - s.sales, s.wanted, s.values[cg]),
+            "excess_stock_share": metrics.excess_stock_share(s.stock[cg], s.reserve[cg], s.values[cg]),
+            "sovereignty_index": metrics.sovereignty_index(supply, notional[cg], s.values[cg]),
+            "fulfilment_floor": float(fulfilment.min()),
+            "wage_gini": m.regime.earnings_gini(m),  # hourly earnings: the regime knows how they are set
+            "income_gini": metrics.gini(c.income),
+            "consumption_gini": metrics.gini(c.spent),
+            "hours_per_week": s.hours_per_week,
+            "hours_used": float(np.sum(m.councils.labour[p.sector] * p.method * p.output)) / c.income.size,
+            "investment_share": m.planner.investment_share,
+            "consumption_per_person": float(self._base_values @ s.sales) / c.income.size,
+            "wage": s.wage,
+            "price_level": metrics.price_level(s.prices, s.values[cg], c.preferences.base_shares),
+            "tokens_paid": s.tokens_paid,
+            "tokens_spent": s.tokens_spent,
+            "tokens_held": float(c.savings.sum()),
+            "tokens_retained": s.tokens_retained,
+            "tokens_treasury": s.tokens_treasury,
+            "in_tolerance": float(
+                stock_gap <= v.stock_tolerance and np.all(np.abs(fulfilment - 1.0) <= v.fulfilment_tolerance)
+            ),
+            "coefficient_error": m.planner.coefficient_error(m.councils.inputs_true, s.output),
+        }
+        for name, value in week.items():
+            self.weekly[name][t] = value
+        self.latest = week
+        self.weeks += 1
+
+    def _grow(self):
+        for table in (self.goods, self.weekly):
+            for name, values in table.items():
+                table[name] = np.concatenate([values, np.zeros_like(values)])
+
+    # --- the verdict ------------------------------------------------------------------------------
+
+    def series(self, name: str) -> np.ndarray:
+        """A per-week or per-good series, trimmed to the weeks run."""
+        table = self.weekly if name in self.weekly else self.goods
+        return table[name][: self.weeks]
+
+    def summary(self) -> dict:
+        """Per-run verdict (DESIGN §4) and the stationary levels of the last year, comparable between runs.
+
+        ``converged_week`` is the first week from which the share of weeks in tolerance
+        over every trailing window stays at least the verdict's share, with a whole window
+        of the run after it (:func:`sim.economics.metrics.verdict_week`); ``None`` if the run has not
+        converged (yet). ``*_last_year`` are means over the last 52 weeks (or the whole run
+        if shorter); ``fulfilment_floor_last_year`` is the worst good's mean of sales ÷
+        notional demand.
+        """
+        v = self.model.conditions.verdict
+        week = metrics.verdict_week(self.series("in_tolerance") > 0.5, v.window_weeks, v.share)
+        cg = self.model.state.consumer_goods
+        value = self.series("value")[:, cg]
+        unmet = float(np.sum(value * self.series("unmet")[:, cg]))
+        wanted = float(np.sum(value * self.series("demand")[:, cg]))
+        year = slice(max(0, self.weeks - WEEKS_PER_YEAR), self.weeks)
+        fulfilment = metrics.fulfilment(self.series("sales")[year][:, cg], self.series("notional_demand")[year][:, cg])
+        last = {name: float(self.series(name)[-1]) for name in WEEK_SERIES} if self.weeks else {}
+        mean = {name: float(self.series(name)[year].mean()) for name in WEEK_SERIES} if self.weeks else {}
+        return {
+            "regime": self.model.conditions.regime,
+            "weeks": self.weeks,
+            "converged": week is not None,
+            "converged_week": week,
+            "stock_tolerance": v.stock_tolerance,
+            "fulfilment_tolerance": v.fulfilment_tolerance,
+            "in_tolerance_last_year": mean.get("in_tolerance"),
+            "stock_gap_last_year": mean.get("stock_gap"),
+            "fulfilment_floor_last_year": float(fulfilment.mean(axis=0).min()) if self.weeks else None,
+            "sovereignty_index_last_year": mean.get("sovereignty_index"),
+            "price_value_gap_last_year": mean.get("price_value_gap"),
+            "final_price_value_gap": last.get("price_value_gap"),
+            "final_stock_gap": last.get("stock_gap"),
+            "peak_unmet_share": float(self.series("unmet_share").max()) if self.weeks else None,
+            "unmet_share_last_year": mean.get("unmet_share"),
+            "excess_stock_share_last_year": mean.get("excess_stock_share"),
+            "price_level_last_year": mean.get("price_level"),
+            "hours_used_last_year": mean.get("hours_used"),
+            "cumulative_unmet_hours": unmet,
+            "cumulative_unmet_share": unmet / wanted if wanted > 0 else 0.0,
+            "min_sovereignty_index": float(self.series("sovereignty_index").min()) if self.weeks else None,
+            "final_sovereignty_index": last.get("sovereignty_index"),
+            "coefficient_error_final": last.get("coefficient_error"),
+            "wage_gini_before": self._wage_gini_before,
+            "wage_gini_final": last.get("wage_gini"),
+            "income_gini_final": last.get("income_gini"),
+            "consumption_gini_final": last.get("consumption_gini"),
+            "price_changes_logged": len(self.price_log),
+        }
+
+    def timeseries(self) -> pd.DataFrame:
+        """All series in one tidy table: ``week, good, variable, value`` (good is "" for per-week series)."""
+        names = self.model.technology.names
+        weeks = np.arange(self.weeks)
+        frames = [
+            pd.DataFrame(
+                {
+                    "week": np.repeat(weeks, len(names)),
+                    "good": np.tile(names, self.weeks),
+                    "variable": name,
+                    "value": self.series(name).ravel(),
+                }
+            )
+            for name in GOOD_SERIES
+        ]
+        frames += [
+            pd.DataFrame({"week": weeks, "good": "", "variable": name, "value": self.series(name)})
+            for name in WEEK_SERIES
+        ]
+        return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,531 @@
+"""Scenarios: the transition conditions of one run, as typed, validated data.
+
+A scenario is a tree of frozen dataclasses; every field has a default, a unit in its
+comment and a rule (``check``) that the TOML loader enforces. Errors name the file,
+the key path, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import operator
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sim.economics.units import WEEKS_PER_YEAR
+from sim.regimes import REGIMES
+from sim.storage.files import FileRefused, read_text
+
+
+class ScenarioError(ValueError):
+    """A scenario that breaks a rule; the message names file, key path, value and what is allowed."""
+
+
+def _rule(check: str, **kw):
+    """A dataclass field with a default and a rule, e.g. ``_rule(">= 0", default=1.0)``."""
+    return field(metadata={"check": check}, **kw)
+
+
+@dataclass(frozen=True)
+class Population:
+    """Who lives in the simulated economy."""
+
+    consumers: int = _rule("100 <= x <= 10_000_000", default=10_000)  # persons; every one works in a group or a commune
+    councils: int = _rule("1 <= x <= 100_000", default=100)  # enterprises (one factory council each)
+    communes: int = _rule("0 <= x <= 100_000", default=20)  # rural communes (0: agriculture run by councils)
+    group_size_min: int = _rule("2 <= x <= 1000", default=10)  # persons per primary work group, at least
+    group_size_max: int = _rule("2 <= x <= 1000", default=30)  # persons per primary work group, at most
+
+
+@dataclass(frozen=True)
+class Wages:
+    """The wage hierarchy the transition starts from and how it is equalised (seed §7e, §10)."""
+
+    initial_gini: float = _rule("0 <= x <= 0.9", default=0.35)  # Gini of pre-revolution hourly wages
+    equalisation_years: float = _rule("0 <= x <= 200", default=0.0)  # 0: "full equality of wages" at once
+
+
+@dataclass(frozen=True)
+class PriceRule:
+    """Corrective process (b): ``p = v · clip((S/S*)^(−response), floor, ceiling)`` (seed §7c)."""
+
+    response: float = _rule("0 <= x <= 20", default=1.0)  # elasticity of price to the stock ratio
+    floor: float = _rule("0.001 <= x <= 1", default=0.25)  # lowest p / v
+    ceiling: float = _rule("1 <= x <= 1000", default=4.0)  # highest p / v
+
+
+@dataclass(frozen=True)
+class Readjustment:
+    """Corrective process (c): output toward ``D̂ + (S* − S)/τ`` (seed §7c)."""
+
+    rebuild_weeks: float = _rule("1 <= x <= 520", default=6.0)  # τ, weeks to close a stock gap
+    demand_smoothing: float = _rule("0.001 <= x <= 1", default=0.5)  # weight of this week's demand in D̂
+    reserve_weeks: float = _rule("0.1 <= x <= 520", default=4.0)  # reserve stock S*, in weeks of expected use
+
+
+@dataclass(frozen=True)
+class Consumption:
+    """Households: demand (AIDS), saving and rationing (seed §7c, §7d)."""
+
+    rationing: str = _rule("in proportional, queue", default="proportional")
+    price_response: float = _rule("0 <= x <= 1", default=0.4)  # θ of the AIDS price terms
+    taste_noise: float = _rule("0 <= x <= 5", default=0.1)  # spread of personal tastes, share of each budget share
+    buffer_weeks: float = _rule("0 <= x <= 520", default=4.0)  # savings households like to hold, weeks of income
+    smoothing_weeks: float = _rule("1 <= x <= 520", default=8.0)  # weeks to spend down an excess of savings
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The plan factory's cadence, the fundamental decision's defaults and investment (seed §7b, §7f)."""
+
+    period_weeks: int = _rule("1 <= x <= 520", default=4)  # weeks between plan solves
+    hours_per_week: float = _rule("1 <= x <= 80", default=35.0)  # the decided working week, hours
+    private_share: float = _rule("0.01 <= x < 1", default=0.70)  # share of the net product wages pay households
+    public_share: float = _rule("0 <= x < 1", default=0.15)  # for public consumption (rest: investment)
+    labour_reserve: float = _rule("0 <= x <= 0.5", default=0.05)  # hours kept free for readjustment, share
+    capacity_headroom: float = _rule("0 <= x <= 2", default=0.28)  # initial spare capacity over the first plan, share
+    investment_lag_weeks: int = _rule("0 <= x <= 520", default=26)  # weeks from investment to new capacity
+    investment_margin: float = _rule("0 <= x <= 2", default=0.10)  # spare capacity the plan invests to keep, share
+    max_capacity_growth: float = _rule("0 <= x <= 2", default=0.25)  # most a sector's capacity can grow, per year
+    information_error: float = _rule("0 <= x <= 1", default=0.0)  # spread of the plan factory's coefficient errors
+    inventory_error: float = _rule("0 <= x <= 1", default=0.0)  # spread of its stock-taking errors, each solve
+    revision_rate: float = _rule("0 <= x <= 1", default=0.25)  # share of a coefficient error corrected per solve
+    price_signal: float = _rule("0 <= x <= 1", default=0.02)  # |p/v − 1| through a plan period: a planning error
+
+
+@dataclass(frozen=True)
+class Communes:
+    """Rural communes (seed §9a): land, fertility and how credits are shared."""
+
+    sector: str = "AGR"  # code of the sector the communes farm
+    population_share: float = _rule("0 <= x <= 0.9", default=0.0)  # share of persons in communes (0: the economy's)
+    fertility_spread: float = _rule("0 <= x <= 2", default=0.3)  # σ of lognormal fertility
+    transfer: float = _rule("0 <= x <= 1", default=0.0)  # share of credits pooled between communes
+    mobility: float = _rule("0 <= x <= 1", default=0.05)  # share of persons who may move to or from farming, per year
+
+
+@dataclass(frozen=True)
+class Imports:
+    """Consumer goods bought abroad, paid for by exports (seed §10: Britain)."""
+
+    goods: tuple[str, ...] = ("AGR", "FOOD")  # sector codes of the imported goods
+    share: float = _rule("0 <= x <= 0.9", default=0.0)  # share of households' demand for them met by imports
+    stop_after_years: float = _rule("0 <= x <= 200", default=0.0)  # when imports (and exports) stop; 0: never
+
+
+@dataclass(frozen=True)
+class TasteShift:
+    """A displacement of demand (seed §6b, §8: "new products … displacements of demand")."""
+
+    after_years: float = _rule("0 <= x <= 200", default=0.0)  # when tastes change; 0: never
+    rises: str = "INFO"  # the good whose new product draws demand
+    falls: str = "LIGHT"  # the good demand turns away from
+    budget_share: float = _rule("0 <= x <= 0.5", default=0.0)  # share of every budget that moves
+
+
+@dataclass(frozen=True)
+class Noise:
+    """What nobody plans (DESIGN §4): tastes drift, work varies, harvests vary, reports err. All 0: deterministic.
+
+    ``taste_drift``: every person's budget shares drift around their own with a common,
+    mean-reverting fashion (AR(1), half-life 18 weeks) to which each person is exposed to
+    a personal degree; the weekly innovation is this share of each budget share.
+    ``productivity``: σ of each work group's weekly output per hour (lognormal, mean 1).
+    ``harvest``: σ of each commune's yearly yield (lognormal, mean 1), half of the
+    variance shared by the five neighbouring communes of its region (the weather).
+    ``reports``: σ of the councils' and communes' measurement of the inputs they used per
+    unit of output (lognormal, mean 1), in every report to the plan factory.
+    """
+
+    taste_drift: float = _rule("0 <= x <= 0.2", default=0.002)
+    productivity: float = _rule("0 <= x <= 1", default=0.02)
+    harvest: float = _rule("0 <= x <= 1", default=0.05)
+    reports: float = _rule("0 <= x <= 1", default=0.02)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """When a run has converged (DESIGN §4).
+
+    Every week, the economy is *in tolerance* when every consumer good has its stock within
+    ``stock_tolerance`` of its reserve target and its sales within ``fulfilment_tolerance``
+    of notional demand (what households would buy at labour values). A run converges from
+    the first week after which, to the end, the share of weeks in tolerance over every
+    trailing ``window_weeks`` stays at least ``share`` — and at least ``window_weeks``
+    weeks of the run remain after that week.
+    """
+
+    stock_tolerance: float = _rule("0 < x <= 1", default=0.05)  # |S/S* − 1|, every consumer good
+    fulfilment_tolerance: float = _rule("0 < x <= 1", default=0.02)  # |sales / notional demand − 1|
+    window_weeks: int = _rule("1 <= x <= 520", default=52)  # the trailing window, weeks
+    share: float = _rule("0 < x <= 1", default=0.95)  # share of weeks in tolerance in every window
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The fundamental decision (seed §7f): once a year the assemblies vote on plan variants.
+
+    The plan factory offers every combination of the weekly hours in force ± ``hours_step``
+    and the investment share in force ± ``investment_step`` (public share as decided); a
+    variant beyond the capacity there will be is shown with its bottlenecks and not put to
+    the vote. Every person weighs consumption now, free time and growth (how much more the
+    same hours buy ``growth_years`` on) by weights drawn around ``consumption``, ``leisure``
+    and ``growth`` (lognormal, σ ``preference_spread``, normalised to sum to 1); the default
+    means make the average person's favourite about 35 hours a week and 15 % invested, the
+    decision in force in the shipped scenarios. Each General Assembly votes by simple
+    majority; the Central Assembly adds up their results by ``aggregation``: ``persons``
+    (one person one vote) or ``assemblies`` (each assembly's majority, weighted by its
+    members). With ``vote = false`` (the default) hours and shares stay as the scenario's
+    ``[plan]`` sets them, which isolates the corrective loops (the transition-condition
+    sweeps); ``scenarios/democratic_growth.toml`` votes.
+    """
+
+    vote: bool = False
+    aggregation: str = _rule("in persons, assemblies", default="persons")
+    hours_step: float = _rule("0 <= x <= 10", default=2.0)  # hours per week between offered variants
+    investment_step: float = _rule("0 <= x <= 0.2", default=0.025)  # share of the net product
+    hours_min: float = _rule("1 <= x <= 80", default=20.0)  # no variant below, hours per week
+    hours_max: float = _rule("1 <= x <= 80", default=50.0)  # no variant above, hours per week
+    investment_max: float = _rule("0 <= x < 1", default=0.40)  # no variant above, share of the net product
+    consumption: float = _rule("0 <= x <= 1", default=0.22)  # mean weight of consumption now
+    leisure: float = _rule("0 <= x <= 1", default=0.60)  # mean weight of free time
+    growth: float = _rule("0 <= x <= 1", default=0.18)  # mean weight of growth
+    growth_years: float = _rule("1 <= x <= 50", default=20.0)  # the horizon over which growth is weighed, years
+    preference_spread: float = _rule("0 <= x <= 3", default=0.5)  # σ of each person's weights (lognormal)
+    delegate_years: int = _rule("1 <= x <= 20", default=2)  # a delegate's term before rotation, years
+    central_seats: int = _rule("1 <= x <= 100_000", default=150)  # Central Assembly, beside one per assembly
+
+
+@dataclass(frozen=True)
+class TechnicalChange:
+    """Workers' management improves its methods (seed §8): labour per unit falls.
+
+    Every year each enterprise's labour coefficient falls by ``rate`` times its groups'
+    output per hour (better-organised groups find better methods faster); capacity that
+    investment adds works with the enterprise's method improved by ``embodied``, and the
+    enterprise's coefficient becomes the capacity-weighted mean of old and new. Councils
+    report what they measure and the plan factory revises its labour coefficients, so
+    labour values, hence normal prices, fall.
+    """
+
+    rate: float = _rule("0 <= x <= 0.2", default=0.0)  # yearly fall of labour per unit, at norm organisation
+    embodied: float = _rule("0 <= x <= 0.9", default=0.0)  # labour per unit of new capacity, less than the old
+
+
+@dataclass(frozen=True)
+class WorkGroups:
+    """Primary work groups (seed §5–6)."""
+
+    productivity_spread: float = _rule("0 <= x <= 2", default=0.05)  # σ of lognormal group productivity
+    rotation: float = _rule("0 <= x <= 1", default=0.10)  # share of workers who change group each year
+    exclusion: float = _rule("0 <= x <= 1", default=0.02)  # chance a group asks a member to leave, per year
+
+
+@dataclass(frozen=True)
+class FixedPlan:
+    """Bureaucratic planning (``regime = "fixed_plan"``, seed §1, §7b note 2): prices at value, yearly plan, queues."""
+
+    wage_gini: float = _rule("0 <= x <= 0.9", default=0.25)  # Gini of the managerial hierarchy of hourly wages, kept
+
+
+@dataclass(frozen=True)
+class Market:
+    """Private capitalism (``regime = "market"``, seed §7a, §7c): owners, hierarchical wages, markup pricing."""
+
+    owners_share: float = _rule("0.001 <= x <= 1", default=0.10)  # share of persons who own the enterprises (1: all)
+    wage_gini: float = _rule("0 <= x <= 0.9", default=0.35)  # Gini of the hierarchy of hourly wages
+    markup: float = _rule("0 <= x <= 0.75", default=0.15)  # over normal unit cost (wages, inputs, capital used up)
+    rebuild_weeks: float = _rule("1 <= x <= 520", default=13.0)  # weeks to close an inventory gap (a quarter)
+    payout: float = _rule("0 <= x <= 1", default=0.5)  # share of a week's profit paid to owners at once
+    owners_buffer_weeks: float = _rule("0 <= x <= 520", default=26.0)  # savings owners like to hold, weeks of income
+    owners_smoothing_weeks: float = _rule("1 <= x <= 520", default=52.0)  # weeks owners take to spend down an excess
+
+
+@dataclass(frozen=True)
+class SelfManagedMarket:
+    """Market self-management (``regime = "self_managed_market"``, Yugoslavia after 1965): shared net income."""
+
+    markup: float = _rule("0 <= x <= 0.75", default=0.15)  # over normal unit cost (normal personal income, inputs)
+    rebuild_weeks: float = _rule("1 <= x <= 520", default=13.0)  # weeks to close an inventory gap (a quarter)
+    retention: float = _rule("0 <= x <= 1", default=0.25)  # share of net income the council keeps for its funds
+    mobility: float = _rule(
+        "0 <= x <= 1", default=0.05
+    )  # share of members of worse-paying enterprises who move, per year
+    minimum_income: float = _rule("0 <= x <= 1", default=0.5)  # guaranteed personal income, share of the average
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One set of transition conditions: everything a run needs besides the code."""
+
+    name: str = "baseline"
+    seed: int = _rule("0 <= x <= 4_294_967_295", default=1)
+    years: float = _rule("0 < x <= 200", default=3.0)
+    regime: str = "councils"  # one of sim.regimes.REGIMES
+    economy: str = "default"  # "default" or a directory with economy.toml
+    population: Population = field(default_factory=Population)
+    wages: Wages = field(default_factory=Wages)
+    prices: PriceRule = field(default_factory=PriceRule)
+    readjustment: Readjustment = field(default_factory=Readjustment)
+    consumption: Consumption = field(default_factory=Consumption)
+    plan: Plan = field(default_factory=Plan)
+    communes: Communes = field(default_factory=Communes)
+    work_groups: WorkGroups = field(default_factory=WorkGroups)
+    imports: Imports = field(default_factory=Imports)
+    taste_shift: TasteShift = field(default_factory=TasteShift)
+    noise: Noise = field(default_factory=Noise)
+    verdict: Verdict = field(default_factory=Verdict)
+    decision: Decision = field(default_factory=Decision)
+    technical_change: TechnicalChange = field(default_factory=TechnicalChange)
+    fixed_plan: FixedPlan = field(default_factory=FixedPlan)  # read only under regime = "fixed_plan"
+    market: Market = field(default_factory=Market)  # read only under regime = "market"
+    self_managed_market: SelfManagedMarket = field(default_factory=SelfManagedMarket)  # under "self_managed_market"
+
+    @property
+    def weeks(self) -> int:
+        """Horizon, weeks."""
+        return round(self.years * WEEKS_PER_YEAR)
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+_COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
+
+
+def _allowed(check: str, value) -> bool:
+    """Whether ``value`` obeys a rule: ``"in a, b"``, ``">= 0"`` or ``"0 < x <= 1"``."""
+    if check.startswith("in "):
+        return value in [s.strip() for s in check[3:].split(",")]
+    tokens = check.split()
+    if len(tokens) == 2:
+        return _COMPARE[tokens[0]](value, float(tokens[1]))
+    low, op_low, _, op_high, high = tokens
+    return _COMPARE[op_low](float(low), value) and _COMPARE[op_high](value, float(high))
+
+
+def _check_tree(obj, path: str, where: str):
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        key = f"{path}{f.name}"
+        if dataclasses.is_dataclass(value):
+            _check_tree(value, key + ".", where)
+            continue
+        check = f.metadata.get("check")
+        if isinstance(value, float) and math.isinf(value):
+            raise ScenarioError(f"{where}: {key} = {value!r}: must be finite")
+        if check and not _allowed(check, value):
+            raise ScenarioError(f"{where}: {key} = {value!r}: must be {check.replace('x', key.split('.')[-1])}")
+    if isinstance(obj, Population) and obj.group_size_min > obj.group_size_max:
+        raise ScenarioError(
+            f"{where}: population.group_size_min = {obj.group_size_min} > "
+            f"population.group_size_max = {obj.group_size_max}: must be ≤ group_size_max"
+        )
+    if isinstance(obj, Scenario) and obj.regime not in REGIMES:
+        raise ScenarioError(
+            f"{where}: regime = {obj.regime!r}: not implemented; implemented: {', '.join(sorted(REGIMES))}"
+        )
+    if isinstance(obj, Population):
+        _check_headcount(obj, where)
+    if isinstance(obj, Decision) and obj.hours_min > obj.hours_max:
+        raise ScenarioError(
+            f"{where}: decision.hours_min = {obj.hours_min} > decision.hours_max = {obj.hours_max}: must be ≤ hours_max"
+        )
+    if isinstance(obj, Decision) and obj.consumption + obj.leisure + obj.growth <= 0:
+        raise ScenarioError(f"{where}: decision.consumption + leisure + growth = 0: at least one weight must be > 0")
+    if isinstance(obj, Scenario) and obj.weeks < 1:
+        raise ScenarioError(f"{where}: years = {obj.years!r}: must be at least one week (round(years × 52) ≥ 1)")
+    if isinstance(obj, Market) and obj.owners_buffer_weeks > obj.owners_smoothing_weeks:
+        raise ScenarioError(
+            f"{where}: market.owners_buffer_weeks = {obj.owners_buffer_weeks} > market.owners_smoothing_weeks = "
+            f"{obj.owners_smoothing_weeks}: must be ≤ it (owners would spend less when their income rises)"
+        )
+    if isinstance(obj, Plan) and obj.private_share + obj.public_share >= 1:
+        raise ScenarioError(
+            f"{where}: plan.private_share + plan.public_share = {obj.private_share + obj.public_share}: must be < 1"
+        )
+
+
+def _check_headcount(pop: Population, where: str):
+    """Enough persons for every council's first group and every commune's first member."""
+    staff = pop.councils * pop.group_size_min
+    if pop.consumers >= staff and pop.communes > pop.consumers - staff:
+        raise ScenarioError(
+            f"{where}: population.communes = {pop.communes}: must be ≤ consumers − councils × group_size_min "
+            f"= {pop.consumers - staff} (every commune needs a member, every council a group)"
+        )
+    if pop.consumers < staff + pop.communes:
+        raise ScenarioError(
+            f"{where}: population.consumers = {pop.consumers}: too few for {pop.councils} councils with groups of "
+            f"at least {pop.group_size_min} and {pop.communes} communes: must be ≥ {staff + pop.communes}"
+        )
+
+
+def validate(scenario: Scenario, where: str = "scenario") -> Scenario:
+    """Check every rule of the scenario; return it unchanged or raise :class:`ScenarioError`."""
+    _check_tree(scenario, "", where)
+    check_name(scenario.name, where)
+    if "\0" in scenario.economy or not scenario.economy:
+        raise ScenarioError(f"{where}: economy = {scenario.economy!r}: must be 'default' or a directory path")
+    return scenario
+
+
+#: A scenario name: a letter or digit, then letters, digits, '_', '-' or '.'; it names ``results/<name>-<seed>/``.
+_NAME = re.compile(r"[^\W_][\w.-]*")
+MAX_NAME_LENGTH = 100
+
+
+def check_name(name, where: str):
+    """Refuse a name that is not a plain file name: it becomes a directory name under ``results/``."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or len(name) > MAX_NAME_LENGTH:
+        raise ScenarioError(
+            f"{where}: name = {name!r}: must be 1 to {MAX_NAME_LENGTH} letters, digits, '_', '-' or '.', "
+            "starting with a letter or digit (no path separators)"
+        )
+
+
+def _build(cls, table: dict, path: str, where: str):
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for key, value in table.items():
+        if key not in fields:
+            close = difflib.get_close_matches(key, fields, n=1)
+            hint = f" (did you mean '{path}{close[0]}'?)" if close else f"; allowed: {', '.join(fields)}"
+            raise ScenarioError(f"{where}: unknown key '{path}{key}'{hint}")
+        kind = hints[key]
+        if dataclasses.is_dataclass(kind):
+            if not isinstance(value, dict):
+                raise ScenarioError(f"{where}: {path}{key} = {value!r}: must be a table [{path}{key}]")
+            kwargs[key] = _build(kind, value, f"{path}{key}.", where)
+        else:
+            kwargs[key] = _coerce(kind, value, f"{path}{key}", where)
+    return cls(**kwargs)
+
+
+def _coerce(kind, value, key, where):
+    if isinstance(kind, types.UnionType):
+        kind = next(k for k in typing.get_args(kind) if k is not type(None))
+    if typing.get_origin(kind) is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ScenarioError(f"{where}: {key} = {value!r}: must be a list of strings")
+        return tuple(value)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise ScenarioError(f"{where}: {key} = {value!r}: must be of type {kind.__name__}")
+    return value
+
+
+def from_dict(table: dict, where: str = "scenario") -> Scenario:
+    """Build and validate a scenario from a nested dictionary (a parsed TOML file)."""
+    return validate(_build(Scenario, table, "", where), where)
+
+
+#: The largest scenario or sweep file read, bytes: far above any real one (a few hundred bytes).
+MAX_TOML_BYTES = 1 << 20
+
+
+def read_toml(path: str | Path) -> dict:
+    """A TOML file as a dictionary; a missing, unreadable, oversized or malformed file is a :class:`ScenarioError`.
+
+    Only a regular file of at most :data:`MAX_TOML_BYTES` is read: ``/dev/zero`` or a pipe is refused
+    before a byte of it is read.
+    """
+    try:
+        return tomllib.loads(read_text(path, MAX_TOML_BYTES, "a TOML file"))
+    except FileRefused as err:
+        raise ScenarioError(str(err)) from None
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{path}: not valid TOML: {err}") from None
+
+
+def read_scenario(path: str | Path) -> dict:
+    """A scenario file as a table: refused if it sets nothing; its ``economy`` path made relative to the file.
+
+    An empty file would silently run the defaults under the name "baseline"; a relative
+    ``economy`` directory means the one beside the scenario file, wherever the command runs.
+    """
+    path = Path(path)
+    table = read_toml(path)
+    if not table:
+        raise ScenarioError(f'{path}: empty: a scenario file must set at least its name (e.g. name = "{path.stem}")')
+    economy = table.get("economy")
+    if isinstance(economy, str) and economy != "default" and "\0" not in economy:
+        table["economy"] = str((path.parent / economy).resolve())
+    return table
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file."""
+    return from_dict(read_scenario(path), str(path))
+
+
+def field_type(key: str) -> type | None:
+    """The type of a scenario key path (``"population.consumers"`` → ``int``), or ``None`` if there is no such key."""
+    cls, parts = Scenario, key.split(".")
+    for depth, part in enumerate(parts):
+        hints = typing.get_type_hints(cls)
+        if part not in hints:
+            return None
+        kind = hints[part]
+        if dataclasses.is_dataclass(kind):
+            cls = kind
+            continue
+        return kind if depth == len(parts) - 1 else None
+    return None
+
+
+def from_parameters(base: Scenario | None = None, **parameters) -> Scenario:
+    """A scenario from keyword parameters, as Mesa's ``SolaraViz`` and ``batch_run`` pass them.
+
+    A section's key is ``section_key`` (``prices_response=2.0``, ``taste_shift_after_years=1``),
+    a top-level key is itself (``seed=1``); ``rng`` (an integer) is taken as ``seed``, and
+    ``rng=None`` keeps the scenario's seed. The
+    parameters change ``base`` (default: the defaults) and the result is validated as a
+    scenario file is.
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown parameter (with the closest known one) or a value a scenario refuses.
+    """
+    table = _as_table(base or Scenario())
+    sections = sorted((f.name for f in dataclasses.fields(Scenario) if isinstance(table[f.name], dict)), key=len)
+    for name, value in parameters.items():
+        if name == "rng" and value is None:  # Mesa's batch_run passes rng=None for "no seed of its own"
+            continue
+        key = "seed" if name == "rng" else name
+        section = next((s for s in reversed(sections) if key.startswith(s + "_")), None)
+        if section is not None and key[len(section) + 1 :] in table[section]:
+            table[section][key[len(section) + 1 :]] = value
+        elif key in table and not isinstance(table[key], dict):
+            table[key] = value
+        else:
+            known = [f"{s}_{k}" for s in sections for k in table[s]] + [k for k in table if k not in sections]
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ScenarioError(f"parameters: unknown parameter '{name}'{hint}")
+    return from_dict(table, "parameters")
+
+
+def _as_table(scenario: Scenario) -> dict:
+    """A scenario as the nested dictionary a TOML file would give (lists for tuples)."""
+
+    def plain(value):
+        return list(value) if isinstance(value, tuple) else value
+
+    table = {}
+    for f in dataclasses.fields(scenario):
+        value = getattr(scenario, f.name)
+        if dataclasses.is_dataclass(value):
+            table[f.name] = {k.name: plain(getattr(value, k.name)) for k in dataclasses.fields(value)}
+        else:
+            table[f.name] = plain(value)
+    return table

@@ -1,0 +1,80 @@
+"""Where a scenario meets its economy: what the model needs of the economy, checked before anything runs.
+
+A scenario file is valid on its own (:mod:`sim.run.scenario`) and an economy directory is valid on
+its own (:mod:`sim.economics.economy`); some rules join the two: the communes farm a sector the economy
+has, every sector the councils run has a council, imported and shifted goods exist. The CLI
+and sweeps call :func:`check_against_economy` before a run starts, so a mismatch is one line
+naming the scenario key, not an error deep in a run.
+"""
+
+from __future__ import annotations
+
+from sim.economics.economy import Economy, default_economy, load_economy, spectral_radius
+from sim.run.scenario import Scenario, ScenarioError
+
+
+def economy_of(scenario: Scenario) -> Economy:
+    """The economy a scenario names: ``"default"`` or a directory with ``economy.toml``."""
+    return default_economy() if scenario.economy == "default" else load_economy(scenario.economy)
+
+
+def check_against_economy(scenario: Scenario, economy: Economy, where: str) -> None:
+    """Refuse a scenario that asks of ``economy`` what it does not have.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario.
+    economy : Economy
+        The economy it runs on.
+    where : str
+        What to name in the message (the scenario file).
+
+    Raises
+    ------
+    ScenarioError
+        Communes (``population.communes > 0``) whose ``communes.sector`` is not a sector;
+        fewer councils than the sectors the councils run; an imported good
+        (``imports.share > 0``) that is not a sector; a taste shift
+        (``taste_shift.after_years > 0``) between goods that are not consumer goods; a markup
+        of a market regime at which prices of production do not exist (``(1 + markup) ρ(A + D) ≥ 1``).
+    """
+    t = economy.technology
+    sectors = list(t.names)
+    consumer_goods = [t.names[g] for g in t.consumer_goods]
+    known = f"the sectors of {economy.name}: {', '.join(sectors)}"
+    pop = scenario.population
+    farmed = pop.communes > 0
+    if farmed and scenario.communes.sector not in sectors:
+        raise ScenarioError(
+            f"{where}: communes.sector = {scenario.communes.sector!r}: not a sector of the economy, so "
+            f"population.communes = {pop.communes} have nothing to farm; {known}"
+        )
+    run_by_councils = len(sectors) - farmed
+    if pop.councils < run_by_councils:
+        raise ScenarioError(
+            f"{where}: population.councils = {pop.councils}: must be ≥ {run_by_councils} "
+            f"(one council per sector the councils run)"
+        )
+    if scenario.imports.share > 0:
+        for code in scenario.imports.goods:
+            if code not in sectors:
+                raise ScenarioError(f"{where}: imports.goods: {code!r} is not a sector; {known}")
+    shift = scenario.taste_shift
+    if shift.after_years > 0:
+        for key, code in (("rises", shift.rises), ("falls", shift.falls)):
+            if code not in consumer_goods:
+                raise ScenarioError(
+                    f"{where}: taste_shift.{key} = {code!r}: not a consumer good; consumer goods: "
+                    f"{', '.join(consumer_goods)}"
+                )
+    markup = getattr(getattr(scenario, scenario.regime, None), "markup", None)  # the chosen regime's section
+    if markup is not None:
+        inputs = t.A + (0 if t.capital_consumption is None else t.capital_consumption)
+        rho = spectral_radius(inputs)
+        if (1.0 + markup) * rho >= 1.0:
+            raise ScenarioError(
+                f"{where}: {scenario.regime}.markup = {markup}: too high for {economy.name}, whose inputs and capital "
+                f"used up per unit have spectral radius {rho:.3f}: prices of production need "
+                f"(1 + markup) × {rho:.3f} < 1, so markup < {1.0 / rho - 1.0:.3f}"
+            )

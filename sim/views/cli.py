@@ -1,0 +1,540 @@
+"""The ``councils`` command: run scenarios, show the plan factory's variants, draw and compare results."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+import threading
+import time
+import tomllib
+from pathlib import Path
+
+import numpy as np
+
+from sim.economics.economy import EconomyDataError, default_economy
+from sim.economics.plan_factory import PlanFactory, variants_table
+from sim.economics.units import WEEKS_PER_YEAR
+from sim.experiments.budget import BudgetError
+from sim.experiments.results import ResultsError, check_out_dir
+from sim.experiments.scheduler import DEFAULT_TIMEOUT, SchedulerError
+from sim.run.scenario import Scenario, ScenarioError, from_dict, read_scenario
+from sim.run.scenario_economy import check_against_economy, economy_of
+from sim.storage.locks import LockError
+
+DEFAULT_RESULTS = Path("results")
+#: A run estimated to take longer than this, seconds, says so before it starts.
+LONG_RUN_SECONDS = 600
+
+
+class UsageError(Exception):
+    """A user's mistake: printed as one line, exit status 2."""
+
+
+#: Every error that is the user's input or the machine's limits: one line, exit status 2.
+USER_ERRORS = (
+    UsageError,
+    ScenarioError,
+    EconomyDataError,
+    BudgetError,
+    LockError,
+    ResultsError,
+    SchedulerError,
+    OSError,
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``councils`` and ``python -m sim``."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None  # cleans up as after Ctrl-C
+    try:
+        return args.func(args)
+    except USER_ERRORS as err:
+        say(str(err))
+        return 2
+    except MemoryError:
+        say("out of memory: the run needs more than its estimate; lower population.consumers or years")
+        return 2
+    except KeyboardInterrupt:
+        say("interrupted: finished results are kept (a sweep continues with --resume)")
+        return 130
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def say(message: str):
+    """One line on stderr, prefixed ``councils:``."""
+    print(f"councils: {' '.join(message.split())}", file=sys.stderr)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="councils",
+        description="Simulate Castoriadis's self-managed economy of workers' councils.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a scenario, write results and figures, print the verdict")
+    run.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file, e.g. scenarios/baseline.toml")
+    run.add_argument("--seed", type=int, help="random seed (overrides the scenario's)")
+    run.add_argument("--years", type=float, help="horizon in years (overrides the scenario's)")
+    run.add_argument("--out", type=Path, help="results directory (default results/<scenario>-<seed>)")
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="override any scenario key, e.g. --set population.consumers=100000 (repeatable)",
+    )
+    run.add_argument("--no-plots", action="store_true", help="write results but no figures")
+    run.set_defaults(func=cmd_run)
+
+    plan = sub.add_parser("plan", help="the plan factory's report: labour values, labour requirements, variants")
+    plan.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario TOML file (default economy if none)")
+    plan.set_defaults(func=cmd_plan)
+
+    plot = sub.add_parser("plot", help="(re)draw the figures of a saved run")
+    plot.add_argument("results", type=Path, metavar="RESULTS_DIR")
+    plot.set_defaults(func=cmd_plot)
+
+    sweep = sub.add_parser("sweep", help="run a sweep of many runs (parameters × seeds), resumable")
+    sweep.add_argument(
+        "sweep", metavar="SWEEP", help="sweep TOML file, e.g. scenarios/sweeps/transition_conditions.toml"
+    )
+    sweep.add_argument(
+        "--workers", type=int, help="local worker processes (default: one per core, at most one per run)"
+    )
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
+    sweep.add_argument(
+        "--scheduler-timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"seconds to wait for the Dask scheduler to answer (default {DEFAULT_TIMEOUT:g})",
+    )
+    sweep.add_argument("--resume", action="store_true", help="skip the runs an earlier, interrupted sweep finished")
+    sweep.add_argument("--out", type=Path, help="results directory (default results/sweep-<name>)")
+    sweep.add_argument("--years", type=float, help="horizon of every run, years (to try a sweep quickly)")
+    sweep.add_argument("--replicates", type=int, help="seeds per point (overrides the file's)")
+    sweep.add_argument("--limit", type=int, help="only the first N runs, in the sweep's stable order")
+    sweep.add_argument("--keep-timeseries", action="store_true", help="also keep every run's time series")
+    sweep.set_defaults(func=cmd_sweep)
+
+    compare = sub.add_parser("compare", help="verdicts of several saved runs side by side, and their gaps overlaid")
+    compare.add_argument("results", type=Path, nargs="+", metavar="DIR")
+    compare.add_argument("--out", type=Path, help="figure path (default: compare.png in the first DIR's parent)")
+    compare.set_defaults(func=cmd_compare)
+
+    decisions = sub.add_parser("decisions", help="the yearly fundamental decisions of a saved run, as a table")
+    decisions.add_argument("results", type=Path, metavar="RESULTS_DIR")
+    decisions.set_defaults(func=cmd_decisions)
+
+    dashboard = sub.add_parser("dashboard", help="watch a scenario run in the browser (needs the dashboard extra)")
+    dashboard.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario TOML file (default: baseline)")
+    dashboard.add_argument(
+        "--port", type=int, default=DASHBOARD_PORT, help=f"port on localhost (default {DASHBOARD_PORT})"
+    )
+    dashboard.add_argument("--full-size", action="store_true", help="the scenario's own population, not a small one")
+    dashboard.set_defaults(func=cmd_dashboard)
+
+    analyse = sub.add_parser(
+        "analyse",
+        aliases=["analyze"],
+        help="which conditions decide a finished sweep's outcomes: Sobol' indices, PRIM boxes, feature scores",
+    )
+    analyse.add_argument("sweep_dir", type=Path, metavar="SWEEP_DIR", help="the --out of a finished councils sweep")
+    analyse.add_argument(
+        "--outcome",
+        dest="outcomes",
+        action="extend",
+        nargs="+",
+        metavar="KEY",
+        help="outcomes to analyse, columns of runs.parquet (default: the verdict, the censored convergence week, "
+        "the last year's stock gap and sovereignty, the peak shortage, the final wage Gini)",
+    )
+    analyse.set_defaults(func=cmd_analyse)
+    return parser
+
+
+# --- scenarios with overrides -------------------------------------------------------------------
+
+
+def parse_override(text: str) -> tuple[list[str], object]:
+    """``"population.consumers=100000"`` → (["population", "consumers"], 100000); TOML syntax for values."""
+    if "=" not in text:
+        raise UsageError(f"--set {text!r}: must be KEY.PATH=VALUE")
+    key, raw = text.split("=", 1)
+    path = [part.strip() for part in key.strip().split(".")]
+    if not any(path):
+        raise UsageError(f"--set {text!r}: empty key")
+    if "" in path:
+        raise UsageError(f"--set {text!r}: empty part in the key path {key.strip()!r}")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw  # a bare word is a string
+    return path, value
+
+
+def load_with_overrides(path: str | Path, overrides=(), seed=None, years=None) -> Scenario:
+    """Read a scenario file, apply ``--set`` overrides (and ``--seed``, ``--years``), validate."""
+    path = Path(path)
+    table = read_scenario(path)
+    changes = [parse_override(o) for o in overrides]
+    if seed is not None:
+        changes.append((["seed"], seed))
+    if years is not None:
+        changes.append((["years"], years))
+    where = str(path)
+    for keys, value in changes:
+        node = table
+        for k in keys[:-1]:
+            node = node.setdefault(k, {})
+            if not isinstance(node, dict):
+                raise ScenarioError(f"{path}: --set {'.'.join(keys)}: '{k}' is not a table")
+        node[keys[-1]] = value
+    if changes:
+        where = f"{path} (with overrides)"
+    return from_dict(table, where)
+
+
+# --- commands -------------------------------------------------------------------------------------
+
+
+def cmd_run(args) -> int:
+    from tqdm import tqdm
+
+    from sim.experiments.budget import check_run
+    from sim.experiments.results import is_complete, write_run
+    from sim.model import CouncilsModel
+    from sim.storage.atomic import clean_leftovers
+    from sim.storage.locks import locked
+    from sim.views import plots
+
+    scenario = load_with_overrides(args.scenario, args.overrides, args.seed, args.years)
+    economy = economy_of(scenario)
+    check_against_economy(scenario, economy, str(args.scenario))
+    need = check_run(scenario, economy.technology.n, str(args.scenario), figures=not args.no_plots)
+    if need.seconds > LONG_RUN_SECONDS:
+        say(f"note: this run takes {_duration(need.seconds)} by estimate (population.consumers × weeks)")
+    out = args.out or DEFAULT_RESULTS / f"{scenario.name}-{scenario.seed}"
+    _check_run_out(out)
+    with locked(out) as lock:
+        if lock.stale:
+            say(f"note: {out}: took over the lock of a writer that died ({lock.stale})")
+        for note in clean_leftovers(out, is_complete):
+            say(f"note: {note}")
+        _check_run_out(out)
+        start = time.perf_counter()
+        try:
+            model = CouncilsModel(scenario, economy)
+        except ScenarioError as err:
+            raise ScenarioError(f"{args.scenario}: {err}") from None
+        with tqdm(total=scenario.weeks, unit="week", desc=scenario.name, leave=False, file=sys.stderr) as bar:
+            summary = model.run(progress=lambda week: bar.update(1))
+        summary = {
+            "scenario": scenario.name,
+            "seed": scenario.seed,
+            **summary,
+            "consumer_goods": [model.technology.names[g] for g in model.consumer_goods],
+            "runtime_s": round(time.perf_counter() - start, 3),
+        }
+        write_run(out, model, summary, draw=None if args.no_plots else plots.draw_all)
+    print(verdict(summary))
+    print(f"results: {out}/ (summary.json, timeseries.parquet{'' if args.no_plots else ', figures *.png and *.svg'})")
+    return 0
+
+
+def _check_run_out(out: Path):
+    """Refuse an ``--out`` that is not a results directory, or under a file."""
+    try:
+        if out.parent.exists() and not out.parent.is_dir():
+            raise NotADirectoryError(f"--out {out}: {out.parent} is not a directory")
+        check_out_dir(out)
+    except OSError as err:
+        raise UsageError(str(err)) from None
+
+
+def verdict(summary: dict) -> str:
+    """A short verdict of a run for the terminal (DESIGN §4)."""
+    years = summary["weeks"] / WEEKS_PER_YEAR
+    if summary["converged"]:
+        head = f"converged from week {summary['converged_week']} of {summary['weeks']}"
+    else:
+        head = f"did NOT converge within {years:g} years"
+    return (
+        f"{summary['scenario']} (seed {summary['seed']}): {head} "
+        f"(every trailing year: stocks within {100 * summary['stock_tolerance']:g} % of reserve and sales within "
+        f"{100 * summary['fulfilment_tolerance']:g} % of demand at labour values, in enough weeks)\n"
+        f"  last year: stock gap {summary['stock_gap_last_year']:.4f}, fulfilment floor "
+        f"{summary['fulfilment_floor_last_year']:.3f}, sovereignty {summary['sovereignty_index_last_year']:.4f}, "
+        f"price–value gap {summary['price_value_gap_last_year']:.4f}; peak shortage "
+        f"{100 * summary['peak_unmet_share']:.2f} % of demand unmet\n"
+        f"  final Ginis: hourly wages {summary['wage_gini_final']:.3f}, incomes {summary['income_gini_final']:.3f}, "
+        f"consumption {summary['consumption_gini_final']:.3f}"
+    )
+
+
+def cmd_plan(args) -> int:
+    if args.scenario:
+        scenario = load_with_overrides(args.scenario)
+        economy = economy_of(scenario)
+        h = scenario.plan.hours_per_week
+        hours = [x for x in (h - 5, h, h + 5) if 0 < x <= 80]
+    else:
+        scenario, economy, hours = Scenario(), default_economy(), [30.0, 35.0, 40.0]
+    print(plan_report(economy, hours))
+    return 0
+
+
+def plan_report(economy, hours_per_week) -> str:
+    """The plan factory's report for an economy (seed §7b, §7f): values, labour, variants."""
+    t = economy.technology
+    pf = PlanFactory(t)
+    values = pf.labour_values()
+    fd = economy.final_demand
+    y = fd[["private", "public", "investment"]].sum(axis=1).to_numpy()
+    hours = pf.labour_requirements(y)
+    lines = [
+        f"Plan factory report — {economy.name}",
+        "Unit of each good: one million 2014 US dollars' worth; flows per year.",
+        "",
+        "Labour values of consumer goods (hours per unit, capital used up included):",
+    ]
+    for g in t.consumer_goods:
+        lines.append(f"  {t.names[g]:<6} {values[g]:>10,.0f} h   {t.descriptions[g]}")
+    lines += ["", "Labour requirements of the observed final demand (billion hours per year):"]
+    order = np.argsort(-hours)
+    for j in order:
+        lines.append(f"  {t.names[j]:<6} {hours[j] / 1e9:>8.1f}   {100 * hours[j] / hours.sum():5.1f} %")
+    lines.append(f"  total  {hours.sum() / 1e9:>8.1f}   ({hours.sum() / economy.workers:,.0f} h per worker per year)")
+    variants = pf.variants(
+        economy.workers,
+        economy.population,
+        fd["private"],
+        fd["public"],
+        fd["investment"],
+        hours_per_week=hours_per_week,
+        capacity=economy.capacity,
+    )
+    lines += [
+        "",
+        f"Plan variants (seed §7f): {economy.workers / 1e6:.1f} million workers, {WEEKS_PER_YEAR} weeks a year; "
+        "consumption in hours of labour value per person (whole population) and year;",
+        "growth = yearly growth of capacity that net investment buys (balanced, scarcest capital good); "
+        "bottlenecks = sectors above current capacity.",
+        variants_table(variants),
+    ]
+    return "\n".join(lines)
+
+
+def cmd_sweep(args) -> int:
+    from tqdm import tqdm
+
+    from sim.experiments.sweep import load_sweep, run_sweep
+    from sim.experiments.sweep_store import check_out
+    from sim.storage.locks import locked
+    from sim.views.sweep_plots import draw_sweep
+
+    for flag in ("workers", "replicates", "limit"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            raise UsageError(f"--{flag} {value}: must be ≥ 1")
+    if args.years is not None and args.years <= 0:
+        raise UsageError(f"--years {args.years}: must be > 0")
+    if not 0 < args.scheduler_timeout <= 600:
+        raise UsageError(f"--scheduler-timeout {args.scheduler_timeout:g}: must be 0 < seconds <= 600")
+    sweep = load_sweep(args.sweep, replicates=args.replicates, years=args.years)
+    out = args.out or DEFAULT_RESULTS / f"sweep-{sweep.name}"
+    check_out(out, sweep, args.resume)
+    total = len(sweep.runs) if args.limit is None else min(args.limit, len(sweep.runs))
+    executor, client, where, plan = _executor(args, sweep, total)
+    bar = None
+    try:
+        with locked(out):
+            if plan:
+                say(f"note: {plan}")
+            bar = tqdm(total=total, unit="run", desc=sweep.name, file=sys.stderr)
+
+            def progress(done, failed, total):
+                bar.n = done
+                bar.set_postfix(failed=failed)
+                bar.refresh()
+
+            runs = run_sweep(
+                sweep,
+                out,
+                executor,
+                resume=args.resume,
+                limit=args.limit,
+                keep_timeseries=args.keep_timeseries or sweep.keep_timeseries,
+                progress=progress,
+                notice=lambda note: tqdm.write(f"councils: note: {' '.join(note.split())}", file=sys.stderr),
+            )
+            bar.close()
+            figures = draw_sweep(runs, sweep.parameters, out, sweep.name)
+        executor.shutdown(wait=True)
+    except BaseException:
+        if client is None:
+            executor.stop()  # kill the local workers: their runs in progress are lost, finished ones kept
+        else:
+            executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+        if client is not None:
+            client.close()
+    print(sweep_line(sweep.name, runs) + f" ({where})")
+    print(f"results: {out}/runs.parquet" + "".join(f"\nfigure: {f}" for f in figures))
+    if "error" in runs and runs["error"].notna().all():
+        say(f"{sweep.name}: no run finished; the first error: {runs['error'].dropna().iloc[0]}")
+        return 1
+    return 0
+
+
+def sweep_line(name: str, runs) -> str:
+    """``name: N runs, F failed, C % converged``, or what happened when every run failed."""
+    failed = int(runs["error"].notna().sum()) if "error" in runs else 0
+    if len(runs) == failed:
+        return f"{name}: {len(runs)} runs, {failed} failed: no run finished (see the error column of runs.parquet)"
+    converged = runs.loc[runs["error"].isna(), "converged"].mean()
+    return f"{name}: {len(runs)} runs, {failed} failed, {100 * converged:.0f} % converged"
+
+
+def _executor(args, sweep, total):
+    """The executor of a sweep, its Dask client (or ``None``), where it runs, and its estimate (or "")."""
+    from sim.experiments import budget
+    from sim.experiments.pool import LocalPool
+    from sim.experiments.scheduler import check_scheduler
+
+    if args.scheduler:
+        check_scheduler(args.scheduler, args.scheduler_timeout)
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise UsageError("--scheduler needs dask.distributed: pip install 'councils[distributed]'") from None
+        try:
+            client = Client(args.scheduler, timeout=args.scheduler_timeout)
+        except (OSError, TimeoutError, ValueError) as err:
+            raise UsageError(f"--scheduler {args.scheduler}: cannot connect: {err}") from None
+        return client.get_executor(), client, f"on {args.scheduler}", ""
+    parent = budget.PROCESS_BYTES + len(sweep.runs) * budget.BYTES_PER_SWEEP_RUN
+    workers = budget.plan_workers(args.workers, total, sweep.need.memory, parent)
+    memory = budget.gigabytes(parent + workers * sweep.need.memory)
+    hours = _duration(sweep.need.seconds * total / max(len(sweep.runs), 1) / workers)
+    plan = f"{total} runs on {workers} local worker(s); estimated {memory} of memory and {hours}"
+    return LocalPool(workers), None, f"{workers} local worker(s)", plan
+
+
+def _duration(seconds: float) -> str:
+    """A rough duration: ``"about 40 s"``, ``"about 12 min"``, ``"about 3.5 h"``."""
+    if seconds < 120:
+        return f"about {seconds:.0f} s"
+    return f"about {seconds / 60:.0f} min" if seconds < 7200 else f"about {seconds / 3600:.1f} h"
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def cmd_plot(args) -> int:
+    from sim.experiments.results import read_run
+    from sim.storage.locks import locked
+    from sim.views import plots
+
+    summary, ts = read_run(args.results)
+    with locked(args.results, flag="plot"):
+        for stale in Path(args.results).glob(".*.tmp"):
+            stale.unlink(missing_ok=True)  # a figure half-written by a killed redraw
+        paths = plots.draw_all(summary, ts, args.results)
+    for path in paths:
+        print(path)
+    return 0
+
+
+def cmd_decisions(args) -> int:
+    from sim.experiments.results import read_decisions
+    from sim.views.decision_table import decisions_table
+
+    print(decisions_table(read_decisions(args.results)))
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from sim.experiments.results import read_run
+    from sim.views import plots
+
+    runs = [read_run(d) for d in args.results]  # every directory checked before a line is printed
+    header = f"{'run':<32} {'regime':<19} {'converged':>9} {'week':>6} {'stock gap':>10} {'fulfilment':>10} "
+    header += f"{'sovereignty':>11} {'peak unmet':>10} {'wage Gini':>9} {'income Gini':>11}"
+    print(header)
+    print(f"{'':<69}{'(the last year)':^33}")
+    for d, (s, _) in zip(args.results, runs, strict=True):
+        week = "-" if s["converged_week"] is None else str(s["converged_week"])
+        regime = s.get("regime", "councils")  # results written before there were other regimes
+        print(
+            f"{d.name:<32} {regime:<19} {('yes' if s['converged'] else 'no'):>9} {week:>6} "
+            f"{s['stock_gap_last_year']:>10.4f} "
+            f"{s['fulfilment_floor_last_year']:>10.4f} {s['sovereignty_index_last_year']:>11.4f} "
+            f"{s['peak_unmet_share']:>10.4f} {s['wage_gini_final']:>9.3f} {s['income_gini_final']:>11.3f}"
+        )
+    out = args.out or args.results[0].parent / "compare.png"
+    print(f"figure: {plots.compare_gaps(runs, out)}")
+    return 0
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+DASHBOARD_PORT = 8765
+
+
+def cmd_dashboard(args) -> int:
+    """Serve the dashboard (:mod:`sim.views.app`) on localhost until Ctrl-C."""
+    import importlib.util
+    import os
+    import socket
+
+    from sim.views.dashboard import DEFAULT_SCENARIO, PERSONS_VARIABLE, SCENARIO_VARIABLE, SMALL_POPULATION
+
+    path = Path(args.scenario) if args.scenario else DEFAULT_SCENARIO
+    scenario = load_with_overrides(path)
+    check_against_economy(scenario, economy_of(scenario), str(path))
+    if not 1 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: must be 1 to 65535")
+    if any(importlib.util.find_spec(name) is None for name in ("solara", "altair")):
+        raise UsageError("the dashboard needs its extra: pip install -e '.[dashboard]'")
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: a closed one's port is free
+        try:
+            probe.bind(("127.0.0.1", args.port))
+        except OSError:
+            message = f"--port {args.port}: in use on localhost; choose another, e.g. --port {args.port + 1}"
+            raise UsageError(message) from None
+    persons = "full" if args.full_size else str(min(SMALL_POPULATION, scenario.population.consumers))
+    os.environ.update({SCENARIO_VARIABLE: str(path.resolve()), PERSONS_VARIABLE: persons})
+    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")  # nothing leaves the machine
+    from solara.__main__ import cli as solara_cli
+
+    print(f"dashboard of {path} at http://localhost:{args.port} (Ctrl-C stops it)", flush=True)
+    options = ["--host", "127.0.0.1", "--port", str(args.port), "--production", "--no-open", "--no-check-version"]
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server stops
+        solara_cli.main(["run", "sim.views.app", *options], standalone_mode=False)
+
+
+def cmd_analyse(args) -> int:
+    from sim.analysis.analyse import AnalysisError, analyse_dir
+
+    try:
+        text, out = analyse_dir(args.sweep_dir, args.outcomes, notice=lambda note: say(f"note: {note}"))
+    except AnalysisError as err:
+        raise UsageError(str(err)) from None
+    print(text)
+    print(f"written: {out}/ (analysis.json, analysis.txt, tables *.csv, figures *.png and *.svg)")
+    return 0

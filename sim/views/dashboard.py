@@ -1,0 +1,542 @@
+"""What the dashboard shows and how its controls build a model, without Solara.
+
+``councils dashboard`` (:mod:`sim.views.app`) lays these out in the browser with Mesa's
+``SolaraViz``; everything here is plain Python, matplotlib and networkx, so it is tested
+without a browser: the model the controls build (:class:`DashboardModel`,
+:func:`controls`), the figures of a run as it goes, the latest price changes with their
+logged causes (seed §7c: price changes are "fully explained to the people"), the sector
+network, and the run's status.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+
+from sim.economics.units import WEEKS_PER_YEAR
+from sim.model import CouncilsModel
+from sim.regimes import REGIMES
+from sim.run.scenario import Noise, Scenario, from_parameters, load_scenario
+from sim.views.decision_table import decisions_table
+
+#: Persons in a dashboard run unless asked for more: a run starts in about a second and steps in milliseconds.
+SMALL_POPULATION = 2_000
+#: Where ``councils dashboard`` tells the app what to show (the app runs in Solara's server).
+SCENARIO_VARIABLE = "COUNCILS_DASHBOARD_SCENARIO"
+PERSONS_VARIABLE = "COUNCILS_DASHBOARD_PERSONS"
+#: The scenario shown when none is named: the baseline shipped beside the package.
+DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
+#: A good is short (orange in the sector network) when its stock is this far below its reserve.
+SHORT_STOCK = 0.05
+
+
+def dashboard_scenario(scenario_file: str | Path, noise: float = 1.0, **kwargs) -> Scenario:
+    """The scenario the dashboard's controls ask for: a scenario file, changed by the sliders.
+
+    Parameters
+    ----------
+    scenario_file : path
+        A scenario TOML file (the scenario picker's choice).
+    noise : float, optional
+        Multiple of the file's noise (taste drift, productivity, harvests, reports); 0 runs
+        it deterministically.
+    **kwargs
+        Scenario keys as keyword parameters (``prices_response=2.0``, ``seed=3``), as
+        :func:`sim.run.scenario.from_parameters` reads them.
+
+    Raises
+    ------
+    ScenarioError
+        For a file or a value a scenario refuses.
+    """
+    base = load_scenario(scenario_file)
+    scaled = {f"noise_{f.name}": getattr(base.noise, f.name) * noise for f in dataclasses.fields(Noise)}
+    return from_parameters(base, **scaled, **kwargs)
+
+
+class DashboardModel(CouncilsModel):
+    """The model the dashboard's controls build (:func:`dashboard_scenario`).
+
+    Parameters
+    ----------
+    scenario_file : str
+        A scenario TOML file.
+    noise : float, optional
+        Multiple of the file's noise.
+    scenario : object, optional
+        Ignored: Mesa 3.5's ``SolaraViz`` passes its own, empty, scenario when it resets a
+        model. The run's conditions are the file's, changed by ``kwargs``.
+    **kwargs
+        Scenario keys as keyword parameters. (Mesa 3.3's ``SolaraViz`` accepts any
+        parameter only when this argument is called ``kwargs``.)
+    """
+
+    def __init__(self, scenario_file: str, noise: float = 1.0, scenario=None, **kwargs):
+        super().__init__(dashboard_scenario(scenario_file, noise, **kwargs))
+        self.noise_scale = noise
+
+
+# --- the controls ---------------------------------------------------------------------------------
+
+
+def _slider(kind: str, label: str, value, low, high, step) -> dict:
+    return {"type": kind, "label": label, "value": value, "min": low, "max": high, "step": step}
+
+
+def controls(scenario_file: str | Path, scenario: Scenario, persons: int) -> dict:
+    """Mesa's ``model_params``: the scenario file fixed, each slider starting at the scenario's value.
+
+    Parameters
+    ----------
+    scenario_file : path
+        The scenario shown.
+    scenario : Scenario
+        Its contents (the sliders start at its values).
+    persons : int
+        Persons to start with (the population slider's value).
+    """
+    pop, plan = scenario.population, scenario.plan
+    need = pop.councils * pop.group_size_min + pop.communes  # every council a group, every commune a member
+    fewest = max(500, math.ceil(need / 500) * 500)
+    most = max(20_000, pop.consumers)
+    return {
+        "scenario_file": str(scenario_file),
+        "population_consumers": _slider("SliderInt", "persons", min(max(persons, fewest), most), fewest, most, 500),
+        "prices_response": _slider(
+            "SliderFloat",
+            "price response (corrective b)",
+            scenario.prices.response,
+            0.0,
+            max(8.0, scenario.prices.response),
+            0.25,
+        ),
+        "readjustment_rebuild_weeks": _slider(
+            "SliderFloat",
+            "weeks to rebuild a stock (corrective c)",
+            scenario.readjustment.rebuild_weeks,
+            1.0,
+            max(float(WEEKS_PER_YEAR), scenario.readjustment.rebuild_weeks),
+            1.0,
+        ),
+        "plan_period_weeks": _slider(
+            "SliderInt", "weeks between plans", plan.period_weeks, 1, max(26, plan.period_weeks), 1
+        ),
+        "wages_initial_gini": _slider(
+            "SliderFloat", "wage Gini before the transition", scenario.wages.initial_gini, 0.0, 0.9, 0.05
+        ),
+        "wages_equalisation_years": _slider(
+            "SliderFloat",
+            "years to equal wages (0: at once)",
+            scenario.wages.equalisation_years,
+            0.0,
+            max(20.0, scenario.wages.equalisation_years),
+            1.0,
+        ),
+        "plan_information_error": _slider(
+            "SliderFloat", "plan factory's information error", plan.information_error, 0.0, 1.0, 0.05
+        ),
+        "noise": _slider("SliderFloat", "noise, × the scenario's (0: none)", 1.0, 0.0, 5.0, 0.25),
+        "seed": _slider("SliderInt", "seed", scenario.seed, 0, max(100, scenario.seed), 1),
+        "regime": {"type": "Select", "label": "regime", "value": scenario.regime, "values": sorted(REGIMES)},
+    }
+
+
+def initial(params: dict) -> dict:
+    """The keyword parameters the controls start with (each slider's value, the fixed ones as they are)."""
+    return {key: value["value"] if isinstance(value, dict) else value for key, value in params.items()}
+
+
+@dataclass(frozen=True)
+class Start:
+    """What the dashboard opens with: a scenario file and how many persons."""
+
+    scenario_file: Path
+    persons: int | None  # None: the scenario's own population
+
+    @classmethod
+    def from_environment(cls, environ=os.environ) -> Start:
+        """The scenario and population ``councils dashboard`` asked for (default: the baseline, small)."""
+        path = Path(environ.get(SCENARIO_VARIABLE) or DEFAULT_SCENARIO)
+        persons = environ.get(PERSONS_VARIABLE, str(SMALL_POPULATION))
+        return cls(path, None if persons == "full" else int(persons))
+
+    def choices(self) -> dict[str, Path]:
+        """The scenario picker's choices: every scenario file beside the first one, by name."""
+        found = {}
+        for path in [*sorted(self.scenario_file.parent.glob("*.toml")), self.scenario_file]:
+            try:
+                found[load_scenario(path).name] = path
+            except (ValueError, OSError):  # not a scenario (a sweep file, a damaged file): not offered
+                continue
+        return found
+
+
+def describe(scenario_file: Path) -> str:
+    """The scenario file's opening comment: what transition condition it stands for, in the seed's words."""
+    lines = []
+    for line in Path(scenario_file).read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    return " ".join(lines)
+
+
+def size_note(scenario: Scenario, persons: int) -> str:
+    """Whether the run is smaller than the scenario, and how to run it at full size."""
+    full = scenario.population.consumers
+    if persons >= full:
+        return f"{persons:,} persons: the scenario's full size."
+    return (
+        f"{persons:,} persons of the scenario's {full:,}, so that it starts in seconds. For full size, set "
+        f"*persons* to {full:,} and press Reset, or start the dashboard with `--full-size`"
+    )
+
+
+# --- the run's status -------------------------------------------------------------------------------
+
+
+def status(model: CouncilsModel) -> str:
+    """The week, and where the run stands against the verdict (DESIGN §4), as Markdown."""
+    r, v = model.record, model.conditions.verdict
+    weeks = model.conditions.weeks
+    head = f"**Week {model.week}** of {weeks} (year {model.week // WEEKS_PER_YEAR + 1})"
+    if r.weeks == 0:
+        return f"{head}. Press *Step* to run a week, ▶ to run on."
+    last = r.latest
+    summary = r.summary()
+    if summary["converged"]:
+        verdict = f"converged from week {summary['converged_week']}"
+    else:
+        verdict = f"not converged (yet): that needs {100 * v.share:g} % of the weeks of every trailing year in "
+        verdict += "tolerance, and a whole year after"
+    return (
+        f"{head}: {verdict}.\n\n"
+        f"This week: {'in' if last['in_tolerance'] else 'out of'} tolerance; stock gap "
+        f"{100 * last['stock_gap']:.1f} % (tolerance {100 * v.stock_tolerance:g} %), worst fulfilment "
+        f"{100 * last['fulfilment_floor']:.1f} % of demand at labour values (tolerance "
+        f"±{100 * v.fulfilment_tolerance:g} %), sovereignty index {last['sovereignty_index']:.3f}, "
+        f"{100 * last['unmet_share']:.2f} % of demand unmet."
+    )
+
+
+def conditions_line(model: DashboardModel) -> str:
+    """The conditions the run follows, in words: what the sliders gave at the last Reset."""
+    c = model.conditions
+    equal = "at once" if c.wages.equalisation_years == 0 else f"over {c.wages.equalisation_years:g} years"
+    return (
+        f"Running *{c.name}*: {c.population.consumers:,} persons, price response {c.prices.response:g}, stocks "
+        f"rebuilt over {c.readjustment.rebuild_weeks:g} weeks, a plan every {c.plan.period_weeks} weeks, wage Gini "
+        f"{c.wages.initial_gini:g} before the transition and equal wages {equal}, information error "
+        f"{c.plan.information_error:g}, noise × {model.noise_scale:g}, seed {c.seed}, regime *{c.regime}*. "
+        "Move a slider, then press Reset to run with it."
+    )
+
+
+# --- figures ------------------------------------------------------------------------------------------
+#
+# Figures are drawn after every step, so they are kept cheap: fixed margins (no layout
+# engine), few axes, and the goods as rows of an image rather than one axes each.
+
+#: Resolution of the dashboard's figures, dots per inch.
+DPI = 90
+#: The colour scale of price ÷ value and stock ÷ reserve: white at 1, saturated beyond these.
+RATIO_RANGE = (0.8, 1.25)
+
+
+def _weeks(model) -> np.ndarray:
+    return np.arange(model.record.weeks)
+
+
+def _ratios(model) -> tuple[np.ndarray, np.ndarray]:
+    """Price ÷ labour value and stock ÷ reserve target, week × consumer good."""
+    r, cg = model.record, model.consumer_goods
+    reserve = r.series("reserve")[:, cg]
+    stock = np.divide(r.series("stock")[:, cg], reserve, out=np.ones_like(reserve), where=reserve > 0)
+    return r.series("price")[:, cg] / r.series("value")[:, cg], stock
+
+
+def furthest_good(model: CouncilsModel) -> str:
+    """The consumer good whose stock is now furthest from its reserve target (the first one before week 1)."""
+    _, stock = _ratios(model)
+    k = int(np.argmax(np.abs(stock[-1] - 1.0))) if len(stock) else 0
+    return model.technology.names[model.consumer_goods[k]]
+
+
+def stock_price_figure(model: CouncilsModel) -> Figure:
+    """Price ÷ labour value and stock ÷ reserve target of every consumer good, week by week (seed §7c).
+
+    Two images, a row per good: red where a good is dearer than its value or its stock
+    above its reserve, blue where it is cheaper or short; white at 1.
+    """
+    price, stock = _ratios(model)
+    cg, names = model.consumer_goods, model.technology.names
+    horizon = model.conditions.weeks
+    fig = Figure(figsize=(7.0, 3.9), dpi=DPI)
+    grid = fig.add_gridspec(2, 2, width_ratios=[1, 0.02], left=0.08, right=0.91, top=0.93, bottom=0.1)
+    grid.update(hspace=0.35, wspace=0.03)
+    norm = LogNorm(*RATIO_RANGE)
+    titles = ("price ÷ labour value (red: dearer)", "stock ÷ reserve target (blue: short)")
+    for row, (data, title) in enumerate(zip((price, stock), titles, strict=True)):
+        ax = fig.add_subplot(grid[row, 0])
+        image = np.full((len(cg), horizon), np.nan)
+        image[:, : len(data)] = data.T
+        extent = (0, horizon, len(cg) - 0.5, -0.5)
+        shown = ax.imshow(image, aspect="auto", cmap="RdBu_r", norm=norm, interpolation="nearest", extent=extent)
+        ax.set_yticks(range(len(cg)), [names[g] for g in cg], fontsize=5)
+        ax.set_title(title, fontsize=8, loc="left")
+        ax.tick_params(labelsize=6)
+    ax.set_xlabel("week", fontsize=7)
+    bar = fig.colorbar(shown, cax=fig.add_subplot(grid[:, 1]))
+    ticks = [0.8, 0.9, 1.0, 1.1, 1.25]
+    bar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
+    bar.minorticks_off()
+    bar.ax.tick_params(labelsize=6)
+    return fig
+
+
+def good_figure(model: CouncilsModel, good: str) -> Figure:
+    """One consumer good's price ÷ labour value and stock ÷ reserve target, week by week (seed §7c)."""
+    price, stock = _ratios(model)
+    k = [model.technology.names[g] for g in model.consumer_goods].index(good)
+    fig = Figure(figsize=(7.0, 2.1), dpi=DPI)
+    ax = fig.subplots()
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.86, bottom=0.2)
+    ax.axhline(1.0, color="0.6", lw=0.6)
+    ax.plot(_weeks(model), price[:, k], color="tab:red", lw=1.0, label="price ÷ labour value")
+    ax.plot(_weeks(model), stock[:, k], color="tab:blue", lw=1.0, label="stock ÷ reserve target")
+    ax.set_xlim(0, model.conditions.weeks)
+    ax.set_title(f"{good}: {model.technology.descriptions[model.technology.index(good)]}", fontsize=8, loc="left")
+    ax.set_xlabel("week", fontsize=7)
+    ax.tick_params(labelsize=6)
+    ax.legend(fontsize=6, frameon=False, loc="upper right", ncol=2)
+    return fig
+
+
+def gaps_figure(model: CouncilsModel) -> Figure:
+    """The verdict's measures week by week: stock gap, worst fulfilment, unmet demand, sovereignty (DESIGN §4)."""
+    r, v = model.record, model.conditions.verdict
+    weeks = _weeks(model)
+    fig = Figure(figsize=(7.0, 4.2), dpi=DPI)
+    axes = fig.subplots(2, 2, sharex=True).ravel()
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.93, bottom=0.1, hspace=0.3, wspace=0.22)
+    panels = [
+        ("stock_gap", "stock gap, %: worst |stock ÷ reserve − 1|", 100),
+        ("fulfilment_floor", "worst fulfilment, %: sales ÷ demand at labour values", 100),
+        ("unmet_share", "demand unmet at the prices faced, %", 100),
+        ("sovereignty_index", "sovereignty index (1: production follows demand)", 1),
+    ]
+    for ax, (key, title, scale) in zip(axes, panels, strict=True):
+        ax.plot(weeks, scale * r.series(key), lw=1.0)
+        ax.set_title(title, fontsize=8, loc="left")
+        ax.tick_params(labelsize=6)
+    axes[0].axhspan(0, 100 * v.stock_tolerance, color="tab:green", alpha=0.1, lw=0, label="verdict's tolerance")
+    band = (100 * (1 - v.fulfilment_tolerance), 100 * (1 + v.fulfilment_tolerance))
+    axes[1].axhspan(*band, color="tab:green", alpha=0.1, lw=0, label="verdict's tolerance")
+    for ax in axes[:2]:
+        ax.legend(fontsize=6, frameon=False, loc="upper right")
+    axes[2].set_ylim(0, max(0.1, 110 * float(r.series("unmet_share").max(initial=0.0))))
+    axes[0].set_xlim(0, model.conditions.weeks)
+    for ax in axes[2:]:
+        ax.set_xlabel("week", fontsize=7)
+    return fig
+
+
+def hours_output_figure(model: CouncilsModel) -> Figure:
+    """Hours per person and week, and each sector's output against week 0 (the largest movers named)."""
+    r = model.record
+    weeks = _weeks(model)
+    fig = Figure(figsize=(7.0, 3.0), dpi=DPI)
+    left, right = fig.subplots(1, 2, width_ratios=[1, 1.4])
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.15, wspace=0.2)
+    left.plot(weeks, r.series("hours_per_week"), label="decided working week")
+    left.plot(weeks, r.series("hours_used"), label="hours embodied in output")
+    left.set_ylim(bottom=0)
+    left.set_title("hours per person per week", fontsize=8, loc="left")
+    left.legend(fontsize=6, frameon=False, loc="lower right")
+    output = r.series("output")
+    if r.weeks:
+        change = 100 * (output / np.where(output[0] > 0, output[0], 1.0) - 1)
+        order = np.argsort(-np.abs(change[-1]))
+        for j in order[4:]:
+            right.plot(weeks, change[:, j], color="0.8", lw=0.7)
+        for j in order[:4]:
+            right.plot(weeks, change[:, j], lw=1.2, label=model.technology.names[j])
+        right.legend(fontsize=6, frameon=False, title="largest movers", title_fontsize=6, loc="upper left")
+    right.axhline(0, color="0.5", lw=0.6)
+    right.set_title("output by sector, % change since week 0", fontsize=8, loc="left")
+    for ax in (left, right):
+        ax.set_xlim(0, model.conditions.weeks)
+        ax.set_xlabel("week", fontsize=7)
+        ax.tick_params(labelsize=6)
+    return fig
+
+
+# --- why prices moved -------------------------------------------------------------------------------------
+
+
+def price_changes(model: CouncilsModel, good: str | None = None, limit: int = 10) -> list[dict]:
+    """The latest logged price changes, newest first, each with its cause (seed §7c).
+
+    Parameters
+    ----------
+    good : str, optional
+        Only this good's changes (a sector code); all goods if ``None``.
+    limit : int
+        At most this many.
+
+    Returns
+    -------
+    list of dict
+        ``week``, ``good``, ``description``, ``before`` and ``after`` (price ÷ labour
+        value) and ``stock`` (stock ÷ reserve target, the cause).
+    """
+    t = model.technology
+    wanted = None if good is None else t.index(good)
+    rows = []
+    for week, g, before, after, ratio in reversed(model.record.price_log):
+        if wanted is not None and g != wanted:
+            continue
+        rows.append(
+            {
+                "week": week,
+                "good": t.names[g],
+                "description": t.descriptions[g],
+                "before": before,
+                "after": after,
+                "stock": ratio,
+            }
+        )
+        if len(rows) == limit:
+            break
+    return rows
+
+
+def price_changes_markdown(model: CouncilsModel, good: str | None = None, limit: int = 10) -> str:
+    """:func:`price_changes` as a Markdown table, in words: by how much, and the stock that moved it."""
+    rows = price_changes(model, good, limit)
+    if not rows:
+        return "No price has moved yet." if good is None else f"The price of {good} has not moved yet."
+    lines = ["| week | good | price ÷ labour value | why |", "|---:|---|---|---|"]
+    for row in rows:
+        dearer = "dearer" if row["after"] > row["before"] else "cheaper"
+        side = "below" if row["stock"] < 1 else "above"
+        lines.append(
+            f"| {row['week']} | {row['good']} | {row['before']:.3f} → {row['after']:.3f}, {dearer} "
+            f"| stock {100 * abs(row['stock'] - 1):.1f} % {side} its reserve |"
+        )
+    return "\n".join(lines)
+
+
+# --- the sector network ----------------------------------------------------------------------------------
+
+
+def sector_network(model: CouncilsModel, share: float = 0.01) -> nx.DiGraph:
+    """Goods as nodes, this week's input flows as weighted edges, bottlenecks marked (seed §7b, §7f).
+
+    Parameters
+    ----------
+    share : float
+        Only flows of at least this share of all input flows (valued at labour values) are edges.
+
+    Returns
+    -------
+    networkx.DiGraph
+        Node attributes: ``output`` (hours of labour value made this week), ``status``
+        (``"bottleneck"``: the plan asks more than the sector's capacity; ``"short"``:
+        the stock is more than :data:`SHORT_STOCK` below its reserve; ``"ok"``),
+        ``description``. Edge ``i → j`` has ``hours``: the labour value of good i used up
+        by sector j this week.
+    """
+    s, t = model.state, model.technology
+    output = s.output if s.output is not None else np.zeros(t.n)
+    flows = model.councils.inputs_true * output[None, :] * s.values[:, None]  # hours per week, i → j
+    np.fill_diagonal(flows, 0.0)
+    graph = nx.DiGraph()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(s.reserve > 0, s.stock / s.reserve, 1.0)
+    for j, name in enumerate(t.names):
+        if s.plan_output[j] > s.sector_capacity[j]:
+            state = "bottleneck"
+        elif ratio[j] < 1 - SHORT_STOCK:
+            state = "short"
+        else:
+            state = "ok"
+        graph.add_node(name, output=float(s.values[j] * output[j]), status=state, description=t.descriptions[j])
+    total = flows.sum()
+    for i, j in zip(*np.nonzero((flows > 0) & (flows >= share * total)), strict=True):
+        graph.add_edge(t.names[i], t.names[j], hours=float(flows[i, j]))
+    return graph
+
+
+#: Colours of the sector network's statuses.
+STATUS_COLOURS = {"bottleneck": "#e34a33", "short": "#fdae6b", "ok": "#c6dbef"}
+
+
+def network_figure(model: CouncilsModel) -> Figure:
+    """The sector network (:func:`sector_network`) on a circle: node size ∝ output, edge width ∝ flow."""
+    graph = sector_network(model)
+    fig = Figure(figsize=(7.0, 3.9), dpi=DPI)
+    ax = fig.subplots()
+    fig.subplots_adjust(left=0.01, right=0.7, top=0.92, bottom=0.02)
+    pos = nx.circular_layout(graph)
+    output = np.array([graph.nodes[n]["output"] for n in graph])
+    size = 120 + 700 * output / output.max() if output.max() > 0 else np.full(len(output), 300.0)
+    hours = np.array([graph.edges[e]["hours"] for e in graph.edges]) if graph.number_of_edges() else np.zeros(0)
+    width = 0.4 + 4 * hours / hours.max() if hours.size else []
+    nx.draw_networkx_edges(
+        graph,
+        pos,
+        ax=ax,
+        width=width,
+        edge_color="0.6",
+        alpha=0.7,
+        arrowsize=8,
+        node_size=size,
+        connectionstyle="arc3,rad=0.1",
+    )
+    nx.draw_networkx_nodes(
+        graph, pos, ax=ax, node_size=size, node_color=[STATUS_COLOURS[graph.nodes[n]["status"]] for n in graph]
+    )
+    nx.draw_networkx_labels(graph, pos, ax=ax, font_size=7, font_color="black")
+    labels = {
+        "bottleneck": "bottleneck: the plan asks\nmore than its capacity",
+        "short": f"stock more than {100 * SHORT_STOCK:g} %\nbelow its reserve",
+        "ok": "neither",
+    }
+    for status, colour in STATUS_COLOURS.items():
+        ax.scatter([], [], s=60, color=colour, label=labels[status])
+    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=7, frameon=False, labelspacing=1.2)
+    ax.set_title("goods and this week's input flows", fontsize=8, loc="left")
+    ax.text(
+        1.02,
+        0.05,
+        "arrow i → j: good i used by sector j\n(width: hours of labour value)\nsize: output",
+        transform=ax.transAxes,
+        fontsize=6,
+    )
+    ax.axis("off")
+    return fig
+
+
+# --- the fundamental decision -------------------------------------------------------------------------
+
+
+def has_votes(model) -> bool:
+    """Whether the assemblies vote in this run (``[decision] vote = true``)."""
+    return bool(model.conditions.decision.vote)
+
+
+def last_vote_markdown(model) -> str:
+    """The last yearly decision as ``councils decisions`` prints it (seed §7f)."""
+    decisions = model.record.decisions
+    if not decisions:
+        return f"No vote yet: the assemblies vote once a year (week {WEEKS_PER_YEAR})."
+    return "```\n" + decisions_table(decisions[-1:]) + "\n```"
