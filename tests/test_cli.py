@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -539,6 +540,15 @@ def test_help(command, mentions, capsys):
     assert out.startswith("usage: councils")
     for word in mentions:
         assert word in out
+
+
+def test_version_prints_the_installed_packages_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out == f"councils {metadata.version('councils')}\n"
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert metadata.version("councils") == project["version"]
 
 
 def test_out_under_a_regular_file(tmp_path, capsys):

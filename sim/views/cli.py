@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="councils",
         description="Simulate Castoriadis's self-managed economy of workers' councils.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {metadata.version('councils')}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a scenario, write results and figures, print the verdict")
