@@ -16,6 +16,7 @@ from sim.run.scenario import (
     Noise,
     Plan,
     Population,
+    PriceRule,
     Readjustment,
     Scenario,
     ScenarioError,
@@ -151,7 +152,15 @@ def test_labour_follows_the_plan_when_hours_suffice():
 
 
 def test_short_reserves_cause_shortages_not_a_standstill():
-    scenario = Scenario(years=0.5, seed=2, population=SMALL, readjustment=Readjustment(reserve_weeks=0.5))
+    """Half a week of reserves, no spare capacity and prices held at value: some demand goes unmet."""
+    scenario = Scenario(
+        years=0.5,
+        seed=2,
+        population=SMALL,
+        readjustment=Readjustment(reserve_weeks=0.5),
+        plan=Plan(capacity_headroom=0.0),
+        prices=PriceRule(response=0.0),
+    )
     m = CouncilsModel(scenario)
     m.run()
     output = m.record.series("output").sum(axis=1)

@@ -251,8 +251,8 @@ def test_the_monthly_solve_plans_demand_at_value_reserves_the_stock_rebuild_and_
     plan_output = np.maximum(np.linalg.solve(np.eye(n) - estimated, final + rebuild), 0.0)
     np.testing.assert_allclose(s.plan_output, plan_output, rtol=1e-9, atol=1e-9 * plan_output.max())
     assert np.any(plan_output > 0) and np.any(rebuild < 0) and s.imports.any() and s.exports.any()
-    inputs = estimated @ s.plan_output  # a week of inputs for the plan: kept from households, and other use
-    np.testing.assert_allclose(s.earmarked, m.conditions.readjustment.reserve_weeks * inputs, rtol=1e-12)
+    inputs = estimated @ s.plan_output  # a week of inputs for the plan, in the other use
+    np.testing.assert_array_equal(s.earmarked, before.earmarked)  # the solve seizes nothing from households
     np.testing.assert_allclose(s.other_use, inputs + s.public_plan + s.investment_plan + s.exports, rtol=1e-12)
     assert planner._weeks == 0 and not planner._at_value.any()  # a new period of observations begins
 

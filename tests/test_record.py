@@ -36,8 +36,8 @@ SCENARIO = Scenario(
     years=WEEKS / WEEKS_PER_YEAR,
     population=Population(consumers=400, councils=20, communes=3),
     wages=Wages(equalisation_years=2.0),  # the hierarchy shrinks at week 52: the wage Gini moves once
-    readjustment=Readjustment(reserve_weeks=1.0),  # short reserves: some demand goes unmet
-    plan=Plan(information_error=0.2),  # the plan factory's coefficients are off
+    readjustment=Readjustment(reserve_weeks=0.3),  # short reserves and no spare capacity: some demand goes unmet
+    plan=Plan(information_error=0.2, capacity_headroom=0.0),  # the plan factory's coefficients are off
     imports=Imports(share=0.3),
     communes=Communes(transfer=0.2),
 )

@@ -146,13 +146,19 @@ def expected_seeds(seed: int, n: int) -> list[int]:
 def reference(tmp_path_factory):
     """A 6-run sweep (3 grid points × 2 replicates) run on one thread: the rows every executor must give.
 
-    Goods are queued for and run short (a third of a week of reserves, no spare capacity), so the queue's
-    draws from each run's generator decide who goes without: they too must not depend on the executor.
+    Goods are queued for and run short (a fifth of a week of reserves, no spare capacity, prices held at
+    value), so the queue's draws from each run's generator decide who goes without: they too must not depend
+    on the executor.
     """
     tmp = tmp_path_factory.mktemp("reference")
-    scarce = {"consumption.rationing": "queue", "readjustment.reserve_weeks": 0.3, "plan.capacity_headroom": 0.0}
+    scarce = {
+        "consumption.rationing": "queue",
+        "readjustment.reserve_weeks": 0.2,
+        "plan.capacity_headroom": 0.0,
+        "prices.response": 0.0,
+    }
     file = write_sweep(
-        tmp / "six.toml", grid={"prices.response": [0.5, 1.0, 2.0]}, replicates=2, seed=11, overrides=scarce
+        tmp / "six.toml", grid={"readjustment.rebuild_weeks": [2, 4, 8]}, replicates=2, seed=11, overrides=scarce
     )
     run_in_threads(load_sweep(file), tmp / "out")
     return file, read_runs(tmp / "out")

@@ -170,12 +170,23 @@ def test_capital_per_unit_of_capacity_is_capital_per_unit_of_output_times_utilis
     np.testing.assert_allclose(m.planner.capital_per_capacity, m.planner.capital * utilisation[None, :])
 
 
-def test_earmarks_are_the_inputs_part_of_the_reserve():
+def test_earmarks_are_what_production_drew_from_the_stock_and_the_plan_counts_a_week_of_inputs_in_other_use():
+    """Households are kept only from what producers took out of the stock this week: the inputs they used
+    beyond the week's own output of each good. A good whose producers lose most of their capacity makes less
+    than its users draw, and only that good is kept from households."""
     m = _model(noise=QUIET)
-    s = m.state
+    s, p = m.state, m.producers
     inputs = m.planner.inputs_estimated @ s.plan_output
-    np.testing.assert_allclose(s.earmarked, m.conditions.readjustment.reserve_weeks * inputs)
     np.testing.assert_allclose(s.other_use, inputs + s.public_plan + s.investment_plan + s.exports)
+    m.regime.produce(m)
+    assert not s.earmarked.any()  # every good made at least what its users drew: nothing is kept
+    short = int(np.argmax(s.inputs_used))  # the good most used as an input
+    p.capacity[p.sector == short] *= 0.01
+    m.regime.produce(m)
+    assert s.output[short] < s.inputs_used[short]
+    expected = np.zeros(m.technology.n)
+    expected[short] = s.inputs_used[short] - s.output[short]
+    np.testing.assert_allclose(s.earmarked, expected, rtol=1e-12, atol=1e-12 * s.inputs_used.max())
 
 
 def test_the_plan_leaves_consumer_goods_to_corrective_c():

@@ -64,7 +64,7 @@ class EconomyState:
     public_plan: np.ndarray  # (n,) public consumption, units per week
     investment_plan: np.ndarray  # (n,) goods for new capacity, units per week
     capacity_plan: np.ndarray  # (n,) weekly capacity ordered per week of deliveries
-    earmarked: np.ndarray  # (n,) the inputs' part of the reserve (reserve weeks of inputs), kept from households
+    earmarked: np.ndarray  # (n,) kept from households: what producers drew from the stock this week, units
     other_use: np.ndarray  # (n,) weekly use but households': planned inputs, public, investment, exports
     # Labour and its pay.
     hours_per_week: float  # the decided working week, hours

@@ -31,8 +31,17 @@ class Regime:
     # --- the same under every regime ----------------------------------------------------------
 
     def produce(self, model):
-        """Enterprises and communes make ``min(target, capacity, labour, inputs)`` (seed §7b)."""
-        model.councils.produce(model.state)
+        """Enterprises and communes make ``min(target, capacity, labour, inputs)`` (seed §7b).
+
+        What they drew from the stock this week (the inputs they used beyond the week's own
+        output of the good) is kept from households until the next week's production draws it
+        again: households find on sale the stock less that draw, never less (intermediate
+        deliveries come first, seed §7b; the reserve is rebuilt by production, over the
+        rebuild horizon, not seized from households).
+        """
+        s = model.state
+        model.councils.produce(s)
+        s.earmarked = np.maximum(s.inputs_used - s.output, 0.0)
 
     def deliver(self, model):
         """Imports arrive; public bodies, investment and exports draw what the plan allots, rationed if short."""
@@ -51,8 +60,9 @@ class Regime:
     def buy(self, model):
         """Households buy what is on sale, rationed where scarce; unspent tokens are saved (seed §7c, §7d).
 
-        Deliveries between enterprises are planned: households buy what is left after the
-        inputs' part of the reserve (seed §7b: the intermediate targets come first).
+        Deliveries between enterprises are planned: households buy what is left after a
+        week's draw of inputs, kept for the producers (seed §7b: the intermediate targets come
+        first; :meth:`produce`).
         """
         s, cg, rules = model.state, model.state.consumer_goods, model.conditions.consumption
         if self.rationing is not None and rules.rationing != self.rationing:

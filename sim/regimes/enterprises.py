@@ -288,12 +288,11 @@ class MarketEconomy(Regime):
         s.tokens_treasury = 0.0
 
     def _targets(self, model):
-        """Reserve targets of every good: weeks of its expected use (imports included); the inputs' part is kept."""
+        """Reserve targets of every good: weeks of its expected use (imports included)."""
         s, rules = model.state, model.conditions.readjustment
         use = s.other_use.copy()
         use[s.consumer_goods] += s.expected_demand
         s.reserve = rules.reserve_weeks * use
-        s.earmarked = rules.reserve_weeks * self.input_use  # sold to enterprises before households
 
     def _tax(self, model):
         """The income tax rate that pays the treasury's purchases and brings its balance back within a year."""

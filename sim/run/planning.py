@@ -266,7 +266,6 @@ class Planner:
         rebuild = (reserve - stock_taken) / max(readjustment.rebuild_weeks, plan.period_weeks)
         state.plan_output = np.maximum(self.plan_factory.intermediate_targets(final + rebuild), 0.0)
         inputs = self.inputs_estimated @ state.plan_output  # a week of inputs for production
-        state.earmarked = readjustment.reserve_weeks * inputs  # the inputs' part of the reserve
         state.other_use = inputs + state.public_plan + state.investment_plan + state.exports
 
     def coefficient_error(self, inputs_true, output) -> float:
