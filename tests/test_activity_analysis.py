@@ -292,20 +292,15 @@ def test_default_economy_at_half_capacity_is_infeasible_and_names_what_binds():
     assert "cannot be met" in plan.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in sim.economics.plan_factory.activity_analysis: a shortfall below 1e-7·max|y| is not named although "
-    "HiGHS found the targets infeasible, so the plan is infeasible with no good short and the message reads "
-    "'short of ;'",
-)
 @pytest.mark.parametrize("method", METHODS)
 def test_an_infeasible_plan_names_a_good_even_when_its_shortfall_is_small_against_the_targets(method):
     """Target 10,000, capacity 10,000 − 10⁻⁵: HiGHS says infeasible; the plan must then say which good is short."""
     t = Technology(np.zeros((1, 1)), [1.0], names=["bread"])
     plan = PlanFactory(t).activity_analysis([1e4], Processes(np.zeros((1, 1)), [0], [1.0], [1e4 - 1e-5]), method=method)
-    assert plan.feasible or plan.binding_goods == (0,)
-    assert plan.feasible or "bread" in plan.message
-    assert plan.feasible or plan.shortfall[0] == pytest.approx(1e-5, rel=1e-3)
+    assert not plan.feasible  # 10⁻⁵ short is above HiGHS's feasibility tolerance (10⁻⁷)
+    assert plan.binding_goods == (0,)
+    assert "short of bread;" in plan.message
+    assert plan.shortfall[0] == pytest.approx(1e-5, rel=1e-3)
 
 
 def test_zero_capacity_leaves_every_good_with_a_target_short():

@@ -421,7 +421,10 @@ class PlanFactory:
         )
         z, short = closest.x[:n_proc], closest.x[n_proc:]
         tol = 1e-7 * max(1.0, float(np.abs(y).max()))
-        goods = tuple(int(g) for g in np.flatnonzero(short > tol))
+        # HiGHS found the targets infeasible: a shortfall below the round-off tolerance of the
+        # targets is still the one that makes them so, and is named.
+        short_of = short > tol if np.any(short > tol) else short > 0
+        goods = tuple(int(g) for g in np.flatnonzero(short_of))
         at_cap = tuple(int(p) for p in np.flatnonzero(np.isfinite(cap) & (z >= cap * (1 - 1e-7))))
         names = self.technology.names
         label = [names[g] if g < len(names) and n_goods == self.technology.n else str(g) for g in goods]
@@ -429,7 +432,7 @@ class PlanFactory:
             f"targets cannot be met: short of {', '.join(label[:10])}{' …' if len(label) > 10 else ''}; "
             f"{len(at_cap)} process(es) at capacity"
         )
-        return ActivityPlan(False, z, float("nan"), np.where(short > tol, short, 0.0), goods, at_cap, message)
+        return ActivityPlan(False, z, float("nan"), np.where(short_of, short, 0.0), goods, at_cap, message)
 
 
 def variants_table(variants: list[PlanVariant]) -> str:
