@@ -109,6 +109,8 @@ def test_no_farming_sector_with_communes_is_refused_naming_the_key(eco):
     assert "FARM" in load_economy(eco).technology.names
     line = refused_run(eco, "communes.sector = 'AGR'", "not a sector", "population.communes = 5", "FARM")
     assert str(eco.parent / "s.toml") in line
+    rc, out, err = call(["plan", str(eco.parent / "s.toml")])  # the plan factory's report refuses it alike
+    assert (rc, out, err.strip()) == (2, "", line)
 
 
 def test_the_farming_sector_can_be_named(eco):

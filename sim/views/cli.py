@@ -287,6 +287,7 @@ def cmd_plan(args) -> int:
     if args.scenario:
         scenario = load_with_overrides(args.scenario)
         economy = economy_of(scenario)
+        check_against_economy(scenario, economy, str(args.scenario))  # what `run` would refuse, `plan` refuses
         h = scenario.plan.hours_per_week
         hours = [x for x in (h - 5, h, h + 5) if 0 < x <= 80]
     else:
