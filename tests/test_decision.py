@@ -376,6 +376,19 @@ def test_the_methods_councils_report_are_their_capacity_weighted_means_by_good_w
         assert reported[good] == pytest.approx(method, rel=1e-12), good
 
 
+def test_councils_without_capacity_report_the_plain_mean_of_their_methods_not_zero():
+    model = _voting_model(communes=3)
+    p, names = model.producers, model.technology.names
+    councils = model.councils.rows
+    good = np.bincount(p.sector[councils]).argmax()  # the good with the most councils
+    rows = councils[p.sector[councils] == good]
+    assert rows.size >= 2 and model.conditions.technical_change.rate == 0.0  # methods stay as set here
+    p.capacity[rows] = 0.0  # none of the good's councils has capacity left
+    p.method[rows] = np.linspace(0.7, 0.9, rows.size)
+    model.regime.decide(model)
+    assert model.record.decisions[-1]["methods"][names[good]] == pytest.approx(0.8, rel=1e-12)
+
+
 def test_the_record_gives_each_enterprise_its_share_of_the_chosen_output_and_the_labour_values_voted_at():
     """Seed §7f (a): a week of the chosen variant's output of each good, shared among the enterprises and
     communes making it by their capacity; the labour values the vote was taken at solve ``v (I − Â) = l̂``."""

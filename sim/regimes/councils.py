@@ -127,9 +127,18 @@ class Councils(Regime):
         members = np.bincount(assembly, minlength=councils + communes)
         producers, goods = model.producers, model.technology.names
         rows = model.councils.rows
-        weight = np.where(producers.is_commune, 0.0, producers.capacity)  # councils' methods, by capacity
+        # Councils' methods by capacity; a good whose councils have no capacity, by their plain mean.
+        council = ~producers.is_commune
+        count = producers.by_sector(council.astype(float), s.stock.size)
+        method = np.divide(
+            producers.by_sector(np.where(council, producers.method, 0.0), s.stock.size),
+            count,
+            out=np.ones(s.stock.size),
+            where=count > 0,
+        )
+        weight = np.where(council, producers.capacity, 0.0)
         by_good = producers.by_sector(weight, s.stock.size)
-        method = producers.by_sector(weight * producers.method, s.stock.size) / np.where(by_good > 0, by_good, 1.0)
+        np.divide(producers.by_sector(weight * producers.method, s.stock.size), by_good, out=method, where=by_good > 0)
         record = {
             "year": model.week // WEEKS_PER_YEAR,
             "week": model.week,
@@ -163,11 +172,7 @@ class Councils(Regime):
         first = np.zeros(len(variants), dtype=int)
         first[offered] = firsts.sum(axis=0)
         output = ballot[won].gross_output / WEEKS_PER_YEAR  # (a) by enterprise: each good's output by capacity
-        by_enterprise = (
-            output[producers.sector]
-            * producers.capacity
-            / producers.by_sector(producers.capacity, len(goods))[producers.sector]
-        )
+        by_enterprise = production.split_by_share(output, producers.sector, producers.capacity)
         record.update(
             enterprise_output=[float(x) for x in by_enterprise],
             result=offered[won],
