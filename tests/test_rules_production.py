@@ -434,9 +434,19 @@ def test_produce_with_plenty_of_inputs_makes_what_is_wanted(case):
 
 
 def test_split_by_share_divides_each_sectors_amount_by_weight():
-    """Two sectors, three producers: 90 split 1 : 2, 40 to the only producer; a sector with no weight gets nothing."""
+    """Three sectors, four producers: 90 split 1 : 2, 40 to the only producer, 7 to the only producer of no weight."""
     out = production.split_by_share(np.array([90.0, 40.0, 7.0]), np.array([0, 0, 1, 2]), np.array([1.0, 2.0, 5.0, 0.0]))
-    np.testing.assert_allclose(out, [30.0, 60.0, 40.0, 0.0], rtol=1e-15)
+    np.testing.assert_allclose(out, [30.0, 60.0, 40.0, 7.0], rtol=1e-15)
+
+
+def test_split_by_share_splits_evenly_where_no_producer_of_a_sector_weighs_anything():
+    """Capacity arriving in a sector whose three producers have none is not lost: 9 arrives, each gets 3.
+    The other sectors are split by weight as ever, and the sector with no producer gives nothing to anyone."""
+    out = production.split_by_share(
+        np.array([9.0, 4.0, 5.0]), np.array([0, 0, 0, 1, 1]), np.array([0.0, 0.0, 0.0, 1.0, 3.0])
+    )
+    np.testing.assert_allclose(out, [3.0, 3.0, 3.0, 1.0, 3.0], rtol=1e-15)
+    assert out.sum() == pytest.approx(13.0, rel=1e-15)
 
 
 def test_split_by_share_with_weights_below_one():

@@ -258,10 +258,16 @@ def produce(target, capacity, labour_cap, sector, inputs_matrix, stock):
 
 
 def split_by_share(sector_amount, sector, weight) -> np.ndarray:
-    """Split a per-sector amount among the sector's producers in proportion to ``weight``."""
+    """Split a per-sector amount among the sector's producers in proportion to ``weight``.
+
+    Where every producer of a sector weighs nothing (capacity arriving in a sector whose
+    enterprises all have none, say), the sector's amount is split evenly among them:
+    nothing a sector is given is lost. Units: those of ``sector_amount``.
+    """
     n = sector_amount.shape[0]
     total = np.bincount(sector, weights=weight, minlength=n)
-    share = np.divide(weight, total[sector], out=np.zeros_like(weight, dtype=float), where=total[sector] > 0)
+    even = 1.0 / np.bincount(sector, minlength=n)[sector]  # every producer of its sector alike
+    share = np.divide(weight, total[sector], out=even, where=total[sector] > 0)
     return sector_amount[sector] * share
 
 
