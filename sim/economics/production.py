@@ -85,7 +85,6 @@ def feasible_fill(inputs_matrix, wanted_by_sector, stock) -> np.ndarray:
     bound = available[short] - np.delete(net[short], held, axis=1).sum(axis=1)
     scale = np.abs(rows).sum(axis=1)
     rows, bound = rows / scale[:, None], bound / scale
-    rows[(rows < 0) & (rows > -_SMALL)] = 0.0  # a good's own output too small for HiGHS to see counts as none
     # the row of a good a held sector makes, where its output exceeds its own use, bounds that sector from below
     position = np.full(n, -1)
     position[active[held]] = np.arange(held.size)
