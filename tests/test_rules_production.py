@@ -151,6 +151,57 @@ def test_feasible_fill_a_sector_is_held_back_by_its_scarcest_input():
     np.testing.assert_allclose(fill, [1.0, 1.0, 0.25], rtol=1e-15)
 
 
+def test_feasible_fill_settles_every_sector_left_at_once_when_the_floor_reaches_one(monkeypatch):
+    """Steel (25 in stock) feeds machines, rails and bridges (1 a unit each); coal (2) feeds machines; each
+    wants 10. Round one: coal holds machines at 0.2, using 2 steel. Round two: the floor under rails and
+    bridges reaches 1 (they need 20 of the 23 steel left), and both are settled there: two programmes."""
+    lps = _counting(monkeypatch, "linprog")
+    inputs = np.zeros((5, 5))
+    inputs[0, 2:] = 1.0
+    inputs[1, 2] = 1.0
+    fill = production.feasible_fill(inputs, np.array([0.0, 0.0, 10.0, 10.0, 10.0]), np.array([25.0, 2.0, 0, 0, 0]))
+    np.testing.assert_allclose(fill, [1.0, 1.0, 0.2, 1.0, 1.0], rtol=1e-15)
+    assert len(lps) == 2
+
+
+def test_a_use_too_small_for_the_solver_still_holds_its_user_back_and_nobody_else():
+    """Good 0 (none in stock, not made) is used by sector 1 (1 a unit) and sector 2 (1e-12 a unit, which
+    HiGHS would drop); sector 3 uses good 4 (half a week's need in stock). Sectors 1 and 2 make nothing
+    (every unit of either needs good 0); sector 3 makes half of what it wants."""
+    inputs = np.zeros((5, 5))
+    inputs[0, 1], inputs[0, 2], inputs[4, 3] = 1.0, 1e-12, 1.0
+    wanted = np.array([0.0, 1.0, 1.0, 1.0, 0.0])
+    fill = production.feasible_fill(inputs, wanted, np.array([0.0, 0.0, 0.0, 0.0, 0.5]))
+    np.testing.assert_allclose(fill, [1.0, 0.0, 0.0, 0.5, 1.0], rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "wanted", "stock"),
+    [
+        (INPUTS, np.array([4.0, 30.0]), np.array([10.0, 100.0])),  # the corn the iron needs: a row of one term
+        (np.array([[0.0, 0.4, 1.0], [0.5, 0.0, 0.0], [0.0, 0.0, 0.0]]), np.full(3, 10.0), np.zeros(3)),  # the cycle
+    ],
+    ids=["corn and iron", "cycle"],
+)
+def test_the_programmes_rates_are_taken_as_they_are_where_they_fit_to_round_off(monkeypatch, inputs, wanted, stock):
+    """The exact step solves the goods' balances once and keeps the programme's rates where every row fits
+    to round-off (a row exactly full; a maker exactly at 1): it lowers nothing."""
+    calls = _counting(monkeypatch, "_least_above")
+    fill = production.feasible_fill(inputs, wanted, stock)
+    assert len(calls) == 1
+    assert np.all(fill <= 1.0) and fill.min() > 0.0
+
+
+def test_a_good_that_uses_up_more_of_itself_than_it_makes_can_only_draw_on_its_stock():
+    """A technology the model would refuse, but the rule holds: good 0 uses 1.5 of itself and 1 of good 1 a
+    unit and wants 10; sector 2 uses 0.5 of good 0 a unit and wants 2. Good 0's row, 0.5 · 10 f₀ + 0.5 · 2 f₂
+    ≤ 4 in stock, is no balance for sector 0 (more of good 0 only uses more of it); good 1, 1 in stock,
+    allows sector 0 a tenth, and sector 2 has what is left, 3.5 ≥ 1."""
+    inputs = np.array([[1.5, 0.0, 0.5], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    fill = production.feasible_fill(inputs, np.array([10.0, 0.0, 2.0]), np.array([4.0, 1.0, 0.0]))
+    np.testing.assert_allclose(fill, [0.1, 1.0, 1.0], rtol=1e-15)
+
+
 def test_produce_shortage_propagates_down_a_chain_of_inputs():
     """Ore → steel → machines: too little ore holds back steel, which holds back machines, within the week."""
     inputs = np.array([[0.0, 2.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]])
@@ -323,12 +374,13 @@ def _random_economy(rng, scale=(1.0, 100.0)):
     return wanted, sector, inputs, stock
 
 
-def test_produce_against_the_oracle_on_a_grid_of_short_economies():
+def test_produce_against_the_oracle_on_a_grid_of_short_economies(monkeypatch):
     """300 seeded economies with an input short (cycles, goods that feed themselves, goods not made this
     week): for every good, output × inputs per unit ≤ stock + output, to round-off; every producer of a
     sector at the same share of what it wanted; the shares those of the per-producer oracle; every producer
     held back by an input used up; and every producer makes something where each of its inputs is in stock
-    or made this week."""
+    or made this week. HiGHS's rates fit to round-off every time: the exact step solves the balances once."""
+    solves = _counting(monkeypatch, "_least_above")
     rng = np.random.default_rng(20251204)
     cases = positive = 0
     while cases < 300:
@@ -338,7 +390,9 @@ def test_produce_against_the_oracle_on_a_grid_of_short_economies():
         if np.all(inputs @ by_wanted <= stock + by_wanted):
             continue  # no shortage: the quick path, tested elsewhere
         cases += 1
+        solves.clear()
         out, by_sector, used = production.produce(wanted, wanted + 1.0, wanted + 2.0, sector, inputs, stock)
+        assert len(solves) == 1, cases
         flows = inputs @ by_wanted + by_wanted + stock  # a good's flows at the output wanted
         np.testing.assert_array_equal(used, inputs @ by_sector)
         assert np.all(used - stock - by_sector <= 1e-14 * flows), cases
