@@ -3,8 +3,11 @@
 Usage::
 
     .venv/bin/python benchmarks/model_step.py [--consumers 100000] [--councils 1000] [--years 10]
+        [--scenario scenarios/poor_information.toml] [--regime fixed_plan]
 
-Runs the baseline scenario on the default economy and times each phase of the week
+Runs the baseline scenario on the default economy (or the scenario file given, with its
+population set to ``--consumers`` and ``--councils`` and its length to ``--years``, and its
+regime to ``--regime`` if given) and times each phase of the week
 (the regime's produce, pay, deliver, buy, price, readjust, invest, plan and yearly
 decision; the scheduled events; the recording) with ``time.perf_counter``. Peak memory
 is the process's maximum resident set size.
@@ -13,6 +16,7 @@ is the process's maximum resident set size.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import platform
 import resource
 import time
@@ -21,7 +25,7 @@ from collections import defaultdict
 import numpy as np
 
 from sim.model import CouncilsModel
-from sim.run.scenario import WEEKS_PER_YEAR, Population, Scenario
+from sim.run.scenario import WEEKS_PER_YEAR, Population, Scenario, load_scenario
 
 PHASES = ("produce", "pay", "deliver", "buy", "price", "readjust", "invest", "plan", "decide")
 
@@ -51,10 +55,18 @@ def main():
     parser.add_argument("--consumers", type=int, default=100_000)
     parser.add_argument("--councils", type=int, default=1_000)
     parser.add_argument("--years", type=float, default=10.0)
+    parser.add_argument("--scenario", help="a scenario file instead of the baseline")
+    parser.add_argument("--regime", help="the regime to run it under, instead of the file's")
     args = parser.parse_args()
     scenario = Scenario(
         years=args.years, population=Population(consumers=args.consumers, councils=args.councils, communes=20)
     )
+    if args.scenario:
+        scenario = load_scenario(args.scenario)
+        population = dataclasses.replace(scenario.population, consumers=args.consumers, councils=args.councils)
+        scenario = dataclasses.replace(scenario, years=args.years, population=population)
+    if args.regime:
+        scenario = dataclasses.replace(scenario, regime=args.regime)
     start = time.perf_counter()
     model = CouncilsModel(scenario)
     setup = time.perf_counter() - start
@@ -66,7 +78,8 @@ def main():
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     weeks = scenario.weeks
     print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
-    print(f"{args.consumers:,} consumers, {args.councils:,} councils, {weeks} weeks ({weeks / WEEKS_PER_YEAR:g} years)")
+    print(f"{scenario.name}, {scenario.regime}: {args.consumers:,} consumers, {args.councils:,} councils, ", end="")
+    print(f"{weeks} weeks ({weeks / WEEKS_PER_YEAR:g} years)")
     print(f"set-up {setup:.2f} s; run {run:.2f} s; {weeks / run:.1f} weeks/s; peak RSS {peak_mb:,.0f} MB")
     print(f"converged: {summary['converged']} (week {summary['converged_week']})")
     accounted = sum(totals.values())

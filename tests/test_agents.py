@@ -394,6 +394,23 @@ def test_new_capacity_comes_into_service_shared_by_the_capacity_there_is():
     np.testing.assert_allclose(p.capacity[~grown], before[~grown], rtol=1e-12)
 
 
+def test_capacity_arriving_where_every_enterprise_of_a_good_has_none_is_shared_evenly():
+    """No capacity is lost: each good's enterprises hold its capacity, even where they had none before."""
+    m = _model()
+    p, s, n = m.producers, m.state, m.technology.n
+    councils = p.sector[m.councils.rows]
+    good = int(np.argmax(np.bincount(councils, minlength=n)))  # the good with the most enterprises
+    rows = m.councils.rows[councils == good]
+    assert rows.size >= 2 and np.all(p.sector[p.sector == good] == good)
+    p.capacity[p.sector == good] = 0.0
+    s.sector_capacity[good] = 0.0
+    arriving = np.zeros(n)
+    arriving[good] = 6.0
+    m.councils.add_capacity(s, arriving)
+    np.testing.assert_allclose(p.capacity[p.sector == good], 6.0 / np.sum(p.sector == good), rtol=1e-15)
+    np.testing.assert_allclose(p.by_sector(p.capacity, n), s.sector_capacity, rtol=1e-12)
+
+
 def test_a_councils_labour_is_its_groups_hours_at_their_output_per_hour():
     m = _model(noise=Noise(0.0, 0.3, 0.2, 0.0))
     m.run(1)  # groups' output per hour and the harvest vary

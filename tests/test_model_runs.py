@@ -5,6 +5,9 @@ gradual equalisation.
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -22,8 +25,10 @@ from sim.run.scenario import (
     ScenarioError,
     TasteShift,
     Wages,
+    load_scenario,
 )
 
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 POPULATION = Population(consumers=3000, councils=60, communes=5)
 SMALL = Population(consumers=1000, councils=25, communes=3)
 DATACOLLECTOR_COLUMNS = (
@@ -210,3 +215,27 @@ def test_taste_shift_larger_than_the_falling_good_is_a_scenario_error():
     shift = TasteShift(after_years=1, rises="INFO", falls="LIGHT", budget_share=0.5)
     with pytest.raises(ScenarioError, match=r"taste_shift\.budget_share"):
         CouncilsModel(Scenario(years=0.1, population=SMALL, taste_shift=shift))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_a_fixed_plan_short_of_a_good_that_feeds_itself_never_stops_producing(seed):
+    """Seed §7b: production within the inputs in stock, with no absorbing zero. Under the fixed plan of
+    ``poor_information.toml`` (5,000 persons) mining, an input of itself, runs out before the year's plan
+    (week 16 for seed 1): it goes on feeding itself and its users share the rest, so every week the economy
+    makes at least four-fifths of what it made in its first week, works, and meets some demand."""
+    scenario = load_scenario(SCENARIOS / "poor_information.toml")
+    scenario = dataclasses.replace(
+        scenario,
+        regime="fixed_plan",
+        seed=seed,
+        population=dataclasses.replace(scenario.population, consumers=5000),
+    )
+    model = CouncilsModel(scenario)
+    model.run()
+    table = model.record.timeseries()
+    total = table[table["variable"] == "output"].groupby("week")["value"].sum().to_numpy()
+    assert total.size == scenario.weeks
+    assert np.all(total >= 0.8 * total[0]), (int(np.argmin(total)), total.min() / total[0])
+    weeks = table[table["good"] == ""].pivot(index="week", columns="variable", values="value")
+    assert np.all(weeks["hours_used"] > 0)
+    assert np.all(weeks["unmet_share"] < 1.0)
