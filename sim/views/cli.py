@@ -22,7 +22,9 @@ from sim.experiments.results import ResultsError, check_out_dir
 from sim.experiments.scheduler import DEFAULT_TIMEOUT, SchedulerError
 from sim.run.scenario import Scenario, ScenarioError, from_dict, read_scenario
 from sim.run.scenario_economy import check_against_economy, economy_of
+from sim.storage.files import shorten, show
 from sim.storage.locks import LockError
+from sim.storage.writes import WriteRefused, check_file_target, clear_temporaries, refuse_link
 
 DEFAULT_RESULTS = Path("results")
 #: A run estimated to take longer than this, seconds, says so before it starts.
@@ -42,8 +44,11 @@ USER_ERRORS = (
     LockError,
     ResultsError,
     SchedulerError,
+    WriteRefused,
     OSError,
 )
+#: The longest line ``say`` prints, characters: a message is one short line whatever a file holds.
+MAX_LINE = 300
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def say(message: str):
-    """One line on stderr, prefixed ``councils:``."""
-    print(f"councils: {' '.join(message.split())}", file=sys.stderr)
+    """One line on stderr, prefixed ``councils:``, at most :data:`MAX_LINE` characters (cut with an ellipsis)."""
+    print(shorten(f"councils: {' '.join(message.split())}", MAX_LINE), file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -130,7 +135,12 @@ def _parser() -> argparse.ArgumentParser:
 
     compare = sub.add_parser("compare", help="verdicts of several saved runs side by side, and their gaps overlaid")
     compare.add_argument("results", type=Path, nargs="+", metavar="DIR")
-    compare.add_argument("--out", type=Path, help="figure path (default: compare.png in the first DIR's parent)")
+    compare.add_argument(
+        "--out",
+        type=Path,
+        help="figure file, written there in the format of its extension: .png, .svg or .pdf "
+        "(default: compare.png in the first DIR's parent)",
+    )
     compare.set_defaults(func=cmd_compare)
 
     decisions = sub.add_parser("decisions", help="the yearly fundamental decisions of a saved run, as a table")
@@ -170,13 +180,13 @@ def _parser() -> argparse.ArgumentParser:
 def parse_override(text: str) -> tuple[list[str], object]:
     """``"population.consumers=100000"`` → (["population", "consumers"], 100000); TOML syntax for values."""
     if "=" not in text:
-        raise UsageError(f"--set {text!r}: must be KEY.PATH=VALUE")
+        raise UsageError(f"--set {show(text)}: must be KEY.PATH=VALUE")
     key, raw = text.split("=", 1)
     path = [part.strip() for part in key.strip().split(".")]
     if not any(path):
-        raise UsageError(f"--set {text!r}: empty key")
+        raise UsageError(f"--set {show(text)}: empty key")
     if "" in path:
-        raise UsageError(f"--set {text!r}: empty part in the key path {key.strip()!r}")
+        raise UsageError(f"--set {show(text)}: empty part in the key path {show(key.strip())}")
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
@@ -254,7 +264,8 @@ def cmd_run(args) -> int:
 
 
 def _check_run_out(out: Path):
-    """Refuse an ``--out`` that is not a results directory, or under a file."""
+    """Refuse an ``--out`` that is a link, is not a results directory, or is under a file."""
+    refuse_link(out, "--out")
     try:
         if out.parent.exists() and not out.parent.is_dir():
             raise NotADirectoryError(f"--out {out}: {out.parent} is not a directory")
@@ -454,8 +465,7 @@ def cmd_plot(args) -> int:
 
     summary, ts = read_run(args.results)
     with locked(args.results, flag="plot"):
-        for stale in Path(args.results).glob(".*.tmp"):
-            stale.unlink(missing_ok=True)  # a figure half-written by a killed redraw
+        clear_temporaries(args.results)  # a figure half-written by a killed redraw
         paths = plots.draw_all(summary, ts, args.results)
     for path in paths:
         print(path)
@@ -472,8 +482,11 @@ def cmd_decisions(args) -> int:
 
 def cmd_compare(args) -> int:
     from sim.experiments.results import read_run
+    from sim.storage.locks import locked
     from sim.views import plots
 
+    out = args.out or args.results[0].parent / "compare.png"
+    _check_figure_out(out, plots.FIGURE_FORMATS)
     runs = [read_run(d) for d in args.results]  # every directory checked before a line is printed
     header = f"{'run':<32} {'regime':<19} {'converged':>9} {'week':>6} {'stock gap':>10} {'fulfilment':>10} "
     header += f"{'sovereignty':>11} {'peak unmet':>10} {'wage Gini':>9} {'income Gini':>11}"
@@ -488,9 +501,27 @@ def cmd_compare(args) -> int:
             f"{s['fulfilment_floor_last_year']:>10.4f} {s['sovereignty_index_last_year']:>11.4f} "
             f"{s['peak_unmet_share']:>10.4f} {s['wage_gini_final']:>9.3f} {s['income_gini_final']:>11.3f}"
         )
-    out = args.out or args.results[0].parent / "compare.png"
-    print(f"figure: {plots.compare_gaps(runs, out)}")
+    with locked(out, flag="--out"):
+        clear_temporaries(out.parent, out.name)  # what a killed compare left beside this figure
+        print(f"figure: {plots.compare_gaps(runs, out)}")
     return 0
+
+
+def _check_figure_out(out: Path, formats: tuple[str, ...]):
+    """Refuse a figure's ``--out`` that is a link, a device or a directory, has no known extension, or no directory.
+
+    The figure is written to ``out`` exactly, in the format its extension names.
+    """
+    ext = out.suffix.lstrip(".").lower()
+    if ext not in formats:
+        named = f"extension {show(out.suffix)}" if out.suffix else "no extension"
+        raise UsageError(
+            f"--out {out}: {named}: the figure is written where named, in the format of its extension: "
+            f"{', '.join('.' + f for f in formats)}"
+        )
+    check_file_target(out, "--out")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {out}: no directory {out.parent} to write the figure in")
 
 
 # --- the dashboard ------------------------------------------------------------------------------
