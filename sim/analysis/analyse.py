@@ -44,7 +44,7 @@ from sim.analysis import discovery, sensitivity
 from sim.experiments import designs
 from sim.experiments.sweep_store import META_FILE, RUNS_FILE
 from sim.run.scenario import Verdict, field_type
-from sim.storage.files import FileRefused, read_text
+from sim.storage.files import FileRefused, read_text, show
 
 #: Where the analysis is written, inside the sweep's directory.
 ANALYSIS_DIR = "analysis"
@@ -176,7 +176,7 @@ def check_outcomes(sweep: SweepRuns, outcomes) -> list[str]:
         if key not in allowed:
             what = "not in" if key not in sweep.runs else "not an outcome of"
             named = "--outcome" if outcomes else "default outcome"
-            raise AnalysisError(f"{named} {key!r}: {what} {sweep.path / RUNS_FILE}; allowed: {', '.join(allowed)}")
+            raise AnalysisError(f"{named} {show(key)}: {what} {sweep.path / RUNS_FILE}; allowed: {', '.join(allowed)}")
     return chosen
 
 
@@ -289,7 +289,7 @@ def _sobol(sweep: SweepRuns, values: dict[str, Outcome]) -> dict:
     runs = sweep.finished
     missing = [k for k in keys if k not in runs]
     if missing:
-        reason = f"the runs have no column {missing[0]!r} of the design"
+        reason = f"the runs have no column {show(missing[0])} of the design"
         return {key: {"skipped": reason} for key in values}
     at = [
         tuple(int(v) if whole else float(v) for v, whole in zip(row, integer, strict=True))

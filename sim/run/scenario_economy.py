@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sim.economics.economy import Economy, default_economy, load_economy, spectral_radius
 from sim.run.scenario import Scenario, ScenarioError
+from sim.storage.files import show
 
 
 def economy_of(scenario: Scenario) -> Economy:
@@ -47,7 +48,7 @@ def check_against_economy(scenario: Scenario, economy: Economy, where: str) -> N
     farmed = pop.communes > 0
     if farmed and scenario.communes.sector not in sectors:
         raise ScenarioError(
-            f"{where}: communes.sector = {scenario.communes.sector!r}: not a sector of the economy, so "
+            f"{where}: communes.sector = {show(scenario.communes.sector)}: not a sector of the economy, so "
             f"population.communes = {pop.communes} have nothing to farm; {known}"
         )
     run_by_councils = len(sectors) - farmed
@@ -59,13 +60,13 @@ def check_against_economy(scenario: Scenario, economy: Economy, where: str) -> N
     if scenario.imports.share > 0:
         for code in scenario.imports.goods:
             if code not in sectors:
-                raise ScenarioError(f"{where}: imports.goods: {code!r} is not a sector; {known}")
+                raise ScenarioError(f"{where}: imports.goods: {show(code)} is not a sector; {known}")
     shift = scenario.taste_shift
     if shift.after_years > 0:
         for key, code in (("rises", shift.rises), ("falls", shift.falls)):
             if code not in consumer_goods:
                 raise ScenarioError(
-                    f"{where}: taste_shift.{key} = {code!r}: not a consumer good; consumer goods: "
+                    f"{where}: taste_shift.{key} = {show(code)}: not a consumer good; consumer goods: "
                     f"{', '.join(consumer_goods)}"
                 )
     markup = getattr(getattr(scenario, scenario.regime, None), "markup", None)  # the chosen regime's section
