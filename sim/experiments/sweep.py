@@ -69,6 +69,7 @@ __all__ = [
     "compact",
     "done_run_ids",
     "load_sweep",
+    "read_sample",
     "run_batch",
     "run_one",
     "run_sweep",
@@ -156,7 +157,7 @@ def load_sweep(path: str | Path, replicates: int | None = None, years: float | N
     common = _relative_economy(common, path)
     bases = _bases(path, spec)
     grid = _grid(path, spec)
-    sample = _sample(path, spec)
+    sample = read_sample(path, spec)
     _refuse_swept_seed(path, grid, sample, common)
     if sample and sample.method == "saltelli" and (grid or len(bases) > 1):
         _fail(
@@ -284,8 +285,14 @@ _SAMPLE_KEYS = {"method", "n", "ranges", "second_order", "groups"}
 _METHODS = ("lhs", "sobol", "saltelli")
 
 
-def _sample(path: Path, spec: dict) -> Sample | None:
-    """The checked ``[sample]`` table, or ``None``."""
+def read_sample(path: Path, spec: dict) -> Sample | None:
+    """The checked ``[sample]`` table of a sweep file (or of a sweep's recorded definition), or ``None``.
+
+    Raises
+    ------
+    ScenarioError
+        A key, method, size, range or group the sweep file could not have, named with its value.
+    """
     sample = spec.get("sample")
     if sample is None:
         return None
@@ -310,8 +317,10 @@ def _sample(path: Path, spec: dict) -> Sample | None:
     if not isinstance(ranges, dict) or not ranges:
         _fail(path, "sample.ranges: must be a table of key path = [low, high]")
     for key, bounds in ranges.items():
-        numbers = all(isinstance(b, int | float) and not isinstance(b, bool) and math.isfinite(b) for b in bounds)
-        if not (isinstance(bounds, list) and len(bounds) == 2 and numbers):
+        numbers = isinstance(bounds, list) and all(
+            isinstance(b, int | float) and not isinstance(b, bool) and math.isfinite(b) for b in bounds
+        )
+        if not (numbers and len(bounds) == 2):
             _fail(path, f"sample.ranges.{key} = {show(bounds)}: must be [low, high], two finite numbers")
         if not bounds[0] < bounds[1]:
             _fail(path, f"sample.ranges.{key} = {show(bounds)}: low must be < high")
