@@ -56,7 +56,7 @@ from sim.experiments.sweep_store import (
     write_part,
 )
 from sim.run.scenario import ScenarioError, check_name, field_type, from_dict, read_scenario, read_toml
-from sim.run.scenario_economy import check_against_economy, economy_of
+from sim.run.scenario_economy import build_key, check_against_economy, check_model_builds, economy_of
 from sim.storage.files import show
 from sim.storage.writes import WriteRefused, real_directory, replacing
 
@@ -125,8 +125,8 @@ def _set_path(table: dict, key: str, value, where: str):
 def load_sweep(path: str | Path, replicates: int | None = None, years: float | None = None) -> Sweep:
     """Read a sweep file and expand it into validated runs (in a stable order).
 
-    Every run is validated, and checked against its economy, before any starts; the number
-    of runs is checked before they are expanded.
+    Every run is validated, checked against its economy and against what building its model
+    would refuse, before any starts; the number of runs is checked before they are expanded.
 
     Parameters
     ----------
@@ -175,7 +175,7 @@ def load_sweep(path: str | Path, replicates: int | None = None, years: float | N
         )
     points = _points(grid, sample, seed, path)
     seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n_rep)]
-    runs, economies, largest, seconds = [], {}, 0, 0.0
+    runs, economies, built, largest, seconds = [], {}, set(), 0, 0.0
     for (base_name, base), params, (rep, run_seed) in itertools.product(bases, points, enumerate(seeds)):
         table = json.loads(json.dumps(base))
         for key, value in {**common, **params}.items():
@@ -188,6 +188,9 @@ def load_sweep(path: str | Path, replicates: int | None = None, years: float | N
         if scenario.economy not in economies:
             economies[scenario.economy] = economy_of(scenario)
         check_against_economy(scenario, economies[scenario.economy], label)
+        if build_key(scenario) not in built:  # what the model refuses when built, refused before any worker
+            check_model_builds(scenario, economies[scenario.economy], label)
+            built.add(build_key(scenario))
         need = run_need(scenario, economies[scenario.economy].technology.n, figures=False)
         largest, seconds = max(largest, need.memory), seconds + need.seconds
         key = json.dumps({"scenario": table, "params": params, "replicate": rep}, sort_keys=True)

@@ -5,11 +5,18 @@ its own (:mod:`sim.economics.economy`); some rules join the two: the communes fa
 has, every sector the councils run has a council, imported and shifted goods exist. The CLI
 and sweeps call :func:`check_against_economy` before a run starts, so a mismatch is one line
 naming the scenario key, not an error deep in a run.
+
+Some rules need the run's first draws: the plan factory's mistaken coefficients must stay
+productive, the councils must be staffed beside the communes the land needs, a taste shift
+can move at most the budget share of the good it turns from. :func:`check_model_builds`
+makes them on the same draws a model of the scenario would make, without building it, so
+``run``, ``sweep`` (before any worker) and the dashboard refuse them when the file is read.
 """
 
 from __future__ import annotations
 
 from sim.economics.economy import Economy, default_economy, load_economy, spectral_radius
+from sim.run import initial_conditions
 from sim.run.scenario import Scenario, ScenarioError
 from sim.storage.files import show
 
@@ -79,3 +86,43 @@ def check_against_economy(scenario: Scenario, economy: Economy, where: str) -> N
                 f"used up per unit have spectral radius {rho:.3f}: prices of production need "
                 f"(1 + markup) × {rho:.3f} < 1, so markup < {1.0 / rho - 1.0:.3f}"
             )
+
+
+def check_model_builds(scenario: Scenario, economy: Economy, where: str) -> None:
+    """Refuse what building a model of ``scenario`` on ``economy`` would refuse, before anything is built.
+
+    The same checks, on the same draws, as :func:`sim.run.initial_conditions.establish`
+    (:func:`sim.run.initial_conditions.check_buildable`); the message is the model's,
+    naming ``where``.
+
+    Raises
+    ------
+    ScenarioError
+        ``plan.information_error`` makes the plan factory's coefficients unproductive;
+        ``population.consumers`` too few to staff the councils beside the communes;
+        ``taste_shift.budget_share`` larger than the budget share it turns from.
+    """
+    try:
+        initial_conditions.check_buildable(scenario, economy)
+    except ScenarioError as err:
+        raise ScenarioError(f"{where}: {err}") from None
+
+
+def build_key(scenario: Scenario) -> tuple:
+    """What :func:`check_model_builds` depends on: scenarios alike in all of it pass or fail it together.
+
+    The seed counts only when the checks draw (an information error, or a taste shift whose
+    budget shares depend on the drawn wage hierarchy).
+    """
+    draws = scenario.plan.information_error > 0 or scenario.taste_shift.after_years > 0
+    return (
+        scenario.economy,
+        scenario.seed if draws else None,
+        scenario.population,
+        scenario.plan,
+        scenario.communes,
+        scenario.imports,
+        scenario.taste_shift,
+        scenario.wages,
+        scenario.consumption,
+    )

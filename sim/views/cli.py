@@ -21,7 +21,7 @@ from sim.experiments.budget import BudgetError
 from sim.experiments.results import ResultsError, check_out_dir
 from sim.experiments.scheduler import DEFAULT_TIMEOUT, SchedulerError
 from sim.run.scenario import Scenario, ScenarioError, from_dict, read_scenario
-from sim.run.scenario_economy import check_against_economy, economy_of
+from sim.run.scenario_economy import check_against_economy, check_model_builds, economy_of
 from sim.storage.files import shorten, show
 from sim.storage.locks import LockError
 from sim.storage.writes import WriteRefused, check_file_target, clear_temporaries, refuse_link
@@ -233,6 +233,7 @@ def cmd_run(args) -> int:
     economy = economy_of(scenario)
     check_against_economy(scenario, economy, str(args.scenario))
     need = check_run(scenario, economy.technology.n, str(args.scenario), figures=not args.no_plots)
+    check_model_builds(scenario, economy, str(args.scenario))  # before the lock, and before --out's parents
     if need.seconds > LONG_RUN_SECONDS:
         say(f"note: this run takes {_duration(need.seconds)} by estimate (population.consumers × weeks)")
     out = args.out or DEFAULT_RESULTS / f"{scenario.name}-{scenario.seed}"
@@ -299,6 +300,7 @@ def cmd_plan(args) -> int:
         scenario = load_with_overrides(args.scenario)
         economy = economy_of(scenario)
         check_against_economy(scenario, economy, str(args.scenario))  # what `run` would refuse, `plan` refuses
+        check_model_builds(scenario, economy, str(args.scenario))
         h = scenario.plan.hours_per_week
         hours = [x for x in (h - 5, h, h + 5) if 0 < x <= 80]
     else:
