@@ -94,6 +94,19 @@ def test_sweep_refuses_it_before_any_worker_starts(tmp_path, case):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["late.toml", "s.toml"]
 
 
+@pytest.mark.parametrize("case", sorted(LATE))
+def test_the_dashboard_refuses_it_before_serving(forkserver, tmp_path, case):
+    file = scenario_file(tmp_path, case)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    result = forkserver.run(["dashboard", str(file), "--port", "1"], cwd, timeout=60)
+    assert result.status == 2, result.stderr
+    key, rule = LATE[case][1].split(" = ", 1)
+    line = one_line(result.stderr)  # at the dashboard's population (500 here), not the file's
+    assert f"{file}: {key} = " in line and rule.split(": ", 1)[1] in line
+    assert result.stdout == "" and list(cwd.iterdir()) == []
+
+
 def test_the_check_draws_what_the_model_draws():
     """The validation's generator is the model's: the same seed gives the same mistaken coefficients."""
     scenario = load_with_overrides(BASELINE, [f"{k}={v}" for k, v in SMALL.items()] + ["plan.information_error=0.5"])

@@ -537,11 +537,19 @@ def cmd_dashboard(args) -> int:
     import os
     import socket
 
-    from sim.views.dashboard import DEFAULT_SCENARIO, PERSONS_VARIABLE, SCENARIO_VARIABLE, SMALL_POPULATION
+    from sim.views.dashboard import (
+        DEFAULT_SCENARIO,
+        PERSONS_VARIABLE,
+        SCENARIO_VARIABLE,
+        SMALL_POPULATION,
+        Start,
+        check_first_scenario,
+    )
 
     path = Path(args.scenario) if args.scenario else DEFAULT_SCENARIO
     scenario = load_with_overrides(path)
-    check_against_economy(scenario, economy_of(scenario), str(path))
+    persons = None if args.full_size else min(SMALL_POPULATION, scenario.population.consumers)
+    check_first_scenario(path, persons)  # the first model's scenario, as the page will build it
     if not 1 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: must be 1 to 65535")
     if any(importlib.util.find_spec(name) is None for name in ("solara", "altair")):
@@ -553,15 +561,19 @@ def cmd_dashboard(args) -> int:
         except OSError:
             message = f"--port {args.port}: in use on localhost; choose another, e.g. --port {args.port + 1}"
             raise UsageError(message) from None
-    persons = "full" if args.full_size else str(min(SMALL_POPULATION, scenario.population.consumers))
-    os.environ.update({SCENARIO_VARIABLE: str(path.resolve()), PERSONS_VARIABLE: persons})
+    for note in Start(path.resolve(), persons).scan()[1]:
+        say(f"note: {note}")
+    os.environ.update({SCENARIO_VARIABLE: str(path.resolve()), PERSONS_VARIABLE: str(persons or "full")})
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")  # nothing leaves the machine
+    from click.exceptions import Abort
     from solara.__main__ import cli as solara_cli
 
     print(f"dashboard of {path} at http://localhost:{args.port} (Ctrl-C stops it)", flush=True)
     options = ["--host", "127.0.0.1", "--port", str(args.port), "--production", "--no-open", "--no-check-version"]
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server stops
+    with contextlib.suppress(KeyboardInterrupt, Abort):  # Ctrl-C or SIGTERM stops a server; click says Abort
         solara_cli.main(["run", "sim.views.app", *options], standalone_mode=False)
+    print("dashboard stopped", flush=True)
+    return 0
 
 
 def cmd_analyse(args) -> int:
