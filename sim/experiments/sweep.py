@@ -106,6 +106,7 @@ class Sweep:
     definition: dict = field(default_factory=dict)
     need: Need = field(default_factory=lambda: Need(0, 0.0))  # the largest run's memory, and all runs' time on one core
     keep_timeseries: bool = False  # the file's ``timeseries = true``
+    longest: float = 0.0  # the longest run's time by estimate, seconds
 
 
 def _fail(path, message):
@@ -175,7 +176,7 @@ def load_sweep(path: str | Path, replicates: int | None = None, years: float | N
         )
     points = _points(grid, sample, seed, path)
     seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n_rep)]
-    runs, economies, built, largest, seconds = [], {}, set(), 0, 0.0
+    runs, economies, built, largest, seconds, longest = [], {}, set(), 0, 0.0, 0.0
     for (base_name, base), params, (rep, run_seed) in itertools.product(bases, points, enumerate(seeds)):
         table = json.loads(json.dumps(base))
         for key, value in {**common, **params}.items():
@@ -192,7 +193,7 @@ def load_sweep(path: str | Path, replicates: int | None = None, years: float | N
             check_model_builds(scenario, economies[scenario.economy], label)
             built.add(build_key(scenario))
         need = run_need(scenario, economies[scenario.economy].technology.n, figures=False)
-        largest, seconds = max(largest, need.memory), seconds + need.seconds
+        largest, seconds, longest = max(largest, need.memory), seconds + need.seconds, max(longest, need.seconds)
         key = json.dumps({"scenario": table, "params": params, "replicate": rep}, sort_keys=True)
         run_id = hashlib.sha1(key.encode()).hexdigest()[:12]
         runs.append(RunSpec(run_id, table, {"scenario_file": base_name, **params}, rep, run_seed))
@@ -215,7 +216,7 @@ def load_sweep(path: str | Path, replicates: int | None = None, years: float | N
         "years": years,
         "replicates": n_rep,
     }
-    return Sweep(path, name, runs, parameters, json.loads(json.dumps(definition)), need, keep_timeseries)
+    return Sweep(path, name, runs, parameters, json.loads(json.dumps(definition)), need, keep_timeseries, longest)
 
 
 def _relative_economy(common: dict, path: Path) -> dict:

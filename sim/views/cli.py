@@ -235,7 +235,7 @@ def cmd_run(args) -> int:
     need = check_run(scenario, economy.technology.n, str(args.scenario), figures=not args.no_plots)
     check_model_builds(scenario, economy, str(args.scenario))  # before the lock, and before --out's parents
     if need.seconds > LONG_RUN_SECONDS:
-        say(f"note: this run takes {_duration(need.seconds)} by estimate (population.consumers × weeks)")
+        say(f"note: this run takes {_duration(need.seconds)} by estimate ({_grows_with(economy, not args.no_plots)})")
     out = args.out or DEFAULT_RESULTS / f"{scenario.name}-{scenario.seed}"
     _check_run_out(out)
     with locked(out) as lock:
@@ -262,6 +262,12 @@ def cmd_run(args) -> int:
     print(verdict(summary))
     print(f"results: {out}/ (summary.json, timeseries.parquet{'' if args.no_plots else ', figures *.png and *.svg'})")
     return 0
+
+
+def _grows_with(economy, figures: bool) -> str:
+    """What a run's time grows with, for the note on a long run."""
+    goods = f"{economy.technology.n} goods"
+    return f"persons × weeks, {goods}{' and their figures' if figures else ''}"
 
 
 def _check_run_out(out: Path):
@@ -376,6 +382,8 @@ def cmd_sweep(args) -> int:
         with locked(out):
             if plan:
                 say(f"note: {plan}")
+            if sweep.longest > LONG_RUN_SECONDS:
+                say(f"note: its longest run takes {_duration(sweep.longest)} by estimate (persons × weeks, goods)")
             bar = tqdm(total=total, unit="run", desc=sweep.name, file=sys.stderr)
 
             def progress(done, failed, total):
