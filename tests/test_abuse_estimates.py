@@ -37,10 +37,10 @@ def test_the_audits_500_sector_run_is_estimated_at_no_less_than_it_took():
     assert need.seconds - run_need(scenario, 500, figures=False).seconds == pytest.approx(figure_seconds(500))
 
 
-@pytest.mark.parametrize(("goods", "measured"), [(17, 2.75), (95, 16.7), (163, 30.9), (236, 70.1)])
+@pytest.mark.parametrize(("goods", "measured"), [(17, 2.75), (95, 16.7), (163, 30.9), (236, 70.1), (395, 433.0)])
 def test_the_figures_estimate_is_no_less_than_measured(goods, measured):
-    """Measured on a shared 2-core machine (sim.experiments.budget's docstring)."""
-    assert measured <= figure_seconds(goods) <= 1.5 * measured
+    """Measured on a shared 2-core machine (sim.experiments.budget's docstring): rounded up, within three times."""
+    assert measured <= figure_seconds(goods) <= 3 * measured
 
 
 @pytest.mark.parametrize(("goods", "persons", "measured"), [(100, 3_000, 0.89 + 1.40), (500, 6_000, 4.61 + 1.97)])

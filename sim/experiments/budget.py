@@ -8,11 +8,11 @@ hold copies), an interpreter with NumPy, pandas, SciPy, Mesa and Matplotlib abou
 
 Time grows with the economy as well as with the persons and weeks: measured on economies
 of 20 to 500 goods (3,000 to 6,000 persons, half a year, on a shared 2-core machine), the
-set-up took about 9 ms per good, a week about 50 to 80 ms from 100 goods on (1.5 ms at 20),
+set-up took about 9 ms per good, a week about 50 to 100 ms from 100 goods on (1.5 ms at 20),
 and the figures (one panel per consumer good, laid out together, and every good's output)
-2.8 s at 17 consumer goods, 17 s at 95, 31 s at 163 and 70 s at 236: about
-``2 + 0.08 g + 0.001 g²`` seconds for ``g`` goods, which the estimate uses with every good
-counted as a consumer good.
+2.8 s at 17 consumer goods, 17 s at 95, 31 s at 163, 70 s at 236 and 433 s at 395 (the
+machine busy): the estimate takes ``2 + 0.08 g + 0.0026 g²`` seconds for ``g`` goods, every
+good counted as a consumer good, no less than any of these and at most three times one.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ SECONDS_PER_WEEK_PER_GOOD = 5e-4
 #: Seconds to draw a run's figures: ``SECONDS_FIGURES + g × SECONDS_FIGURES_PER_GOOD + g² × SECONDS_FIGURES_PER_GOOD2``.
 SECONDS_FIGURES = 2.0
 SECONDS_FIGURES_PER_GOOD = 0.08
-SECONDS_FIGURES_PER_GOOD2 = 1e-3
+SECONDS_FIGURES_PER_GOOD2 = 2.6e-3
 
 
 class BudgetError(ValueError):
