@@ -30,6 +30,7 @@ import pyarrow
 from sim.run.scenario import Scenario
 from sim.storage.atomic import install_dir, temporary_name
 from sim.storage.files import FileRefused, check_nesting, kind, read_text, shorten, show
+from sim.storage.writes import replacing, write_text
 
 SUMMARY_FILE = "summary.json"
 TIMESERIES_FILE = "timeseries.parquet"
@@ -165,16 +166,17 @@ def write_run(out_dir: Path, model, summary: dict, draw=None) -> Path:
     tmp.mkdir()  # not tempfile.mkdtemp: its mode 0700 would ignore the umask
     try:
         timeseries = model.record.timeseries()
-        timeseries.to_parquet(tmp / TIMESERIES_FILE, index=False)
-        (tmp / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        (tmp / "scenario.toml").write_text(scenario_to_toml(model.conditions), encoding="utf-8")
+        with replacing(tmp / TIMESERIES_FILE) as file:  # every file created exclusively, even in our own directory
+            timeseries.to_parquet(file, index=False)
+        write_text(tmp / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
+        write_text(tmp / "scenario.toml", scenario_to_toml(model.conditions))
         log = pd.DataFrame(
             model.record.price_log, columns=["week", "good", "old_p_over_v", "new_p_over_v", "stock_ratio"]
         )
         log["good"] = [model.technology.names[g] for g in log["good"]]
-        log.to_csv(tmp / "price_log.csv", index=False)
-        (tmp / DECISIONS_FILE).write_text(json.dumps(model.record.decisions, indent=1) + "\n", encoding="utf-8")
-        (tmp / "manifest.json").write_text(json.dumps(manifest(), indent=2) + "\n", encoding="utf-8")
+        write_text(tmp / "price_log.csv", log.to_csv(index=False))
+        write_text(tmp / DECISIONS_FILE, json.dumps(model.record.decisions, indent=1) + "\n")
+        write_text(tmp / "manifest.json", json.dumps(manifest(), indent=2) + "\n")
         if draw is not None:
             draw(summary, timeseries, tmp)
         install_dir(tmp, out_dir)
