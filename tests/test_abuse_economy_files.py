@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import shutil
 from pathlib import Path
@@ -135,11 +136,21 @@ def test_a_csv_with_a_header_only(eco):
     refused_run(eco, str(eco / "agg_output.csv"), "no rows")
 
 
-@pytest.mark.parametrize("cell", ["abc", "", "1e999", "nan", "--3"])
-def test_a_cell_that_is_not_a_finite_number_names_row_and_column(eco, cell):
+@pytest.mark.parametrize(
+    ("cell", "what"),
+    [
+        ("abc", "text, not a number"),
+        ("", "empty or NaN"),
+        ("1e999", "not finite"),
+        ("nan", "empty or NaN"),
+        ("--3", "text"),
+    ],
+)
+def test_a_cell_that_is_not_a_finite_number_names_row_and_column(eco, cell, what):
     set_cell(eco, "agg_flows.csv", "MIN", "FOOD", cell)
     line = refused_run(eco, str(eco / "agg_flows.csv"), "row 'MIN', column 'FOOD'", "must be a finite number")
-    assert repr(cell) in line or "nan" in line
+    assert f"'FOOD': {what}" in line  # what the cell is, not what it says: a message never prints a file's contents
+    assert repr(cell) not in line
 
 
 def test_economy_toml_not_utf8(eco):
@@ -225,8 +236,8 @@ def test_a_mapping_to_an_unknown_sector(eco):
 
 def test_a_table_that_is_a_device(eco):
     (eco / "agg_flows.csv").unlink()
-    (eco / "agg_flows.csv").symlink_to("/dev/zero")
-    refused_run(eco, str(eco / "agg_flows.csv"), "not a regular file")
+    os.mkfifo(eco / "agg_flows.csv")  # a pipe inside the economy's directory: a link to /dev/zero leads out of it
+    refused_run(eco, str(eco / "agg_flows.csv"), "not a regular file (a named pipe)")
 
 
 def test_a_huge_table_is_refused_unread(eco):
@@ -271,3 +282,41 @@ def test_load_economy_names_the_file_for_each_damage(eco):
     (eco / "agg_output.csv").write_bytes(b"")
     with pytest.raises(EconomyDataError, match=re.escape(str(eco / "agg_output.csv"))):
         load_economy(eco)
+
+
+# --- economy files stay in their directory (issue 25) ------------------------------------------------------
+
+
+@pytest.fixture
+def foreign(tmp_path) -> Path:
+    """A CSV file outside the economy's directory whose header and cells must never be printed."""
+    path = tmp_path / "foreign" / "secret.csv"
+    path.parent.mkdir()
+    path.write_text("code,SECRET_HEADER,password\nAGR,hunter2,s3cr3t\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("how", ["absolute", "dotdot", "link"])
+def test_a_file_of_economy_toml_outside_its_directory_is_refused_unread(eco, foreign, how):
+    if how == "link":
+        (eco / "agg_output.csv").unlink()
+        (eco / "agg_output.csv").symlink_to(foreign)
+        name = "agg_output.csv"
+    else:
+        name = str(foreign) if how == "absolute" else "../foreign/secret.csv"
+        edit_toml(eco, r'^output = "agg_output.csv".*$', f'output = "{name}"')
+    phrase = "must be a file name relative" if how == "absolute" else "leads out of the economy's directory"
+    line = refused_run(eco, str(eco / "economy.toml"), f"files.output = {name!r}"[:40], phrase)
+    assert "SECRET" not in line and "hunter2" not in line
+
+
+def test_a_missing_column_never_prints_the_files_header(eco):
+    edit_toml(eco, r'^output = "gross_output"$', 'output = "nope"')
+    line = refused_run(eco, str(eco / "agg_output.csv"), "column 'nope' missing", "the table has 2 other columns")
+    assert "gross_output" not in line and "name" not in line.split("missing")[1]
+
+
+def test_economy_files_with_a_byte_order_mark_are_read(eco):
+    for name in ("economy.toml", "agg_output.csv"):
+        (eco / name).write_bytes(b"\xef\xbb\xbf" + (eco / name).read_bytes())
+    assert load_economy(eco).technology.n == 20

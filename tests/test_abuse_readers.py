@@ -230,10 +230,10 @@ def test_plot_removes_what_a_killed_redraw_left(good_run, tmp_path, monkeypatch)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run-1"]  # the lock is gone
 
 
-def test_compare_writes_its_figure_atomically(good_run, tmp_path):
+def test_compare_writes_its_figure_atomically_exactly_where_named(good_run, tmp_path):
     figure = tmp_path / "cmp.png"
-    rc, _, err = call(["compare", str(good_run), str(good_run), "--out", str(figure)])
+    rc, out, err = call(["compare", str(good_run), str(good_run), "--out", str(figure)])
     assert rc == 0, err
-    assert figure.stat().st_size > 0 and figure.with_suffix(".svg").stat().st_size > 0
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert figure.read_bytes().startswith(b"\x89PNG") and f"figure: {figure}" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp.png"]  # no temporary, no lock, no other format
     assert os.path.getsize(figure) > 0

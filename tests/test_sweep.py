@@ -453,24 +453,18 @@ def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, reference, monk
     pd.testing.assert_frame_equal(good, ref[good.columns], check_dtype=False)
 
 
-def test_model_error_at_construction_fails_only_that_run_and_cli_counts_it(tmp_path, capsys):
+def test_a_taste_shift_the_model_would_refuse_is_refused_before_any_run(tmp_path, capsys):
     # a taste shift larger than the falling good's budget share passes the scenario's rules (and the
-    # economy's), but the model refuses it once it has calibrated the households' budget shares
+    # economy's), and the model refuses it once it has calibrated the households' budget shares: the
+    # sweep's validation makes the model's check on the model's draws, so no worker starts (issue 25)
     grid = {"taste_shift.budget_share": [0.01, 0.3], "prices.response": [0.5, 1.0]}
     file = write_sweep(tmp_path / "s.toml", grid=grid, overrides={"taste_shift.after_years": 0.05})
-    sweep = load_sweep(file)  # not caught by the sweep's validation
-    assert len(sweep.runs) == 4
+    message = expect_error(file, "taste_shift.budget_share = 0.3: larger than LIGHT's budget share")
+    assert "replicate 0" in message  # names the run
     out = tmp_path / "out"
-    assert main(sweep_cli(file, out)) == 0
-    stdout = capsys.readouterr().out
-    assert f"{sweep.name}: 4 runs, 2 failed" in stdout
-    runs = read_runs(out)
-    bad = runs["taste_shift.budget_share"] == 0.3
-    assert runs.loc[bad, "error"].str.startswith("ScenarioError: ").all()
-    assert runs.loc[bad, "error"].str.contains("budget_share").all()
-    assert runs.loc[~bad, "error"].isna().all()
-    assert runs.loc[~bad, "converged"].notna().all()
-    assert (out / "phase_diagram.png").exists()  # figures drawn from the runs that did not fail
+    assert main(sweep_cli(file, out)) == 2
+    assert "taste_shift.budget_share = 0.3" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_too_few_councils_for_the_economy_is_refused_before_any_run(tmp_path, capsys):

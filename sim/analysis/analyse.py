@@ -43,8 +43,8 @@ import pyarrow
 from sim.analysis import discovery, sensitivity
 from sim.experiments import designs
 from sim.experiments.sweep_store import META_FILE, RUNS_FILE
-from sim.run.scenario import Verdict, field_type
-from sim.storage.files import FileRefused, read_text
+from sim.run.scenario import ScenarioError, Verdict, field_type
+from sim.storage.files import FileRefused, check_nesting, read_text, shorten, show
 
 #: Where the analysis is written, inside the sweep's directory.
 ANALYSIS_DIR = "analysis"
@@ -111,12 +111,16 @@ class SweepRuns:
 
 
 def read_sweep(path: str | Path) -> SweepRuns:
-    """Read a finished sweep's ``sweep.json`` and ``runs.parquet``.
+    """Read a finished sweep's ``sweep.json`` and ``runs.parquet``, each checked against what a sweep writes.
+
+    Hold the sweep's lock (:func:`sim.storage.locks.locked`) while calling this, so that a
+    sweep still running is not read half-done (:func:`analyse_dir` does).
 
     Raises
     ------
     AnalysisError
-        Not a sweep directory, no ``runs.parquet`` yet, a file that is damaged, or no run finished.
+        Not a sweep directory, no ``runs.parquet`` yet, a file that is damaged or does not
+        hold what a sweep writes (:func:`check_meta`, :func:`check_runs`), or no run finished.
     """
     path = Path(path)
     if not path.is_dir():
@@ -124,14 +128,7 @@ def read_sweep(path: str | Path) -> SweepRuns:
     meta_path, runs_path = path / META_FILE, path / RUNS_FILE
     if not meta_path.exists():
         raise AnalysisError(f"{path}: not a sweep directory (no {META_FILE}); give the --out of a councils sweep")
-    try:
-        meta = json.loads(read_text(meta_path, MAX_META_BYTES, "a sweep's definition"))
-    except FileRefused as err:
-        raise AnalysisError(str(err)) from None
-    except json.JSONDecodeError as err:
-        raise AnalysisError(f"{meta_path}: not valid JSON ({err}): damaged; rerun the sweep") from None
-    if not (isinstance(meta, dict) and isinstance(meta.get("definition"), dict)):
-        raise AnalysisError(f"{meta_path}: no sweep definition in it: damaged or not a sweep's; rerun the sweep")
+    meta = check_meta(_read_json(meta_path), meta_path)
     if not runs_path.is_file():
         raise AnalysisError(
             f"{path}: no {RUNS_FILE}: the sweep has not finished; finish it with councils sweep … --resume"
@@ -141,17 +138,137 @@ def read_sweep(path: str | Path) -> SweepRuns:
     try:
         runs = pd.read_parquet(runs_path)
     except (OSError, ValueError, pyarrow.ArrowException) as err:
-        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        reason = shorten((str(err).strip().splitlines() or [type(err).__name__])[0], 100)
         raise AnalysisError(f"{runs_path}: not a readable Parquet file ({reason}); rerun the sweep") from None
-    if "run_id" not in runs:
-        raise AnalysisError(f"{runs_path}: no run_id column: not a sweep's runs")
-    parameters = [p for p in meta.get("parameters", []) if p in runs]
-    sweep = SweepRuns(path, str(meta.get("name", path.name)), meta["definition"], parameters, runs)
+    check_runs(runs, meta["parameters"], runs_path)
+    sweep = SweepRuns(path, meta.get("name", path.name), meta["definition"], meta["parameters"], runs)
     if sweep.finished.empty:
         raise AnalysisError(f"{runs_path}: no run finished (see its error column): nothing to analyse")
-    if "converged" not in runs:
-        raise AnalysisError(f"{runs_path}: no converged column: not a sweep's runs")
+    _check_windows(sweep, meta_path)
     return sweep
+
+
+def _read_json(path: Path):
+    """``sweep.json`` parsed, with a size and a nesting limit."""
+    try:
+        text = read_text(path, MAX_META_BYTES, "a sweep's definition")
+        check_nesting(text, path, "a sweep's definition")
+        return json.loads(text)
+    except FileRefused as err:
+        raise AnalysisError(str(err)) from None
+    except ValueError as err:
+        reason = shorten(str(err).splitlines()[0] if str(err).strip() else type(err).__name__, 100)
+        raise AnalysisError(f"{path}: not valid JSON ({reason}): damaged; rerun the sweep") from None
+
+
+def check_meta(meta, path: Path) -> dict:
+    """Refuse a ``sweep.json`` that does not hold what :func:`sim.experiments.sweep_store.write_meta` writes.
+
+    Its ``name`` is text, its ``parameters`` a list of key paths, its ``definition`` a table
+    whose ``sweep`` (the sweep file as parsed) has a seed and a ``[sample]`` the sweep file
+    could have had (:func:`sim.experiments.sweep.read_sample`), whose ``scenarios`` are tables
+    and whose ``replicates`` is a positive integer.
+
+    Returns
+    -------
+    dict
+        ``meta``, unchanged.
+
+    Raises
+    ------
+    AnalysisError
+        Naming the key, its value and what it must be.
+    """
+    from sim.experiments.sweep import read_sample
+
+    def refuse(what: str):
+        raise AnalysisError(f"{path}: {what}: damaged, or not written by councils sweep; rerun the sweep")
+
+    if not isinstance(meta, dict):
+        refuse(f"holds {type(meta).__name__}, not a JSON object")
+    if not isinstance(meta.get("name", ""), str):
+        refuse(f"name = {show(meta['name'])}: must be text")
+    parameters = meta.get("parameters")
+    if not isinstance(parameters, list) or not all(isinstance(p, str) for p in parameters):
+        refuse(f"parameters = {show(parameters)}: must be a list of key paths")
+    definition = meta.get("definition")
+    if not isinstance(definition, dict) or not isinstance(definition.get("sweep"), dict):
+        refuse("no sweep definition in it")
+    spec = definition["sweep"]
+    seed = spec.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        refuse(f"definition.sweep.seed = {show(seed)}: must be an integer ≥ 0")
+    replicates = definition.get("replicates", 1)
+    if not isinstance(replicates, int) or isinstance(replicates, bool) or replicates < 1:
+        refuse(f"definition.replicates = {show(replicates)}: must be an integer ≥ 1")
+    scenarios = definition.get("scenarios", {})
+    if not isinstance(scenarios, dict) or not all(isinstance(t, dict) for t in scenarios.values()):
+        refuse("definition.scenarios: must be a table of scenario tables")
+    for key in ("set", "grid"):
+        if not isinstance(spec.get(key, {}), dict):
+            refuse(f"definition.sweep.{key} = {show(spec[key])}: must be a table")
+    try:
+        read_sample(path, spec)
+    except ScenarioError as err:
+        raise AnalysisError(f"{err} (in definition.sweep): damaged; rerun the sweep") from None
+    return meta
+
+
+def check_runs(runs: pd.DataFrame, parameters: list[str], path: Path):
+    """Refuse a ``runs.parquet`` that is not one row per run, of the types a sweep writes.
+
+    Every ``run_id`` is text and appears once; ``error`` is empty or text; every finished
+    run has ``converged`` true or false, ``weeks`` a whole number ≥ 1, and a finite value
+    of each numeric parameter the sweep varied (``parameters``, each a column).
+
+    Raises
+    ------
+    AnalysisError
+        Naming the column and what is wrong.
+    """
+
+    def refuse(what: str):
+        raise AnalysisError(f"{path}: {what}: not a sweep's runs; rerun the sweep")
+
+    for column in ("run_id", "converged", "weeks"):
+        if column not in runs:
+            refuse(f"no {column} column")
+    ids = runs["run_id"]
+    if not all(isinstance(i, str) for i in ids):
+        refuse("run_id holds something that is not text")
+    repeated = ids[ids.duplicated()]
+    if len(repeated):
+        refuse(
+            f"run_id {show(repeated.iloc[0])} appears {int((ids == repeated.iloc[0]).sum())} times (one row per run)"
+        )
+    if "error" in runs and not all(isinstance(e, str) for e in runs["error"].dropna()):
+        refuse("error holds something that is not text")
+    finished = runs[runs["error"].isna()] if "error" in runs else runs
+    if not all(isinstance(c, bool | np.bool_) for c in finished["converged"]):
+        refuse("converged is not true or false in every finished run (it holds a missing value or another type)")
+    weeks = pd.to_numeric(finished["weeks"], errors="coerce").to_numpy(dtype=float)
+    if not (np.isfinite(weeks).all() and (weeks >= 1).all() and (weeks == np.round(weeks)).all()):
+        refuse("weeks is not a whole number ≥ 1 in every finished run")
+    for key in parameters:
+        if key not in runs:
+            refuse(f"no column {show(key)}, a parameter sweep.json says the sweep varied")
+        column = finished[key]
+        if _numeric_or_bool(column) and not np.isfinite(column.to_numpy(dtype=float, na_value=np.nan)).all():
+            refuse(f"{key} holds NaN or an infinity in a finished run: a factor must be a finite number")
+    if "converged_week" in runs and not (
+        _numeric_or_bool(runs["converged_week"]) or runs["converged_week"].isna().all()
+    ):
+        refuse("converged_week is not a number")
+
+
+def _check_windows(sweep: SweepRuns, path: Path):
+    """Refuse a verdict window (swept, set or a scenario's) that is not a whole number of weeks ≥ 1."""
+    try:
+        windows = window_weeks(sweep)
+    except (TypeError, ValueError, AttributeError):
+        windows = np.array([np.nan])
+    if not (np.isfinite(windows).all() and (windows >= 1).all()):
+        raise AnalysisError(f"{path}: the verdict's window_weeks is not a number ≥ 1 for every run: damaged")
 
 
 def allowed_outcomes(sweep: SweepRuns) -> list[str]:
@@ -176,7 +293,7 @@ def check_outcomes(sweep: SweepRuns, outcomes) -> list[str]:
         if key not in allowed:
             what = "not in" if key not in sweep.runs else "not an outcome of"
             named = "--outcome" if outcomes else "default outcome"
-            raise AnalysisError(f"{named} {key!r}: {what} {sweep.path / RUNS_FILE}; allowed: {', '.join(allowed)}")
+            raise AnalysisError(f"{named} {show(key)}: {what} {sweep.path / RUNS_FILE}; allowed: {', '.join(allowed)}")
     return chosen
 
 
@@ -235,22 +352,39 @@ def window_weeks(sweep: SweepRuns) -> np.ndarray:
 # --- the analysis ---------------------------------------------------------------------------------
 
 
-def analyse(sweep: SweepRuns, outcomes: list[str]) -> dict:
-    """Sobol' indices (Saltelli designs), PRIM boxes and feature scores of ``outcomes``, as one JSON-able dict."""
+def analyse(sweep: SweepRuns, outcomes: list[str], notice=None) -> dict:
+    """Sobol' indices (Saltelli designs), PRIM boxes and feature scores of ``outcomes``, as one JSON-able dict.
+
+    A part whose optional library (SALib, ``prim``, scikit-learn: the ``analysis`` extra) is
+    missing is skipped, each of its entries saying why, and ``notice`` is told once per part;
+    the other parts are computed.
+    """
     finished = sweep.finished
     values = {key: outcome(sweep, key) for key in outcomes}
     factors = numeric_factors(sweep)
+    cases = [NOT_CONVERGED, *(k for k, o in values.items() if o.boolean and k != "converged")]
+    sobol = _optional("Sobol' indices", lambda: _sobol(sweep, values), values, notice) if sweep.saltelli else {}
     result = {
         "sweep": sweep.name,
         "runs": len(sweep.runs),
         "finished": len(finished),
         "design": _design(sweep, factors),
         "outcomes": {k: {"boolean": o.boolean, "note": o.note} for k, o in values.items()},
-        "sobol": _sobol(sweep, values) if sweep.saltelli else {},
-        "prim": _prim(sweep, factors, values),
-        "feature_scores": _feature_scores(sweep, factors, values),
+        "sobol": sobol,
+        "prim": _optional("PRIM", lambda: _prim(sweep, factors, values), cases, notice),
+        "feature_scores": _optional("feature scores", lambda: _feature_scores(sweep, factors, values), values, notice),
     }
     return json.loads(json.dumps(result, allow_nan=True))
+
+
+def _optional(part: str, compute, keys, notice) -> dict:
+    """``compute()``, or, if an optional library it needs is missing, every key skipped saying which, and a note."""
+    try:
+        return compute()
+    except designs.ExtraMissing as err:
+        if notice is not None:
+            notice(f"{part} skipped: {err}")
+        return {key: {"skipped": str(err)} for key in keys}
 
 
 def numeric_factors(sweep: SweepRuns) -> list[str]:
@@ -289,7 +423,7 @@ def _sobol(sweep: SweepRuns, values: dict[str, Outcome]) -> dict:
     runs = sweep.finished
     missing = [k for k in keys if k not in runs]
     if missing:
-        reason = f"the runs have no column {missing[0]!r} of the design"
+        reason = f"the runs have no column {show(missing[0])} of the design"
         return {key: {"skipped": reason} for key in values}
     at = [
         tuple(int(v) if whole else float(v) for v, whole in zip(row, integer, strict=True))
@@ -356,18 +490,45 @@ def _feature_scores(sweep: SweepRuns, factors: list[str], values: dict[str, Outc
 
 
 def analyse_dir(path: str | Path, outcomes=None, notice=None) -> tuple[str, Path]:
-    """Read, analyse and write a sweep's directory: the summary text and where the analysis went.
+    """Read, analyse and write a finished sweep's directory: the summary text and where the analysis went.
 
-    Everything is checked and computed before anything is written; ``analysis/`` is written
-    under its lock and swapped in whole (what a killed analysis left is removed first).
+    The sweep's own lock is held throughout, so a sweep still running (which holds it) is
+    refused, naming its process, and no sweep starts writing while it is analysed. Everything
+    is checked and computed before anything is written; ``analysis/`` is written under its
+    lock and swapped in whole (what a killed analysis left is removed first).
 
     Parameters
     ----------
     outcomes : list of str, optional
         The outcomes to analyse (default :data:`DEFAULT_OUTCOMES`).
     notice : callable, optional
-        Called with a sentence for each leftover of a killed analysis that was removed.
+        Called with a sentence for each leftover of a killed analysis that was removed, and
+        for each part skipped because its optional library is missing.
+
+    Raises
+    ------
+    AnalysisError
+        The directory is not a finished sweep (:func:`read_sweep`), a sweep is still writing
+        it, or an outcome is not there.
     """
+    from sim.storage.locks import LockError, locked
+
+    path = Path(path)
+    if not path.is_dir():  # before the lock, which would make the directories above it
+        raise AnalysisError(f"{path}: no such sweep directory")
+    try:
+        with locked(path, flag="analyse"):
+            return _analyse_locked(path, outcomes, notice)
+    except LockError as err:
+        if err.holder is None:
+            raise
+        raise AnalysisError(
+            f"analyse {path}: the sweep is still running ({err.holder}): analyse it once it has finished"
+        ) from None
+
+
+def _analyse_locked(path: Path, outcomes, notice) -> tuple[str, Path]:
+    """:func:`analyse_dir`'s work, with the sweep's lock held."""
     from sim.analysis.figures import draw_analysis
     from sim.analysis.report import summary_text, write_analysis
     from sim.storage.atomic import clean_leftovers
@@ -376,7 +537,7 @@ def analyse_dir(path: str | Path, outcomes=None, notice=None) -> tuple[str, Path
     sweep = read_sweep(path)
     chosen = check_outcomes(sweep, outcomes)
     try:
-        result = analyse(sweep, chosen)
+        result = analyse(sweep, chosen, notice)
     except designs.ExtraMissing as err:
         raise AnalysisError(str(err)) from None
     text = summary_text(result)

@@ -14,14 +14,17 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from sim.storage.writes import replacing
+
 
 def save(fig, path: Path) -> Path:
-    """Write ``fig`` as PNG and SVG beside ``path`` (each under a temporary name first); return the PNG."""
-    for ext in ("png", "svg"):
-        tmp = path.with_name(f".{path.stem}.{ext}.tmp")
-        fig.savefig(tmp, dpi=110, format=ext)
-        tmp.replace(path.with_suffix(f".{ext}"))
-    plt.close(fig)
+    """Write ``fig`` as PNG and SVG beside ``path`` (each under a unique temporary name first); return the PNG."""
+    try:
+        for ext in ("png", "svg"):
+            with replacing(path.with_suffix(f".{ext}"), "figure") as file:
+                fig.savefig(file, dpi=110, format=ext)
+    finally:
+        plt.close(fig)
     return path.with_suffix(".png")
 
 

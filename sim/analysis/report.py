@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.storage.atomic import install_dir, temporary_name
+from sim.storage.writes import write_text
 
 
 def tables(result: dict) -> dict[str, pd.DataFrame]:
@@ -110,10 +111,10 @@ def write_analysis(target: Path, result: dict, text: str, draw) -> Path:
     tmp = temporary_name(target)
     tmp.mkdir()
     try:
-        (tmp / "analysis.json").write_text(json.dumps(_finite(result), indent=2) + "\n", encoding="utf-8")
-        (tmp / "analysis.txt").write_text(text + "\n", encoding="utf-8")
+        write_text(tmp / "analysis.json", json.dumps(_finite(result), indent=2) + "\n")
+        write_text(tmp / "analysis.txt", text + "\n")
         for name, table in tables(result).items():
-            table.to_csv(tmp / name, index=False)
+            write_text(tmp / name, table.to_csv(index=False))
         draw(result, tmp)
         install_dir(tmp, target)
     except BaseException:

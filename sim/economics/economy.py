@@ -22,6 +22,7 @@ from __future__ import annotations
 import difflib
 import io
 import math
+import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from sim.economics.units import WEEKS_PER_YEAR
-from sim.storage.files import FileRefused, read_bytes, read_text
+from sim.storage.files import FileRefused, check_depth, check_nesting, read_bytes, read_text, show
 
 #: Above this size a dense eigenvalue computation is too slow; use a Perron bound instead.
 _DENSE_SPECTRUM_LIMIT = 2_000
@@ -205,7 +206,7 @@ class Technology:
         try:
             return self.names.index(name)
         except ValueError:
-            raise KeyError(f"unknown sector {name!r}; known: {', '.join(self.names)}") from None
+            raise KeyError(f"unknown sector {show(name)}; known: {', '.join(self.names)}") from None
 
     def _check_depreciation(self, depreciation, n, sources):
         if depreciation is None:
@@ -233,7 +234,7 @@ class Technology:
         seen = set()
         for j, name in enumerate(names):
             if name in seen:
-                raise EconomyDataError(f"{where}: entry [{j}] = {name!r}: duplicate name; names must be unique")
+                raise EconomyDataError(f"{where}: entry [{j}] = {show(name)}: duplicate name; names must be unique")
             seen.add(name)
         return names
 
@@ -245,12 +246,12 @@ class Technology:
         for g in goods:
             if isinstance(g, str):
                 if g not in self.names:
-                    raise EconomyDataError(f"{where}: entry {g!r}: not a sector; known: {', '.join(self.names)}")
+                    raise EconomyDataError(f"{where}: entry {show(g)}: not a sector; known: {', '.join(self.names)}")
                 out.append(self.names.index(g))
             elif 0 <= int(g) < n:
                 out.append(int(g))
             else:
-                raise EconomyDataError(f"{where}: entry {g!r}: must be a sector index in [0, {n})")
+                raise EconomyDataError(f"{where}: entry {show(g)}: must be a sector index in [0, {n})")
         return np.unique(np.asarray(out, dtype=int))
 
     def _check_productive(self, what, matrix, source="A"):
@@ -262,7 +263,7 @@ class Technology:
             j = int(np.argmax(col))
             raise EconomyDataError(
                 f"{_where(self.sources, source)}: spectral radius of {what} is {rho:.4g} ≥ 1: the economy cannot "
-                f"sustain itself (Hawkins–Simon fails); largest column is sector {self.names[j]!r}, "
+                f"sustain itself (Hawkins–Simon fails); largest column is sector {show(self.names[j])}, "
                 f"using {col[j]:.4g} units of goods per unit of output"
             )
 
@@ -356,7 +357,10 @@ def load_economy(directory: str | Path = DEFAULT_ECONOMY_DIR) -> Economy:
     if not directory.is_dir():
         raise EconomyDataError(f"{directory}: no such directory: an economy is a directory with economy.toml")
     try:
-        spec = tomllib.loads(read_text(spec_path, MAX_SPEC_BYTES, "an economy.toml"))
+        text = read_text(spec_path, MAX_SPEC_BYTES, "an economy.toml")
+        check_nesting(text, spec_path, "an economy.toml", "toml")
+        spec = tomllib.loads(text)
+        check_depth(spec, spec_path, "an economy.toml")
     except FileRefused as err:
         needs = ": an economy directory needs economy.toml" if not spec_path.exists() else ""
         raise EconomyDataError(f"{err}{needs}") from None
@@ -381,9 +385,9 @@ def load_economy(directory: str | Path = DEFAULT_ECONOMY_DIR) -> Economy:
             _column_list(cols, key, spec_path)
     name = spec.get("name", directory.name)
     if not isinstance(name, str):
-        raise EconomyDataError(f"{spec_path}: name = {name!r}: must be a string")
+        raise EconomyDataError(f"{spec_path}: name = {show(name)}: must be a string")
 
-    tables = {key: _read_table(directory / file) for key, file in files.items()}
+    tables = {key: _read_table(_inside(directory, file, f"files.{key}", spec_path)) for key, file in files.items()}
     where = {key: str(directory / files[key]) for key in files}
     flows = tables["flows"]
     codes = list(flows.index)
@@ -398,18 +402,22 @@ def load_economy(directory: str | Path = DEFAULT_ECONOMY_DIR) -> Economy:
         t, path = tables[key], where[key]
         absent = [c for c in columns if c not in t.columns]
         if absent:
-            raise EconomyDataError(f"{path}: column {absent[0]!r} missing; columns are {list(t.columns)}")
+            raise EconomyDataError(
+                f"{path}: column {show(absent[0])} missing (economy.toml names it); the table has {len(t.columns)} "
+                "other columns"
+            )
         values = _numbers(t, columns, path)
         if mapping is not None and not set(values.index) <= set(codes):
             unmapped = [c for c in values.index if c not in mapping.index]
             if unmapped:
                 raise EconomyDataError(
-                    f"{path}: sector {unmapped[0]!r} is neither a sector of the flows table nor in {where['mapping']}"
+                    f"{path}: sector {show(unmapped[0])} is neither a sector of the flows table "
+                    f"nor in {where['mapping']}"
                 )
             values = values.groupby(mapping.reindex(values.index)).sum()
         missing = [c for c in codes if c not in values.index]
         if missing:
-            raise EconomyDataError(f"{path}: sector {missing[0]!r} of the flows table is missing")
+            raise EconomyDataError(f"{path}: sector {show(missing[0])} of the flows table is missing")
         return values.loc[codes]
 
     Z = block("flows", codes).to_numpy()
@@ -426,7 +434,7 @@ def load_economy(directory: str | Path = DEFAULT_ECONOMY_DIR) -> Economy:
     for what, values, column in (("hours", hours, cols["hours"]), ("persons", persons, cols["persons"])):
         if values.sum() <= 0:
             raise EconomyDataError(
-                f"{where['employment']}: column {column!r}: {what} sum to 0: must be > 0 (somebody has to work)"
+                f"{where['employment']}: column {show(column)}: {what} sum to 0: must be > 0 (somebody has to work)"
             )
     labour = hours / x
 
@@ -444,7 +452,7 @@ def load_economy(directory: str | Path = DEFAULT_ECONOMY_DIR) -> Economy:
     consumer_goods = [j for j in range(len(codes)) if households[j] >= share * x[j] and households[j] > 0]
     if not consumer_goods:
         raise EconomyDataError(
-            f"{where['final_demand']}: no consumer good: households (column {cols['private'][0]!r}) buy at least "
+            f"{where['final_demand']}: no consumer good: households (column {show(cols['private'][0])}) buy at least "
             f"derivation.consumer_share_threshold = {share} of no sector's output"
         )
     technology = Technology(
@@ -515,7 +523,7 @@ def _capital(stock, rules, spec_path, codes, fd, x, growth):
 
 def _elasticities(table, codes, spec_path):
     if not isinstance(table, dict):
-        raise EconomyDataError(f"{spec_path}: income_elasticities = {table!r}: must be a table of sector = number")
+        raise EconomyDataError(f"{spec_path}: income_elasticities = {show(table)}: must be a table of sector = number")
     unknown = set(table) - set(codes)
     if unknown:
         raise EconomyDataError(f"{spec_path}: income_elasticities.{sorted(unknown)[0]}: not a sector code")
@@ -528,7 +536,7 @@ def _require(table, key, path, kind, prefix=""):
         raise EconomyDataError(f"{path}: missing key '{prefix}{key}'")
     value = table[key]
     if not isinstance(value, kind) or isinstance(value, bool):
-        raise EconomyDataError(f"{path}: key '{prefix}{key}' = {value!r}: wrong type")
+        raise EconomyDataError(f"{path}: key '{prefix}{key}' = {show(value)}: wrong type")
     return value
 
 
@@ -549,7 +557,7 @@ def _number(table, key, path, prefix, low, high, low_excluded, default) -> float
     if not (math.isfinite(value) and inside):
         name = key.rsplit(".", 1)[-1]
         raise EconomyDataError(
-            f"{path}: {prefix}{key} = {value!r}: must be {low:g} {'<' if low_excluded else '<='} {name} <= {high:g}"
+            f"{path}: {prefix}{key} = {show(value)}: must be {low:g} {'<' if low_excluded else '<='} {name} <= {high:g}"
         )
     return float(value)
 
@@ -557,7 +565,7 @@ def _number(table, key, path, prefix, low, high, low_excluded, default) -> float
 def _column_list(cols, key, path):
     value = _require(cols, key, path, list, "columns.")
     if not value or not all(isinstance(v, str) for v in value):
-        raise EconomyDataError(f"{path}: columns.{key} = {value!r}: must be a non-empty list of column names")
+        raise EconomyDataError(f"{path}: columns.{key} = {show(value)}: must be a non-empty list of column names")
     return value
 
 
@@ -567,21 +575,57 @@ def _positive(values, codes, path, what, strict=False):
     if bad.any():
         j = int(np.argmax(bad))
         raise EconomyDataError(
-            f"{path}: sector {codes[j]!r} {what} = {values[j]}: must be {'> 0' if strict else '≥ 0'}"
+            f"{path}: sector {show(codes[j])} {what} = {values[j]}: must be {'> 0' if strict else '≥ 0'}"
         )
 
 
 def _numbers(table: pd.DataFrame, columns, path) -> pd.DataFrame:
-    """``table[columns]`` as floats; the first cell that is not a finite number is named, with its text."""
+    """``table[columns]`` as floats; the first cell that is not a finite number is named by its row and column.
+
+    The message says what the cell is (empty, text, not finite) without quoting it: a message
+    never prints a file's contents.
+    """
     values = table[columns].apply(pd.to_numeric, errors="coerce").astype(float)
     bad = ~np.isfinite(values.to_numpy())
     if bad.any():
         i, k = (int(v) for v in np.argwhere(bad)[0])
         row, column = table.index[i], columns[k]
         raise EconomyDataError(
-            f"{path}: row {row!r}, column {column!r} = {table[column].iloc[i]!r}: must be a finite number"
+            f"{path}: row {show(row)}, column {show(column)}: {_not_a_number(table[column].iloc[i])}: "
+            "must be a finite number"
         )
     return values
+
+
+def _not_a_number(cell) -> str:
+    """What a cell that is not a finite number holds, in words: empty, text, or a number that is not finite."""
+    if not isinstance(cell, str) or not cell.strip():  # the CSV reader reads "", "NA" and "nan" as missing
+        return "empty or NaN"
+    number = pd.to_numeric(pd.Series([cell]), errors="coerce").iloc[0]
+    return "text, not a number" if pd.isna(number) else "not finite"
+
+
+def _inside(directory: Path, name: str, key: str, spec_path: Path) -> Path:
+    """The file ``name`` of ``economy.toml`` as a path inside the economy's ``directory``, links resolved.
+
+    Raises
+    ------
+    EconomyDataError
+        An absolute path, a path out of the directory by ``..``, or a link whose target is
+        outside it: an economy reads only its own files.
+    """
+    if not name or "\0" in name or Path(name).is_absolute():
+        raise EconomyDataError(
+            f"{spec_path}: {key} = {show(name)}: must be a file name relative to the economy's directory"
+        )
+    home = Path(os.path.realpath(directory))
+    path = Path(os.path.realpath(home / name))
+    if path != home and home not in path.parents:
+        raise EconomyDataError(
+            f"{spec_path}: {key} = {show(name)}: leads out of the economy's directory {directory} "
+            "(by '..' or a link): an economy reads only files inside its own directory"
+        )
+    return directory / name
 
 
 def _mapping(tables, where, codes):
@@ -595,7 +639,7 @@ def _mapping(tables, where, codes):
     strange = [c for c in mapping.dropna() if c not in codes]
     if strange or mapping.isna().any():
         target = strange[0] if strange else ""
-        raise EconomyDataError(f"{where['mapping']}: maps to {target!r}, not a sector of {where['flows']}")
+        raise EconomyDataError(f"{where['mapping']}: maps to {show(target)}, not a sector of {where['flows']}")
     return mapping
 
 
@@ -603,7 +647,7 @@ def _read_table(path: Path) -> pd.DataFrame:
     """A CSV table, every cell as text, indexed by its first column (sector codes)."""
     try:
         data = read_bytes(path, MAX_TABLE_BYTES, "a CSV table")
-        table = pd.read_csv(io.BytesIO(data), index_col=0, dtype=str, encoding="utf-8")
+        table = pd.read_csv(io.BytesIO(data), index_col=0, dtype=str, encoding="utf-8-sig")
     except FileRefused as err:
         raise EconomyDataError(str(err)) from None
     except pd.errors.EmptyDataError:
@@ -618,7 +662,7 @@ def _read_table(path: Path) -> pd.DataFrame:
     table.index = table.index.astype(str)
     dupes = table.index[table.index.duplicated()]
     if len(dupes):
-        raise EconomyDataError(f"{path}: sector {dupes[0]!r} appears twice: sector codes must be unique")
+        raise EconomyDataError(f"{path}: sector {show(dupes[0])} appears twice: sector codes must be unique")
     return table
 
 

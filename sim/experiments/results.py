@@ -14,18 +14,23 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import math
+import os
 import platform
 import shutil
+import stat
 import subprocess
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow
 
 from sim.run.scenario import Scenario
 from sim.storage.atomic import install_dir, temporary_name
-from sim.storage.files import FileRefused, read_text
+from sim.storage.files import FileRefused, check_nesting, kind, read_text, shorten, show
+from sim.storage.writes import replacing, write_text
 
 SUMMARY_FILE = "summary.json"
 TIMESERIES_FILE = "timeseries.parquet"
@@ -161,16 +166,17 @@ def write_run(out_dir: Path, model, summary: dict, draw=None) -> Path:
     tmp.mkdir()  # not tempfile.mkdtemp: its mode 0700 would ignore the umask
     try:
         timeseries = model.record.timeseries()
-        timeseries.to_parquet(tmp / TIMESERIES_FILE, index=False)
-        (tmp / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        (tmp / "scenario.toml").write_text(scenario_to_toml(model.conditions), encoding="utf-8")
+        with replacing(tmp / TIMESERIES_FILE) as file:  # every file created exclusively, even in our own directory
+            timeseries.to_parquet(file, index=False)
+        write_text(tmp / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
+        write_text(tmp / "scenario.toml", scenario_to_toml(model.conditions))
         log = pd.DataFrame(
             model.record.price_log, columns=["week", "good", "old_p_over_v", "new_p_over_v", "stock_ratio"]
         )
         log["good"] = [model.technology.names[g] for g in log["good"]]
-        log.to_csv(tmp / "price_log.csv", index=False)
-        (tmp / DECISIONS_FILE).write_text(json.dumps(model.record.decisions, indent=1) + "\n", encoding="utf-8")
-        (tmp / "manifest.json").write_text(json.dumps(manifest(), indent=2) + "\n", encoding="utf-8")
+        write_text(tmp / "price_log.csv", log.to_csv(index=False))
+        write_text(tmp / DECISIONS_FILE, json.dumps(model.record.decisions, indent=1) + "\n")
+        write_text(tmp / "manifest.json", json.dumps(manifest(), indent=2) + "\n")
         if draw is not None:
             draw(summary, timeseries, tmp)
         install_dir(tmp, out_dir)
@@ -215,13 +221,38 @@ def read_run(run_dir: Path) -> tuple[dict, pd.DataFrame]:
     return summary, _read_timeseries(run_dir / TIMESERIES_FILE, summary["consumer_goods"])
 
 
-def _read_summary(path: Path) -> dict:
+def read_json(path: Path, max_bytes: int, what: str, hint: str):
+    """A JSON file of at most ``max_bytes``, nested at most :data:`~sim.storage.files.MAX_DEPTH` deep, parsed.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    max_bytes : int
+        Its largest size accepted.
+    what : str
+        What it should be, for messages (``"a run's summary"``).
+    hint : str
+        What to do about a damaged file, for messages (``"rerun the scenario"``).
+
+    Raises
+    ------
+    ResultsError
+        Missing, not a regular file, too large, not UTF-8, nested too deep, or not JSON.
+    """
     try:
-        summary = json.loads(read_text(path, MAX_SUMMARY_BYTES, "a run's summary"))
+        text = read_text(path, max_bytes, what)
+        check_nesting(text, path, what)
+        return json.loads(text)
     except FileRefused as err:
         raise ResultsError(str(err)) from None
-    except json.JSONDecodeError as err:
-        raise ResultsError(f"{path}: not valid JSON ({err}): damaged or truncated; rerun the scenario") from None
+    except ValueError as err:  # JSONDecodeError, or an integer of more digits than Python converts
+        reason = shorten(str(err).splitlines()[0] if str(err).strip() else type(err).__name__, 100)
+        raise ResultsError(f"{path}: not valid JSON ({reason}): damaged or truncated; {hint}") from None
+
+
+def _read_summary(path: Path) -> dict:
+    summary = read_json(path, MAX_SUMMARY_BYTES, "a run's summary", "rerun the scenario")
     if not isinstance(summary, dict):
         raise ResultsError(f"{path}: holds {type(summary).__name__}, not a JSON object: damaged; rerun the scenario")
     for key, kinds in SUMMARY_SCHEMA.items():
@@ -230,19 +261,33 @@ def _read_summary(path: Path) -> dict:
         value = summary[key]
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             allowed = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
-            raise ResultsError(f"{path}: {key} = {value!r}: must be {allowed}; damaged, rerun the scenario")
+            raise ResultsError(f"{path}: {key} = {show(value)}: must be {allowed}; damaged, rerun the scenario")
     goods = summary["consumer_goods"]
     if not goods or not all(isinstance(g, str) for g in goods):
-        raise ResultsError(f"{path}: consumer_goods = {goods!r}: must be a non-empty list of sector codes")
+        raise ResultsError(f"{path}: consumer_goods = {show(goods)}: must be a non-empty list of sector codes")
     if summary["weeks"] < 1:
-        raise ResultsError(f"{path}: weeks = {summary['weeks']}: must be ≥ 1")
+        raise ResultsError(f"{path}: weeks = {show(summary['weeks'])}: must be ≥ 1")
+    for key in ("stock_tolerance", "fulfilment_tolerance"):  # drawn as lines on the figures
+        if not math.isfinite(summary[key]):
+            raise ResultsError(f"{path}: {key} = {summary[key]}: must be a finite number; damaged, rerun the scenario")
     return summary
 
 
 def _read_timeseries(path: Path, goods: list[str]) -> pd.DataFrame:
-    if not path.is_file():
-        raise ResultsError(f"{path}: missing or not a regular file: the run's time series; rerun the scenario")
-    size = path.stat().st_size
+    """The tidy time series, checked: columns and their types, each series once per week, every plotted series there.
+
+    Every series the figures draw must hold at least one finite number, and each per-good
+    series must be there for every consumer good the summary names.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: missing: the run's time series; rerun the scenario") from None
+    except OSError as err:
+        raise ResultsError(f"{path}: cannot read: {err.strerror or err}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ResultsError(f"{path}: not a regular file ({kind(info.st_mode)}): must be the run's time series")
+    size = info.st_size
     if size > MAX_TIMESERIES_BYTES:
         raise ResultsError(f"{path}: {size:,} bytes: larger than any run writes; not a run's time series")
     try:
@@ -264,10 +309,16 @@ def _read_timeseries(path: Path, goods: list[str]) -> pd.DataFrame:
     for name, have in [*((n, per_good) for n in PLOTTED_GOOD_SERIES), *((n, per_week) for n in PLOTTED_WEEK_SERIES)]:
         if name not in have:
             raise ResultsError(f"{path}: no series '{name}': must hold every series a run records")
-    priced = set(ts.loc[ts["variable"] == "price", "good"])
-    missing = [g for g in goods if g not in priced]
-    if missing:
-        raise ResultsError(f"{path}: no price series for consumer good {missing[0]!r} named in {SUMMARY_FILE}")
+    pairs = set(map(tuple, ts.loc[ts["good"] != "", ["variable", "good"]].drop_duplicates().to_numpy()))
+    for name in PLOTTED_GOOD_SERIES:
+        missing = [g for g in goods if (name, g) not in pairs]
+        if missing:
+            raise ResultsError(f"{path}: no {name} series for consumer good {show(missing[0])} named in {SUMMARY_FILE}")
+    plotted = ts[ts["variable"].isin([*PLOTTED_GOOD_SERIES, *PLOTTED_WEEK_SERIES])]
+    finite = np.isfinite(plotted["value"].to_numpy(dtype=float))
+    empty = sorted(set(plotted["variable"]) - set(plotted.loc[finite, "variable"]))
+    if empty:
+        raise ResultsError(f"{path}: series '{empty[0]}' holds no finite number: damaged; rerun the scenario")
     return ts
 
 
@@ -275,19 +326,125 @@ def _is_text(column: pd.Series) -> bool:
     return pd.api.types.is_string_dtype(column) and all(isinstance(v, str) for v in column.head(1000))
 
 
+#: What ``councils decisions`` reads of each year's decision: key → (accepted types, required).
+NUMBER = (int, float)
+DECISION_SCHEMA = {
+    "year": ((int,), True),
+    "week": ((int,), True),
+    "how": ((str,), True),
+    "variants": ((list,), True),
+    "result": ((int, type(None)), False),
+    "aggregation": ((str,), False),
+    "first_preferences": ((list, type(None)), False),
+    "assemblies": ((list,), False),
+    "proposals": ((list,), False),
+    "methods": ((dict, type(None)), False),
+    "delegates": ((dict, type(None)), False),
+}
+VARIANT_SCHEMA = {
+    key: (NUMBER, True)
+    for key in (
+        "hours_per_week",
+        "private_share",
+        "investment_share",
+        "public_share",
+        "consumption_per_person",
+        "consumption_in_5_years",
+        "consumption_growth",
+    )
+} | {"offered": ((bool,), True), "bottlenecks": ((list,), True)}
+PROPOSAL_SCHEMA = {
+    "good": ((str,), True),
+    "capacity": (NUMBER, True),
+    "status": ((str,), True),
+    "implies": ((dict,), True),
+}
+DELEGATE_SCHEMA = {key: ((int,), True) for key in ("elected", "recalled", "rotated", "moved")}
+#: The ways a decision is reached and the ways votes are added up (``sim.views.decision_table``).
+HOW = ("majority", "cycle", "no variant within capacity")
+AGGREGATIONS = ("persons", "assemblies")
+
+
 def read_decisions(run_dir: Path) -> list[dict]:
-    """The yearly decisions of a saved run (``decisions.json``), checked enough to print them."""
+    """The yearly decisions of a saved run (``decisions.json``), checked against what the table prints.
+
+    Raises
+    ------
+    ResultsError
+        Not a results directory; the file missing, not a regular file, too large, nested too
+        deep or not JSON; or a decision missing a key the table reads, or holding a value of
+        the wrong type or out of range. The message names the file, the year's position and
+        the key.
+    """
     path = Path(run_dir) / DECISIONS_FILE
     if not Path(run_dir).is_dir() or not (Path(run_dir) / SUMMARY_FILE).is_file():
         raise ResultsError(f"{run_dir}: not a results directory (no {SUMMARY_FILE}); run a scenario first")
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise ResultsError(f"{path}: missing: the run was saved by an older councils; rerun the scenario")
-    try:
-        decisions = json.loads(read_text(path, MAX_DECISIONS_BYTES, "a run's decisions"))
-    except FileRefused as err:
-        raise ResultsError(str(err)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ResultsError(f"{path}: not valid JSON ({err}): damaged; rerun the scenario") from None
-    if not isinstance(decisions, list) or not all(isinstance(d, dict) and "variants" in d for d in decisions):
-        raise ResultsError(f"{path}: not a list of yearly decisions: damaged; rerun the scenario")
+    decisions = read_json(path, MAX_DECISIONS_BYTES, "a run's decisions", "rerun the scenario")
+    if not isinstance(decisions, list):
+        raise ResultsError(f"{path}: holds {type(decisions).__name__}, not a list of yearly decisions: damaged")
+    for k, decision in enumerate(decisions):
+        _check_decision(decision, f"{path}: decision [{k}]")
     return decisions
+
+
+def _check_decision(d, where: str):
+    """Refuse a year's decision that lacks what the table prints, or holds it with the wrong type or out of range."""
+    _check_fields(d, DECISION_SCHEMA, where)
+    variants = d["variants"]
+    for k, v in enumerate(variants):
+        _check_fields(v, VARIANT_SCHEMA, f"{where}, variants[{k}]")
+        _check_list(v["bottlenecks"], (str,), f"{where}, variants[{k}].bottlenecks")
+    result = d.get("result")
+    if result is not None and not 0 <= result < len(variants):
+        raise ResultsError(f"{where}: result = {show(result)}: not the position of one of its {len(variants)} variants")
+    if d["how"] not in HOW:
+        raise ResultsError(f"{where}: how = {show(d['how'])}: must be one of {', '.join(HOW)}")
+    if result is not None and d.get("aggregation") not in AGGREGATIONS:
+        raise ResultsError(f"{where}: aggregation = {show(d.get('aggregation'))}: must be persons or assemblies")
+    first = d.get("first_preferences")
+    if first is not None:
+        _check_list(first, (int,), f"{where}, first_preferences")
+        if len(first) != len(variants):
+            raise ResultsError(f"{where}: first_preferences has {len(first)} entries for {len(variants)} variants")
+    for k, assembly in enumerate(d.get("assemblies", [])):
+        choice = assembly.get("choice") if isinstance(assembly, dict) else None
+        if not _is(choice, (int,)) or not 0 <= choice < len(variants):
+            raise ResultsError(f"{where}, assemblies[{k}]: choice = {show(choice)}: not the position of a variant")
+    for k, proposal in enumerate(d.get("proposals", [])):
+        _check_fields(proposal, PROPOSAL_SCHEMA, f"{where}, proposals[{k}]")
+        implies = proposal["implies"]
+        if not all(isinstance(g, str) and _is(q, NUMBER) for g, q in implies.items()):
+            raise ResultsError(f"{where}, proposals[{k}].implies: must map goods to numbers")
+    methods = d.get("methods") or {}
+    if not all(isinstance(g, str) and _is(q, NUMBER) for g, q in methods.items()):
+        raise ResultsError(f"{where}, methods: must map goods to numbers")
+    if d.get("delegates"):
+        _check_fields(d["delegates"], DELEGATE_SCHEMA, f"{where}, delegates")
+
+
+def _is(value, kinds) -> bool:
+    """Whether ``value`` is one of ``kinds``, a bool counting only where ``bool`` is named."""
+    return isinstance(value, kinds) and (bool in kinds or not isinstance(value, bool))
+
+
+def _check_fields(obj, schema: dict, where: str):
+    """Refuse ``obj`` unless it is a JSON object with every required key of ``schema``, each of its types."""
+    if not isinstance(obj, dict):
+        raise ResultsError(f"{where}: holds {type(obj).__name__}, not a JSON object: damaged; rerun the scenario")
+    for key, (kinds, required) in schema.items():
+        if key not in obj:
+            if required:
+                raise ResultsError(f"{where}: missing key '{key}': damaged or from another version; rerun the scenario")
+            continue
+        if not _is(obj[key], kinds):
+            allowed = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
+            raise ResultsError(f"{where}: {key} = {show(obj[key])}: must be {allowed}; damaged, rerun the scenario")
+
+
+def _check_list(values: list, kinds, where: str):
+    """Refuse a list holding anything but ``kinds``."""
+    bad = [v for v in values if not _is(v, kinds)][:1]
+    if bad:
+        raise ResultsError(f"{where}: holds {show(bad[0])}: must be a list of {kinds[0].__name__}")

@@ -46,9 +46,19 @@ from threadpoolctl import threadpool_limits
 
 from sim.experiments import designs
 from sim.experiments.budget import Need, run_need
-from sim.experiments.sweep_store import PARTS_DIR, RUNS_FILE, compact, done_run_ids, prepare, write_part
+from sim.experiments.sweep_store import (
+    PARTS_DIR,
+    RUNS_FILE,
+    TIMESERIES_DIR,
+    compact,
+    done_run_ids,
+    prepare,
+    write_part,
+)
 from sim.run.scenario import ScenarioError, check_name, field_type, from_dict, read_scenario, read_toml
-from sim.run.scenario_economy import check_against_economy, economy_of
+from sim.run.scenario_economy import build_key, check_against_economy, check_model_builds, economy_of
+from sim.storage.files import show
+from sim.storage.writes import WriteRefused, real_directory, replacing
 
 __all__ = [
     "MAX_RUNS",
@@ -59,6 +69,7 @@ __all__ = [
     "compact",
     "done_run_ids",
     "load_sweep",
+    "read_sample",
     "run_batch",
     "run_one",
     "run_sweep",
@@ -95,6 +106,7 @@ class Sweep:
     definition: dict = field(default_factory=dict)
     need: Need = field(default_factory=lambda: Need(0, 0.0))  # the largest run's memory, and all runs' time on one core
     keep_timeseries: bool = False  # the file's ``timeseries = true``
+    longest: float = 0.0  # the longest run's time by estimate, seconds
 
 
 def _fail(path, message):
@@ -114,8 +126,8 @@ def _set_path(table: dict, key: str, value, where: str):
 def load_sweep(path: str | Path, replicates: int | None = None, years: float | None = None) -> Sweep:
     """Read a sweep file and expand it into validated runs (in a stable order).
 
-    Every run is validated, and checked against its economy, before any starts; the number
-    of runs is checked before they are expanded.
+    Every run is validated, checked against its economy and against what building its model
+    would refuse, before any starts; the number of runs is checked before they are expanded.
 
     Parameters
     ----------
@@ -133,20 +145,20 @@ def load_sweep(path: str | Path, replicates: int | None = None, years: float | N
         _fail(path, f"unknown key '{sorted(unknown)[0]}'; allowed: {', '.join(sorted(_SWEEP_KEYS))}")
     seed = spec.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
-        _fail(path, f"seed = {seed!r}: must be an integer, 0 <= seed <= {MAX_SEED:_}")
+        _fail(path, f"seed = {show(seed)}: must be an integer, 0 <= seed <= {MAX_SEED:_}")
     n_rep = spec.get("replicates", 1) if replicates is None else replicates
     if not isinstance(n_rep, int) or isinstance(n_rep, bool) or not 1 <= n_rep <= MAX_REPLICATES:
-        _fail(path, f"replicates = {n_rep!r}: must be an integer, 1 <= replicates <= {MAX_REPLICATES:_}")
+        _fail(path, f"replicates = {show(n_rep)}: must be an integer, 1 <= replicates <= {MAX_REPLICATES:_}")
     keep_timeseries = spec.get("timeseries", False)
     if not isinstance(keep_timeseries, bool):
-        _fail(path, f"timeseries = {keep_timeseries!r}: must be true or false")
+        _fail(path, f"timeseries = {show(keep_timeseries)}: must be true or false")
     common = spec.get("set", {})
     if not isinstance(common, dict):
         _fail(path, "set: must be a table of key path = value")
     common = _relative_economy(common, path)
     bases = _bases(path, spec)
     grid = _grid(path, spec)
-    sample = _sample(path, spec)
+    sample = read_sample(path, spec)
     _refuse_swept_seed(path, grid, sample, common)
     if sample and sample.method == "saltelli" and (grid or len(bases) > 1):
         _fail(
@@ -164,7 +176,7 @@ def load_sweep(path: str | Path, replicates: int | None = None, years: float | N
         )
     points = _points(grid, sample, seed, path)
     seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n_rep)]
-    runs, economies, largest, seconds = [], {}, 0, 0.0
+    runs, economies, built, largest, seconds, longest = [], {}, set(), 0, 0.0, 0.0
     for (base_name, base), params, (rep, run_seed) in itertools.product(bases, points, enumerate(seeds)):
         table = json.loads(json.dumps(base))
         for key, value in {**common, **params}.items():
@@ -177,8 +189,11 @@ def load_sweep(path: str | Path, replicates: int | None = None, years: float | N
         if scenario.economy not in economies:
             economies[scenario.economy] = economy_of(scenario)
         check_against_economy(scenario, economies[scenario.economy], label)
+        if build_key(scenario) not in built:  # what the model refuses when built, refused before any worker
+            check_model_builds(scenario, economies[scenario.economy], label)
+            built.add(build_key(scenario))
         need = run_need(scenario, economies[scenario.economy].technology.n, figures=False)
-        largest, seconds = max(largest, need.memory), seconds + need.seconds
+        largest, seconds, longest = max(largest, need.memory), seconds + need.seconds, max(longest, need.seconds)
         key = json.dumps({"scenario": table, "params": params, "replicate": rep}, sort_keys=True)
         run_id = hashlib.sha1(key.encode()).hexdigest()[:12]
         runs.append(RunSpec(run_id, table, {"scenario_file": base_name, **params}, rep, run_seed))
@@ -201,7 +216,7 @@ def load_sweep(path: str | Path, replicates: int | None = None, years: float | N
         "years": years,
         "replicates": n_rep,
     }
-    return Sweep(path, name, runs, parameters, json.loads(json.dumps(definition)), need, keep_timeseries)
+    return Sweep(path, name, runs, parameters, json.loads(json.dumps(definition)), need, keep_timeseries, longest)
 
 
 def _relative_economy(common: dict, path: Path) -> dict:
@@ -230,14 +245,14 @@ def _bases(path: Path, spec: dict) -> list[tuple[str, dict]]:
             _fail(path, "missing key 'base' (a scenario file) or 'scenarios' (a list of them)")
         files = [spec["base"]]
     if not isinstance(files, list) or not all(isinstance(f, str) for f in files) or not files:
-        _fail(path, f"scenarios = {files!r}: must be a non-empty list of scenario files")
+        _fail(path, f"scenarios = {show(files)}: must be a non-empty list of scenario files")
     out = []
     for name in files:
         file = (path.parent / name).resolve()
         try:
             out.append((Path(name).stem, read_scenario(file)))
         except ScenarioError as err:
-            _fail(path, f"scenario file {name!r}: {err}")
+            _fail(path, f"scenario file {show(name)}: {err}")
     return out
 
 
@@ -249,7 +264,7 @@ def _grid(path: Path, spec: dict) -> dict:
         _fail(path, "[grid] is empty: give at least one key path = [values], or remove [grid]")
     for key, values in grid.items():
         if not isinstance(values, list) or not values:
-            _fail(path, f"grid.{key} = {values!r}: must be a non-empty list of values")
+            _fail(path, f"grid.{key} = {show(values)}: must be a non-empty list of values")
     return grid
 
 
@@ -274,8 +289,14 @@ _SAMPLE_KEYS = {"method", "n", "ranges", "second_order", "groups"}
 _METHODS = ("lhs", "sobol", "saltelli")
 
 
-def _sample(path: Path, spec: dict) -> Sample | None:
-    """The checked ``[sample]`` table, or ``None``."""
+def read_sample(path: Path, spec: dict) -> Sample | None:
+    """The checked ``[sample]`` table of a sweep file (or of a sweep's recorded definition), or ``None``.
+
+    Raises
+    ------
+    ScenarioError
+        A key, method, size, range or group the sweep file could not have, named with its value.
+    """
     sample = spec.get("sample")
     if sample is None:
         return None
@@ -289,9 +310,9 @@ def _sample(path: Path, spec: dict) -> Sample | None:
     n = sample.get("n")
     ranges = sample.get("ranges", {})
     if method not in _METHODS:
-        _fail(path, f"sample.method = {method!r}: must be one of {', '.join(_METHODS)}")
+        _fail(path, f"sample.method = {show(method)}: must be one of {', '.join(_METHODS)}")
     if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_RUNS:
-        _fail(path, f"sample.n = {n!r}: must be an integer, 1 <= n <= {MAX_RUNS:_}")
+        _fail(path, f"sample.n = {show(n)}: must be an integer, 1 <= n <= {MAX_RUNS:_}")
     if method in ("sobol", "saltelli") and n & (n - 1):
         _fail(
             path,
@@ -300,11 +321,13 @@ def _sample(path: Path, spec: dict) -> Sample | None:
     if not isinstance(ranges, dict) or not ranges:
         _fail(path, "sample.ranges: must be a table of key path = [low, high]")
     for key, bounds in ranges.items():
-        numbers = all(isinstance(b, int | float) and not isinstance(b, bool) and math.isfinite(b) for b in bounds)
-        if not (isinstance(bounds, list) and len(bounds) == 2 and numbers):
-            _fail(path, f"sample.ranges.{key} = {bounds!r}: must be [low, high], two finite numbers")
+        numbers = isinstance(bounds, list) and all(
+            isinstance(b, int | float) and not isinstance(b, bool) and math.isfinite(b) for b in bounds
+        )
+        if not (numbers and len(bounds) == 2):
+            _fail(path, f"sample.ranges.{key} = {show(bounds)}: must be [low, high], two finite numbers")
         if not bounds[0] < bounds[1]:
-            _fail(path, f"sample.ranges.{key} = {bounds!r}: low must be < high")
+            _fail(path, f"sample.ranges.{key} = {show(bounds)}: low must be < high")
         if field_type(key) not in (int, float, None):
             _fail(path, f"sample.ranges.{key}: not a numeric key, so it cannot be sampled; put it in [grid]")
     second_order = sample.get("second_order", False)
@@ -313,7 +336,7 @@ def _sample(path: Path, spec: dict) -> Sample | None:
         if key in sample and method != "saltelli":
             _fail(path, f"sample.{key}: only for sample.method = 'saltelli'")
     if not isinstance(second_order, bool):
-        _fail(path, f"sample.second_order = {second_order!r}: must be true or false")
+        _fail(path, f"sample.second_order = {show(second_order)}: must be true or false")
     _check_groups(path, groups, ranges)
     return Sample(method, n, ranges, second_order, groups)
 
@@ -325,14 +348,14 @@ def _check_groups(path: Path, groups, ranges: dict):
     seen = {}
     for name, members in groups.items():
         if not isinstance(members, list) or not members or not all(isinstance(m, str) for m in members):
-            _fail(path, f"sample.groups.{name} = {members!r}: must be a non-empty list of key paths")
+            _fail(path, f"sample.groups.{name} = {show(members)}: must be a non-empty list of key paths")
         if name in ranges and members != [name]:
             _fail(path, f"sample.groups.{name}: a group cannot take the name of a sampled key")
         for key in members:
             if key not in ranges:
-                _fail(path, f"sample.groups.{name}: {key!r} is not in [sample.ranges]")
+                _fail(path, f"sample.groups.{name}: {show(key)} is not in [sample.ranges]")
             if key in seen:
-                _fail(path, f"sample.groups: {key!r} is in both {seen[key]!r} and {name!r}")
+                _fail(path, f"sample.groups: {show(key)} is in both {show(seen[key])} and {show(name)}")
             seen[key] = name
 
 
@@ -376,10 +399,8 @@ def run_one(spec: RunSpec, timeseries_dir: str | None = None) -> dict:
         model = CouncilsModel(scenario)
         summary = model.run()
         if timeseries_dir is not None:
-            path = Path(timeseries_dir) / f"{spec.run_id}.parquet"
-            tmp = path.with_suffix(".tmp")
-            model.record.timeseries().to_parquet(tmp, index=False)
-            os.replace(tmp, path)
+            with replacing(Path(timeseries_dir) / f"{spec.run_id}.parquet", "run's time series") as file:
+                model.record.timeseries().to_parquet(file, index=False)
         row.update({"scenario": scenario.name, **summary, "error": None})
     except Exception as err:  # a failing run is a result of the sweep, not its end
         row.update({"error": f"{type(err).__name__}: {err}", "traceback": traceback.format_exc(limit=5)})
@@ -438,9 +459,10 @@ def run_sweep(
     todo = [r for r in runs if r.run_id not in done]
     ts_dir = None
     if keep_timeseries:
-        ts_dir = out_dir / "timeseries"
-        ts_dir.mkdir(exist_ok=True)
-        ts_dir = str(ts_dir)
+        try:
+            ts_dir = str(real_directory(out_dir / TIMESERIES_DIR, "sweep directory's"))  # never a link
+        except WriteRefused as err:
+            raise ScenarioError(str(err)) from None
     size = batch_size or max(1, min(8, len(todo) // (4 * (os.cpu_count() or 1)) or 1))
     finished, failed = len(runs) - len(todo), 0
     if progress:

@@ -11,17 +11,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+import stat
 from pathlib import Path
 
 import pandas as pd
 import pyarrow
 
 from sim.run.scenario import ScenarioError
+from sim.storage.files import FileRefused, check_nesting, read_text, shorten, show
+from sim.storage.writes import WriteRefused, clear_temporaries, real_directory, refuse_link, replacing, write_text
 
 PARTS_DIR = "parts"
 RUNS_FILE = "runs.parquet"
 META_FILE = "sweep.json"
+#: Where every run's time series goes when the sweep keeps them.
+TIMESERIES_DIR = "timeseries"
+#: The largest ``sweep.json`` read, bytes.
+MAX_META_BYTES = 64 << 20
+#: The largest part read, bytes (a part holds a batch of at most a few runs' rows).
+MAX_PART_BYTES = 256 << 20
 
 
 def definition_hash(definition: dict) -> str:
@@ -43,10 +51,10 @@ def definition_changes(old: dict, new: dict) -> list[str]:
     old_bases, new_bases = old.get("scenarios", {}), new["scenarios"]
     for name in sorted(set(old_bases) | set(new_bases)):
         if name not in new_bases or name not in old_bases:
-            changes.append(f"scenario file {name!r} {'removed' if name not in new_bases else 'added'}")
+            changes.append(f"scenario file {show(name)} {'removed' if name not in new_bases else 'added'}")
             continue
         changes += [
-            f"scenario file {name!r}: {key}: {_show(a)} → {_show(b)}"
+            f"scenario file {show(name)}: {key}: {_show(a)} → {_show(b)}"
             for key, (a, b) in _flat_diff(old_bases[name], new_bases[name]).items()
         ]
     if old.get("years") != new["years"]:
@@ -67,6 +75,12 @@ def check_out(out_dir: Path, sweep, resume: bool):
     """
     out_dir = Path(out_dir)
     meta = out_dir / META_FILE
+    try:
+        refuse_link(out_dir, "--out")
+        for sub in (PARTS_DIR, TIMESERIES_DIR):
+            refuse_link(out_dir / sub, "sweep directory's")
+    except WriteRefused as err:
+        raise ScenarioError(str(err)) from None
     if out_dir.exists() and not out_dir.is_dir():
         raise ScenarioError(f"{out_dir}: exists and is not a directory")
     if not out_dir.is_dir() or not any(out_dir.iterdir()):
@@ -89,10 +103,12 @@ def check_out(out_dir: Path, sweep, resume: bool):
 def prepare(out_dir: Path, sweep, resume: bool, notice=None) -> set[str]:
     """Check ``out_dir`` can take ``sweep`` (:func:`check_out`), record its definition; return the runs done."""
     check_out(out_dir, sweep, resume)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    parts = out_dir / PARTS_DIR
-    for stale in [*parts.glob(".*.tmp"), *(out_dir / "timeseries").glob("*.tmp"), *out_dir.glob(".*.tmp")]:
-        stale.unlink(missing_ok=True)  # half-written files of a sweep that was killed
+    try:
+        real_directory(out_dir, "--out")
+    except WriteRefused as err:
+        raise ScenarioError(str(err)) from None
+    for directory in (out_dir / PARTS_DIR, out_dir / TIMESERIES_DIR, out_dir):
+        clear_temporaries(directory)  # half-written files of a sweep that was killed (we hold its lock)
     write_meta(out_dir, sweep)
     return done_run_ids(out_dir, notice)
 
@@ -123,9 +139,7 @@ def readable_parts(out_dir: Path, notice=None) -> list[Path]:
     good = []
     for part in sorted(parts.glob("*.parquet")) if parts.exists() else []:
         try:
-            ids = pd.read_parquet(part, columns=["run_id"])["run_id"]
-            if not all(isinstance(i, str) for i in ids):
-                raise ValueError("run_id is not text")
+            _check_part(part)
         except (OSError, ValueError, KeyError, pyarrow.ArrowException) as err:
             aside = part.with_suffix(".corrupt")
             part.replace(aside)
@@ -137,14 +151,37 @@ def readable_parts(out_dir: Path, notice=None) -> list[Path]:
     return good
 
 
+def _check_part(part: Path):
+    """Refuse a part that is not a regular file of at most :data:`MAX_PART_BYTES`, or whose runs are not a sweep's.
+
+    A part's rows each have a ``run_id`` (text, once) and an ``error`` (empty for a finished run).
+
+    Raises
+    ------
+    ValueError
+        Naming what is wrong.
+    """
+    info = part.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError("not a regular file")
+    if info.st_size > MAX_PART_BYTES:
+        raise ValueError(f"{info.st_size:,} bytes, larger than any part a sweep writes")
+    rows = pd.read_parquet(part, columns=["run_id", "error"])
+    ids = rows["run_id"]
+    if not all(isinstance(i, str) for i in ids):
+        raise ValueError("run_id is not text")
+    if ids.duplicated().any():
+        raise ValueError("a run_id appears twice")
+    if not all(isinstance(e, str) for e in rows["error"].dropna()):
+        raise ValueError("error is not text")
+
+
 def write_part(out_dir: Path, rows: list[dict]):
-    """Write the rows of a finished batch as one part, atomically."""
-    parts = Path(out_dir) / PARTS_DIR
-    parts.mkdir(parents=True, exist_ok=True)
+    """Write the rows of a finished batch as one part, atomically (never through a link)."""
+    parts = real_directory(Path(out_dir) / PARTS_DIR, "sweep directory's")
     name = hashlib.sha1("".join(sorted(r["run_id"] for r in rows)).encode()).hexdigest()[:16]
-    tmp = parts / f".{name}.tmp"
-    pd.DataFrame(rows).to_parquet(tmp, index=False)
-    os.replace(tmp, parts / f"{name}.parquet")
+    with replacing(parts / f"{name}.parquet", "sweep part") as file:
+        pd.DataFrame(rows).to_parquet(file, index=False)
 
 
 def compact(out_dir: Path, run_order: list[str], notice=None) -> pd.DataFrame:
@@ -158,26 +195,31 @@ def compact(out_dir: Path, run_order: list[str], notice=None) -> pd.DataFrame:
     frame = frame.drop_duplicates("run_id", keep="last")
     frame = frame.assign(_order=frame["run_id"].map(order)).sort_values("_order").drop(columns="_order")
     frame = frame.reset_index(drop=True)
-    tmp = Path(out_dir) / f".{RUNS_FILE}.tmp"
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, Path(out_dir) / RUNS_FILE)
+    with replacing(Path(out_dir) / RUNS_FILE, "sweep's runs") as file:
+        frame.to_parquet(file, index=False)
     return frame
 
 
 def _read_meta(path: Path) -> dict:
+    """``sweep.json``, read with a size and a depth limit; a damaged one is one line."""
     try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise ScenarioError(f"{path}: unreadable ({err}): cannot tell which sweep this is; use another --out") from None
+        text = read_text(path, MAX_META_BYTES, "a sweep's definition")
+        check_nesting(text, path, "a sweep's definition")
+        meta = json.loads(text)
+    except FileRefused as err:
+        raise ScenarioError(f"{err}: cannot tell which sweep this is; use another --out") from None
+    except ValueError as err:
+        reason = shorten(str(err).splitlines()[0] if str(err).strip() else type(err).__name__, 100)
+        raise ScenarioError(
+            f"{path}: unreadable ({reason}): cannot tell which sweep this is; use another --out"
+        ) from None
     if not isinstance(meta, dict):
         raise ScenarioError(f"{path}: not a JSON object: cannot tell which sweep this is; use another --out")
     return meta
 
 
 def _replace_text(path: Path, text: str):
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, text, "sweep's definition")
 
 
 def _flat_diff(old, new, prefix: str = "") -> dict[str, tuple]:

@@ -8,6 +8,8 @@ hierarchy they come from and their tastes, and a Mesa agent for each of them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from agents import (
@@ -34,23 +36,232 @@ def establish(model):
     Sets ``technology``, ``planner``, ``state``, ``producers``, ``councils``, ``communes``,
     ``work_groups``, ``consumers``, ``person_group`` (each worker's first group), ``graph``
     (the federation) and ``delegates``, and creates the agents.
+
+    Raises
+    ------
+    ScenarioError
+        What :func:`check_buildable` refuses (it makes the same checks on the same draws).
     """
     scenario = model.conditions
-    model.technology = technology = peasant_technology(model.economy, scenario)
+    start = beginning(model.economy, scenario, model.rng)
+    model.technology, model.planner, model.state = start.technology, start.planner, start.state
+    people = first_people(scenario, start, model.rng)
+    _people(model, start, people)
+    _federation(model)
+    _check_taste_shift(model)
+
+
+@dataclass(frozen=True)
+class Beginning:
+    """What the plan factory starts a run from, before any person: technology, planner, state, skeleton plan.
+
+    Attributes
+    ----------
+    technology : Technology
+        The economy's, with farming as labour-intensive as the peasant share asks.
+    inputs_true : numpy.ndarray
+        ``A + D``, dense: the coefficients the economy runs on.
+    planner : Planner
+        The plan factory with its (possibly mistaken) first estimates.
+    state : EconomyState
+        The skeleton plan's state.
+    first_output : numpy.ndarray
+        What the skeleton asks of every sector, units per week.
+    commune_share : float
+        Share of persons the communes need.
+    farm : int or None
+        The sector the communes farm.
+    """
+
+    technology: Technology
+    inputs_true: np.ndarray
+    planner: Planner
+    state: object
+    first_output: np.ndarray
+    commune_share: float
+    farm: int | None
+
+
+def beginning(economy: Economy, scenario: Scenario, rng) -> Beginning:
+    """The technology, the plan factory and the skeleton plan of a run; draws the plan factory's errors from ``rng``.
+
+    Raises
+    ------
+    ScenarioError
+        The information error makes the plan factory's coefficients unproductive
+        (:class:`~sim.run.planning.Planner`), or an imported good is not a sector.
+    """
+    technology = peasant_technology(economy, scenario)
     dense = technology.A.toarray() if technology.is_sparse else technology.A
     D = technology.capital_consumption
     D = np.zeros_like(dense) if D is None else (D.toarray() if hasattr(D, "toarray") else D)
     inputs_true = dense + D  # A + D: the economy runs on the true coefficients
-    e = model.economy
-    utilisation = np.divide(e.gross_output, e.capacity, out=np.ones(technology.n), where=e.capacity > 0)
-    model.planner = Planner(technology, inputs_true, utilisation, scenario, model.rng)
-    farm = farming_sector(technology, scenario)
-    model.state, first_output, commune_share = model.planner.skeleton(
-        model.economy, inputs_true, scenario.population.consumers, farm
+    utilisation = np.divide(
+        economy.gross_output, economy.capacity, out=np.ones(technology.n), where=economy.capacity > 0
     )
-    _people(model, inputs_true, first_output, commune_share, farm)
-    _federation(model)
-    _check_taste_shift(model)
+    planner = Planner(technology, inputs_true, utilisation, scenario, rng)
+    farm = farming_sector(technology, scenario)
+    state, first_output, commune_share = planner.skeleton(economy, inputs_true, scenario.population.consumers, farm)
+    return Beginning(technology, inputs_true, planner, state, first_output, commune_share, farm)
+
+
+@dataclass(frozen=True)
+class FirstPeople:
+    """The first enterprises, communes, work groups and persons as arrays, drawn in the order a model draws them.
+
+    Attributes
+    ----------
+    sector : numpy.ndarray
+        Each enterprise's sector.
+    size : numpy.ndarray
+        Each enterprise's relative size.
+    commune_members, fertility : numpy.ndarray
+        Each commune's members and fertility (mean 1 over members).
+    weight : numpy.ndarray
+        Each producer's share of its sector (enterprises, then communes).
+    workers : numpy.ndarray
+        Each producer's workers.
+    group_council : numpy.ndarray
+        Each work group's enterprise.
+    person_group : numpy.ndarray
+        Each council worker's first group, in the order dealt.
+    group_productivity : numpy.ndarray
+        Each group's productivity.
+    group : numpy.ndarray
+        Each person's group (−1: a commune member).
+    base : numpy.ndarray
+        Each person's pre-revolution relative hourly wage.
+    """
+
+    sector: np.ndarray
+    size: np.ndarray
+    commune_members: np.ndarray
+    fertility: np.ndarray
+    weight: np.ndarray
+    workers: np.ndarray
+    group_council: np.ndarray
+    person_group: np.ndarray
+    group_productivity: np.ndarray
+    group: np.ndarray
+    base: np.ndarray
+
+    @property
+    def n_workers(self) -> int:
+        """Persons working in the enterprises (the rest are commune members)."""
+        return self.person_group.size
+
+
+def first_people(scenario: Scenario, start: Beginning, rng) -> FirstPeople:
+    """Enterprises, communes, work groups and persons for the skeleton plan, drawn from ``rng`` (seed §5, §9a).
+
+    Raises
+    ------
+    ScenarioError
+        Fewer councils than the sectors they run, or too few persons to staff the councils
+        once the communes have the members their land needs.
+    """
+    t, pop = start.technology, scenario.population
+    n, farm, persons = t.n, start.farm, pop.consumers
+    hours_needed = t.labour * start.first_output  # hours per week by sector, at norm productivity
+    n_members, n_workers = headcount(scenario, n, start.commune_share, farm)
+    council_sectors = [j for j in range(n) if j != farm]
+    # Enterprises per sector in proportion to the work each sector needs, at least one.
+    weights = hours_needed[council_sectors]
+    per_sector = production.largest_remainder(weights, pop.councils - len(council_sectors)) + 1
+    sector = np.repeat(council_sectors, per_sector)
+    size = rng.uniform(0.5, 1.5, sector.size)
+    # Rural communes: land ∝ members, fertility lognormal (seed §9a).
+    commune_members = production.largest_remainder(rng.uniform(0.5, 1.5, pop.communes), n_members - pop.communes) + 1
+    fertility = rng.lognormal(0.0, scenario.communes.fertility_spread, pop.communes)
+    fertility /= np.average(fertility, weights=commune_members) if pop.communes else 1.0
+    sectors_all = np.concatenate([sector, np.full(pop.communes, farm if farm is not None else 0)])
+    weight = np.concatenate([size, commune_members * fertility])
+    total_weight = np.bincount(sectors_all, weights=weight, minlength=n)
+    need = hours_needed[sectors_all] * (weight / total_weight[sectors_all])
+    workers = np.concatenate([production.staffing(need[: sector.size], n_workers, pop.group_size_min), commune_members])
+    group_council, person_group, productivity = _groups(scenario, workers[: sector.size], rng)
+    group = np.concatenate([rng.permutation(person_group), np.full(persons - n_workers, -1)])
+    base = np.ones(persons)
+    base[:n_workers] = wages.wage_hierarchy(n_workers, scenario.wages.initial_gini, rng)
+    return FirstPeople(
+        sector=sector,
+        size=size,
+        commune_members=commune_members,
+        fertility=fertility,
+        weight=weight,
+        workers=workers,
+        group_council=group_council,
+        person_group=person_group,
+        group_productivity=productivity,
+        group=group,
+        base=base,
+    )
+
+
+def headcount(scenario: Scenario, n_sectors: int, commune_share: float, farm: int | None) -> tuple[int, int]:
+    """Persons in communes and in enterprises at the start; refused if the enterprises cannot be staffed.
+
+    Raises
+    ------
+    ScenarioError
+        Fewer councils than the sectors they run, or fewer workers than every council's first group.
+    """
+    pop, persons = scenario.population, scenario.population.consumers
+    run_by_councils = n_sectors - (farm is not None)
+    if pop.councils < run_by_councils:
+        raise ScenarioError(f"population.councils = {pop.councils}: must be ≥ {run_by_councils} (one per sector)")
+    n_members = max(pop.communes, round(persons * commune_share)) if farm is not None else 0
+    n_workers = persons - n_members
+    if n_workers < pop.councils * pop.group_size_min:
+        raise ScenarioError(
+            f"population.consumers = {pop.consumers}: too few to staff {pop.councils} councils with "
+            f"groups of at least {pop.group_size_min}"
+        )
+    return n_members, n_workers
+
+
+def _groups(scenario: Scenario, council_workers: np.ndarray, rng):
+    """Each enterprise's workers dealt round-robin over ``ceil(workers / group_size_max)`` groups.
+
+    Returns each group's enterprise, each worker's group and each group's productivity (drawn).
+    """
+    pop = scenario.population
+    n_groups = np.ceil(council_workers / pop.group_size_max).astype(int)
+    council = np.repeat(np.arange(council_workers.size), n_groups)
+    first = np.concatenate([[0], np.cumsum(n_groups)[:-1]])
+    person_council = np.repeat(np.arange(council_workers.size), council_workers)
+    rank = np.arange(person_council.size) - np.repeat(np.cumsum(council_workers) - council_workers, council_workers)
+    person_group = first[person_council] + rank % n_groups[person_council]
+    spread = scenario.work_groups.productivity_spread
+    productivity = rng.lognormal(-(spread**2) / 2, spread, council.size)
+    return council, person_group, productivity
+
+
+def check_buildable(scenario: Scenario, economy: Economy) -> None:
+    """Refuse what :func:`establish` would refuse, without building a model: the same checks on the same draws.
+
+    The generator is the one a model of ``scenario`` starts with (``numpy.random.default_rng(seed)``,
+    as ``mesa.Model(rng=seed)`` makes it), so the plan factory's mistaken coefficients, and
+    the wage hierarchy that sets the households' budget shares, are the run's own. The
+    persons are drawn only when a taste shift needs their budget shares.
+
+    Raises
+    ------
+    ScenarioError
+        The information error makes the plan factory's coefficients unproductive; too few
+        persons to staff the councils beside the communes; a taste shift larger than the
+        budget share of the good it turns from. The message is the model's, without a file.
+    """
+    rng = np.random.default_rng(scenario.seed)
+    start = beginning(economy, scenario, rng)
+    shift = scenario.taste_shift
+    if shift.after_years <= 0:
+        headcount(scenario, start.technology.n, start.commune_share, start.farm)
+        return
+    names = [start.technology.names[g] for g in start.state.consumer_goods]
+    people = first_people(scenario, start, rng)
+    alpha = _preferences(scenario, economy, start.state, people.base).alpha
+    taste_shift_refusal(shift, names, alpha)
 
 
 def farming_sector(technology: Technology, scenario: Scenario) -> int | None:
@@ -91,97 +302,56 @@ def peasant_technology(economy: Economy, scenario: Scenario) -> Technology:
     )
 
 
-def _people(model, inputs_true, first_output, commune_share, farm):
-    """Enterprises, communes, work groups and persons, staffed for the skeleton plan."""
-    scenario, t, rng = model.conditions, model.technology, model.rng
-    pop, n = scenario.population, t.n
-    persons = pop.consumers
-    hours_needed = t.labour * first_output  # hours per week by sector, at norm productivity
-    n_sectors_councils = n - (farm is not None)
-    if pop.councils < n_sectors_councils:
-        raise ScenarioError(f"population.councils = {pop.councils}: must be ≥ {n_sectors_councils} (one per sector)")
-    council_sectors = [j for j in range(n) if j != farm]
-    n_members = max(pop.communes, round(persons * commune_share)) if farm is not None else 0
-    n_workers = persons - n_members
-    if n_workers < pop.councils * pop.group_size_min:
-        raise ScenarioError(
-            f"population.consumers = {pop.consumers}: too few to staff {pop.councils} councils with "
-            f"groups of at least {pop.group_size_min}"
-        )
-    # Enterprises per sector in proportion to the work each sector needs, at least one.
-    weights = hours_needed[council_sectors]
-    per_sector = production.largest_remainder(weights, pop.councils - len(council_sectors)) + 1
-    sector = np.repeat(council_sectors, per_sector)
-    size = rng.uniform(0.5, 1.5, sector.size)
-    # Rural communes: land ∝ members, fertility lognormal (seed §9a).
-    commune_members = production.largest_remainder(rng.uniform(0.5, 1.5, pop.communes), n_members - pop.communes) + 1
-    fertility = rng.lognormal(0.0, scenario.communes.fertility_spread, pop.communes)
-    fertility /= np.average(fertility, weights=commune_members) if pop.communes else 1.0
+def _people(model, start: Beginning, people: FirstPeople):
+    """Enterprises, communes, work groups and persons, staffed for the skeleton plan, with their agents."""
+    scenario, t = model.conditions, model.technology
+    pop, farm, sector = scenario.population, start.farm, people.sector
     sectors_all = np.concatenate([sector, np.full(pop.communes, farm if farm is not None else 0)])
-    weight = np.concatenate([size, commune_members * fertility])
-    total_weight = np.bincount(sectors_all, weights=weight, minlength=n)
-    need = hours_needed[sectors_all] * (weight / total_weight[sectors_all])
-    workers = np.concatenate([production.staffing(need[: sector.size], n_workers, pop.group_size_min), commune_members])
     model.producers = producers = ProducerArrays(
         sector=sectors_all,
-        capacity=production.split_by_share(model.state.sector_capacity, sectors_all, weight),
+        capacity=production.split_by_share(model.state.sector_capacity, sectors_all, people.weight),
         target=np.zeros(sectors_all.size),
         output=np.zeros(sectors_all.size),
-        productivity=np.concatenate([np.ones(sector.size), fertility]),
-        workers=workers.astype(int),
+        productivity=np.concatenate([np.ones(sector.size), people.fertility]),
+        workers=people.workers.astype(int),
         is_commune=np.arange(sectors_all.size) >= sector.size,
         labour_cap=np.zeros(sectors_all.size),
     )
-    model.councils = FactoryCouncils(producers, t.labour, inputs_true)
+    model.councils = FactoryCouncils(producers, t.labour, start.inputs_true)
     plan = scenario.plan
     staffing = production.commune_staffing(plan.capacity_headroom, plan.labour_reserve)
     model.communes = RuralCommunes(producers, scenario.communes.transfer, staffing)
-    _work_groups(model, workers[: sector.size])
-    _consumers(model, n_workers, commune_members)
+    model.person_group = people.person_group
+    model.work_groups = WorkGroups(model, people.group_council, people.group_productivity, scenario.work_groups, pop)
+    PrimaryWorkGroup.create_agents(model, people.group_council.size, row=np.arange(people.group_council.size))
+    _consumers(model, people)
     model.councils.staff(model.consumers.group, model.work_groups, model.state.hours_per_week)
-    producers.target[:] = production.split_by_share(first_output, producers.sector, weight)
+    producers.target[:] = production.split_by_share(start.first_output, producers.sector, people.weight)
     FactoryCouncil.create_agents(model, sector.size, row=np.arange(sector.size))
     RuralCommune.create_agents(
         model, pop.communes, row=np.arange(sector.size, sector.size + pop.communes), index=np.arange(pop.communes)
     )
 
 
-def _work_groups(model, council_workers):
-    """Each enterprise's workers dealt round-robin over ``ceil(workers / group_size_max)`` groups."""
-    pop = model.conditions.population
-    n_groups = np.ceil(council_workers / pop.group_size_max).astype(int)
-    council = np.repeat(np.arange(council_workers.size), n_groups)
-    first = np.concatenate([[0], np.cumsum(n_groups)[:-1]])
-    person_council = np.repeat(np.arange(council_workers.size), council_workers)
-    rank = np.arange(person_council.size) - np.repeat(np.cumsum(council_workers) - council_workers, council_workers)
-    model.person_group = first[person_council] + rank % n_groups[person_council]
-    spread = model.conditions.work_groups.productivity_spread
-    productivity = model.rng.lognormal(-(spread**2) / 2, spread, council.size)
-    model.work_groups = WorkGroups(model, council, productivity, model.conditions.work_groups, pop)
-    PrimaryWorkGroup.create_agents(model, council.size, row=np.arange(council.size))
-
-
-def _consumers(model, n_workers, commune_members):
+def _consumers(model, people: FirstPeople):
     """Persons: their group or commune, the old wage hierarchy, tastes around the AIDS shares (seed §7c)."""
     scenario, state, rng = model.conditions, model.state, model.rng
-    n = scenario.population.consumers
+    n, n_workers = scenario.population.consumers, people.n_workers
     cg = state.consumer_goods
-    group = np.concatenate([rng.permutation(model.person_group), np.full(n - n_workers, -1)])
-    commune = np.concatenate([np.full(n_workers, -1), np.repeat(np.arange(commune_members.size), commune_members)])
-    base = np.ones(n)
-    base[:n_workers] = wages.wage_hierarchy(n_workers, scenario.wages.initial_gini, rng)
-    shares = state.values[cg] * state.expected_demand
-    shares = shares / shares.sum()
+    commune = np.concatenate(
+        [np.full(n_workers, -1), np.repeat(np.arange(people.commune_members.size), people.commune_members)]
+    )
+    shares = _budget_shares(state)
     taste = scenario.consumption.taste_noise * shares * rng.standard_normal((n, cg.size))
     taste -= shares * taste.sum(axis=1, keepdims=True)  # rows sum to 0: tastes shift, not scale, budgets
     exposure = rng.uniform(0.5, 1.5, n)  # how far each person follows the fashion of the day, mean 1
-    old_spending = state.wage * state.hours_per_week * base
+    old_spending = state.wage * state.hours_per_week * people.base
     model.consumers = Consumers(
         income=np.zeros(n),
         spending=np.zeros(n),
         savings=scenario.consumption.buffer_weeks * old_spending,
         spent=np.zeros(n),
-        base_wage=base,
+        base_wage=people.base,
         wage_factor=np.ones(n),
         taste=taste,
         taste_floor=taste.min(axis=0),
@@ -189,11 +359,9 @@ def _consumers(model, n_workers, commune_members):
         own_floor=taste.min(axis=0),
         exposure=exposure,
         drift=np.zeros(cg.size),
-        group=group,
+        group=people.group,
         commune=commune,
-        preferences=market.calibrate_preferences(
-            shares, model.economy.income_elasticities[cg], old_spending, scenario.consumption.price_response
-        ),
+        preferences=_preferences(scenario, model.economy, state, people.base),
     )
     model.planner.know_demand(model.consumers.preferences)
     d = scenario.decision
@@ -202,6 +370,23 @@ def _consumers(model, n_workers, commune_members):
     model.consumers.set_wage_factors(wages.equalisation_progress(scenario.wages.equalisation_years, week=0))
     Consumer.create_agents(model, n, row=np.arange(n))
     state.tokens_held_at_start = float(model.consumers.savings.sum())
+
+
+def _budget_shares(state) -> np.ndarray:
+    """The households' budget shares at the skeleton plan: the value of each consumer good they are planned."""
+    shares = state.values[state.consumer_goods] * state.expected_demand
+    return shares / shares.sum()
+
+
+def _preferences(scenario: Scenario, economy: Economy, state, base: np.ndarray):
+    """The households' AIDS preferences, calibrated on the skeleton's budget shares and the old hierarchy (§7c)."""
+    old_spending = state.wage * state.hours_per_week * base
+    return market.calibrate_preferences(
+        _budget_shares(state),
+        economy.income_elasticities[state.consumer_goods],
+        old_spending,
+        scenario.consumption.price_response,
+    )
 
 
 def _federation(model):
@@ -216,13 +401,36 @@ def _federation(model):
 def _check_taste_shift(model):
     shift = model.conditions.taste_shift
     if shift.after_years > 0:
-        good_position(model, shift.rises)
-        falls = good_position(model, shift.falls)
-        if shift.budget_share > model.consumers.preferences.alpha[falls]:
-            raise ScenarioError(
-                f"taste_shift.budget_share = {shift.budget_share}: larger than {shift.falls}'s budget share "
-                f"({model.consumers.preferences.alpha[falls]:.4f}); at most that much can move"
-            )
+        names = [model.technology.names[g] for g in model.state.consumer_goods]
+        taste_shift_refusal(shift, names, model.consumers.preferences.alpha)
+
+
+def taste_shift_refusal(shift, names: list[str], alpha: np.ndarray) -> None:
+    """Refuse a taste shift between goods that are not consumer goods, or larger than the share it turns from.
+
+    Parameters
+    ----------
+    shift : TasteShift
+        The scenario's taste shift.
+    names : list of str
+        The consumer goods' codes, in the order of ``alpha``.
+    alpha : numpy.ndarray
+        The households' reference budget shares (AIDS ``α``).
+
+    Raises
+    ------
+    ScenarioError
+        Naming the key and the most that can move.
+    """
+    for code in (shift.rises, shift.falls):
+        if code not in names:
+            raise ScenarioError(f"taste_shift: {code!r} is not a consumer good; known: {', '.join(names)}")
+    falls = names.index(shift.falls)
+    if shift.budget_share > alpha[falls]:
+        raise ScenarioError(
+            f"taste_shift.budget_share = {shift.budget_share}: larger than {shift.falls}'s budget share "
+            f"({alpha[falls]:.4f}); at most that much can move"
+        )
 
 
 def good_position(model, code: str) -> int:

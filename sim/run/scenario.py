@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sim.economics.units import WEEKS_PER_YEAR
 from sim.regimes import REGIMES
-from sim.storage.files import FileRefused, read_text
+from sim.storage.files import FileRefused, check_depth, check_nesting, read_text, show
 
 
 class ScenarioError(ValueError):
@@ -319,9 +319,9 @@ def _check_tree(obj, path: str, where: str):
             continue
         check = f.metadata.get("check")
         if isinstance(value, float) and math.isinf(value):
-            raise ScenarioError(f"{where}: {key} = {value!r}: must be finite")
+            raise ScenarioError(f"{where}: {key} = {show(value)}: must be finite")
         if check and not _allowed(check, value):
-            raise ScenarioError(f"{where}: {key} = {value!r}: must be {check.replace('x', key.split('.')[-1])}")
+            raise ScenarioError(f"{where}: {key} = {show(value)}: must be {check.replace('x', key.split('.')[-1])}")
     if isinstance(obj, Population) and obj.group_size_min > obj.group_size_max:
         raise ScenarioError(
             f"{where}: population.group_size_min = {obj.group_size_min} > "
@@ -329,7 +329,7 @@ def _check_tree(obj, path: str, where: str):
         )
     if isinstance(obj, Scenario) and obj.regime not in REGIMES:
         raise ScenarioError(
-            f"{where}: regime = {obj.regime!r}: not implemented; implemented: {', '.join(sorted(REGIMES))}"
+            f"{where}: regime = {show(obj.regime)}: not implemented; implemented: {', '.join(sorted(REGIMES))}"
         )
     if isinstance(obj, Population):
         _check_headcount(obj, where)
@@ -340,7 +340,7 @@ def _check_tree(obj, path: str, where: str):
     if isinstance(obj, Decision) and obj.consumption + obj.leisure + obj.growth <= 0:
         raise ScenarioError(f"{where}: decision.consumption + leisure + growth = 0: at least one weight must be > 0")
     if isinstance(obj, Scenario) and obj.weeks < 1:
-        raise ScenarioError(f"{where}: years = {obj.years!r}: must be at least one week (round(years × 52) ≥ 1)")
+        raise ScenarioError(f"{where}: years = {show(obj.years)}: must be at least one week (round(years × 52) ≥ 1)")
     if isinstance(obj, Market) and obj.owners_buffer_weeks > obj.owners_smoothing_weeks:
         raise ScenarioError(
             f"{where}: market.owners_buffer_weeks = {obj.owners_buffer_weeks} > market.owners_smoothing_weeks = "
@@ -372,7 +372,7 @@ def validate(scenario: Scenario, where: str = "scenario") -> Scenario:
     _check_tree(scenario, "", where)
     check_name(scenario.name, where)
     if "\0" in scenario.economy or not scenario.economy:
-        raise ScenarioError(f"{where}: economy = {scenario.economy!r}: must be 'default' or a directory path")
+        raise ScenarioError(f"{where}: economy = {show(scenario.economy)}: must be 'default' or a directory path")
     return scenario
 
 
@@ -385,8 +385,8 @@ def check_name(name, where: str):
     """Refuse a name that is not a plain file name: it becomes a directory name under ``results/``."""
     if not isinstance(name, str) or not _NAME.fullmatch(name) or len(name) > MAX_NAME_LENGTH:
         raise ScenarioError(
-            f"{where}: name = {name!r}: must be 1 to {MAX_NAME_LENGTH} letters, digits, '_', '-' or '.', "
-            "starting with a letter or digit (no path separators)"
+            f"{where}: name = {show(name, MAX_NAME_LENGTH + 3)}: must be 1 to {MAX_NAME_LENGTH} letters, digits, "
+            "'_', '-' or '.', starting with a letter or digit (no path separators)"
         )
 
 
@@ -402,7 +402,7 @@ def _build(cls, table: dict, path: str, where: str):
         kind = hints[key]
         if dataclasses.is_dataclass(kind):
             if not isinstance(value, dict):
-                raise ScenarioError(f"{where}: {path}{key} = {value!r}: must be a table [{path}{key}]")
+                raise ScenarioError(f"{where}: {path}{key} = {show(value)}: must be a table [{path}{key}]")
             kwargs[key] = _build(kind, value, f"{path}{key}.", where)
         else:
             kwargs[key] = _coerce(kind, value, f"{path}{key}", where)
@@ -414,12 +414,12 @@ def _coerce(kind, value, key, where):
         kind = next(k for k in typing.get_args(kind) if k is not type(None))
     if typing.get_origin(kind) is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ScenarioError(f"{where}: {key} = {value!r}: must be a list of strings")
+            raise ScenarioError(f"{where}: {key} = {show(value)}: must be a list of strings")
         return tuple(value)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise ScenarioError(f"{where}: {key} = {value!r}: must be of type {kind.__name__}")
+        raise ScenarioError(f"{where}: {key} = {show(value)}: must be of type {kind.__name__}")
     return value
 
 
@@ -436,14 +436,19 @@ def read_toml(path: str | Path) -> dict:
     """A TOML file as a dictionary; a missing, unreadable, oversized or malformed file is a :class:`ScenarioError`.
 
     Only a regular file of at most :data:`MAX_TOML_BYTES` is read: ``/dev/zero`` or a pipe is refused
-    before a byte of it is read.
+    before a byte of it is read. A byte-order mark is dropped; a file nested deeper than
+    :data:`sim.storage.files.MAX_DEPTH` is refused before it is parsed.
     """
     try:
-        return tomllib.loads(read_text(path, MAX_TOML_BYTES, "a TOML file"))
+        text = read_text(path, MAX_TOML_BYTES, "a TOML file")
+        check_nesting(text, path, "a scenario or sweep file", "toml")
+        table = tomllib.loads(text)
+        check_depth(table, path, "a scenario or sweep file")
     except FileRefused as err:
         raise ScenarioError(str(err)) from None
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path}: not valid TOML: {err}") from None
+    return table
 
 
 def read_scenario(path: str | Path) -> dict:

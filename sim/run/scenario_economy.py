@@ -5,12 +5,20 @@ its own (:mod:`sim.economics.economy`); some rules join the two: the communes fa
 has, every sector the councils run has a council, imported and shifted goods exist. The CLI
 and sweeps call :func:`check_against_economy` before a run starts, so a mismatch is one line
 naming the scenario key, not an error deep in a run.
+
+Some rules need the run's first draws: the plan factory's mistaken coefficients must stay
+productive, the councils must be staffed beside the communes the land needs, a taste shift
+can move at most the budget share of the good it turns from. :func:`check_model_builds`
+makes them on the same draws a model of the scenario would make, without building it, so
+``run``, ``sweep`` (before any worker) and the dashboard refuse them when the file is read.
 """
 
 from __future__ import annotations
 
 from sim.economics.economy import Economy, default_economy, load_economy, spectral_radius
+from sim.run import initial_conditions
 from sim.run.scenario import Scenario, ScenarioError
+from sim.storage.files import show
 
 
 def economy_of(scenario: Scenario) -> Economy:
@@ -47,7 +55,7 @@ def check_against_economy(scenario: Scenario, economy: Economy, where: str) -> N
     farmed = pop.communes > 0
     if farmed and scenario.communes.sector not in sectors:
         raise ScenarioError(
-            f"{where}: communes.sector = {scenario.communes.sector!r}: not a sector of the economy, so "
+            f"{where}: communes.sector = {show(scenario.communes.sector)}: not a sector of the economy, so "
             f"population.communes = {pop.communes} have nothing to farm; {known}"
         )
     run_by_councils = len(sectors) - farmed
@@ -59,13 +67,13 @@ def check_against_economy(scenario: Scenario, economy: Economy, where: str) -> N
     if scenario.imports.share > 0:
         for code in scenario.imports.goods:
             if code not in sectors:
-                raise ScenarioError(f"{where}: imports.goods: {code!r} is not a sector; {known}")
+                raise ScenarioError(f"{where}: imports.goods: {show(code)} is not a sector; {known}")
     shift = scenario.taste_shift
     if shift.after_years > 0:
         for key, code in (("rises", shift.rises), ("falls", shift.falls)):
             if code not in consumer_goods:
                 raise ScenarioError(
-                    f"{where}: taste_shift.{key} = {code!r}: not a consumer good; consumer goods: "
+                    f"{where}: taste_shift.{key} = {show(code)}: not a consumer good; consumer goods: "
                     f"{', '.join(consumer_goods)}"
                 )
     markup = getattr(getattr(scenario, scenario.regime, None), "markup", None)  # the chosen regime's section
@@ -78,3 +86,43 @@ def check_against_economy(scenario: Scenario, economy: Economy, where: str) -> N
                 f"used up per unit have spectral radius {rho:.3f}: prices of production need "
                 f"(1 + markup) × {rho:.3f} < 1, so markup < {1.0 / rho - 1.0:.3f}"
             )
+
+
+def check_model_builds(scenario: Scenario, economy: Economy, where: str) -> None:
+    """Refuse what building a model of ``scenario`` on ``economy`` would refuse, before anything is built.
+
+    The same checks, on the same draws, as :func:`sim.run.initial_conditions.establish`
+    (:func:`sim.run.initial_conditions.check_buildable`); the message is the model's,
+    naming ``where``.
+
+    Raises
+    ------
+    ScenarioError
+        ``plan.information_error`` makes the plan factory's coefficients unproductive;
+        ``population.consumers`` too few to staff the councils beside the communes;
+        ``taste_shift.budget_share`` larger than the budget share it turns from.
+    """
+    try:
+        initial_conditions.check_buildable(scenario, economy)
+    except ScenarioError as err:
+        raise ScenarioError(f"{where}: {err}") from None
+
+
+def build_key(scenario: Scenario) -> tuple:
+    """What :func:`check_model_builds` depends on: scenarios alike in all of it pass or fail it together.
+
+    The seed counts only when the checks draw (an information error, or a taste shift whose
+    budget shares depend on the drawn wage hierarchy).
+    """
+    draws = scenario.plan.information_error > 0 or scenario.taste_shift.after_years > 0
+    return (
+        scenario.economy,
+        scenario.seed if draws else None,
+        scenario.population,
+        scenario.plan,
+        scenario.communes,
+        scenario.imports,
+        scenario.taste_shift,
+        scenario.wages,
+        scenario.consumption,
+    )

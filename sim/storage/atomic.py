@@ -10,6 +10,7 @@ writer was killed between the two renames. Run these only while holding the targ
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
@@ -17,6 +18,8 @@ import re
 import secrets
 import shutil
 from pathlib import Path
+
+from sim.storage.writes import refuse_link
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -28,7 +31,14 @@ def temporary_name(target: Path, kind: str = "new") -> Path:
 
 
 def install_dir(new: Path, target: Path):
-    """Put the complete directory ``new`` at ``target``, replacing (and then removing) what was there."""
+    """Put the complete directory ``new`` at ``target``, replacing (and then removing) what was there.
+
+    Raises
+    ------
+    WriteRefused
+        ``target`` is a symbolic link: it is never swapped for, nor written through.
+    """
+    refuse_link(target, "output")
     if not target.exists():
         new.rename(target)
         return
@@ -59,28 +69,43 @@ def clean_leftovers(target: Path, complete) -> list[str]:
     Returns
     -------
     list of str
-        What was done, one sentence each (empty if nothing).
+        What was done, one sentence each (empty if nothing). A leftover that is a link is
+        unlinked, never followed; one that could not be removed is named as such.
     """
     if not target.parent.is_dir():
         return []
     ours = re.compile(rf"\.{re.escape(target.name)}\.(?:(?:new|old)-\d+-[0-9a-f]{{8}}|\d+\.[0-9a-f]{{8}}|old-\d+)")
     leftovers = [p for p in target.parent.iterdir() if ours.fullmatch(p.name)]
     notes = []
-    if not target.exists():
-        aside = [p for p in leftovers if ".old-" in p.name and p.is_dir() and complete(p)]
+    if not os.path.lexists(target):
+        aside = [p for p in leftovers if ".old-" in p.name and _real_dir(p) and complete(p)]
         if aside:
             latest = max(aside, key=lambda p: p.stat().st_mtime)
             latest.rename(target)
             leftovers.remove(latest)
             notes.append(f"{target}: restored the complete result a killed writer had moved aside")
-    for path in leftovers:
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-    if leftovers:
-        notes.append(f"{target}: removed {len(leftovers)} partial result(s) left by killed writers")
+    removed = [path for path in leftovers if _remove(path)]
+    if removed:
+        notes.append(f"{target}: removed {len(removed)} partial result(s) left by killed writers")
+    if len(removed) < len(leftovers):
+        kept = next(p for p in leftovers if p not in removed)
+        notes.append(f"{kept}: a partial result that could not be removed; remove it by hand")
     return notes
+
+
+def _real_dir(path: Path) -> bool:
+    """Whether ``path`` is a directory itself, not a link to one."""
+    return path.is_dir() and not path.is_symlink()
+
+
+def _remove(path: Path) -> bool:
+    """Remove a leftover (a link is unlinked, not followed); whether it is gone."""
+    if _real_dir(path):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError, IsADirectoryError, PermissionError):
+            path.unlink()
+    return not os.path.lexists(path)
 
 
 def _exchange(a: Path, b: Path) -> bool:

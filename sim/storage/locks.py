@@ -4,6 +4,10 @@ The lock is a file beside the directory, ``.<name>.lock``, holding the writer's 
 start time, and locked with ``flock``: the kernel releases it when the writer exits, however
 it exits (kill -9 included), so a lock left by a dead writer is recognised as stale and taken
 over. A second writer is refused at once, naming the first.
+
+The lock file is created exclusively or opened without following a link
+(:func:`sim.storage.writes.open_lock_file`), and the directory locked may not itself be a
+link: the lock's stamp is never written into another file.
 """
 
 from __future__ import annotations
@@ -17,9 +21,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.storage.files import shorten
+from sim.storage.writes import WriteRefused, open_lock_file, refuse_link
+
 
 class LockError(ValueError):
-    """The directory is being written by another process, or its lock cannot be made; one line."""
+    """The directory is being written by another process, or its lock cannot be made; one line.
+
+    Attributes
+    ----------
+    holder : str or None
+        What the lock file says of the process holding it ("pid 123 on host, since …"), when
+        another process holds it.
+    """
+
+    def __init__(self, message: str, holder: str | None = None):
+        super().__init__(message)
+        self.holder = holder
 
 
 @dataclass(frozen=True)
@@ -62,13 +80,17 @@ def locked(target: str | Path, flag: str = "--out") -> Iterator[Lock]:
     Raises
     ------
     LockError
-        Another live process holds the lock, or the parent directory cannot be written.
+        Another live process holds the lock, the parent directory cannot be written, or
+        ``target`` or its lock file is a symbolic link (or the lock file is not a file of its own).
     """
     target = Path(os.path.abspath(target))
     path = lock_path(target)
     try:
+        refuse_link(target, flag)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, stale = _acquire(path, target, flag)
+    except WriteRefused as err:
+        raise LockError(str(err)) from None
     except OSError as err:
         raise LockError(f"{flag} {target}: cannot write there: {err.strerror or err}") from None
     try:
@@ -85,7 +107,7 @@ def locked(target: str | Path, flag: str = "--out") -> Iterator[Lock]:
 def _acquire(path: Path, target: Path, flag: str) -> tuple[int, str | None]:
     """Open and ``flock`` the lock file; return its descriptor and what a dead writer left in it."""
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = open_lock_file(path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -93,10 +115,11 @@ def _acquire(path: Path, target: Path, flag: str) -> tuple[int, str | None]:
             os.close(fd)
             raise LockError(
                 f"{flag} {target}: being written by another councils process ({holder}); "
-                "wait for it to finish, or choose another directory"
+                "wait for it to finish, or choose another directory",
+                holder,
             ) from None
         try:
-            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+            same = os.fstat(fd).st_ino == os.lstat(path).st_ino
         except FileNotFoundError:
             same = False
         if same:
@@ -105,4 +128,6 @@ def _acquire(path: Path, target: Path, flag: str) -> tuple[int, str | None]:
 
 
 def _read(fd: int) -> str:
-    return os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
+    """The first line of the lock file, shortened: what it says of its holder."""
+    text = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
+    return shorten(text.splitlines()[0], 100) if text else ""

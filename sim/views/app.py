@@ -93,8 +93,8 @@ def components(model) -> list:
 @solara.component
 def Page():
     start = solara.use_memo(dashboard.Start.from_environment, [])
-    choices = solara.use_memo(start.choices, [start])
-    first = next(name for name, path in choices.items() if path == start.scenario_file)
+    choices, skipped = solara.use_memo(start.scan, [start])
+    first = next((name for name, path in choices.items() if path == start.scenario_file), next(iter(choices)))
     chosen, set_chosen = solara.use_state(first)
     path = choices[chosen]
     scenario = solara.use_memo(lambda: load_scenario(path), [path])
@@ -107,6 +107,8 @@ def Page():
         solara.Select("scenario", values=list(choices), value=chosen, on_value=set_chosen)
         solara.Markdown(dashboard.describe(path))
         solara.Markdown(dashboard.size_note(scenario, params["population_consumers"]["value"]))
+        for note in skipped:  # a file beside the scenarios that is not one, or not one that runs
+            solara.Markdown(f"*{note}*")
     Status(model)
     SolaraViz(
         model,

@@ -21,8 +21,10 @@ from sim.experiments.budget import BudgetError
 from sim.experiments.results import ResultsError, check_out_dir
 from sim.experiments.scheduler import DEFAULT_TIMEOUT, SchedulerError
 from sim.run.scenario import Scenario, ScenarioError, from_dict, read_scenario
-from sim.run.scenario_economy import check_against_economy, economy_of
+from sim.run.scenario_economy import check_against_economy, check_model_builds, economy_of
+from sim.storage.files import shorten, show
 from sim.storage.locks import LockError
+from sim.storage.writes import WriteRefused, check_file_target, clear_temporaries, refuse_link
 
 DEFAULT_RESULTS = Path("results")
 #: A run estimated to take longer than this, seconds, says so before it starts.
@@ -42,8 +44,11 @@ USER_ERRORS = (
     LockError,
     ResultsError,
     SchedulerError,
+    WriteRefused,
     OSError,
 )
+#: The longest line ``say`` prints, characters: a message is one short line whatever a file holds.
+MAX_LINE = 300
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def say(message: str):
-    """One line on stderr, prefixed ``councils:``."""
-    print(f"councils: {' '.join(message.split())}", file=sys.stderr)
+    """One line on stderr, prefixed ``councils:``, at most :data:`MAX_LINE` characters (cut with an ellipsis)."""
+    print(shorten(f"councils: {' '.join(message.split())}", MAX_LINE), file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -130,7 +135,12 @@ def _parser() -> argparse.ArgumentParser:
 
     compare = sub.add_parser("compare", help="verdicts of several saved runs side by side, and their gaps overlaid")
     compare.add_argument("results", type=Path, nargs="+", metavar="DIR")
-    compare.add_argument("--out", type=Path, help="figure path (default: compare.png in the first DIR's parent)")
+    compare.add_argument(
+        "--out",
+        type=Path,
+        help="figure file, written there in the format of its extension: .png, .svg or .pdf "
+        "(default: compare.png in the first DIR's parent)",
+    )
     compare.set_defaults(func=cmd_compare)
 
     decisions = sub.add_parser("decisions", help="the yearly fundamental decisions of a saved run, as a table")
@@ -170,13 +180,13 @@ def _parser() -> argparse.ArgumentParser:
 def parse_override(text: str) -> tuple[list[str], object]:
     """``"population.consumers=100000"`` → (["population", "consumers"], 100000); TOML syntax for values."""
     if "=" not in text:
-        raise UsageError(f"--set {text!r}: must be KEY.PATH=VALUE")
+        raise UsageError(f"--set {show(text)}: must be KEY.PATH=VALUE")
     key, raw = text.split("=", 1)
     path = [part.strip() for part in key.strip().split(".")]
     if not any(path):
-        raise UsageError(f"--set {text!r}: empty key")
+        raise UsageError(f"--set {show(text)}: empty key")
     if "" in path:
-        raise UsageError(f"--set {text!r}: empty part in the key path {key.strip()!r}")
+        raise UsageError(f"--set {show(text)}: empty part in the key path {show(key.strip())}")
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
@@ -223,8 +233,9 @@ def cmd_run(args) -> int:
     economy = economy_of(scenario)
     check_against_economy(scenario, economy, str(args.scenario))
     need = check_run(scenario, economy.technology.n, str(args.scenario), figures=not args.no_plots)
+    check_model_builds(scenario, economy, str(args.scenario))  # before the lock, and before --out's parents
     if need.seconds > LONG_RUN_SECONDS:
-        say(f"note: this run takes {_duration(need.seconds)} by estimate (population.consumers × weeks)")
+        say(f"note: this run takes {_duration(need.seconds)} by estimate ({_grows_with(economy, not args.no_plots)})")
     out = args.out or DEFAULT_RESULTS / f"{scenario.name}-{scenario.seed}"
     _check_run_out(out)
     with locked(out) as lock:
@@ -253,8 +264,15 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _grows_with(economy, figures: bool) -> str:
+    """What a run's time grows with, for the note on a long run."""
+    goods = f"{economy.technology.n} goods"
+    return f"persons × weeks, {goods}{' and their figures' if figures else ''}"
+
+
 def _check_run_out(out: Path):
-    """Refuse an ``--out`` that is not a results directory, or under a file."""
+    """Refuse an ``--out`` that is a link, is not a results directory, or is under a file."""
+    refuse_link(out, "--out")
     try:
         if out.parent.exists() and not out.parent.is_dir():
             raise NotADirectoryError(f"--out {out}: {out.parent} is not a directory")
@@ -288,6 +306,7 @@ def cmd_plan(args) -> int:
         scenario = load_with_overrides(args.scenario)
         economy = economy_of(scenario)
         check_against_economy(scenario, economy, str(args.scenario))  # what `run` would refuse, `plan` refuses
+        check_model_builds(scenario, economy, str(args.scenario))
         h = scenario.plan.hours_per_week
         hours = [x for x in (h - 5, h, h + 5) if 0 < x <= 80]
     else:
@@ -363,6 +382,8 @@ def cmd_sweep(args) -> int:
         with locked(out):
             if plan:
                 say(f"note: {plan}")
+            if sweep.longest > LONG_RUN_SECONDS:
+                say(f"note: its longest run takes {_duration(sweep.longest)} by estimate (persons × weeks, goods)")
             bar = tqdm(total=total, unit="run", desc=sweep.name, file=sys.stderr)
 
             def progress(done, failed, total):
@@ -454,8 +475,7 @@ def cmd_plot(args) -> int:
 
     summary, ts = read_run(args.results)
     with locked(args.results, flag="plot"):
-        for stale in Path(args.results).glob(".*.tmp"):
-            stale.unlink(missing_ok=True)  # a figure half-written by a killed redraw
+        clear_temporaries(args.results)  # a figure half-written by a killed redraw
         paths = plots.draw_all(summary, ts, args.results)
     for path in paths:
         print(path)
@@ -472,8 +492,11 @@ def cmd_decisions(args) -> int:
 
 def cmd_compare(args) -> int:
     from sim.experiments.results import read_run
+    from sim.storage.locks import locked
     from sim.views import plots
 
+    out = args.out or args.results[0].parent / "compare.png"
+    _check_figure_out(out, plots.FIGURE_FORMATS)
     runs = [read_run(d) for d in args.results]  # every directory checked before a line is printed
     header = f"{'run':<32} {'regime':<19} {'converged':>9} {'week':>6} {'stock gap':>10} {'fulfilment':>10} "
     header += f"{'sovereignty':>11} {'peak unmet':>10} {'wage Gini':>9} {'income Gini':>11}"
@@ -488,9 +511,27 @@ def cmd_compare(args) -> int:
             f"{s['fulfilment_floor_last_year']:>10.4f} {s['sovereignty_index_last_year']:>11.4f} "
             f"{s['peak_unmet_share']:>10.4f} {s['wage_gini_final']:>9.3f} {s['income_gini_final']:>11.3f}"
         )
-    out = args.out or args.results[0].parent / "compare.png"
-    print(f"figure: {plots.compare_gaps(runs, out)}")
+    with locked(out, flag="--out"):
+        clear_temporaries(out.parent, out.name)  # what a killed compare left beside this figure
+        print(f"figure: {plots.compare_gaps(runs, out)}")
     return 0
+
+
+def _check_figure_out(out: Path, formats: tuple[str, ...]):
+    """Refuse a figure's ``--out`` that is a link, a device or a directory, has no known extension, or no directory.
+
+    The figure is written to ``out`` exactly, in the format its extension names.
+    """
+    ext = out.suffix.lstrip(".").lower()
+    if ext not in formats:
+        named = f"extension {show(out.suffix)}" if out.suffix else "no extension"
+        raise UsageError(
+            f"--out {out}: {named}: the figure is written where named, in the format of its extension: "
+            f"{', '.join('.' + f for f in formats)}"
+        )
+    check_file_target(out, "--out")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {out}: no directory {out.parent} to write the figure in")
 
 
 # --- the dashboard ------------------------------------------------------------------------------
@@ -504,11 +545,19 @@ def cmd_dashboard(args) -> int:
     import os
     import socket
 
-    from sim.views.dashboard import DEFAULT_SCENARIO, PERSONS_VARIABLE, SCENARIO_VARIABLE, SMALL_POPULATION
+    from sim.views.dashboard import (
+        DEFAULT_SCENARIO,
+        PERSONS_VARIABLE,
+        SCENARIO_VARIABLE,
+        SMALL_POPULATION,
+        Start,
+        check_first_scenario,
+    )
 
     path = Path(args.scenario) if args.scenario else DEFAULT_SCENARIO
     scenario = load_with_overrides(path)
-    check_against_economy(scenario, economy_of(scenario), str(path))
+    persons = None if args.full_size else min(SMALL_POPULATION, scenario.population.consumers)
+    check_first_scenario(path, persons)  # the first model's scenario, as the page will build it
     if not 1 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: must be 1 to 65535")
     if any(importlib.util.find_spec(name) is None for name in ("solara", "altair")):
@@ -520,15 +569,19 @@ def cmd_dashboard(args) -> int:
         except OSError:
             message = f"--port {args.port}: in use on localhost; choose another, e.g. --port {args.port + 1}"
             raise UsageError(message) from None
-    persons = "full" if args.full_size else str(min(SMALL_POPULATION, scenario.population.consumers))
-    os.environ.update({SCENARIO_VARIABLE: str(path.resolve()), PERSONS_VARIABLE: persons})
+    for note in Start(path.resolve(), persons).scan()[1]:
+        say(f"note: {note}")
+    os.environ.update({SCENARIO_VARIABLE: str(path.resolve()), PERSONS_VARIABLE: str(persons or "full")})
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")  # nothing leaves the machine
+    from click.exceptions import Abort
     from solara.__main__ import cli as solara_cli
 
     print(f"dashboard of {path} at http://localhost:{args.port} (Ctrl-C stops it)", flush=True)
     options = ["--host", "127.0.0.1", "--port", str(args.port), "--production", "--no-open", "--no-check-version"]
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server stops
+    with contextlib.suppress(KeyboardInterrupt, Abort):  # Ctrl-C or SIGTERM stops a server; click says Abort
         solara_cli.main(["run", "sim.views.app", *options], standalone_mode=False)
+    print("dashboard stopped", flush=True)
+    return 0
 
 
 def cmd_analyse(args) -> int:

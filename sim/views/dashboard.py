@@ -24,7 +24,9 @@ from matplotlib.figure import Figure
 from sim.economics.units import WEEKS_PER_YEAR
 from sim.model import CouncilsModel
 from sim.regimes import REGIMES
-from sim.run.scenario import Noise, Scenario, from_parameters, load_scenario
+from sim.run.scenario import MAX_TOML_BYTES, Noise, Scenario, from_parameters, load_scenario
+from sim.run.scenario_economy import check_against_economy, check_model_builds, economy_of
+from sim.storage.files import FileRefused, read_text, shorten
 from sim.views.decision_table import decisions_table
 
 #: Persons in a dashboard run unless asked for more: a run starts in about a second and steps in milliseconds.
@@ -170,19 +172,72 @@ class Start:
 
     def choices(self) -> dict[str, Path]:
         """The scenario picker's choices: every scenario file beside the first one, by name."""
-        found = {}
+        return self.scan()[0]
+
+    def scan(self) -> tuple[dict[str, Path], list[str]]:
+        """The scenario picker's choices, and a note for each file beside the first one that is not offered.
+
+        A file is offered if its first model can be built (:func:`check_first_scenario`); a
+        sweep file, a damaged or unreadable file, or a scenario its model would refuse is
+        skipped with a one-line note saying why.
+        """
+        found, notes, economies = {}, [], {}
         for path in [*sorted(self.scenario_file.parent.glob("*.toml")), self.scenario_file]:
             try:
-                found[load_scenario(path).name] = path
-            except (ValueError, OSError):  # not a scenario (a sweep file, a damaged file): not offered
-                continue
-        return found
+                found[check_first_scenario(path, self.persons, economies).name] = path
+            except (ValueError, OSError) as err:  # not a scenario, or not one that runs: not offered
+                if path != self.scenario_file:
+                    notes.append(f"{path.name}: not offered: {shorten(str(err), 200)}")
+        return found, notes
+
+
+def first_scenario(scenario_file: str | Path, persons: int | None) -> Scenario:
+    """The scenario of the dashboard's first model: the file at the population its controls start with.
+
+    Parameters
+    ----------
+    scenario_file : path
+        A scenario TOML file.
+    persons : int or None
+        Persons asked for (``None``: the scenario's own population).
+    """
+    base = load_scenario(scenario_file)
+    params = initial(controls(scenario_file, base, base.population.consumers if persons is None else persons))
+    params.pop("scenario_file")
+    return dashboard_scenario(scenario_file, params.pop("noise"), **params)
+
+
+def check_first_scenario(scenario_file: str | Path, persons: int | None, economies: dict | None = None) -> Scenario:
+    """:func:`first_scenario`, refused if its economy lacks what it asks or its model would refuse to be built.
+
+    Parameters
+    ----------
+    economies : dict, optional
+        Economies already read, by path (filled as it goes).
+
+    Raises
+    ------
+    ScenarioError, EconomyDataError
+        One line naming the file.
+    """
+    scenario = first_scenario(scenario_file, persons)
+    economies = {} if economies is None else economies
+    if scenario.economy not in economies:
+        economies[scenario.economy] = economy_of(scenario)
+    economy = economies[scenario.economy]
+    check_against_economy(scenario, economy, str(scenario_file))
+    check_model_builds(scenario, economy, str(scenario_file))
+    return scenario
 
 
 def describe(scenario_file: Path) -> str:
     """The scenario file's opening comment: what transition condition it stands for, in the seed's words."""
     lines = []
-    for line in Path(scenario_file).read_text(encoding="utf-8").splitlines():
+    try:
+        text = read_text(scenario_file, MAX_TOML_BYTES, "a TOML file")
+    except FileRefused:
+        return ""
+    for line in text.splitlines():
         if not line.startswith("#"):
             break
         lines.append(line.lstrip("#").strip())

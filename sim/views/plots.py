@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.economics.units import WEEKS_PER_YEAR
+from sim.storage.writes import replacing
 
 FIGURES = ("stock_price_dynamics", "gaps", "inequality", "hours_output", "decisions")
 
@@ -50,7 +51,7 @@ def stock_price_dynamics(summary, ts):
     stock = _wide(ts, "stock")[goods] / _wide(ts, "reserve")[goods]
     cols = 4
     rows = int(np.ceil(len(goods) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.2 * rows), sharex=True, sharey=True)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.2 * rows), sharex=True, sharey=True, squeeze=False)
     for ax, good in zip(axes.ravel(), goods, strict=False):
         ax.axhline(1.0, color="0.6", lw=0.6)
         ax.plot(price.index, price[good], color="tab:red", lw=1.0, label="price ÷ labour value")
@@ -198,16 +199,23 @@ def draw_all(summary: dict, ts: pd.DataFrame, out_dir: Path) -> list[Path]:
     for name in FIGURES:
         fig = globals()[name](summary, ts)
         for ext in ("png", "svg"):
-            tmp = out_dir / f".{name}.{ext}.tmp"
-            fig.savefig(tmp, dpi=110, format=ext)
-            tmp.replace(out_dir / f"{name}.{ext}")
+            with replacing(out_dir / f"{name}.{ext}", "figure") as file:  # a unique temporary, never through a link
+                fig.savefig(file, dpi=110, format=ext)
         plt.close(fig)
         written.append(out_dir / f"{name}.png")
     return written
 
 
+#: The formats ``compare --out`` writes, by the file's extension.
+FIGURE_FORMATS = ("png", "svg", "pdf")
+
+
 def compare_gaps(runs: list[tuple[dict, pd.DataFrame]], out_path: Path) -> Path:
-    """One figure overlaying the stock gaps and fulfilment floors of several runs."""
+    """One figure overlaying the stock gaps and fulfilment floors of several runs, written to ``out_path`` exactly.
+
+    Its format is the extension of ``out_path`` (one of :data:`FIGURE_FORMATS`); it is written
+    under a unique temporary name beside it, then renamed into place.
+    """
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharex=True)
     for summary, ts in runs:
         w = _weekly(ts)
@@ -224,9 +232,9 @@ def compare_gaps(runs: list[tuple[dict, pd.DataFrame]], out_path: Path) -> Path:
     fig.suptitle("Comparison of transition conditions", fontsize=10, x=0.01, ha="left")
     fig.tight_layout(rect=(0, 0, 1, 0.94))
     out_path = Path(out_path)
-    for ext in ("png", "svg"):
-        tmp = out_path.with_name(f".{out_path.stem}.{ext}.tmp")
-        fig.savefig(tmp, dpi=110, format=ext)
-        tmp.replace(out_path.with_suffix(f".{ext}"))
-    plt.close(fig)
-    return out_path.with_suffix(".png")
+    try:
+        with replacing(out_path, "--out") as file:
+            fig.savefig(file, dpi=110, format=out_path.suffix.lstrip(".").lower())
+    finally:
+        plt.close(fig)
+    return out_path

@@ -13,6 +13,7 @@ import pandas as pd
 
 from sim.economics import corrective_loop
 from sim.run.scenario import Readjustment
+from sim.storage.writes import replacing
 
 _HORIZONTAL = {"orientation": "horizontal"} if matplotlib.__version_info__ >= (3, 10) else {"vert": False}
 
@@ -22,11 +23,13 @@ def _label(value) -> str:
 
 
 def _save(fig, path: Path) -> Path:
-    for ext in ("png", "svg"):
-        tmp = path.with_name(f".{path.stem}.{ext}.tmp")
-        fig.savefig(tmp, dpi=110, format=ext)
-        tmp.replace(path.with_suffix(f".{ext}"))
-    plt.close(fig)
+    """Write ``fig`` as PNG and SVG beside ``path`` (each under a unique temporary name first); return the PNG."""
+    try:
+        for ext in ("png", "svg"):
+            with replacing(path.with_suffix(f".{ext}"), "figure") as file:
+                fig.savefig(file, dpi=110, format=ext)
+    finally:
+        plt.close(fig)
     return path.with_suffix(".png")
 
 
