@@ -224,10 +224,12 @@ def _allocation(prefs: Preferences, spending, log_prices, taste):
     x = np.asarray(spending, dtype=float)
     e, rho = _price_terms(theta, log_prices)
     y = np.log(np.where(x > 0, x, ref) / ref)
-    if not e.any():  # at labour values: ln M = 0, u = x
+    if not e.any():  # at labour values ln M = 0 and u = x: no product with the tastes
         a = 0.0
+    elif taste is None:
+        a = alpha @ e
     else:
-        a = alpha @ e if taste is None else np.asarray(taste) @ e + alpha @ e
+        a = np.asarray(taste) @ e + alpha @ e
     b = beta @ e
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         L, done = _solve_unclipped(theta, y, a, b)
