@@ -110,7 +110,8 @@ def deaton_muellbauer_at_value(spending, taste=None, alpha=ALPHA, beta=BETA, x_r
 def _weights(log_u, taste_row, alpha, beta):
     """Engel weights ``φ(u)``, clipped at 0 and renormalised."""
     row = [
-        max(alpha[i] + beta[i] * log_u + (float(taste_row[i]) if taste_row is not None else 0.0), 0.0) for i in range(G)
+        max(alpha[i] + beta[i] * log_u + (float(taste_row[i]) if taste_row is not None else 0.0), 0.0)
+        for i in range(len(alpha))
     ]
     total = sum(row)
     return [w / total for w in row]
@@ -143,7 +144,7 @@ def reference_shares(spending, rel_prices, taste=None, theta=THETA, alpha=ALPHA,
     out = []
     for n, x in enumerate(spending):
         if float(x) <= 0:
-            out.append([0.0] * G)
+            out.append([0.0] * len(alpha))
             continue
         row = None if taste is None else taste[n]
         phi = _weights(reference_log_utility(x, rel_prices, row, theta, alpha, beta, x_ref), row, alpha, beta)
@@ -570,6 +571,18 @@ def test_two_goods_by_hand_with_a_clipped_weight():
     assert market.expenditure(prefs, log_r, [10.0])[0] == pytest.approx(10.0 * 1.95**2, rel=1e-15)
 
 
+def test_two_goods_where_beta_dot_e_is_exactly_one():
+    """θ = 1, β = (−1, 1), r = (1, 2): ``E = r − 1 = (0, 1)`` and ``b = β·E = 1`` exactly.
+
+    At x = x̄ the utility solves ``L + ln(1.5 + L) = 0`` (``Σ φ r = 0.5 − L + 2 (0.5 + L)``): L ≈ −0.235,
+    the weights (0.735, 0.265) unclipped. Only ``b = 0`` (or θ = 0) lets the start stand for the root.
+    """
+    prefs = _two_goods(1.0, alpha=(0.5, 0.5), beta=(-1.0, 1.0))
+    log_u = math.log(market.indirect_utility(prefs, [10.0], np.log([1.0, 2.0]))[0] / 10.0)
+    assert log_u + math.log(1.5 + log_u) == pytest.approx(0.0, abs=1e-15)
+    assert log_u == pytest.approx(-0.2350, abs=1e-4)
+
+
 def test_two_goods_by_hand_own_price_elasticity_at_value():
     """At value ``ε_ii = −1 + θ (1 − w_i) − β_i``: with θ = ½, w = α = (0.6, 0.4) at x = x̄: (−0.7, −0.8)."""
     prefs = _two_goods(0.5)
@@ -725,6 +738,11 @@ def test_aggregates_exactly_sees_a_weight_clipped_by_prices_far_from_value():
     cheap = np.array([1.0, 1.0, 1.0, math.exp(-4.0)])
     assert reference_shares([X_REF], cheap)[0, 3] > 0
     assert market.aggregates_exactly(prefs, np.array([X_REF]), VALUES * cheap, VALUES, np.zeros(G))
+    # the lowest utility is the lowest spending less the highest log price, not the lowest: with one good at
+    # value the bound must still reach ln(12/30) − ln 4 (the luxury's weight is below 0 there, and in fact)
+    three_dear = np.array([4.0, 4.0, 4.0, 1.0])
+    assert ALPHA[3] + BETA[3] * reference_log_utility(12.0, three_dear) < 0
+    assert not market.aggregates_exactly(prefs, poor, VALUES * three_dear, VALUES, np.zeros(G))
 
 
 def test_buy_queue_serves_the_reference_demand_in_the_generators_order():
@@ -752,6 +770,7 @@ def _mixed_population():
     spending, taste = _population()
     spending = spending.copy()
     spending[:3] = [2e4, 8e4, 0.05]
+    spending[3:5] = 0.0  # and some who buy nothing, beside them
     return spending, taste
 
 
@@ -759,11 +778,10 @@ def test_unclipped_marks_exactly_the_consumers_no_weight_of_whom_can_fall_below_
     prefs = _prefs()
     spending, taste = _mixed_population()
     floor = taste.min(axis=0)
+    spending, taste = spending[spending > 0], taste[spending > 0]
     for case in PRICE_CASES:
         log_u = np.log(market.indirect_utility(prefs, spending, np.log(PRICE_CASES[case]), taste) / X_REF)
-        lowest = (prefs.alpha + floor)[None, :] + np.multiply.outer(
-            log_u, prefs.beta
-        )  # the bound, consumer by consumer
+        lowest = (prefs.alpha + floor)[None, :] + np.multiply.outer(log_u, prefs.beta)  # the bound, person by person
         marked = market.unclipped(prefs, log_u, prefs.alpha, floor)
         np.testing.assert_array_equal(marked, lowest.min(axis=1) >= 0, case)
         assert not marked[:3].any() and marked[3:].any()
@@ -802,6 +820,110 @@ def test_shift_tastes_moves_reference_share_between_goods():
     np.testing.assert_allclose(capped.alpha, np.array(ALPHA) + np.array([0.0, ALPHA[3], 0.0, -ALPHA[3]]), rtol=1e-15)
     w = market.budget_shares(moved, [X_REF], np.ones(G))[0]
     np.testing.assert_allclose(w, deaton_muellbauer_at_value([X_REF], alpha=moved.alpha)[0], rtol=1e-13)
+
+
+def _with_a_good_nobody_buys(theta=THETA):
+    """Preferences whose last good has α = β = 0: its weight is exactly 0 for everyone, never below."""
+    alpha, beta = (0.5, 0.3, 0.2, 0.0), (-0.05, 0.0, 0.05, 0.0)
+    return _prefs(alpha=alpha, beta=beta, theta=theta), {"alpha": alpha, "beta": beta}
+
+
+@pytest.mark.parametrize("case", PRICE_CASES)
+@pytest.mark.parametrize("theta", [0.0, THETA, 1.0])
+def test_persons_whose_weights_do_not_clip_are_solved_without_the_bracket(case, theta, monkeypatch):
+    """Newton on a vector serves everyone whose Engel weights stay ≥ 0 (an exactly zero weight too)."""
+    spending, taste = _population()
+    rel = PRICE_CASES[case]
+    prices = VALUES * rel
+    zero, params = _with_a_good_nobody_buys(theta)
+    expected = reference_shares(spending, rel, taste, theta=theta)
+    expected_zero = reference_shares(spending, rel, theta=theta, **params)
+
+    def no_bracket(*args, **kwargs):
+        raise AssertionError("a person whose weights do not clip was solved with the bracket")
+
+    monkeypatch.setattr(market, "_solve_clipped", no_bracket)
+    prefs = _prefs(theta=theta)
+    np.testing.assert_allclose(market.budget_shares(prefs, spending, rel, taste), expected, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(market.budget_shares(zero, spending, rel), expected_zero, rtol=1e-12, atol=1e-15)
+    assert np.all(market.budget_shares(zero, spending, rel)[:, 3] == 0)
+    u = market.indirect_utility(prefs, spending, np.log(rel), taste)
+    np.testing.assert_allclose(market.expenditure(prefs, np.log(rel), u, taste), spending, rtol=1e-13)
+    week = market.buy(prefs, spending, prices, VALUES, taste, np.full(G, np.inf), taste_floor=taste.min(axis=0))
+    np.testing.assert_allclose(
+        week.wanted, reference_demand(spending, prices, taste, theta=theta).sum(axis=0), rtol=1e-11
+    )
+
+
+def test_a_person_whose_unclipped_index_is_undefined_gets_the_clipped_demand():
+    """By hand: α = (0.05, 0.95), β = (−0.1, 0.1), θ = 1, r = (4, 1). At ln(u/x̄) = 5.5 the AIDS line gives
+    weights (−0.5, 1.5), whose index −0.5·4 + 1.5·1 < 0 has no log; clipped, φ⁺ = (0, 1), M = r_2 = 1.
+
+    So spending x = x̄ e^5.5 buys u = x and only good 2, on every path of ``buy`` (the Newton start is
+    undefined for this person: no warning, the bracket solves it).
+    """
+    prefs = _two_goods(1.0, alpha=(0.05, 0.95))
+    x = 10.0 * math.exp(5.5)
+    spending = np.array([x, 10.0, 0.0])
+    rel = np.array([4.0, 1.0])
+    np.testing.assert_allclose(market.budget_shares(prefs, [x], rel)[0], [0.0, 1.0], atol=1e-15)
+    assert market.indirect_utility(prefs, [x], np.log(rel))[0] == pytest.approx(x, rel=1e-13)
+    taste = np.zeros((3, 2))
+    expected = market.demand(prefs, spending, rel, np.ones(2), taste)
+    np.testing.assert_allclose(expected[0], [0.0, x], rtol=1e-13)
+    on_sale = np.array([1.0, 2.0 * x])
+    for rationing in ("proportional", "queue"):
+        week = market.buy(
+            prefs, spending, rel, np.ones(2), taste, on_sale, rationing, np.random.default_rng(1), np.zeros(2)
+        )
+        np.testing.assert_allclose(week.wanted, expected.sum(axis=0), rtol=1e-13)
+        assert week.spent[0] == pytest.approx(x, rel=1e-13) and week.spent[2] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("theta", "slope", "rel"),
+    [
+        (0.0, 0.42, (0.97, 3.8)),
+        (0.35, 0.6, (0.28, 0.26)),
+        (1.0, 0.84, (1.9, 1.4)),
+        (0.35, 1.5, (0.3, 3.5)),
+        (1.0, 1.6, (0.37, 3.5)),  # Newton alone, unbracketed, does not converge here
+        (0.35, 2.2, (1.12, 0.535)),
+    ],
+)
+def test_persons_across_the_kinks_of_their_weights_are_solved_as_the_reference(theta, slope, rel):
+    """Two goods, α = (0.3, 0.7), β = ±slope: spending from e⁻⁶ to e⁶ times x̄ takes the weights through 0.
+
+    Where one weight clips, ``ln M`` has a kink in ``ln u`` and a Newton step can leave the bracket: the
+    bracketed solve must still find the reference's (bisected) utility and shares.
+    """
+    alpha, beta = (0.3, 0.7), (-slope, slope)
+    prefs = _prefs(alpha=alpha, beta=beta, theta=theta, shares=(0.5, 0.5), x_ref=10.0)
+    x = 10.0 * np.exp(np.linspace(-6.0, 6.0, 49))
+    u = market.indirect_utility(prefs, x, np.log(rel))
+    expected = [reference_log_utility(v, rel, None, theta, alpha, beta, 10.0) for v in x]
+    np.testing.assert_allclose(np.log(u / 10.0), expected, rtol=1e-13, atol=1e-13)
+    shares = reference_shares(x, rel, None, theta, alpha, beta, 10.0)
+    np.testing.assert_allclose(market.budget_shares(prefs, x, rel), shares, rtol=1e-12, atol=1e-14)
+    assert (shares == 0).any(), "the case must clip"
+
+
+@pytest.mark.parametrize(
+    ("theta", "steeper", "rel"),
+    [(0.0, 3.2, (0.49, 1.04, 3.85, 1.43)), (0.35, 5.0, (0.59, 1.12, 0.53, 0.37)), (0.0, 4.1, (0.59, 0.4, 3.29, 3.62))],
+)
+def test_steep_engel_curves_across_their_kinks_are_solved_as_the_reference(theta, steeper, rel):
+    """Four goods, β = ``steeper`` × the hand-written β: from e⁻⁶ to e⁶ times x̄ the weights clip one after another.
+
+    Still regular (``Σ|β|/2 · (R^θ − 1)/θ < 1``, docs/demand.md): the utility is unique and the bracketed
+    solve must find the reference's.
+    """
+    beta = tuple(steeper * b for b in BETA)
+    prefs = _prefs(beta=beta, theta=theta)
+    x = X_REF * np.exp(np.linspace(-6.0, 6.0, 49))
+    u = market.indirect_utility(prefs, x, np.log(rel))
+    expected = [reference_log_utility(v, rel, None, theta, ALPHA, beta) for v in x]
+    np.testing.assert_allclose(np.log(u / X_REF), expected, rtol=1e-13, atol=1e-13)
 
 
 # --- the calibrated preferences of the model ---------------------------------------------------------

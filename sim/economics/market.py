@@ -133,10 +133,9 @@ def shift_tastes(prefs: Preferences, rises: int, falls: int, share: float) -> Pr
 
 def _price_terms(theta: float, log_prices):
     """``E_k = (r_k^θ − 1)/θ`` (``ln r_k`` at θ = 0) and ``ρ_k = r_k^θ = 1 + θ E_k``, for ``ln r``."""
-    log_prices = np.asarray(log_prices, dtype=float)
     if theta == 0:
         return log_prices, np.ones_like(log_prices)
-    e = np.expm1(theta * log_prices) / theta
+    e = np.expm1(theta * np.asarray(log_prices)) / theta
     return e, 1.0 + theta * e
 
 
@@ -151,35 +150,31 @@ def _solve_unclipped(theta: float, y, a, b):
     ``a = (α + t)·E`` per person, ``b = β·E``. The start, ``(y − ℓ(a)) / (1 + b/(1 + θa))``,
     is exact when θ = 0 or b = 0 (``ln M`` is then linear in ``L``) and off by ``O(θ b² L²)``
     otherwise; Newton stops when the error it leaves, ``|f''/2f'| step²``, is below
-    :data:`_TOLERANCE` for every person. Returns ``L`` and whether each person's solve is
-    valid (``False`` where a weight is so negative that the index is undefined: those are
-    solved clipped).
+    :data:`_TOLERANCE` for every person. ``L`` is NaN for a person whose unclipped index is
+    undefined (weights far below 0) or whose root has ``∂ln e/∂ln u ≤ 0``: those are solved clipped.
     """
-    theta_a = theta * a
-    L = y - _log_index(theta, a)
-    L /= 1.0 + b / (1.0 + theta_a)
-    if theta == 0 or b == 0:
-        return L, True
-    for _ in range(_MAX_STEPS):
-        z = b * L
-        z += a
-        z *= theta  # θ φ·E
-        total = z + 1.0  # Σ_k φ_k ρ_k
-        step = np.log1p(z)
-        step /= theta
-        step += L
-        step -= y  # L + ln M − y
-        slope = b / total
-        slope += 1.0  # ∂(L + ln M)/∂L = ∂ln e/∂ln u
-        step /= slope
-        L -= step
-        # the error Newton leaves is |f''/2f'| step², f'' = −θ b² / total²; NaN (an undefined
-        # index) holds neither the loop nor the bound
-        low = np.fmin.reduce(slope) * np.fmin.reduce(total) ** 2
-        if low > 0 and theta * b * b * np.fmax.reduce(step * step) <= 2.0 * _TOLERANCE * low:
-            return L, True
-    error = theta * b * b * step * step / (2.0 * slope * total * total)
-    return L, (error <= _TOLERANCE) & (slope > 0) & (total > 0)
+    with np.errstate(invalid="ignore"):  # ln of a negative index: NaN, solved clipped
+        L = y - _log_index(theta, a)
+        L /= 1.0 + b / (1.0 + theta * a)
+        if theta == 0 or b == 0:
+            return L
+        for _ in range(_MAX_STEPS):
+            z = b * L
+            z += a
+            z *= theta  # θ φ·E
+            total = z + 1.0  # Σ_k φ_k ρ_k
+            step = np.log1p(z)
+            step /= theta
+            step += L
+            step -= y  # L + ln M − y
+            slope = b / total
+            slope += 1.0  # ∂(L + ln M)/∂L = ∂ln e/∂ln u
+            step /= slope
+            L -= step
+            # Newton leaves an error |f''/2f'| step², f'' = −θ b² / total²; NaN holds neither side
+            if theta * b * b * np.fmax.reduce(step * step) <= 2.0 * _TOLERANCE * np.fmin.reduce(slope * total * total):
+                break
+    return np.where(slope > 0, L, np.nan)
 
 
 def _solve_clipped(prefs: Preferences, y, base, log_prices, e):
@@ -221,7 +216,7 @@ def _allocation(prefs: Preferences, spending, log_prices, taste):
     spend nothing are those of spending ``x̄`` (the callers zero them).
     """
     theta, alpha, beta, ref = prefs.price_response, prefs.alpha, prefs.beta, prefs.reference_spending
-    x = np.asarray(spending, dtype=float)
+    x = np.asarray(spending)
     e, rho = _price_terms(theta, log_prices)
     y = np.log(np.where(x > 0, x, ref) / ref)
     if not e.any():  # at labour values ln M = 0 and u = x: no product with the tastes
@@ -231,22 +226,20 @@ def _allocation(prefs: Preferences, spending, log_prices, taste):
     else:
         a = np.asarray(taste) @ e + alpha @ e
     b = beta @ e
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        L, done = _solve_unclipped(theta, y, a, b)
-        weights = np.multiply.outer(L, beta)
-        weights += alpha
-        if taste is not None:
-            weights += taste
-        total = 1.0 + theta * (a + b * L)  # Σ_k φ_k ρ_k, Σ_k φ_k = 1
-        again = np.flatnonzero(~(done & (weights.min(axis=1) >= 0)))
+    L = _solve_unclipped(theta, y, a, b)
+    weights = np.multiply.outer(L, beta)
+    weights += alpha
+    if taste is not None:
+        weights += taste
+    total = 1.0 + theta * (a + b * L)  # Σ_k φ_k ρ_k, Σ_k φ_k = 1
+    again = np.flatnonzero(~(weights.min(axis=1) >= 0))  # a weight below 0, or L undefined
     if again.size:
         base = alpha + (0.0 if taste is None else np.asarray(taste)[again])
-        L[again] = _solve_clipped(prefs, y[again], base, np.asarray(log_prices, dtype=float), e)
+        L[again] = _solve_clipped(prefs, y[again], base, log_prices, e)
         clipped = np.maximum(base + np.multiply.outer(L[again], beta), 0.0)
         total[again] = clipped @ rho / clipped.sum(axis=1)
         weights[again] = clipped / clipped.sum(axis=1, keepdims=True)
-    if theta != 0:
-        weights *= rho
+    weights *= rho
     return L, weights, total
 
 
@@ -303,7 +296,7 @@ def indirect_utility(prefs: Preferences, spending, log_prices, taste=None) -> np
     taste : array_like, shape (N, G), optional
         Per-consumer shifts of ``α`` (rows sum to 0).
     """
-    x = np.asarray(spending, dtype=float)
+    x = np.asarray(spending)
     L, _, _ = _allocation(prefs, x, log_prices, taste)
     return np.where(x > 0, prefs.reference_spending * np.exp(L), 0.0)
 
@@ -325,7 +318,7 @@ def expenditure(prefs: Preferences, log_prices, utility, taste=None) -> np.ndarr
     taste : array_like, shape (N, G), optional
         Per-consumer shifts of ``α`` (rows sum to 0).
     """
-    u = np.asarray(utility, dtype=float)
+    u = np.asarray(utility)
     ref = prefs.reference_spending
     L = np.log(np.where(u > 0, u, ref) / ref)
     weight = np.multiply.outer(L, prefs.beta) + prefs.alpha
@@ -363,7 +356,7 @@ def aggregates_exactly(prefs: Preferences, spending, prices, values, taste_floor
     smallest taste shift per good and a range of log utility: ``ln M`` is a mean of the log
     relative prices, so ``ln(u/x̄) = ln(x/x̄) − ln M`` lies within ``ln(x/x̄) − [min, max] ln(p/v)``.
     """
-    x = np.asarray(spending, dtype=float)
+    x = np.asarray(spending)
     active = x > 0
     if not active.any():
         return False
@@ -436,7 +429,7 @@ def buy(
     taste_floor : array_like, shape (G,), optional
         ``taste.min(axis=0)``, cached by the caller; without it the full matrix is built.
     """
-    x = np.asarray(spending, dtype=float)
+    x = np.asarray(spending)
     prices = np.asarray(prices)
     on_sale = np.asarray(on_sale)
     theta, alpha, beta = prefs.price_response, prefs.alpha, prefs.beta
@@ -447,19 +440,17 @@ def buy(
     log_u = c = np.zeros_like(x)
     if taste_floor is not None:
         ref = prefs.reference_spending
-        everyone = not linear.any()
-        y = np.log(x / ref) if everyone else np.log(np.where(active, x, ref) / ref)
-        at_value = not e.any()  # then ln M = 0 and u = x
+        y = np.log(np.where(active, x, ref) / ref)
+        at_value = not e.any()  # then ln M = 0 and u = x: no product with the tastes
         a = 0.0 if at_value else taste @ e + alpha @ e
         b = beta @ e
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            solved, done = _solve_unclipped(theta, y, a, b)
-            linear |= done & unclipped(prefs, solved, alpha, taste_floor)
-            on = linear if everyone else linear & active
-            log_u = solved if on.all() else np.where(on, solved, 0.0)
-            c = np.where(on, x, 0.0)
-            if not at_value:
-                c /= 1.0 + theta * (a + b * log_u)  # x / Σ_k φ_k ρ_k
+        solved = _solve_unclipped(theta, y, a, b)
+        linear |= unclipped(prefs, solved, alpha, taste_floor)
+        on = linear & active
+        log_u = np.where(on, solved, 0.0)
+        c = np.where(on, x, 0.0)
+        if not at_value:
+            c /= 1.0 + theta * (a + b * log_u)  # x / Σ_k φ_k ρ_k
     rows = np.flatnonzero(~linear)
     wanted = rho * (alpha * c.sum() + taste.T @ c + beta * (log_u @ c)) / prices
     matrix = demand(prefs, x[rows], prices, values, taste[rows]) if rows.size else np.zeros((0, prices.size))
