@@ -25,7 +25,7 @@ import numpy as np
 
 #: Newton's solve of ln u ends when the error it leaves is below this, for every person.
 _TOLERANCE = 1e-15
-#: Newton steps at most; a person not solved by then is solved again with a bracket.
+#: Newton steps at most (one or two solve everyone off value; the cap is a safety net).
 _MAX_STEPS = 50
 
 
