@@ -33,7 +33,7 @@ class Consumers:
     spent: np.ndarray  # tokens spent this week
     base_wage: np.ndarray  # pre-revolution relative hourly wage, mean 1 over workers
     wage_factor: np.ndarray  # current relative hourly wage (1 once equal)
-    taste: np.ndarray  # (N, G) personal shifts of the AIDS budget shares this week, rows sum to 0
+    taste: np.ndarray  # (N, G) personal shifts of the Engel weights (AIDS shares at value) this week, rows sum to 0
     taste_floor: np.ndarray  # (G,) a lower bound of the taste shifts per good (decides if demand aggregates exactly)
     own_taste: np.ndarray  # (N, G) each person's own shifts, around which tastes drift
     own_floor: np.ndarray  # (G,) the smallest own shift per good
@@ -41,7 +41,7 @@ class Consumers:
     drift: np.ndarray  # (G,) the common drift of tastes this week, sums to 0
     group: np.ndarray  # int, primary work group row, −1 for commune members
     commune: np.ndarray  # int, commune number, −1 for workers
-    preferences: market.Preferences  # AIDS parameters shared by all
+    preferences: market.Preferences  # the demand system shared by all (docs/demand.md)
     weights: np.ndarray = None  # (N, 3) what each weighs in the yearly vote: consumption, leisure, growth (seed §7f)
     buffer_weeks: np.ndarray | None = None  # (N,) savings each likes to hold, weeks of income; None: the scenario's
     smoothing_weeks: np.ndarray | None = None  # (N,) weeks each takes to spend down an excess; None: the scenario's

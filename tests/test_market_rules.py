@@ -425,7 +425,7 @@ def test_equalising_spending_moves_shares_towards_necessities():
 
 def test_preferences_income_elasticities_at_given_shares():
     """``1 + β_g / w_g`` at the shares asked for, not at the base shares."""
-    prefs = market.Preferences(np.array([0.5, 0.5]), np.array([-0.1, 0.1]), np.zeros((2, 2)), np.array([0.5, 0.5]), 1.0)
+    prefs = market.Preferences(np.array([0.5, 0.5]), np.array([-0.1, 0.1]), 0.4, np.array([0.5, 0.5]), 1.0)
     np.testing.assert_allclose(prefs.income_elasticities(), [0.8, 1.2])
     np.testing.assert_allclose(prefs.income_elasticities(np.array([0.25, 0.75])), [0.6, 1.0 + 0.1 / 0.75])
 

@@ -18,47 +18,78 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# --- demand: Almost Ideal Demand System (Deaton & Muellbauer 1980) ----------------------------
+# --- demand: AIDS Engel curves, priced by a CES index over each person's own shares -------------
+#
+# docs/demand.md derives what follows: the expenditure function, Shephard's lemma, the
+# regularity conditions and how the model meets them, and what changed from the LA/AIDS.
+
+#: Newton's solve of ln u ends when the error it leaves is below this, for every person.
+_TOLERANCE = 1e-15
+#: Newton steps at most (one or two solve everyone off value; the cap is a safety net).
+_MAX_STEPS = 50
 
 
 @dataclass(frozen=True)
 class Preferences:
-    """Parameters of the AIDS budget shares shared by all consumers.
+    """The demand system every person shares, each with their own taste shift (docs/demand.md).
 
-    ``w_g = α_g + β_g ln(x / x̄ P) + Σ_k γ_gk ln(p_k / v_k)``, prices measured relative to
-    labour value so that the price terms vanish at normal prices; ``ln P`` is the
-    Stone index ``Σ_k s_k ln(p_k / v_k)`` with the base budget shares ``s``.
+    A person with taste shift ``t`` (a row summing to 0) and utility ``u`` (tokens at labour
+    values: ``e(v, u) = u``) has the expenditure function, with ``r_k = p_k / v_k``,
+
+        e(p, u) = u · (Σ_k φ_k(u) r_k^θ)^(1/θ),      φ_k(u) = α_k + t_k + β_k ln(u / x̄),
+
+    ``φ`` clipped at 0 and renormalised, and ``e = u Π_k r_k^φ_k`` at θ = 0. ``φ(u)`` are the
+    AIDS budget shares at labour values (Deaton & Muellbauer 1980, eq. 8 at ``p = v``), so
+    demand at labour values is that AIDS's; away from value each person's shares answer prices
+    as a CES over their own shares, elasticity of substitution ``σ = 1 − θ``:
+    ``w_k = φ_k(u) r_k^θ / Σ_j φ_j(u) r_j^θ`` (Shephard's lemma). The Slutsky matrix in share
+    form is ``σ (w wᵀ − diag(w))`` for everyone at every price: negative semidefinite.
 
     Attributes
     ----------
     alpha : numpy.ndarray, shape (G,)
-        Budget shares at reference spending and normal prices (sum to 1).
+        Budget shares at labour values and reference spending (sum to 1).
     beta : numpy.ndarray, shape (G,)
-        Response of shares to log real spending (sum to 0); ``< 0`` for necessities.
-    gamma : numpy.ndarray, shape (G, G)
-        Response of shares to log relative prices (symmetric, rows sum to 0).
+        Response of those shares to ``ln u`` (sum to 0); ``< 0`` for necessities.
+    price_response : float
+        ``θ`` in [0, 1]: 0 is Cobb–Douglas in prices (σ = 1), 1 Leontief (σ = 0).
     base_shares : numpy.ndarray, shape (G,)
-        Weights of the Stone price index.
+        Aggregate budget shares of the calibration (the Stone price level's weights).
     reference_spending : float
         ``x̄``, tokens per week.
     """
 
     alpha: np.ndarray
     beta: np.ndarray
-    gamma: np.ndarray
+    price_response: float
     base_shares: np.ndarray
     reference_spending: float
 
+    def __post_init__(self):
+        if not 0.0 <= self.price_response <= 1.0:
+            raise ValueError(f"price_response = {self.price_response}: θ must lie in [0, 1] (σ = 1 − θ ≥ 0)")
+
+    @property
+    def gamma(self) -> np.ndarray:
+        """``θ (diag(s) − s sᵀ)``: the AIDS γ whose price effects this system has at the base shares.
+
+        A person whose shares are ``s`` has share price effects ``∂w/∂ln p = γ − β sᵀ`` at
+        labour values, as the calibrated AIDS had; ``Planner.know_demand`` reads its diagonal.
+        """
+        s = self.base_shares
+        return self.price_response * (np.diag(s) - np.outer(s, s))
+
     def income_elasticities(self, shares=None) -> np.ndarray:
-        """Expenditure elasticity of each good, ``1 + β_g / w_g`` at the given shares."""
+        """Expenditure elasticity of each good at labour values, ``1 + β_g / w_g`` at the given shares."""
         shares = self.base_shares if shares is None else shares
         return 1.0 + self.beta / shares
 
 
 def calibrate_preferences(budget_shares, income_elasticities, spending, price_response: float = 0.4) -> Preferences:
-    """AIDS parameters whose aggregate shares at normal prices match ``budget_shares``.
+    """Preferences whose aggregate shares at labour values match ``budget_shares``.
 
-    The aggregate budget share of good g over consumers with spending ``x_i`` is
+    At labour values a person's budget share of good g is the AIDS share
+    ``α_g + β_g ln(x/x̄)``, so the aggregate share over consumers with spending ``x_i`` is
     ``α_g + β_g κ`` with ``κ = Σ x_i ln(x_i/x̄) / Σ x_i``; choosing ``β_g = (e_g − 1) s_g``
     (then shifted to sum to 0) and ``α_g = s_g − β_g κ`` reproduces the observed shares
     under the observed (unequal) distribution. Equalising spending sets ``κ`` to 0 and
@@ -74,7 +105,8 @@ def calibrate_preferences(budget_shares, income_elasticities, spending, price_re
     spending : array_like, shape (N,)
         Pre-revolution spending per consumer, tokens per week.
     price_response : float
-        ``θ`` in ``γ = θ (diag(s) − s sᵀ)``; own-price elasticity ≈ ``−1 + θ (1 − s_g) − β_g``.
+        ``θ``: a person whose shares are ``w`` has compensated own-price elasticity
+        ``−(1 − θ)(1 − w_g)`` and, at labour values, Marshallian ``−1 + θ (1 − w_g) − β_g``.
     """
     s = np.asarray(budget_shares)
     s = s / s.sum()
@@ -84,8 +116,7 @@ def calibrate_preferences(budget_shares, income_elasticities, spending, price_re
     x_ref = float(x.mean())
     kappa = float(np.sum(x * np.log(x / x_ref)) / x.sum())
     alpha = s - beta * kappa
-    gamma = price_response * (np.diag(s) - np.outer(s, s))
-    return Preferences(alpha, beta, gamma, s, x_ref)
+    return Preferences(alpha, beta, float(price_response), s, x_ref)
 
 
 def shift_tastes(prefs: Preferences, rises: int, falls: int, share: float) -> Preferences:
@@ -100,8 +131,123 @@ def shift_tastes(prefs: Preferences, rises: int, falls: int, share: float) -> Pr
     return dataclasses.replace(prefs, alpha=alpha)
 
 
+def _price_terms(theta: float, log_prices):
+    """``E_k = (r_k^θ − 1)/θ`` (``ln r_k`` at θ = 0) and ``ρ_k = r_k^θ = 1 + θ E_k``, for ``ln r``."""
+    if theta == 0:
+        return log_prices, np.ones_like(log_prices)
+    e = np.expm1(theta * np.asarray(log_prices)) / theta
+    return e, 1.0 + theta * e
+
+
+def _log_index(theta: float, z):
+    """``ln M = ln(1 + θ z)/θ`` (``z`` at θ = 0): the log price index of weights ``φ`` with ``z = φ·E``."""
+    return z if theta == 0 else np.log1p(theta * z) / theta
+
+
+def _solve_unclipped(theta: float, y, a, b):
+    """``L = ln(u/x̄)`` from ``L + ln M = y`` when no weight clips: ``ln M = ℓ(a + b L)``, Newton.
+
+    ``a = (α + t)·E`` per person, ``b = β·E``. The start, ``(y − ℓ(a)) / (1 + b/(1 + θa))``,
+    is exact when θ = 0 or b = 0 (``ln M`` is then linear in ``L``) and off by ``O(θ b² L²)``
+    otherwise; Newton stops when the error it leaves, ``|f''/2f'| step²``, is below
+    :data:`_TOLERANCE` for every person. ``L`` is NaN for a person whose unclipped index is
+    undefined (weights far below 0) or whose root has ``∂ln e/∂ln u ≤ 0``: those are solved clipped.
+    """
+    with np.errstate(invalid="ignore"):  # ln of a negative index: NaN, solved clipped
+        L = y - _log_index(theta, a)
+        L /= 1.0 + b / (1.0 + theta * a)
+        if theta == 0 or b == 0:
+            return L
+        for _ in range(_MAX_STEPS):
+            z = b * L
+            z += a
+            z *= theta  # θ φ·E
+            total = z + 1.0  # Σ_k φ_k ρ_k
+            step = np.log1p(z)
+            step /= theta
+            step += L
+            step -= y  # L + ln M − y
+            slope = b / total
+            slope += 1.0  # ∂(L + ln M)/∂L = ∂ln e/∂ln u
+            step /= slope
+            L -= step
+            # Newton leaves an error |f''/2f'| step², f'' = −θ b² / total²; NaN holds neither side
+            if theta * b * b * np.fmax.reduce(step * step) <= 2.0 * _TOLERANCE * np.fmin.reduce(slope * total * total):
+                break
+    return np.where(slope > 0, L, np.nan)
+
+
+def _solve_clipped(prefs: Preferences, y, base, log_prices, e):
+    """``L`` from ``L + ln M(L) = y`` with the weights clipped at 0; Newton kept inside a bracket.
+
+    ``ln M`` is a mean of ``ln r`` (the weights are shares), so ``L`` lies in
+    ``[y − max ln r, y − min ln r]``; ``L + ln M(L)`` rises with ``L`` (docs/demand.md), so a
+    Newton step that leaves the bracket is replaced by bisection.
+    """
+    theta, beta = prefs.price_response, prefs.beta
+    lo, hi = y - np.max(log_prices), y - np.min(log_prices)
+    L = (lo + hi) / 2
+    for _ in range(4 * _MAX_STEPS):
+        phi = base + np.multiply.outer(L, beta)
+        on = phi > 0
+        weight = np.where(on, phi, 0.0)
+        total = weight.sum(axis=1)  # ≥ 1: the unclipped weights sum to 1
+        z = (weight @ e) / total
+        slope = ((on * beta) @ e - z * (on @ beta)) / total  # ∂z/∂L
+        f = L + _log_index(theta, z) - y
+        hi = np.where(f > 0, L, hi)
+        lo = np.where(f > 0, lo, L)
+        newton = L - f / (1.0 + slope / (1.0 + theta * z))
+        inside = (newton >= lo) & (newton <= hi)
+        new = np.where(inside, newton, (lo + hi) / 2)
+        done = np.abs(new - L) <= 1e-14 * (1.0 + np.abs(L))
+        L = new
+        if done.all():
+            break
+    return L
+
+
+def _allocation(prefs: Preferences, spending, log_prices, taste):
+    """Every consumer's log utility ``L``, weights ``W_ik = φ⁺_ik ρ_k`` (unnormalised) and ``Σ_k W_ik``.
+
+    Budget shares are ``W / Σ W``. The unclipped solve (a vector of Newton steps after one
+    matrix–vector product) serves everyone whose weights it leaves ≥ 0: the clipped
+    equation then has the same root. The others are solved clipped. Rows of consumers who
+    spend nothing are those of spending ``x̄`` (the callers zero them).
+    """
+    theta, alpha, beta, ref = prefs.price_response, prefs.alpha, prefs.beta, prefs.reference_spending
+    x = np.asarray(spending)
+    e, rho = _price_terms(theta, log_prices)
+    y = np.log(np.where(x > 0, x, ref) / ref)
+    if not e.any():  # at labour values ln M = 0 and u = x: no product with the tastes
+        a = 0.0
+    elif taste is None:
+        a = alpha @ e
+    else:
+        a = np.asarray(taste) @ e + alpha @ e
+    b = beta @ e
+    L = _solve_unclipped(theta, y, a, b)
+    weights = np.multiply.outer(L, beta)
+    weights += alpha
+    if taste is not None:
+        weights += taste
+    total = 1.0 + theta * (a + b * L)  # Σ_k φ_k ρ_k, Σ_k φ_k = 1
+    again = np.flatnonzero(~(weights.min(axis=1) >= 0))  # a weight below 0, or L undefined
+    if again.size:
+        base = alpha + (0.0 if taste is None else np.asarray(taste)[again])
+        L[again] = _solve_clipped(prefs, y[again], base, log_prices, e)
+        clipped = np.maximum(base + np.multiply.outer(L[again], beta), 0.0)
+        total[again] = clipped @ rho / clipped.sum(axis=1)
+        weights[again] = clipped / clipped.sum(axis=1, keepdims=True)
+    weights *= rho
+    return L, weights, total
+
+
 def budget_shares(prefs: Preferences, spending, rel_prices, taste=None) -> np.ndarray:
-    """AIDS budget shares for every consumer, clipped at 0 and renormalised.
+    """Every consumer's budget shares, ``w_k = φ_k(u) r_k^θ / Σ_j φ_j(u) r_j^θ`` (docs/demand.md).
+
+    ``u`` solves ``e(p, u) = x``; ``φ(u)``, the AIDS shares at labour values, are clipped at 0
+    and renormalised. At labour values (``r = 1``) ``u = x`` and ``w = φ(x)``.
 
     Parameters
     ----------
@@ -118,27 +264,70 @@ def budget_shares(prefs: Preferences, spending, rel_prices, taste=None) -> np.nd
     numpy.ndarray, shape (N, G)
         Budget shares, rows summing to 1 (rows of zero spending are all zero).
     """
-    log_p = np.log(rel_prices)
-    price_term = prefs.gamma @ log_p  # (G,)
-    log_index = prefs.base_shares @ log_p
     x = np.asarray(spending)
-    with np.errstate(divide="ignore"):
-        log_real = np.log(np.where(x > 0, x, 1.0) / prefs.reference_spending) - log_index
-    w = (prefs.alpha + price_term)[None, :] + log_real[:, None] * prefs.beta[None, :]
-    if taste is not None:
-        w += taste
-    np.maximum(w, 0.0, out=w)
-    total = w.sum(axis=1, keepdims=True)
-    np.divide(w, total, out=w, where=total > 0)
-    w[x <= 0] = 0.0
+    _, w, total = _allocation(prefs, x, np.log(rel_prices), taste)
+    w *= np.where(x > 0, 1.0 / total, 0.0)[:, None]
     return w
 
 
 def demand(prefs: Preferences, spending, prices, values, taste=None) -> np.ndarray:
     """Quantities each consumer wants this week, units (N, G): ``w_g x / p_g``."""
     prices = np.asarray(prices)
-    shares = budget_shares(prefs, spending, prices / values, taste)
-    return shares * (np.asarray(spending)[:, None] / prices[None, :])
+    x = np.asarray(spending)
+    _, q, total = _allocation(prefs, x, np.log(prices / values), taste)
+    q *= np.where(x > 0, x / total, 0.0)[:, None]
+    q /= prices
+    return q
+
+
+def indirect_utility(prefs: Preferences, spending, log_prices, taste=None) -> np.ndarray:
+    """``v(p, x)``: the utility each consumer's spending buys, in tokens at labour values (N,).
+
+    The money metric at labour values: ``e(v, v(p, x))`` tokens buy the same utility at normal
+    prices; ``v(v, x) = x``. Zero for who spends nothing.
+
+    Parameters
+    ----------
+    prefs : Preferences
+    spending : array_like, shape (N,)
+        Tokens each consumer spends.
+    log_prices : array_like, shape (G,)
+        ``ln(p / v)`` per consumer good.
+    taste : array_like, shape (N, G), optional
+        Per-consumer shifts of ``α`` (rows sum to 0).
+    """
+    x = np.asarray(spending)
+    L, _, _ = _allocation(prefs, x, log_prices, taste)
+    return np.where(x > 0, prefs.reference_spending * np.exp(L), 0.0)
+
+
+def expenditure(prefs: Preferences, log_prices, utility, taste=None) -> np.ndarray:
+    """``e(p, u) = u (Σ_k φ_k(u) r_k^θ)^(1/θ)``: the tokens each consumer needs for utility ``u`` (N,).
+
+    The expenditure function of :class:`Preferences` (``u Π_k r_k^φ_k`` at θ = 0), with
+    ``φ(u)`` clipped at 0 and renormalised; its gradient in ``p`` is the demand of
+    :func:`demand` at spending ``e(p, u)`` (Shephard's lemma). Zero where ``u ≤ 0``.
+
+    Parameters
+    ----------
+    prefs : Preferences
+    log_prices : array_like, shape (G,)
+        ``ln(p / v)`` per consumer good.
+    utility : array_like, shape (N,)
+        Tokens at labour values (:func:`indirect_utility`).
+    taste : array_like, shape (N, G), optional
+        Per-consumer shifts of ``α`` (rows sum to 0).
+    """
+    u = np.asarray(utility)
+    ref = prefs.reference_spending
+    L = np.log(np.where(u > 0, u, ref) / ref)
+    weight = np.multiply.outer(L, prefs.beta) + prefs.alpha
+    if taste is not None:
+        weight += taste
+    np.maximum(weight, 0.0, out=weight)
+    e, _ = _price_terms(prefs.price_response, log_prices)
+    z = (weight @ e) / weight.sum(axis=1)
+    return np.where(u > 0, u * np.exp(_log_index(prefs.price_response, z)), 0.0)
 
 
 @dataclass(frozen=True)
@@ -160,45 +349,37 @@ class Purchases:
     spent: np.ndarray
 
 
-def _log_real(prefs: Preferences, x, log_p):
-    """``ln(x / x̄) − ln P`` where ``x > 0``, else 0 (those consumers buy nothing)."""
-    out = np.zeros_like(x)
-    active = x > 0
-    out[active] = np.log(x[active] / prefs.reference_spending) - prefs.base_shares @ log_p
-    return out
-
-
 def aggregates_exactly(prefs: Preferences, spending, prices, values, taste_floor) -> bool:
-    """Whether no consumer's budget share can fall below 0 this week, so demand aggregates exactly.
+    """Whether no consumer's Engel weight can fall below 0 this week, so demand aggregates exactly.
 
-    A lower bound of every share ``α_g + (γ ln p)_g + taste_ig + β_g lr_i`` over consumers
-    uses the smallest taste shift per good and the range of log real spending.
+    A lower bound of every weight ``α_g + t_ig + β_g ln(u_i/x̄)`` over consumers uses the
+    smallest taste shift per good and a range of log utility: ``ln M`` is a mean of the log
+    relative prices, so ``ln(u/x̄) = ln(x/x̄) − ln M`` lies within ``ln(x/x̄) − [min, max] ln(p/v)``.
     """
-    x = np.asarray(spending, dtype=float)
+    x = np.asarray(spending)
     active = x > 0
     if not active.any():
         return False
     log_p = np.log(np.asarray(prices) / values)
-    log_real = _log_real(prefs, x, log_p)[active]
-    base = prefs.alpha + prefs.gamma @ log_p
-    low, high = log_real.min(), log_real.max()
-    return bool(np.all(base + taste_floor + np.minimum(prefs.beta * low, prefs.beta * high) >= 0.0))
+    y = np.log(x[active] / prefs.reference_spending)
+    low, high = y.min() - log_p.max(), y.max() - log_p.min()
+    return bool(np.all(prefs.alpha + taste_floor + np.minimum(prefs.beta * low, prefs.beta * high) >= 0.0))
 
 
 def unclipped(prefs: Preferences, log_real, base, taste_floor) -> np.ndarray:
-    """Consumers none of whose budget shares can fall below 0 this week, whatever their taste.
+    """Consumers none of whose Engel weights can fall below 0 this week, whatever their taste.
 
-    Share g of consumer i is at least ``base_g + taste_floor_g + β_g lr_i``; it stays ≥ 0
-    for every good when ``lr_i`` (log real spending) lies in an interval that the goods
+    Weight g of consumer i is at least ``base_g + taste_floor_g + β_g lr_i``; it stays ≥ 0
+    for every good when ``lr_i`` (log utility) lies in an interval that the goods
     with β > 0 bound from below and those with β < 0 from above.
 
     Parameters
     ----------
     prefs : Preferences
     log_real : numpy.ndarray, shape (N,)
-        ``ln(x_i / x̄) − ln P``.
+        ``ln(u_i / x̄)``: log utility, real spending at labour values.
     base : numpy.ndarray, shape (G,)
-        ``α + γ ln(p / v)``.
+        ``α``, the weights at ``u = x̄``.
     taste_floor : array_like, shape (G,)
         A lower bound of every consumer's taste shift per good.
 
@@ -221,14 +402,15 @@ def buy(
 ) -> Purchases:
     """The week's purchases of every consumer in one call: demand, rationing, spending (seed §7c).
 
-    Where no budget share of a consumer can need clipping, AIDS demand aggregates exactly:
-    shares are linear in the consumer's taste and log real spending, so the totals and
-    those consumers' spending take matrix–vector products instead of rows of an (N, G)
-    demand matrix. Which consumers these are is decided from bounds (``taste_floor``, the
-    per-good minimum of ``taste``, and each one's spending: :func:`unclipped`); the rows of
-    the others are built in full. Under the queue, only the goods that are short are
-    queued for, with every consumer's demand for them. Without ``taste_floor`` every row is
-    built. All ways give the same result.
+    Each person's log utility ``L_i`` is solved first (one Newton solve over a vector). Where
+    no Engel weight of a consumer is clipped, that consumer spends ``c_i ρ_k (α_k + t_ik +
+    β_k L_i)`` on good k with ``c_i = x_i / Σ_k φ_ik ρ_k``: linear in the taste and in
+    ``L_i``, so the totals and those consumers' spending take matrix–vector products instead
+    of rows of an (N, G) demand matrix. Which consumers these are is decided from bounds
+    (``taste_floor``, the per-good minimum of ``taste``, and each one's ``L_i``:
+    :func:`unclipped`); the rows of the others are built in full. Under the queue, only the
+    goods that are short are queued for, with every consumer's demand for them. Without
+    ``taste_floor`` every row is built. All ways give the same result.
 
     Parameters
     ----------
@@ -247,24 +429,36 @@ def buy(
     taste_floor : array_like, shape (G,), optional
         ``taste.min(axis=0)``, cached by the caller; without it the full matrix is built.
     """
-    x = np.asarray(spending, dtype=float)
+    x = np.asarray(spending)
     prices = np.asarray(prices)
     on_sale = np.asarray(on_sale)
+    theta, alpha, beta = prefs.price_response, prefs.alpha, prefs.beta
     log_p = np.log(prices / values)
-    base = prefs.alpha + prefs.gamma @ log_p
-    log_real = _log_real(prefs, x, log_p)
-    linear = x <= 0  # who spends nothing buys nothing, on either path
+    e, rho = _price_terms(theta, log_p)
+    active = x > 0
+    linear = ~active  # who spends nothing buys nothing, on either path
+    log_u = c = np.zeros_like(x)
     if taste_floor is not None:
-        linear |= unclipped(prefs, log_real, base, taste_floor)
+        ref = prefs.reference_spending
+        y = np.log(np.where(active, x, ref) / ref)
+        at_value = not e.any()  # then ln M = 0 and u = x: no product with the tastes
+        a = 0.0 if at_value else taste @ e + alpha @ e
+        b = beta @ e
+        solved = _solve_unclipped(theta, y, a, b)
+        linear |= unclipped(prefs, solved, alpha, taste_floor)
+        on = linear & active
+        log_u = np.where(on, solved, 0.0)
+        c = np.where(on, x, 0.0)
+        if not at_value:
+            c /= 1.0 + theta * (a + b * log_u)  # x / Σ_k φ_k ρ_k
     rows = np.flatnonzero(~linear)
-    x_linear = np.where(linear, x, 0.0)
-    wanted = (base * x_linear.sum() + taste.T @ x_linear + prefs.beta * (log_real @ x_linear)) / prices
+    wanted = rho * (alpha * c.sum() + taste.T @ c + beta * (log_u @ c)) / prices
     matrix = demand(prefs, x[rows], prices, values, taste[rows]) if rows.size else np.zeros((0, prices.size))
     wanted += matrix.sum(axis=0)
     if rationing == "queue":
         short = np.flatnonzero(wanted > on_sale)
-        shares = base[short] + taste[:, short] + np.multiply.outer(log_real, prefs.beta[short])
-        queued = shares * (x_linear[:, None] / prices[short])
+        weights = alpha[short] + taste[:, short] + np.multiply.outer(log_u, beta[short])
+        queued = weights * np.multiply.outer(c, rho[short] / prices[short])
         queued[rows] = matrix[:, short]
         got = ration_queue(queued, on_sale[short], rng)
         bought = wanted.copy()
@@ -273,7 +467,11 @@ def buy(
         return Purchases(wanted, bought, np.maximum(np.where(x > 0, x, 0.0) - unserved, 0.0))
     fill = np.ones_like(wanted)
     np.divide(on_sale, wanted, out=fill, where=wanted > on_sale)
-    spent = x_linear * (base @ fill + taste @ fill + (prefs.beta @ fill) * log_real)
+    paid = fill * rho
+    spent = taste @ paid
+    spent += (beta @ paid) * log_u
+    spent += alpha @ paid
+    spent *= c
     spent[rows] = matrix @ (fill * prices)
     return Purchases(wanted, wanted * fill, spent)
 

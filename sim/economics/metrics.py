@@ -70,7 +70,7 @@ def excess_stock_share(stock, reserve, values) -> float:
 def price_level(prices, values, weights) -> float:
     """Stone index of prices against labour values, ``exp Σ_g s_g ln(p_g / v_g)`` (1 when every price is at value).
 
-    ``weights`` are budget shares summing to 1 (the AIDS's own price index).
+    ``weights`` are budget shares summing to 1 (the households' base shares: the LA/AIDS's Stone index).
     """
     return float(np.exp(np.asarray(weights) @ np.log(np.asarray(prices) / np.asarray(values))))
 

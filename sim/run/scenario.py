@@ -71,10 +71,11 @@ class Readjustment:
 
 @dataclass(frozen=True)
 class Consumption:
-    """Households: demand (AIDS), saving and rationing (seed §7c, §7d)."""
+    """Households: demand (docs/demand.md), saving and rationing (seed §7c, §7d)."""
 
     rationing: str = _rule("in proportional, queue", default="proportional")
-    price_response: float = _rule("0 <= x <= 1", default=0.4)  # θ of the AIDS price terms
+    # θ = 1 − σ of the price index; above 0.8 the richest's inferior necessities can be Giffen goods (docs/demand.md)
+    price_response: float = _rule("0 <= x <= 0.8", default=0.4)
     taste_noise: float = _rule("0 <= x <= 5", default=0.1)  # spread of personal tastes, share of each budget share
     buffer_weeks: float = _rule("0 <= x <= 520", default=4.0)  # savings households like to hold, weeks of income
     smoothing_weeks: float = _rule("1 <= x <= 520", default=8.0)  # weeks to spend down an excess of savings

@@ -57,15 +57,16 @@ BREAKAGES = {
         "    output = wanted * fill[sector]\n",
         "    output = wanted * 1.0\n",
     ),
-    "AIDS demand without its price terms (γ dropped from demand)": (
+    "demand without its price terms (every price taken at value)": (
         "sim/economics/market.py",
-        "prefs.gamma @ log_p",
-        "0.0 * (prefs.gamma @ log_p)",
+        "    if theta == 0:\n        return log_prices, np.ones_like(log_prices)\n",
+        "    log_prices = 0.0 * np.asarray(log_prices)\n"
+        "    if theta == 0:\n        return log_prices, np.ones_like(log_prices)\n",
     ),
-    "AIDS calibrated with γ = 0": (
+    "demand calibrated with θ = 0": (
         "sim/economics/market.py",
-        "gamma = price_response * (np.diag(s) - np.outer(s, s))",
-        "gamma = 0.0 * (np.diag(s) - np.outer(s, s))",
+        "return Preferences(alpha, beta, float(price_response), s, x_ref)",
+        "return Preferences(alpha, beta, 0.0, s, x_ref)",
     ),
     "queue rationing draws from numpy's global generator": (
         "sim/economics/market.py",
