@@ -11,26 +11,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from sim.analysis.figures import save
 from sim.economics import corrective_loop
 from sim.run.scenario import Readjustment
-from sim.storage.writes import replacing
 
 _HORIZONTAL = {"orientation": "horizontal"} if matplotlib.__version_info__ >= (3, 10) else {"vert": False}
 
 
 def _label(value) -> str:
     return f"{value:g}" if isinstance(value, int | float | np.number) else str(value)
-
-
-def _save(fig, path: Path) -> Path:
-    """Write ``fig`` as PNG and SVG beside ``path`` (each under a unique temporary name first); return the PNG."""
-    try:
-        for ext in ("png", "svg"):
-            with replacing(path.with_suffix(f".{ext}"), "figure") as file:
-                fig.savefig(file, dpi=110, format=ext)
-    finally:
-        plt.close(fig)
-    return path.with_suffix(".png")
 
 
 def phase_diagram(runs: pd.DataFrame, x: str, y: str, title: str = ""):
@@ -259,14 +248,14 @@ def draw_sweep(runs: pd.DataFrame, parameters: list[str], out_dir: Path, title: 
     if len(ok) == 0:
         return written
     if len(parameters) >= 2 and all(ok[p].nunique() <= 12 for p in parameters[:2]):
-        written.append(_save(phase_diagram(runs, parameters[0], parameters[1], title), out_dir / "phase_diagram.png"))
+        written.append(save(phase_diagram(runs, parameters[0], parameters[1], title), out_dir / "phase_diagram.png"))
     if _condition(ok).nunique() > 1:
-        written.append(_save(compare_conditions(runs, title), out_dir / "transition_conditions.png"))
+        written.append(save(compare_conditions(runs, title), out_dir / "transition_conditions.png"))
     if "regime" in parameters and (out_dir / "timeseries").is_dir():
         paths = regime_paths(runs, out_dir / "timeseries")
         if len(paths):
-            written.append(_save(compare_regimes(paths, title), out_dir / "regimes.png"))
+            written.append(save(compare_regimes(paths, title), out_dir / "regimes.png"))
     numeric = [p for p in parameters if pd.api.types.is_numeric_dtype(ok[p]) and not pd.api.types.is_bool_dtype(ok[p])]
     if numeric and len(ok) > len(numeric) + 2:
-        written.append(_save(sensitivity(runs, numeric, title), out_dir / "sensitivity.png"))
+        written.append(save(sensitivity(runs, numeric, title), out_dir / "sensitivity.png"))
     return written
