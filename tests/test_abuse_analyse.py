@@ -11,7 +11,6 @@ nothing written.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import signal
@@ -22,23 +21,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from cli_call import call
 from cli_forkserver import one_line
 
 from sim.analysis.analyse import ANALYSIS_DIR
 from sim.experiments.sweep import load_sweep
 from sim.experiments.sweep_store import META_FILE, RUNS_FILE, compact, prepare, write_part
 from sim.storage.locks import lock_path
-from sim.views.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
-
-
-def call(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main(argv)
-    return rc, out.getvalue(), err.getvalue()
 
 
 def sweep_file(path: Path, n: int = 40, population: int = 300, years: float = 0.5) -> Path:

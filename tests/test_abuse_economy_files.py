@@ -8,8 +8,6 @@ communes, one council per sector, a consumer good) is checked where scenario and
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import re
 import shutil
@@ -18,13 +16,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from bounded import address_space
+from cli_call import call
 
 import sim.economics.economy
 from sim.economics.economy import DEFAULT_ECONOMY_DIR, EconomyDataError, load_economy
 from sim.model import CouncilsModel
 from sim.run.scenario import ScenarioError, from_dict
 from sim.run.scenario_economy import check_against_economy
-from sim.views.cli import main
 
 SCENARIO = """name = "custom"
 economy = "eco"
@@ -43,13 +41,6 @@ def eco(tmp_path) -> Path:
     shutil.copytree(DEFAULT_ECONOMY_DIR, target)
     (tmp_path / "s.toml").write_text(SCENARIO.format(communes=5), encoding="utf-8")
     return target
-
-
-def call(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main(argv)
-    return rc, out.getvalue(), err.getvalue()
 
 
 def refused_run(eco: Path, *phrases: str) -> str:

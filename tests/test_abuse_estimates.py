@@ -7,27 +7,19 @@ good were not in the estimate.
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import pytest
+from cli_call import call
 
 import sim.experiments.budget
 from sim.experiments.budget import figure_seconds, run_need
 from sim.experiments.sweep import load_sweep
 from sim.run.scenario import Scenario, from_dict
-from sim.views.cli import LONG_RUN_SECONDS, main
+from sim.views.cli import LONG_RUN_SECONDS
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
-
-
-def call(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main(argv)
-    return rc, out.getvalue(), err.getvalue()
 
 
 def test_the_audits_500_sector_run_is_estimated_at_no_less_than_it_took():

@@ -10,18 +10,17 @@ with the model's own message, exit status 2 and one line; nothing is created.
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_call import call
 from cli_forkserver import one_line
 
 from sim.economics.economy import default_economy
 from sim.model import CouncilsModel
 from sim.run.initial_conditions import check_buildable
-from sim.views.cli import load_with_overrides, main
+from sim.views.cli import load_with_overrides
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -41,13 +40,6 @@ LATE = {
         "plan.information_error = 1.0: the plan factory's mistaken coefficients would not be productive",
     ),
 }
-
-
-def call(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main(argv)
-    return rc, out.getvalue(), err.getvalue()
 
 
 def toml_value(value) -> str:

@@ -10,15 +10,14 @@ traceback, and nothing written.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import os
 import shutil
 import stat
 from pathlib import Path
 
 import pytest
+from cli_call import call
 from cli_forkserver import one_line
 
 from sim.experiments.results import is_complete, read_run
@@ -27,19 +26,11 @@ from sim.experiments.sweep_store import compact, prepare, write_part
 from sim.storage.atomic import clean_leftovers
 from sim.storage.locks import LockError, lock_path, locked
 from sim.storage.writes import WriteRefused, clear_temporaries, replacing
-from sim.views.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
 SMALL = ["--set", "population.consumers=300", "--set", "population.councils=20", "--set", "population.communes=0"]
 SECRET = b"the victim's own content\n"
-
-
-def call(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main(argv)
-    return rc, out.getvalue(), err.getvalue()
 
 
 def run_argv(out: Path, *extra: str) -> list[str]:

@@ -8,8 +8,6 @@ swapped for the new one in one step, and the figures are part of the new result.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import shutil
@@ -17,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_call import call
 from cli_forkserver import one_line
 
 import sim.storage.atomic
@@ -30,13 +29,6 @@ REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
 SMALL = ["--set", "population.consumers=300", "--set", "population.councils=20", "--set", "population.communes=0"]
 DATA_FILES = ("summary.json", "timeseries.parquet", "scenario.toml", "price_log.csv", "manifest.json")
-
-
-def call(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main(argv)
-    return rc, out.getvalue(), err.getvalue()
 
 
 def run_argv(out: Path, *extra: str, plots: bool = False) -> list[str]:

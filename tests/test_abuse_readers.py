@@ -7,8 +7,6 @@ file and what is wrong, before anything is printed on stdout, and nothing may be
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import shutil
@@ -17,22 +15,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from bounded import address_space
+from cli_call import call
 from cli_forkserver import one_line
 
 import sim.views.plots
 from sim.experiments.results import SUMMARY_SCHEMA, ResultsError, read_run
-from sim.views.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
 SMALL = ["--set", "population.consumers=300", "--set", "population.councils=20", "--set", "population.communes=0"]
-
-
-def call(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main(argv)
-    return rc, out.getvalue(), err.getvalue()
 
 
 def listing(root: Path) -> dict[str, tuple]:

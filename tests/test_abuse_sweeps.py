@@ -9,7 +9,6 @@ aside and its runs rerun. Sweeps run in threads here unless the test is about pr
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import re
 import shutil
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_call import call
 from cli_forkserver import one_line
 
 import sim.experiments.budget
@@ -31,7 +31,7 @@ from sim.experiments.budget import BudgetError, plan_workers
 from sim.experiments.scheduler import SchedulerError, check_scheduler
 from sim.experiments.sweep import MAX_RUNS, PARTS_DIR, RUNS_FILE, load_sweep, run_sweep
 from sim.run.scenario import ScenarioError
-from sim.views.cli import main, sweep_line
+from sim.views.cli import sweep_line
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -46,13 +46,6 @@ def sweep_file(path: Path, body: str, small: bool = True) -> Path:
         text += ("" if "[set]" in body else "[set]\n") + SMALL
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def call(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main(argv)
-    return rc, out.getvalue(), err.getvalue()
 
 
 def in_threads(sweep, out: Path, **kw) -> pd.DataFrame:
