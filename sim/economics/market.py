@@ -342,11 +342,27 @@ class Purchases:
         Units bought (never more than on sale).
     spent : numpy.ndarray, shape (N,)
         Tokens each consumer spent.
+    fill : numpy.ndarray, shape (G,), optional
+        Share of its demand each good met (proportional rationing: every consumer got that share).
+    short : numpy.ndarray of int, shape (S,), optional
+        Under the queue, the goods queued for.
+    got : numpy.ndarray, shape (N, S), optional
+        Under the queue, the units of each good queued for that each consumer got.
     """
 
     wanted: np.ndarray
     bought: np.ndarray
     spent: np.ndarray
+    fill: np.ndarray | None = None
+    short: np.ndarray | None = None
+    got: np.ndarray | None = None
+
+    @property
+    def rationed(self) -> bool:
+        """Whether some consumer got less of a good than they wanted."""
+        if self.got is not None:
+            return self.short.size > 0
+        return self.fill is not None and bool(np.any(self.fill < 1.0))
 
 
 def aggregates_exactly(prefs: Preferences, spending, prices, values, taste_floor) -> bool:
@@ -464,7 +480,8 @@ def buy(
         bought = wanted.copy()
         bought[short] = got.sum(axis=0)
         unserved = (queued - got) @ prices[short]  # tokens of short goods not got; the rest of the budget is spent
-        return Purchases(wanted, bought, np.maximum(np.where(x > 0, x, 0.0) - unserved, 0.0))
+        spent = np.maximum(np.where(x > 0, x, 0.0) - unserved, 0.0)
+        return Purchases(wanted, bought, spent, short=short, got=got)
     fill = np.ones_like(wanted)
     np.divide(on_sale, wanted, out=fill, where=wanted > on_sale)
     paid = fill * rho
@@ -473,7 +490,7 @@ def buy(
     spent += alpha @ paid
     spent *= c
     spent[rows] = matrix @ (fill * prices)
-    return Purchases(wanted, wanted * fill, spent)
+    return Purchases(wanted, wanted * fill, spent, fill=fill)
 
 
 def intended_spending(income, savings, buffer_weeks: float, smoothing_weeks: float) -> np.ndarray:

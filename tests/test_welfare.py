@@ -1,0 +1,166 @@
+"""The yardstick's welfare measures (sim.economics.welfare, docs/welfare.md) worked out by hand.
+
+A Cobb–Douglas economy has closed forms; the Neary–Roberts virtual price gives, independently of
+the direct utility, what a person constrained in one good reaches; doubling every price and every
+income changes nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.optimize import brentq
+
+from sim.economics import market, welfare
+from sim.economics.market import Preferences
+
+RNG = np.random.default_rng(20261205)
+
+
+def cobb_douglas(share: float) -> Preferences:
+    """Two goods, budget shares ``share`` and ``1 − share`` whatever the income and prices (θ = 0, β = 0)."""
+    s = np.array([share, 1.0 - share])
+    return Preferences(alpha=s, beta=np.zeros(2), price_response=0.0, base_shares=s, reference_spending=10.0)
+
+
+def random_economy(theta: float, goods: int = 6, persons: int = 300):
+    shares = RNG.dirichlet(np.ones(goods))
+    elasticities = RNG.uniform(0.3, 1.8, goods)
+    spending = RNG.lognormal(0.0, 0.7, persons)
+    prefs = market.calibrate_preferences(shares, elasticities, spending, theta)
+    taste = RNG.normal(0.0, 0.01, (persons, goods))
+    taste -= taste.mean(axis=1, keepdims=True)
+    reference = RNG.uniform(0.5, 2.0, goods)
+    prices = reference * RNG.lognormal(0.0, 0.3, goods)
+    return prefs, spending * RNG.uniform(0.5, 2.0, persons), prices, reference, taste
+
+
+def test_equivalent_variation_of_a_cobb_douglas_price_change_matches_its_closed_form():
+    """EV at p⁰ of moving from (p⁰, x⁰) to (p¹, x¹) is ``x¹ Π_k (p⁰_k / p¹_k)^a_k − x⁰``."""
+    prefs = cobb_douglas(0.3)
+    reference = np.array([2.0, 5.0])  # p⁰
+    x0, x1 = np.array([12.0, 7.5]), np.array([13.0, 9.0])
+    p1 = np.array([2.6, 4.1])
+    ev = welfare.indirect_utility(prefs, x1, p1, reference, np.zeros((2, 2))) - x0  # e(p⁰, u) = u
+    closed = x1 * (2.0 / 2.6) ** 0.3 * (5.0 / 4.1) ** 0.7 - x0
+    np.testing.assert_allclose(ev, closed, rtol=0, atol=1e-9)
+    # and the bundle bought at p¹ is worth the same by the direct utility
+    bundle = np.column_stack([0.3 * x1 / p1[0], 0.7 * x1 / p1[1]])
+    np.testing.assert_allclose(
+        welfare.bundle_utility(prefs, bundle, reference, np.zeros((2, 2))) - x0, closed, atol=1e-9
+    )
+
+
+@pytest.mark.parametrize("theta", [0.0, 0.4, 0.8])
+def test_the_bundle_demanded_is_worth_what_the_indirect_utility_says(theta):
+    """U(q*(p, x)) = v(p, x) for every person, Engel weights clipped or not."""
+    prefs, x, prices, reference, taste = random_economy(theta)
+    v = welfare.indirect_utility(prefs, x, prices, reference, taste)
+    clipped = (np.multiply.outer(np.log(v / prefs.reference_spending), prefs.beta) + prefs.alpha + taste).min(axis=1)
+    assert (clipped < 0).any() and (clipped > 0).any(), "the test should cover clipped and unclipped persons"
+    demanded = market.demand(prefs, x, prices, reference, taste)
+    np.testing.assert_allclose(welfare.bundle_utility(prefs, demanded, reference, taste), v, rtol=1e-12)
+    np.testing.assert_allclose(v, market.indirect_utility(prefs, x, np.log(prices / reference), taste), rtol=1e-12)
+
+
+def _virtual_price_utility(prefs, x, prices, reference, good, ration):
+    """Neary & Roberts (1980): the utility of a person held to ``ration`` units of ``good``, who spends the
+    rest of ``x`` as they like, is ``v(π, x + (π_k − p_k) q̄_k)`` at the virtual price ``π_k`` at which they
+    would choose ``q̄_k`` freely."""
+    taste = np.zeros((1, prices.size))
+
+    def excess(log_pi):
+        pi = prices.copy()
+        pi[good] = np.exp(log_pi)
+        income = x + (pi[good] - prices[good]) * ration
+        return market.demand(prefs, np.array([income]), pi, reference, taste)[0, good] - ration
+
+    log_pi = brentq(excess, np.log(prices[good]), np.log(prices[good]) + 20.0, xtol=1e-14, rtol=1e-15)
+    pi = prices.copy()
+    pi[good] = np.exp(log_pi)
+    income = x + (pi[good] - prices[good]) * ration
+    return welfare.indirect_utility(prefs, np.array([income]), pi, reference, taste)[0], pi
+
+
+@pytest.mark.parametrize("theta", [0.0, 0.4])
+def test_a_person_held_short_of_a_good_is_worse_off_by_what_the_virtual_price_gives(theta):
+    prefs, _, prices, reference, _ = random_economy(theta, goods=4, persons=50)
+    x, good = 1.3 * prefs.reference_spending, 1
+    taste = np.zeros((1, 4))
+    free = market.demand(prefs, np.array([x]), prices, reference, taste)[0]
+    ration = 0.4 * free[good]
+    expected, pi = _virtual_price_utility(prefs, x, prices, reference, good, ration)
+    assert pi[good] > prices[good]  # the constraint binds: the virtual price is above the market's
+    # the bundle the constrained person chooses: q̄ of the good, and the virtual prices' demand of the rest
+    income = x + (pi[good] - prices[good]) * ration
+    bundle = market.demand(prefs, np.array([income]), pi, reference, taste)
+    np.testing.assert_allclose(bundle[0, good], ration, rtol=1e-9)
+    got = welfare.bundle_utility(prefs, bundle, reference, taste)[0]
+    unconstrained = welfare.indirect_utility(prefs, np.array([x]), prices, reference, taste)[0]
+    assert got == pytest.approx(expected, rel=1e-9)
+    assert unconstrained - got > 1e-3 * unconstrained  # worse off, by that amount
+
+
+def test_doubling_every_price_and_every_income_leaves_welfare_unchanged():
+    prefs, x, prices, reference, taste = random_economy(0.4)
+    normal = reference * RNG.lognormal(0.0, 0.05, reference.size)
+    short = market.buy(prefs, x, prices, reference, taste, np.full(prices.size, np.inf)).wanted * 0.7
+    once = welfare.week_welfare(
+        prefs, x, prices, reference, normal, taste, market.buy(prefs, x, prices, reference, taste, short)
+    )
+    twice_bought = market.buy(prefs, 2 * x, 2 * prices, reference, taste, short)
+    twice = welfare.week_welfare(prefs, 2 * x, 2 * prices, reference, 2 * normal, taste, twice_bought)
+    for name in ("achieved", "at_prices", "undistorted", "unconstrained"):
+        np.testing.assert_allclose(getattr(twice, name), getattr(once, name), rtol=1e-10, err_msg=name)
+    assert once.rationing_cost.min() >= 0 and once.rationing_cost.max() > 0
+
+
+@pytest.mark.parametrize("rationing", ["proportional", "queue"])
+def test_the_weeks_costs_are_what_the_definitions_say(rationing):
+    """achieved = U(bundle got), at_prices = v(p, x), undistorted = v(pₙ, pₙ·q*), unconstrained = v(pₙ, x)."""
+    prefs, x, prices, reference, taste = random_economy(0.4)
+    normal = reference * RNG.lognormal(0.0, 0.1, reference.size)
+    wanted = market.demand(prefs, x, prices, reference, taste)
+    on_sale = wanted.sum(axis=0) * np.where(np.arange(prices.size) % 3 == 0, 0.5, 2.0)
+    bought = market.buy(prefs, x, prices, reference, taste, on_sale, rationing, np.random.default_rng(3))
+    measured = welfare.week_welfare(prefs, x, prices, reference, normal, taste, bought, taste.min(axis=0))
+    if rationing == "proportional":
+        got = wanted * bought.fill
+    else:
+        got = wanted.copy()
+        got[:, bought.short] = bought.got
+    np.testing.assert_allclose(measured.achieved, welfare.bundle_utility(prefs, got, reference, taste), rtol=1e-10)
+    np.testing.assert_allclose(measured.at_prices, welfare.indirect_utility(prefs, x, prices, reference, taste))
+    cost = wanted @ normal
+    np.testing.assert_allclose(measured.undistorted, welfare.indirect_utility(prefs, cost, normal, reference, taste))
+    np.testing.assert_allclose(measured.unconstrained, welfare.indirect_utility(prefs, x, normal, reference, taste))
+    assert np.all(measured.rationing_cost >= 0) and np.all(measured.price_distortion_cost >= 0)
+    assert measured.rationing_cost.max() > 0 and measured.price_distortion_cost.max() > 0
+    # without taste_floor every row is built: the same numbers
+    full = welfare.week_welfare(prefs, x, prices, reference, normal, taste, bought)
+    np.testing.assert_allclose(full.achieved, measured.achieved, rtol=1e-12)
+    np.testing.assert_allclose(full.undistorted, measured.undistorted, rtol=1e-12)
+
+
+def test_the_price_distortion_cost_is_harbergers_triangle_zero_at_normal_prices_and_second_order():
+    prefs, x, _, reference, taste = random_economy(0.4)
+    normal = reference * RNG.lognormal(0.0, 0.1, reference.size)
+    direction = RNG.normal(0.0, 1.0, reference.size)
+
+    def cost(size):
+        prices = normal * np.exp(size * direction)
+        return welfare.week_welfare(prefs, x, prices, reference, normal, taste).price_distortion_cost.mean()
+
+    assert cost(0.0) == pytest.approx(0.0, abs=1e-12)
+    assert welfare.week_welfare(prefs, x, 1.3 * normal, reference, normal, taste).price_distortion_cost.max() < 1e-10
+    assert cost(0.02) / cost(0.01) == pytest.approx(4.0, rel=0.05)  # a triangle: quadratic in the distortion
+
+
+def test_atkinsons_equally_distributed_equivalent():
+    w = np.array([1.0, 4.0])
+    assert welfare.atkinson_ede(w, 0.0) == pytest.approx(2.5)
+    assert welfare.atkinson_ede(w, 1.0) == pytest.approx(2.0)  # geometric mean
+    assert welfare.atkinson_ede(w, 2.0) == pytest.approx(1.6)  # harmonic mean
+    assert welfare.atkinson_ede(np.full(5, 3.0), 2.0) == pytest.approx(3.0)
+    assert welfare.atkinson_ede(np.array([0.0, 5.0]), 1.0) == 0.0
+    assert welfare.atkinson_ede(np.array([]), 1.0) == 0.0
