@@ -42,9 +42,12 @@ class Consumers:
     group: np.ndarray  # int, primary work group row, −1 for commune members
     commune: np.ndarray  # int, commune number, −1 for workers
     preferences: market.Preferences  # the demand system shared by all (docs/demand.md)
+    reference: np.ndarray  # (G,) week-0 labour values: the prices p⁰ in whose tokens utility is measured
     weights: np.ndarray = None  # (N, 3) what each weighs in the yearly vote: consumption, leisure, growth (seed §7f)
     buffer_weeks: np.ndarray | None = None  # (N,) savings each likes to hold, weeks of income; None: the scenario's
     smoothing_weeks: np.ndarray | None = None  # (N,) weeks each takes to spend down an excess; None: the scenario's
+    paid: np.ndarray | None = None  # (G,) the prices of this week's purchases, tokens per unit
+    purchases: market.Purchases | None = None  # this week's purchases (who was rationed, and how)
 
     @property
     def workers(self) -> np.ndarray:
@@ -102,13 +105,17 @@ class Consumers:
         """This week's income of every person, tokens (wages, dividends, shares of net income, after tax)."""
         self.income[:] = income
 
-    def buy(self, prices, values, on_sale, rules, rng) -> market.Purchases:
+    def buy(self, prices, on_sale, rules, rng) -> market.Purchases:
         """Every household spends and buys this week, in one vectorised call (seed §7c, §7d).
+
+        Preferences are a fixed function of the goods: prices enter relative to the reference
+        prices ``p⁰`` (week-0 labour values), so tastes do not move when labour values do.
+        The week's prices and purchases are kept for the observer (``paid``, ``purchases``).
 
         Parameters
         ----------
-        prices, values : numpy.ndarray, shape (G,)
-            Prices (tokens per unit) and labour values (hours per unit) of consumer goods.
+        prices : numpy.ndarray, shape (G,)
+            Prices of consumer goods, tokens per unit.
         on_sale : numpy.ndarray, shape (G,)
             Units households may buy; scarce goods are rationed by ``rules.rationing``.
         rules : sim.run.scenario.Consumption
@@ -127,7 +134,7 @@ class Consumers:
             self.preferences,
             self.spending,
             prices,
-            values,
+            self.reference,
             self.taste,
             on_sale,
             rules.rationing,
@@ -136,16 +143,17 @@ class Consumers:
         )
         self.spent[:] = week.spent
         self.savings += self.income - self.spent
+        self.paid, self.purchases = np.array(prices, dtype=float), week
         return week
 
-    def notional_demand(self, values) -> np.ndarray:
-        """What households would buy this week at normal prices (p = v), with their spending and tastes.
+    def notional_demand(self, prices) -> np.ndarray:
+        """What households would buy this week at ``prices`` (tokens per unit), with their spending and tastes.
 
         An observer's measure (DESIGN §4): no agent knows it. Units per consumer good.
         """
-        plenty = np.full(values.size, np.inf)
+        plenty = np.full(prices.size, np.inf)
         return market.buy(
-            self.preferences, self.spending, values, values, self.taste, plenty, taste_floor=self.taste_floor
+            self.preferences, self.spending, prices, self.reference, self.taste, plenty, taste_floor=self.taste_floor
         ).wanted
 
 
@@ -191,8 +199,7 @@ class Consumer(mesa.Agent):
         spend = market.intended_spending(
             c.income[self.row : self.row + 1], c.savings[self.row : self.row + 1], buffer, smoothing
         )
-        values = self.model.state.values[self.model.state.consumer_goods]
-        return market.demand(c.preferences, spend, prices, values, c.taste[self.row : self.row + 1])[0]
+        return market.demand(c.preferences, spend, prices, c.reference, c.taste[self.row : self.row + 1])[0]
 
     def buy(self, wanted, fill, prices) -> np.ndarray:
         """Take the share ``fill`` of what is wanted (proportional rationing), pay, save the rest."""

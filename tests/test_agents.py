@@ -144,7 +144,7 @@ def test_a_persons_own_buffer_and_smoothing_replace_the_scenarios():
     c.buffer_weeks = np.where(np.arange(n) % 2 == 0, 0.5, 8.0)
     c.smoothing_weeks = np.where(np.arange(n) % 3 == 0, 1.0, 30.0)
     income, savings = c.income.copy(), c.savings.copy()
-    c.buy(s.prices, s.values[cg], s.stock[cg] * 10, rules, np.random.default_rng(1))
+    c.buy(s.prices, s.stock[cg] * 10, rules, np.random.default_rng(1))
     expected = np.clip(income + (savings - c.buffer_weeks * income) / c.smoothing_weeks, 0.0, savings + income)
     np.testing.assert_allclose(c.spending, expected, rtol=1e-12)
     assert not np.allclose(
@@ -152,10 +152,9 @@ def test_a_persons_own_buffer_and_smoothing_replace_the_scenarios():
     )
     # the per-person view, the tests' oracle, wants what that spending buys
     c.income, c.savings = income, savings
-    values = s.values[cg]
     for person in list(m.agents_by_type[Consumer])[:6]:
         row = person.row
-        alone = market.demand(c.preferences, expected[row : row + 1], s.prices, values, c.taste[row : row + 1])[0]
+        alone = market.demand(c.preferences, expected[row : row + 1], s.prices, c.reference, c.taste[row : row + 1])[0]
         np.testing.assert_allclose(person.wanted(s.prices), alone, rtol=1e-12)
 
 
@@ -167,14 +166,14 @@ def test_households_spend_what_they_mean_to_and_save_the_rest_under_the_queue_to
     c, s, cg = m.consumers, m.state, m.consumer_goods
     rules = m.conditions.consumption
     savings, income = c.savings.copy(), c.income.copy()
-    wanted = market.buy(c.preferences, np.ones(1), s.prices, s.values[cg], c.taste[:1], np.full(cg.size, np.inf))
+    wanted = market.buy(c.preferences, np.ones(1), s.prices, c.reference, c.taste[:1], np.full(cg.size, np.inf))
     assert wanted.wanted.size == cg.size
     spending = market.intended_spending(income, savings, rules.buffer_weeks, rules.smoothing_weeks)
-    plenty = market.demand(c.preferences, spending, s.prices, s.values[cg], c.taste).sum(axis=0)
+    plenty = market.demand(c.preferences, spending, s.prices, c.reference, c.taste).sum(axis=0)
     on_sale = plenty * 0.6  # every good short: the queue decides who gets it
-    week = c.buy(s.prices, s.values[cg], on_sale, rules, np.random.default_rng(11))
+    week = c.buy(s.prices, on_sale, rules, np.random.default_rng(11))
     reference = market.buy(
-        c.preferences, spending, s.prices, s.values[cg], c.taste, on_sale, "queue", np.random.default_rng(11)
+        c.preferences, spending, s.prices, c.reference, c.taste, on_sale, "queue", np.random.default_rng(11)
     )
     np.testing.assert_array_equal(c.spending, spending)
     # the agents take market.buy's mixed path (rows only for who may clip): the same sums, in another order

@@ -490,34 +490,19 @@ def test_wage_hierarchy_has_the_asked_gini_and_mean_one(target):
 @pytest.mark.parametrize(
     ("weeks", "expected"),
     [
-        ("x" * 8, 3),  # in tolerance throughout: the first full window ends in week 3
-        ("x" * 6, None),  # a whole window must remain from the answer on: weeks 3…5 are only 3
-        ("..xxxxxxxxx", 5),  # the first window wholly in tolerance ends in week 5
-        ("xxxxxxxx.", None),  # the last window has a week out
-        ("x.xxxxxxxxxxx", 5),  # weeks 2…5 is the first window with no week out
-        ("...xxxxxxxxx", 6),  # after the last of three windows with a week out
-        ("..xxxxxxx", 5),  # exactly a window of the run from the answer on
+        ("xxxxxxxx", 0),  # in tolerance from the first week
+        ("..xxxxxxx", 2),  # from the week after the last out
+        ("x.x.xxxxx", 4),
+        ("xxxxxxxx.", None),  # out at the end: not settled, censored at the horizon
+        ("x", 0),
+        (".", None),
         ("", None),
     ],
 )
-def test_verdict_week_with_a_window_of_four_and_no_week_out(weeks, expected):
-    """The verdict's rule (DESIGN §4) on hand-worked series: window 4, share 1."""
+def test_settled_week_is_the_first_week_after_the_last_out(weeks, expected):
+    """The verdict's rule (docs/welfare.md) on hand-worked series: in tolerance every week from it to the end."""
     ok = np.array([c == "x" for c in weeks], dtype=bool)
-    assert metrics.verdict_week(ok, window=4, share=1.0) == expected
-
-
-def test_verdict_week_of_a_one_week_window_is_the_first_week_after_the_last_out():
-    assert metrics.verdict_week(np.array([True]), window=1, share=1.0) == 0
-    assert metrics.verdict_week(np.array([True, False, True]), window=1, share=1.0) == 2
-
-
-def test_verdict_week_tolerates_the_share_of_weeks_out_and_no_more():
-    """Share 0.75 over windows of 4: one week out per window is allowed, two are not."""
-    one_out = np.array([c == "x" for c in "xxx.xxx.xxx.xxx.xxx."], dtype=bool)
-    assert metrics.verdict_week(one_out, window=4, share=0.75) == 3
-    two_out = np.array([c == "x" for c in "xx..xx..xx..xx..xx.."], dtype=bool)
-    assert metrics.verdict_week(two_out, window=4, share=0.75) is None
-    assert metrics.verdict_week(two_out, window=4, share=0.5) == 3
+    assert metrics.settled_week(ok) == expected
 
 
 def test_fulfilment_is_sales_over_demand_and_one_where_nothing_is_wanted():

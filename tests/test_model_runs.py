@@ -56,8 +56,9 @@ def _verdict(summary):
 def test_baseline_converges_within_three_years():
     summary = CouncilsModel(Scenario(years=3, population=POPULATION)).run()
     assert summary["converged"], _verdict(summary)
-    # in the first half of its second year (the README: median week 63); a full trailing year comes first
-    assert WEEKS_PER_YEAR - 1 <= summary["converged_week"] <= 1.5 * WEEKS_PER_YEAR, _verdict(summary)
+    # within its first year (the README gives the interval over seeds), not from week 0: the first plan's
+    # stocks are off the reserve rule at normal prices
+    assert 4 <= summary["converged_week"] <= WEEKS_PER_YEAR, _verdict(summary)
 
 
 def test_baseline_converges_with_the_default_population_and_noise_keeps_its_stocks_moving():
@@ -79,8 +80,10 @@ def test_no_headroom_and_no_investment_does_not_converge_and_says_so():
     assert summary["weeks"] == 5 * WEEKS_PER_YEAR
     assert summary["converged"] is False
     assert summary["converged_week"] is None
-    # the verdict is the record's: the last year has too few weeks in tolerance
-    assert m.record.series("in_tolerance")[-WEEKS_PER_YEAR:].mean() < m.conditions.verdict.share
+    # the verdict is the record's: the last trailing year is out of tolerance, on its stocks
+    v = m.conditions.verdict
+    assert m.record.series("in_tolerance")[-1] == 0.0
+    assert summary["stock_gap_own_prices_last_year"] > v.stock_tolerance
 
 
 @pytest.fixture(scope="module")

@@ -67,9 +67,9 @@ def _model_buys(m, monkeypatch):
 
 
 def _vectorised(m, available):
-    c, cfg, cg = m.consumers, m.conditions.consumption, m.consumer_goods
+    c, cfg = m.consumers, m.conditions.consumption
     spending = market.intended_spending(c.income, c.savings, cfg.buffer_weeks, cfg.smoothing_weeks)
-    wanted = market.demand(m.consumers.preferences, spending, m.state.prices, m.state.values[cg], c.taste)
+    wanted = market.demand(m.consumers.preferences, spending, m.state.prices, c.reference, c.taste)
     bought = market.ration_proportional(wanted, available)
     savings = c.savings + c.income - bought @ m.state.prices
     return wanted, bought, savings
@@ -131,21 +131,19 @@ def test_both_paths_of_the_model_buy_equal_the_oracle(taste_noise, monkeypatch):
     m.regime.pay(m)
     c, cfg, cg = m.consumers, m.conditions.consumption, m.consumer_goods
     spending = market.intended_spending(c.income, c.savings, cfg.buffer_weeks, cfg.smoothing_weeks)
-    exact = market.aggregates_exactly(
-        m.consumers.preferences, spending, m.state.prices, m.state.values[cg], c.taste_floor
-    )
+    exact = market.aggregates_exactly(m.consumers.preferences, spending, m.state.prices, c.reference, c.taste_floor)
     assert exact == (taste_noise < 0.1), "the test should exercise the path its parameter names"
     _, offered = _model_buys(m, monkeypatch)
     assert np.all(offered >= 0)
     plenty = market.buy(
-        m.consumers.preferences, spending, m.state.prices, m.state.values[cg], c.taste, np.full(cg.size, np.inf)
+        m.consumers.preferences, spending, m.state.prices, c.reference, c.taste, np.full(cg.size, np.inf)
     )
     offered = plenty.wanted * np.where(np.arange(cg.size) % 2 == 0, 0.5, 2.0)  # every other good scarce
     week = market.buy(
         m.consumers.preferences,
         spending,
         m.state.prices,
-        m.state.values[cg],
+        c.reference,
         c.taste,
         offered,
         taste_floor=c.taste_floor,

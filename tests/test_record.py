@@ -121,7 +121,8 @@ def test_per_good_series_are_the_weeks_state(run):
         for name, expected in (("demand", s.wanted), ("sales", s.sales), ("unmet", s.wanted - s.sales)):
             np.testing.assert_array_equal(r.series(name)[t, cg], expected, err_msg=name)
             np.testing.assert_array_equal(r.series(name)[t, others], 0.0, err_msg=name)
-        notional = market.demand(m.consumers.preferences, week["spending"], s.values[cg], s.values[cg], week["taste"])
+        c = m.consumers
+        notional = market.demand(c.preferences, week["spending"], s.values[cg], c.reference, week["taste"])
         np.testing.assert_allclose(r.series("notional_demand")[t, cg], notional.sum(axis=0), rtol=1e-10)
         np.testing.assert_array_equal(r.series("notional_demand")[t, others], 0.0)
     # the run is one in which every series has something to show
@@ -202,11 +203,29 @@ def test_the_summary_is_worked_out_from_the_series(ran):
     unmet = float((value * r.series("unmet")[:, cg]).sum())
     wanted = float((value * r.series("demand")[:, cg]).sum())
     fulfilment = r.series("sales")[year][:, cg] / r.series("notional_demand")[year][:, cg]
+    own = r.series("sales")[year][:, cg] / r.series("normal_demand")[year][:, cg]
+    lost = r.series("rationing_cost")[year] + r.series("price_distortion_cost")[year]
     c = m.consumers
     expected = {
         "weeks": WEEKS,
+        "welfare_tolerance": v.welfare_tolerance,
         "stock_tolerance": v.stock_tolerance,
-        "fulfilment_tolerance": v.fulfilment_tolerance,
+        "welfare_gap_last_year": lost.sum() / r.series("unconstrained_welfare")[year].sum(),
+        "fulfilment_floor_own_prices_last_year": own.mean(axis=0).min(),
+        **{
+            f"{name}_last_year": r.series(name)[year].mean()
+            for name in (
+                "welfare_per_person",
+                "welfare_ede",
+                "welfare_ede2",
+                "unconstrained_welfare",
+                "rationing_cost",
+                "price_distortion_cost",
+                "leisure_welfare",
+                "sovereignty_own_prices",
+                "stock_gap_own_prices",
+            )
+        },
         "in_tolerance_last_year": r.series("in_tolerance")[year].mean(),
         "stock_gap_last_year": r.series("stock_gap")[year].mean(),
         "fulfilment_floor_last_year": fulfilment.mean(axis=0).min(),
@@ -234,6 +253,7 @@ def test_the_summary_is_worked_out_from_the_series(ran):
     for key, value_ in expected.items():
         assert summary[key] == pytest.approx(value_, rel=1e-12), key
     assert summary["converged"] is False and summary["converged_week"] is None  # 60 weeks of a scarce economy
+    assert summary["rationing_cost_last_year"] > 0 and summary["welfare_gap_last_year"] > 0  # queues cost welfare
     assert set(summary) == {*expected, "converged", "converged_week", "regime"}
     # the last year differs from the whole run here, so a summary over the wrong weeks shows
     assert r.series("stock_gap").mean() != pytest.approx(summary["stock_gap_last_year"], rel=1e-3)
@@ -289,27 +309,23 @@ def test_a_run_shorter_than_a_year_averages_its_last_year_over_all_its_weeks():
 
 
 @pytest.mark.parametrize(
-    ("pattern", "window", "share", "expected"),
+    ("pattern", "expected"),
     [
-        # in tolerance from week 10 on, 60 weeks run, a 20-week window: every window ending at 29 or later is full
-        ([0] * 10 + [1] * 50, 20, 1.0, 29),
-        # one week out at 25: windows covering it hold 19 of 20 = 0.95 ≥ share, so from 29 still
-        ([0] * 10 + [1] * 15 + [0] + [1] * 34, 20, 0.95, 29),
-        # … but not with a stricter share: the last window holding week 25 ends at 44, too late for a window after it
-        ([0] * 10 + [1] * 15 + [0] + [1] * 34, 20, 1.0, None),
-        # never in tolerance
-        ([0] * 60, 20, 0.5, None),
+        ([0] * 10 + [1] * 50, 10),  # in tolerance from week 10 on, to the end
+        ([0] * 10 + [1] * 15 + [0] + [1] * 34, 26),  # one week out at 25: from the week after it
+        ([1] * 59 + [0], None),  # out in the last week: not settled (censored at the horizon)
+        ([0] * 60, None),  # never in tolerance
+        ([1] * 60, 0),
     ],
 )
-def test_the_verdict_is_the_verdict_rule_on_the_recorded_weeks(ran, pattern, window, share, expected):
+def test_the_verdict_is_the_verdict_rule_on_the_recorded_weeks(ran, pattern, expected):
     m = ran[0]
-    kept, conditions = m.record.weekly["in_tolerance"].copy(), m.conditions
+    kept = m.record.weekly["in_tolerance"].copy()
     try:
-        m.conditions = dataclasses.replace(conditions, verdict=Verdict(window_weeks=window, share=share))
         m.record.weekly["in_tolerance"][:] = pattern
         summary = m.record.summary()
     finally:
-        m.record.weekly["in_tolerance"], m.conditions = kept, conditions
+        m.record.weekly["in_tolerance"] = kept
     assert summary["converged_week"] == expected
     assert summary["converged"] is (expected is not None)
     assert summary["in_tolerance_last_year"] == pytest.approx(np.mean(pattern[-WEEKS_PER_YEAR:]))
@@ -435,17 +451,14 @@ def test_hours_used_count_each_enterprises_method_and_consumption_per_person_is_
     assert r.series("consumption_per_person")[-1] == pytest.approx(base @ s.sales / persons, rel=1e-12)
 
 
-@pytest.mark.parametrize("edge", ["stock", "sales"])
-def test_a_week_exactly_at_the_verdicts_tolerance_is_in_tolerance(edge):
-    """At tolerances of 1: an empty stock (gap exactly 1), or a good that sold nothing (fulfilment 0), still counts."""
-    m = CouncilsModel(dataclasses.replace(SCENARIO, verdict=Verdict(stock_tolerance=1.0, fulfilment_tolerance=1.0)))
+@pytest.mark.parametrize(("tolerance", "expected"), [(1.0, 1.0), (0.999, 0.0)])
+def test_a_week_exactly_at_the_verdicts_tolerance_is_in_tolerance(tolerance, expected):
+    """Every consumer good's stock empty: a stock gap of exactly 1, in tolerance at a tolerance of 1, not below."""
+    verdict = Verdict(welfare_tolerance=1.0, stock_tolerance=tolerance)
+    m = CouncilsModel(dataclasses.replace(SCENARIO, verdict=verdict))
     for phase in ("produce", "pay", "deliver", "buy", "price", "readjust", "invest"):
         getattr(m.regime, phase)(m)
-    s, cg = m.state, m.consumer_goods
-    s.stock[cg] = s.reserve[cg]
-    if edge == "stock":
-        s.stock[cg[0]] = 0.0
-    else:
-        s.sales[0] = 0.0
+    m.state.stock[m.consumer_goods] = 0.0
     m.record.week_done()
-    assert m.record.series("in_tolerance")[-1] == 1.0
+    assert m.record.series("stock_gap_own_prices")[-1] == 1.0
+    assert m.record.series("in_tolerance")[-1] == expected

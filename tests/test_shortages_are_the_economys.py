@@ -76,9 +76,7 @@ def test_households_find_on_sale_the_stock_less_this_weeks_draw_of_inputs():
     m.regime.deliver(m)
     offered = []
     original = m.consumers.buy
-    m.consumers.buy = lambda prices, values, on_sale, *args: (
-        offered.append(on_sale.copy()) or original(prices, values, on_sale, *args)
-    )
+    m.consumers.buy = lambda prices, on_sale, *args: offered.append(on_sale.copy()) or original(prices, on_sale, *args)
     stock = s.stock.copy()
     m.regime.buy(m)
     np.testing.assert_array_equal(offered[0], np.maximum(stock[cg] - draw[cg], 0.0))

@@ -47,7 +47,7 @@ def test_notional_demand_is_aids_demand_at_labour_values():
     m.run(9)
     cg = m.consumer_goods
     c, values = m.consumers, m.state.values[cg]
-    by_person = market.demand(c.preferences, c.spending, values, values, c.taste)
+    by_person = market.demand(c.preferences, c.spending, values, c.reference, c.taste)
     np.testing.assert_allclose(m.record.series("notional_demand")[-1, cg], by_person.sum(axis=0), rtol=1e-10)
     # at prices off value, what households asked for differs from notional demand
     assert not np.allclose(m.state.prices, values)

@@ -94,35 +94,26 @@ def fulfilment(sales, demand) -> np.ndarray:
     return np.divide(sales, demand, out=np.ones(np.broadcast(sales, demand).shape), where=demand > 0)
 
 
-def verdict_week(in_tolerance, window: int, share: float):
-    """First week from which, to the end, every trailing ``window`` has at least ``share`` of its weeks in tolerance.
+def settled_week(in_tolerance):
+    """The first week from which the economy is in tolerance every week to the end of the run.
 
-    A trailing window ending at week t covers weeks ``t − window + 1 … t``, so the
-    earliest possible answer is ``window − 1``; at least ``window`` weeks of the run must
-    remain from the answer on (a run that only settles in its last window has not
-    converged yet).
+    With the verdict's trailing-window measures (docs/welfare.md) this does not hang on a
+    handful of weeks: a run in tolerance at its end has settled, from the week its last spell
+    out of tolerance ended.
 
     Parameters
     ----------
     in_tolerance : array_like of bool, shape (weeks,)
-        Whether the economy was in tolerance each week.
-    window : int
-        Weeks in the trailing window.
-    share : float
-        Least share of weeks in tolerance in every window from the answer on.
+        Whether the trailing window ending at each week met the verdict's tolerances.
 
     Returns
     -------
     int or None
-        The week (0-based), or ``None`` if the run did not converge.
+        The week (0-based), or ``None`` if the run is out of tolerance at its end (or empty):
+        censored at its horizon.
     """
-    ok = np.asarray(in_tolerance)
-    if ok.size < window:
+    ok = np.asarray(in_tolerance, dtype=bool)
+    if ok.size == 0 or not ok[-1]:
         return None
-    trailing = np.convolve(ok, np.ones(window), mode="valid") / window  # entry k: window ending at k + window − 1
-    good = trailing >= share - 1e-12
-    if not good[-1]:
-        return None
-    bad = np.flatnonzero(~good)
-    week = (int(bad[-1]) + 1 if bad.size else 0) + window - 1
-    return week if ok.size - week >= window else None
+    bad = np.flatnonzero(~ok)
+    return int(bad[-1]) + 1 if bad.size else 0

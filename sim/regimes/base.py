@@ -68,7 +68,7 @@ class Regime:
         if self.rationing is not None and rules.rationing != self.rationing:
             rules = dataclasses.replace(rules, rationing=self.rationing)
         on_sale = np.maximum(s.stock[cg] - s.earmarked[cg], 0.0)
-        week = model.consumers.buy(s.prices, s.values[cg], on_sale, rules, model.rng)
+        week = model.consumers.buy(s.prices, on_sale, rules, model.rng)
         s.tokens_spent += float(week.spent.sum())
         s.wanted, s.sales = week.wanted, week.bought
         # Sellers see their sales; where goods are queued for they also see the queue, never silent unmet demand.
@@ -83,6 +83,16 @@ class Regime:
         s.pipeline = np.roll(s.pipeline, -1, axis=0)
         s.pipeline[-1] = 0.0
         model.councils.add_capacity(s, arriving, model.conditions.technical_change.embodied)
+
+    def normal_prices(self, model) -> np.ndarray:
+        """The prices consumer goods gravitate to when stocks sit at their reserves, tokens per unit (G,).
+
+        Labour values under the councils and the fixed plan (seed §7c: "price equals value"); the
+        market regimes override it with their normal-cost prices. The yardstick's own-price
+        measures (docs/welfare.md) ask what households would buy at these prices.
+        """
+        s = model.state
+        return s.values[s.consumer_goods]
 
     def earnings_gini(self, model) -> float:
         """Gini of hourly earnings over the persons who work in enterprises (communes' members aside).

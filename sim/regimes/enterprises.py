@@ -242,6 +242,12 @@ class MarketEconomy(Regime):
     def decide(self, model):
         """No yearly decision: hours and the shares of the product are what the market makes them."""
 
+    def normal_prices(self, model) -> np.ndarray:
+        """Normal-cost prices of consumer goods (prices of production with the markup), tokens per unit (G,)."""
+        if self.normal is None:  # before the books open: the week-0 values, as every regime starts
+            return super().normal_prices(model)
+        return self.normal[model.state.consumer_goods]
+
     # --- helpers ----------------------------------------------------------------------------------
 
     def _open(self, model):

@@ -362,6 +362,7 @@ def _consumers(model, people: FirstPeople):
         group=people.group,
         commune=commune,
         preferences=_preferences(scenario, model.economy, state, people.base),
+        reference=state.values[cg].copy(),
     )
     model.planner.know_demand(model.consumers.preferences)
     d = scenario.decision

@@ -2,9 +2,12 @@
 
 Per good and week: price, labour value, stock, reserve target, output, sales, unmet
 demand, and what goods conservation needs: ``output + imports = inputs_used + sales +
-public_use + investment_use + exports + Δstock``.
-Per week: the gaps, shares and Ginis of :mod:`sim.economics.metrics`. Per run: converged or
-not, from which week, peak and cumulative shortage.
+public_use + investment_use + exports + Δstock``; the regime's normal price, what households
+would buy at it and the reserve the rule asks for it.
+Per week: the gaps, shares and Ginis of :mod:`sim.economics.metrics`, and the yardstick
+of :mod:`sim.economics.welfare`: welfare in hours of work, its costs, and the measures at the
+regime's own normal prices (docs/welfare.md). Per run: settled or not, from which week, peak
+and cumulative shortage.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.economics import metrics
+from sim.economics import metrics, welfare
 from sim.economics.units import WEEKS_PER_YEAR
 
 #: Per-good series, all goods (prices of goods households do not buy stay at value).
@@ -32,6 +35,9 @@ GOOD_SERIES = (
     "unmet",
     "notional_demand",
     "planning_error",
+    "normal_price",
+    "normal_demand",
+    "normal_reserve",
 )
 #: Per-week series.
 WEEK_SERIES = (
@@ -57,6 +63,17 @@ WEEK_SERIES = (
     "tokens_treasury",
     "in_tolerance",
     "coefficient_error",
+    "welfare_per_person",
+    "welfare_ede",
+    "welfare_ede2",
+    "unconstrained_welfare",
+    "rationing_cost",
+    "price_distortion_cost",
+    "leisure_welfare",
+    "welfare_gap",
+    "sovereignty_own_prices",
+    "fulfilment_floor_own_prices",
+    "stock_gap_own_prices",
 )
 #: Price moves smaller than this (in log) are not logged as changes.
 PRICE_LOG_THRESHOLD = 1e-3
@@ -81,6 +98,9 @@ class Record:
         self.price_log: list[tuple[int, int, float, float, float]] = []  # week, good, old p/v, new p/v, S/S*
         self.decisions: list[dict] = []  # each year's variants, proposals, votes, result and recalls (seed §7f)
         self._base_values = model.state.values[model.state.consumer_goods].copy()  # week 0: a fixed yardstick
+        s = model.state  # an hour of free time is worth leisure_value of the week-0 wage (docs/welfare.md)
+        self._hour_of_leisure = model.conditions.welfare.leisure_value * s.wage
+        self._hours_before = s.hours_per_week
         c = model.consumers  # the old hierarchy among those who work when the run starts
         self._wage_gini_before = metrics.gini(c.base_wage[c.workers])
         self.weeks = 0
@@ -127,7 +147,13 @@ class Record:
         sales = np.zeros_like(price)
         demand[cg], sales[cg] = s.wanted, s.sales
         notional = np.zeros_like(price)
-        notional[cg] = m.consumers.notional_demand(s.values[cg])  # the observer's measure: at p = v
+        notional[cg] = m.consumers.notional_demand(s.values[cg])  # a diagnostic: at p = v
+        normal_price = s.values.copy()
+        normal_price[cg] = m.regime.normal_prices(m)
+        normal_demand = np.zeros_like(price)
+        normal_demand[cg] = m.consumers.notional_demand(normal_price[cg])  # the observer's measure: at p = pₙ
+        others = s.inputs_used + s.public_use + s.investment_use + s.exported
+        normal_reserve = m.conditions.readjustment.reserve_weeks * (normal_demand + others)
         row = {
             "price": price,
             "value": s.values,
@@ -144,13 +170,15 @@ class Record:
             "unmet": demand - sales,
             "notional_demand": notional,
             "planning_error": s.planning_errors,
+            "normal_price": normal_price,
+            "normal_demand": normal_demand,
+            "normal_reserve": normal_reserve,
         }
         for name, values in row.items():
             self.goods[name][t] = values
         supply = (
             s.output[cg] + s.imports[cg] - s.inputs_used[cg] - s.public_use[cg] - s.investment_use[cg] - s.exported[cg]
         )
-        v = m.conditions.verdict
         stock_gap = metrics.stock_gap(s.stock[cg], s.reserve[cg])
         fulfilment = metrics.fulfilment(s.sales, notional[cg])
         week = {
@@ -174,15 +202,50 @@ class Record:
             "tokens_held": float(c.savings.sum()),
             "tokens_retained": s.tokens_retained,
             "tokens_treasury": s.tokens_treasury,
-            "in_tolerance": float(
-                stock_gap <= v.stock_tolerance and np.all(np.abs(fulfilment - 1.0) <= v.fulfilment_tolerance)
-            ),
             "coefficient_error": m.planner.coefficient_error(m.councils.inputs_true, s.output),
+            "sovereignty_own_prices": metrics.sovereignty_index(supply, normal_demand[cg], self._base_values),
+            "fulfilment_floor_own_prices": float(metrics.fulfilment(s.sales, normal_demand[cg]).min()),
+            "stock_gap_own_prices": metrics.stock_gap(s.stock[cg], normal_reserve[cg]),
         }
+        week.update(self._welfare(normal_price[cg]))
         for name, value in week.items():
             self.weekly[name][t] = value
-        self.latest = week
         self.weeks += 1
+        week["in_tolerance"] = self.weekly["in_tolerance"][t] = float(self._in_tolerance(t))
+        self.latest = week
+
+    def _welfare(self, normal) -> dict:
+        """The week's yardstick (docs/welfare.md): money metrics at week-0 values, their costs and Atkinson's EDEs."""
+        c, s = self.model.consumers, self.model.state
+        measured = welfare.week_welfare(
+            c.preferences, c.spending, c.paid, c.reference, normal, c.taste, c.purchases, c.taste_floor
+        )
+        leisure = self._hour_of_leisure * (self._hours_before - s.hours_per_week)
+        achieved = measured.achieved + leisure
+        unconstrained = float(measured.unconstrained.mean()) + leisure
+        return {
+            "welfare_per_person": float(achieved.mean()),
+            "welfare_ede": welfare.atkinson_ede(achieved, 1.0),
+            "welfare_ede2": welfare.atkinson_ede(achieved, 2.0),
+            "unconstrained_welfare": unconstrained,
+            "rationing_cost": float(measured.rationing_cost.mean()),
+            "price_distortion_cost": float(measured.price_distortion_cost.mean()),
+            "leisure_welfare": leisure,
+            "welfare_gap": _share_lost(
+                measured.rationing_cost.mean() + measured.price_distortion_cost.mean(), unconstrained
+            ),
+        }
+
+    def _in_tolerance(self, t: int) -> bool:
+        """Whether the trailing window to week ``t`` (fewer weeks at first) meets both tolerances of the verdict."""
+        v = self.model.conditions.verdict
+        window = slice(max(0, t + 1 - v.window_weeks), t + 1)
+        w = self.weekly
+        lost = w["rationing_cost"][window] + w["price_distortion_cost"][window]
+        return bool(
+            _share_lost(lost, w["unconstrained_welfare"][window]) <= v.welfare_tolerance
+            and self.weekly["stock_gap_own_prices"][window].mean() <= v.stock_tolerance
+        )
 
     def _grow(self):
         for table in (self.goods, self.weekly):
@@ -197,35 +260,52 @@ class Record:
         return table[name][: self.weeks]
 
     def summary(self) -> dict:
-        """Per-run verdict (DESIGN §4) and the stationary levels of the last year, comparable between runs.
+        """Per-run verdict (DESIGN §4, docs/welfare.md) and the levels of the last year, comparable between runs.
 
-        ``converged_week`` is the first week from which the share of weeks in tolerance
-        over every trailing window stays at least the verdict's share, with a whole window
-        of the run after it (:func:`sim.economics.metrics.verdict_week`); ``None`` if the run has not
-        converged (yet). ``*_last_year`` are means over the last 52 weeks (or the whole run
-        if shorter); ``fulfilment_floor_last_year`` is the worst good's mean of sales ÷
-        notional demand.
+        ``converged_week`` is the week from which the run stays in tolerance to its end (the
+        trailing window's welfare gap and mean stock gap at normal prices within the verdict's
+        tolerances: :func:`sim.economics.metrics.settled_week`); ``None`` if it is not in
+        tolerance at its end (censored at ``weeks``). ``*_last_year`` are means over the last 52
+        weeks (or the whole run if shorter); ``welfare_gap_last_year`` is the share of the
+        year's unconstrained welfare lost, ``fulfilment_floor*_last_year`` the worst good's
+        mean of sales ÷ demand at normal prices (``_own_prices``) or at labour values (the
+        at-value diagnostic).
         """
         v = self.model.conditions.verdict
-        week = metrics.verdict_week(self.series("in_tolerance") > 0.5, v.window_weeks, v.share)
+        week = metrics.settled_week(self.series("in_tolerance") > 0.5)
         cg = self.model.state.consumer_goods
         value = self.series("value")[:, cg]
         unmet = float(np.sum(value * self.series("unmet")[:, cg]))
         wanted = float(np.sum(value * self.series("demand")[:, cg]))
         year = slice(max(0, self.weeks - WEEKS_PER_YEAR), self.weeks)
-        fulfilment = metrics.fulfilment(self.series("sales")[year][:, cg], self.series("notional_demand")[year][:, cg])
+        sales = self.series("sales")[year][:, cg]
+        at_value = metrics.fulfilment(sales, self.series("notional_demand")[year][:, cg])
+        own = metrics.fulfilment(sales, self.series("normal_demand")[year][:, cg])
         last = {name: float(self.series(name)[-1]) for name in WEEK_SERIES} if self.weeks else {}
         mean = {name: float(self.series(name)[year].mean()) for name in WEEK_SERIES} if self.weeks else {}
+        lost = self.series("rationing_cost")[year] + self.series("price_distortion_cost")[year]
+        gap = _share_lost(lost, self.series("unconstrained_welfare")[year])
         return {
             "regime": self.model.conditions.regime,
             "weeks": self.weeks,
             "converged": week is not None,
             "converged_week": week,
+            "welfare_tolerance": v.welfare_tolerance,
             "stock_tolerance": v.stock_tolerance,
-            "fulfilment_tolerance": v.fulfilment_tolerance,
             "in_tolerance_last_year": mean.get("in_tolerance"),
+            "welfare_per_person_last_year": mean.get("welfare_per_person"),
+            "welfare_ede_last_year": mean.get("welfare_ede"),
+            "welfare_ede2_last_year": mean.get("welfare_ede2"),
+            "unconstrained_welfare_last_year": mean.get("unconstrained_welfare"),
+            "rationing_cost_last_year": mean.get("rationing_cost"),
+            "price_distortion_cost_last_year": mean.get("price_distortion_cost"),
+            "leisure_welfare_last_year": mean.get("leisure_welfare"),
+            "welfare_gap_last_year": gap if self.weeks else None,
+            "sovereignty_own_prices_last_year": mean.get("sovereignty_own_prices"),
+            "fulfilment_floor_own_prices_last_year": float(own.mean(axis=0).min()) if self.weeks else None,
+            "stock_gap_own_prices_last_year": mean.get("stock_gap_own_prices"),
             "stock_gap_last_year": mean.get("stock_gap"),
-            "fulfilment_floor_last_year": float(fulfilment.mean(axis=0).min()) if self.weeks else None,
+            "fulfilment_floor_last_year": float(at_value.mean(axis=0).min()) if self.weeks else None,
             "sovereignty_index_last_year": mean.get("sovereignty_index"),
             "price_value_gap_last_year": mean.get("price_value_gap"),
             "final_price_value_gap": last.get("price_value_gap"),
@@ -267,3 +347,14 @@ class Record:
             for name in WEEK_SERIES
         ]
         return pd.concat(frames, ignore_index=True)
+
+
+def _share_lost(lost, unconstrained) -> float:
+    """``Σ lost / Σ unconstrained`` (per person, over weeks): the share of unconstrained welfare lost (0 if none).
+
+    ``lost`` is the rationing cost plus the price-distortion cost: the deadweight losses. What
+    prices above or below normal move between households and the rest of the economy (the
+    rest of ``unconstrained − welfare``) is a transfer, not a loss (docs/welfare.md).
+    """
+    total = float(np.sum(unconstrained))
+    return float(np.sum(lost)) / total if total > 0 else 0.0

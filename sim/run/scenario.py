@@ -152,20 +152,35 @@ class Noise:
 
 @dataclass(frozen=True)
 class Verdict:
-    """When a run has converged (DESIGN §4).
+    """When a run has settled, judged against what people want (DESIGN §4, docs/welfare.md).
 
-    Every week, the economy is *in tolerance* when every consumer good has its stock within
-    ``stock_tolerance`` of its reserve target and its sales within ``fulfilment_tolerance``
-    of notional demand (what households would buy at labour values). A run converges from
-    the first week after which, to the end, the share of weeks in tolerance over every
-    trailing ``window_weeks`` stays at least ``share`` — and at least ``window_weeks``
-    weeks of the run remain after that week.
+    Every week the observer measures, with nobody's estimate: the **welfare gap**, the share of
+    ``unconstrained_welfare`` (every person's spending at the regime's normal prices, nothing
+    rationed) that queues and prices away from normal took away; and the **stock gap**, the
+    worst consumer good's ``|S/S*ₙ − 1|`` against the reserve rule applied to what households
+    would buy at normal prices and the week's other uses, ``S*ₙ = reserve_weeks · (Dₙ + other)``.
+    Over the trailing ``window_weeks`` (fewer in the first weeks), the economy is *in
+    tolerance* when the welfare gap is at most ``welfare_tolerance`` and the mean stock gap at
+    most ``stock_tolerance``. A run settles at the first week from which it stays in tolerance
+    to its end; one that is not in tolerance at its end has not settled (censored at its horizon).
     """
 
-    stock_tolerance: float = _rule("0 < x <= 1", default=0.05)  # |S/S* − 1|, every consumer good
-    fulfilment_tolerance: float = _rule("0 < x <= 1", default=0.02)  # |sales / notional demand − 1|
+    welfare_tolerance: float = _rule("0 < x <= 1", default=0.005)  # share of unconstrained welfare lost
+    stock_tolerance: float = _rule("0 < x <= 10", default=0.05)  # mean of the worst good's |S/S*ₙ − 1|
     window_weeks: int = _rule("1 <= x <= 520", default=52)  # the trailing window, weeks
-    share: float = _rule("0 < x <= 1", default=0.95)  # share of weeks in tolerance in every window
+
+
+@dataclass(frozen=True)
+class Welfare:
+    """How the yardstick values free time (docs/welfare.md).
+
+    Welfare is each person's money metric of what they consume, in tokens (hours) at week-0
+    labour values, plus ``leisure_value`` times the week-0 wage for every hour a week less than
+    they worked in week 0 (separable). 0.5: the value of non-work time as half the wage in the
+    guidance of the US Department of Transportation (2016) and the review of Small (2012).
+    """
+
+    leisure_value: float = _rule("0 <= x <= 2", default=0.5)  # value of an hour of free time, share of the wage
 
 
 @dataclass(frozen=True)
@@ -282,6 +297,7 @@ class Scenario:
     taste_shift: TasteShift = field(default_factory=TasteShift)
     noise: Noise = field(default_factory=Noise)
     verdict: Verdict = field(default_factory=Verdict)
+    welfare: Welfare = field(default_factory=Welfare)
     decision: Decision = field(default_factory=Decision)
     technical_change: TechnicalChange = field(default_factory=TechnicalChange)
     fixed_plan: FixedPlan = field(default_factory=FixedPlan)  # read only under regime = "fixed_plan"
