@@ -191,11 +191,6 @@ def test_a_sweep_json_nested_100000_deep_is_refused(sweep_dir):
     refused(sweep_dir, "nested more than 64 deep")
 
 
-def test_a_verdict_window_that_is_text_is_refused(sweep_dir):
-    edit_meta(sweep_dir, lambda meta: meta["definition"]["sweep"]["set"].update({"verdict.window_weeks": "year"}))
-    refused(sweep_dir, "window_weeks is not a number ≥ 1", outcomes=("converged_week",))
-
-
 # --- a missing optional library --------------------------------------------------------------------------------
 
 

@@ -47,6 +47,14 @@ SUMMARY_KEYS = {
     "income_gini_final",
     "consumption_gini_final",
     "runtime_s",
+    "welfare_per_person_last_year",
+    "welfare_ede_last_year",
+    "rationing_cost_last_year",
+    "price_distortion_cost_last_year",
+    "unconstrained_welfare_last_year",
+    "welfare_gap_last_year",
+    "sovereignty_own_prices_last_year",
+    "fulfilment_floor_own_prices_last_year",
 }
 DATA_FILES = ("summary.json", "timeseries.parquet", "scenario.toml", "manifest.json", "price_log.csv")
 
@@ -225,11 +233,16 @@ def test_verdict_of_a_converged_run():
         "weeks": 104,
         "converged": True,
         "converged_week": 60,
+        "welfare_tolerance": 0.005,
         "stock_tolerance": 0.05,
-        "fulfilment_tolerance": 0.02,
-        "stock_gap_last_year": 0.0123,
-        "fulfilment_floor_last_year": 0.991,
-        "sovereignty_index_last_year": 0.9975,
+        "welfare_gap_last_year": 0.0012,
+        "welfare_per_person_last_year": 23.456,
+        "welfare_ede_last_year": 23.101,
+        "rationing_cost_last_year": 0.0213,
+        "price_distortion_cost_last_year": 0.0049,
+        "sovereignty_own_prices_last_year": 0.9975,
+        "fulfilment_floor_own_prices_last_year": 0.991,
+        "stock_gap_own_prices_last_year": 0.0123,
         "price_value_gap_last_year": 0.0111,
         "peak_unmet_share": 0.02,
         "wage_gini_final": 0.0,
@@ -238,10 +251,15 @@ def test_verdict_of_a_converged_run():
     }
     text = verdict(summary)
     assert text.startswith("x (seed 3): converged from week 60 of 104")
-    assert "stocks within 5 % of reserve and sales within 2 % of demand at labour values" in text
-    assert "stock gap 0.0123, fulfilment floor 0.991" in text
+    assert "welfare 23.46 h/week per person (equally distributed: 23.10)" in text
+    assert "lost to queues 0.021 h, to prices off normal 0.0049 h" in text
+    assert "sovereignty at own prices 0.9975, fulfilment floor 0.991, stock gap 0.0123" in text
     assert "2.00 %" in text
-    assert "NOT" in verdict({**summary, "converged": False, "converged_week": None})
+    # not converged: the verdict names the criterion that failed, by how much
+    stuck = {**summary, "converged": False, "converged_week": None}
+    assert "NOT" in verdict(stuck) and "out of tolerance in its last weeks" in verdict(stuck)
+    text = verdict({**stuck, "welfare_gap_last_year": 0.0123, "stock_gap_own_prices_last_year": 0.08})
+    assert "1.23 % of welfare lost, 0.5 % allowed; stocks 8.0 % off the reserve rule, 5 % allowed" in text
 
 
 # --- the scenario as run -------------------------------------------------------------------------------

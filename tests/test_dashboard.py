@@ -129,8 +129,11 @@ def test_each_scenario_says_what_it_stands_for_and_the_size_note_says_how_to_run
 def test_status_counts_the_weeks_and_states_the_verdict_so_far(model):
     text = dashboard.status(model)
     assert text.startswith(f"**Week {WEEKS}** of {model.conditions.weeks} (year 1)")
-    assert "not converged (yet)" in text  # no run converges before a whole window has passed
-    assert f"stock gap {100 * model.record.latest['stock_gap']:.1f} %" in text
+    latest = model.record.latest
+    converged = model.record.summary()["converged"]
+    assert ("not converged (yet)" in text) is not converged
+    assert f"stock gap {100 * latest['stock_gap_own_prices']:.1f} % of the reserve rule" in text
+    assert f"welfare {latest['welfare_per_person']:.2f} hours a week per person" in text
     line = dashboard.conditions_line(model)
     assert "2,000 persons, price response 1," in line and "noise × 1," in line and "regime *councils*" in line
 
@@ -159,7 +162,10 @@ def test_the_good_figure_and_its_default_follow_the_good_furthest_from_its_reser
 def test_gaps_figure_draws_the_verdicts_measures_of_the_weeks_run(model):
     fig = dashboard.gaps_figure(model)
     for ax, key, scale in zip(
-        fig.axes, ("stock_gap", "fulfilment_floor", "unmet_share", "sovereignty_index"), (100, 100, 100, 1), strict=True
+        fig.axes,
+        ("stock_gap_own_prices", "welfare_gap", "unmet_share", "sovereignty_own_prices"),
+        (100, 100, 100, 1),
+        strict=True,
     ):
         np.testing.assert_allclose(ax.lines[0].get_ydata(), scale * model.record.series(key))
         assert ax.get_xlim() == (0, model.conditions.weeks)

@@ -17,12 +17,11 @@ Dask is analysed exactly as a local one, and writes ``analysis/`` inside it
   factors: a ranking of the factors for each outcome, the check on the Sobol' indices.
 
 **The convergence week of runs that never converge.** A run that has not converged has no
-convergence week; all that is known is that it would come after the last week the run could
-have declared one, ``weeks − window_weeks`` (the verdict needs a whole window after it). The
-analysis therefore uses the week *censored* at ``C = weeks − window_weeks + 1``: a run that
-converged counts by its week, one that did not by ``C``. The indices of this outcome then
-mix how late runs converge with whether they converge at all; the summary states how many
-runs were censored, and at which week.
+convergence week; all that is known is that it would come after the run's last week (the
+verdict, docs/welfare.md, can name any week up to it). The analysis therefore uses the week
+*censored* at ``C = weeks``: a run that converged counts by its week, one that did not by
+``C``. The indices of this outcome then mix how late runs converge with whether they converge
+at all; the summary states how many runs were censored, and at which week.
 
 Outcomes are the numeric and boolean columns of ``runs.parquet`` that a run produced (not
 its parameters, seed or run time); a factor is a numeric parameter the sweep varies (a group
@@ -43,7 +42,7 @@ import pyarrow
 from sim.analysis import discovery, sensitivity
 from sim.experiments import designs
 from sim.experiments.sweep_store import META_FILE, RUNS_FILE
-from sim.run.scenario import ScenarioError, Verdict, field_type
+from sim.run.scenario import ScenarioError, field_type
 from sim.storage.files import FileRefused, check_nesting, read_text, shorten, show
 
 #: Where the analysis is written, inside the sweep's directory.
@@ -144,7 +143,6 @@ def read_sweep(path: str | Path) -> SweepRuns:
     sweep = SweepRuns(path, meta.get("name", path.name), meta["definition"], meta["parameters"], runs)
     if sweep.finished.empty:
         raise AnalysisError(f"{runs_path}: no run finished (see its error column): nothing to analyse")
-    _check_windows(sweep, meta_path)
     return sweep
 
 
@@ -261,16 +259,6 @@ def check_runs(runs: pd.DataFrame, parameters: list[str], path: Path):
         refuse("converged_week is not a number")
 
 
-def _check_windows(sweep: SweepRuns, path: Path):
-    """Refuse a verdict window (swept, set or a scenario's) that is not a whole number of weeks ≥ 1."""
-    try:
-        windows = window_weeks(sweep)
-    except (TypeError, ValueError, AttributeError):
-        windows = np.array([np.nan])
-    if not (np.isfinite(windows).all() and (windows >= 1).all()):
-        raise AnalysisError(f"{path}: the verdict's window_weeks is not a number ≥ 1 for every run: damaged")
-
-
 def allowed_outcomes(sweep: SweepRuns) -> list[str]:
     """The columns that can be analysed as outcomes: numeric or boolean, produced by the runs."""
     runs = sweep.runs
@@ -315,7 +303,7 @@ def outcome(sweep: SweepRuns, key: str) -> Outcome:
     runs = sweep.finished
     column = runs[key]
     if key == "converged_week":
-        cap = runs["weeks"].to_numpy(dtype=float) - window_weeks(sweep) + 1
+        cap = runs["weeks"].to_numpy(dtype=float)
         converged = runs["converged"].to_numpy(dtype=bool)
         values = np.where(converged, column.to_numpy(dtype=float, na_value=np.nan), cap)
         censored = int((~converged).sum())
@@ -323,33 +311,12 @@ def outcome(sweep: SweepRuns, key: str) -> Outcome:
             return Outcome(key, values, False, "every run converged: no censoring")
         weeks = sorted({int(c) for c in cap[~converged]})
         at = f"week {weeks[0]}" if len(weeks) == 1 else f"weeks {weeks[0]}–{weeks[-1]}"
-        note = f"{censored} of {len(runs)} runs never converged and count as {at} (censored: weeks − window + 1)"
+        note = f"{censored} of {len(runs)} runs never converged and count as {at} (censored at their horizon)"
         return Outcome(key, values, False, note)
     if pd.api.types.is_bool_dtype(column):
         values = column.to_numpy(dtype=float)
         return Outcome(key, values, True, f"true in {int(values.sum())} of {len(values)} runs")
     return Outcome(key, column.to_numpy(dtype=float, na_value=np.nan), False)
-
-
-def window_weeks(sweep: SweepRuns) -> np.ndarray:
-    """The verdict's window of each finished run, weeks: swept, set for the sweep, its scenario's, or the default."""
-    runs = sweep.finished
-    key = "verdict.window_weeks"
-    if key in runs:
-        return runs[key].to_numpy(dtype=float)
-    definition = sweep.definition
-    common = definition.get("sweep", {}).get("set", {})
-    if key in common:
-        return np.full(len(runs), float(common[key]))
-    if isinstance(common.get("verdict"), dict) and "window_weeks" in common["verdict"]:
-        return np.full(len(runs), float(common["verdict"]["window_weeks"]))
-    bases = definition.get("scenarios", {})
-    names = runs["scenario_file"] if "scenario_file" in runs else pd.Series([next(iter(bases), "")] * len(runs))
-    default = Verdict().window_weeks
-    return np.array([float(bases.get(n, {}).get("verdict", {}).get("window_weeks", default)) for n in names])
-
-
-# --- the analysis ---------------------------------------------------------------------------------
 
 
 def analyse(sweep: SweepRuns, outcomes: list[str], notice=None) -> dict:

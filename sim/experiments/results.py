@@ -41,8 +41,16 @@ SUMMARY_SCHEMA = {
     "weeks": (int,),
     "converged": (bool,),
     "converged_week": (int, type(None)),
+    "welfare_tolerance": (int, float),
     "stock_tolerance": (int, float),
-    "fulfilment_tolerance": (int, float),
+    "welfare_gap_last_year": (int, float),
+    "welfare_per_person_last_year": (int, float),
+    "welfare_ede_last_year": (int, float),
+    "rationing_cost_last_year": (int, float),
+    "price_distortion_cost_last_year": (int, float),
+    "sovereignty_own_prices_last_year": (int, float),
+    "fulfilment_floor_own_prices_last_year": (int, float),
+    "stock_gap_own_prices_last_year": (int, float),
     "stock_gap_last_year": (int, float),
     "fulfilment_floor_last_year": (int, float),
     "sovereignty_index_last_year": (int, float),
@@ -267,7 +275,7 @@ def _read_summary(path: Path) -> dict:
         raise ResultsError(f"{path}: consumer_goods = {show(goods)}: must be a non-empty list of sector codes")
     if summary["weeks"] < 1:
         raise ResultsError(f"{path}: weeks = {show(summary['weeks'])}: must be ≥ 1")
-    for key in ("stock_tolerance", "fulfilment_tolerance"):  # drawn as lines on the figures
+    for key in ("welfare_tolerance", "stock_tolerance"):  # drawn as lines on the figures
         if not math.isfinite(summary[key]):
             raise ResultsError(f"{path}: {key} = {summary[key]}: must be a finite number; damaged, rerun the scenario")
     return summary

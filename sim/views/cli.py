@@ -282,20 +282,29 @@ def _check_run_out(out: Path):
 
 
 def verdict(summary: dict) -> str:
-    """A short verdict of a run for the terminal (DESIGN §4)."""
+    """A short verdict of a run for the terminal, saying which criterion failed and by how much (docs/welfare.md)."""
     years = summary["weeks"] / WEEKS_PER_YEAR
+    lost, stock = summary["welfare_gap_last_year"], summary["stock_gap_own_prices_last_year"]
     if summary["converged"]:
         head = f"converged from week {summary['converged_week']} of {summary['weeks']}"
     else:
-        head = f"did NOT converge within {years:g} years"
+        failed = []
+        if lost > summary["welfare_tolerance"]:
+            failed.append(f"{100 * lost:.2f} % of welfare lost, {100 * summary['welfare_tolerance']:g} % allowed")
+        if stock > summary["stock_tolerance"]:
+            allowed = 100 * summary["stock_tolerance"]
+            failed.append(f"stocks {100 * stock:.1f} % off the reserve rule, {allowed:g} % allowed")
+        reason = "; ".join(failed) or "out of tolerance in its last weeks"
+        head = f"did NOT converge within {years:g} years (last year: {reason})"
     return (
-        f"{summary['scenario']} (seed {summary['seed']}): {head} "
-        f"(every trailing year: stocks within {100 * summary['stock_tolerance']:g} % of reserve and sales within "
-        f"{100 * summary['fulfilment_tolerance']:g} % of demand at labour values, in enough weeks)\n"
-        f"  last year: stock gap {summary['stock_gap_last_year']:.4f}, fulfilment floor "
-        f"{summary['fulfilment_floor_last_year']:.3f}, sovereignty {summary['sovereignty_index_last_year']:.4f}, "
-        f"price–value gap {summary['price_value_gap_last_year']:.4f}; peak shortage "
-        f"{100 * summary['peak_unmet_share']:.2f} % of demand unmet\n"
+        f"{summary['scenario']} (seed {summary['seed']}): {head}\n"
+        f"  welfare {summary['welfare_per_person_last_year']:.2f} h/week per person (equally distributed: "
+        f"{summary['welfare_ede_last_year']:.2f}); lost to queues {summary['rationing_cost_last_year']:.3f} h, "
+        f"to prices off normal {summary['price_distortion_cost_last_year']:.4f} h\n"
+        f"  last year: sovereignty at own prices {summary['sovereignty_own_prices_last_year']:.4f}, fulfilment floor "
+        f"{summary['fulfilment_floor_own_prices_last_year']:.3f}, stock gap {stock:.4f}, price–value gap "
+        f"{summary['price_value_gap_last_year']:.4f}; peak shortage {100 * summary['peak_unmet_share']:.2f} % "
+        f"of demand unmet\n"
         f"  final Ginis: hourly wages {summary['wage_gini_final']:.3f}, incomes {summary['income_gini_final']:.3f}, "
         f"consumption {summary['consumption_gini_final']:.3f}"
     )

@@ -270,15 +270,15 @@ def status(model: CouncilsModel) -> str:
     if summary["converged"]:
         verdict = f"converged from week {summary['converged_week']}"
     else:
-        verdict = f"not converged (yet): that needs {100 * v.share:g} % of the weeks of every trailing year in "
-        verdict += "tolerance, and a whole year after"
+        verdict = "not converged (yet): that needs the trailing year in tolerance from some week to the end"
     return (
         f"{head}: {verdict}.\n\n"
-        f"This week: {'in' if last['in_tolerance'] else 'out of'} tolerance; stock gap "
-        f"{100 * last['stock_gap']:.1f} % (tolerance {100 * v.stock_tolerance:g} %), worst fulfilment "
-        f"{100 * last['fulfilment_floor']:.1f} % of demand at labour values (tolerance "
-        f"±{100 * v.fulfilment_tolerance:g} %), sovereignty index {last['sovereignty_index']:.3f}, "
-        f"{100 * last['unmet_share']:.2f} % of demand unmet."
+        f"This week: the trailing year {'in' if last['in_tolerance'] else 'out of'} tolerance; welfare "
+        f"{last['welfare_per_person']:.2f} hours a week per person, {100 * last['welfare_gap']:.2f} % of it lost to "
+        f"queues and prices off normal (tolerance {100 * v.welfare_tolerance:g} % over the year); stock gap "
+        f"{100 * last['stock_gap_own_prices']:.1f} % of the reserve rule at normal prices (tolerance "
+        f"{100 * v.stock_tolerance:g} % over the year), sovereignty at own prices "
+        f"{last['sovereignty_own_prices']:.3f}, {100 * last['unmet_share']:.2f} % of demand unmet."
     )
 
 
@@ -383,18 +383,17 @@ def gaps_figure(model: CouncilsModel) -> Figure:
     axes = fig.subplots(2, 2, sharex=True).ravel()
     fig.subplots_adjust(left=0.08, right=0.98, top=0.93, bottom=0.1, hspace=0.3, wspace=0.22)
     panels = [
-        ("stock_gap", "stock gap, %: worst |stock ÷ reserve − 1|", 100),
-        ("fulfilment_floor", "worst fulfilment, %: sales ÷ demand at labour values", 100),
+        ("stock_gap_own_prices", "stock gap, %: worst |stock ÷ reserve rule − 1|", 100),
+        ("welfare_gap", "welfare lost to queues and prices, %", 100),
         ("unmet_share", "demand unmet at the prices faced, %", 100),
-        ("sovereignty_index", "sovereignty index (1: production follows demand)", 1),
+        ("sovereignty_own_prices", "sovereignty at own prices (1: output follows demand)", 1),
     ]
     for ax, (key, title, scale) in zip(axes, panels, strict=True):
         ax.plot(weeks, scale * r.series(key), lw=1.0)
         ax.set_title(title, fontsize=8, loc="left")
         ax.tick_params(labelsize=6)
     axes[0].axhspan(0, 100 * v.stock_tolerance, color="tab:green", alpha=0.1, lw=0, label="verdict's tolerance")
-    band = (100 * (1 - v.fulfilment_tolerance), 100 * (1 + v.fulfilment_tolerance))
-    axes[1].axhspan(*band, color="tab:green", alpha=0.1, lw=0, label="verdict's tolerance")
+    axes[1].axhspan(0, 100 * v.welfare_tolerance, color="tab:green", alpha=0.1, lw=0, label="verdict's tolerance")
     for ax in axes[:2]:
         ax.legend(fontsize=6, frameon=False, loc="upper right")
     axes[2].set_ylim(0, max(0.1, 110 * float(r.series("unmet_share").max(initial=0.0))))
