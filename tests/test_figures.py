@@ -350,6 +350,16 @@ def test_an_envelope_is_the_median_and_band_of_each_group(kept_sweep):
     assert len(expected) == 2 and not np.allclose(*(q[:, 1] for q in expected.values()))
 
 
+def test_an_envelope_keeps_the_weeks_every_run_of_a_group_reached_and_skips_a_missing_value():
+    weeks = np.arange(0, 40, 4)
+    rows = [("g", run, w, float(k + w)) for k, run in enumerate("abc") for w in weeks if not (run == "c" and w > 20)]
+    rows = [r for r in rows if not (r[1] == "a" and r[2] == 8)]  # one run has no value that week
+    series = pd.DataFrame(rows, columns=["group", "run_id", "week", "value"])
+    line = envelope.envelope_figure(series, "x", "key").axes[0].lines[0]
+    assert list(line.get_xdata()) == [w for w in weeks if w <= 20]  # run c stopped at week 20
+    assert np.allclose(line.get_ydata(), [w + (1.5 if w == 8 else 1) for w in weeks if w <= 20])
+
+
 def test_plot_draws_an_envelope_of_a_series_the_code_does_not_name(kept_sweep, tmp_path):
     """Series are read by name from the kept files: one a later record adds is drawn as any other."""
     sweep = tmp_path / "sweep"

@@ -210,7 +210,9 @@ def envelope_figure(
     ax = fig.subplots()
     groups = _ordered(series["group"].unique())
     for group, colour in zip(groups, _colours(groups), strict=True):
-        wide = series[series["group"] == group].pivot(index="week", columns="run_id", values="value").dropna()
+        table = series[series["group"] == group]
+        reached = table.groupby("run_id")["week"].max().min()  # the last week every run of the group reached
+        wide = table[table["week"] <= reached].pivot(index="week", columns="run_id", values="value")
         label = f"{by} = {group:g}" if isinstance(group, float) else (f"{by} = {group}" if by else str(group))
         draw_band(ax, wide, colour, f"{label} ({wide.shape[1]} runs)")
     ax.set_xlabel("week")
