@@ -76,7 +76,7 @@ def check_old_new_or_nothing(out: Path, old: dict[str, bytes] | None, new_seed: 
     for name in DATA_FILES:
         assert (out / name).is_file(), name
     if plots:
-        for figure in FIGURES:
+        for figure in (f for f in FIGURES if f != "decisions"):  # the baseline votes on nothing
             for ext in ("png", "svg"):
                 assert (out / f"{figure}.{ext}").stat().st_size > 0, figure
 

@@ -1,5 +1,9 @@
 """Figures of a sweep's analysis (:mod:`sim.analysis.analyse`): Sobol' indices, PRIM's trajectory and box,
-feature scores.
+feature scores; and how every figure of the project is written to disk (:func:`save`, :func:`write_figure`).
+
+Every function returns a :class:`matplotlib.figure.Figure` made without pyplot, so that
+importing it never changes matplotlib's backend (a notebook keeps its inline figures) and a
+figure no one keeps is freed with its last reference.
 """
 
 from __future__ import annotations
@@ -8,35 +12,50 @@ import math
 import re
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
+from sim.analysis.formats import DEFAULT_FORMATS, DPI, FORMATS
 from sim.storage.writes import replacing
 
 
-def save(fig, path: Path) -> Path:
-    """Write ``fig`` as PNG and SVG beside ``path`` (each under a unique temporary name first); return the PNG."""
-    try:
-        for ext in ("png", "svg"):
-            with replacing(path.with_suffix(f".{ext}"), "figure") as file:
-                fig.savefig(file, dpi=110, format=ext)
-    finally:
-        plt.close(fig)
-    return path.with_suffix(".png")
+def write_figure(fig: Figure, path: Path, flag: str = "figure") -> Path:
+    """Write ``fig`` to ``path`` exactly, in the format of its extension (one of :data:`FORMATS`).
+
+    It is written under a unique temporary name beside ``path``, then renamed into place
+    (:func:`sim.storage.writes.replacing`: never through a link).
+
+    Raises
+    ------
+    ValueError
+        The extension is not one of :data:`FORMATS`.
+    """
+    path = Path(path)
+    ext = path.suffix.lstrip(".").lower()
+    if ext not in FORMATS:
+        raise ValueError(f"{flag} {path}: a figure is written as {', '.join('.' + f for f in FORMATS)}")
+    with replacing(path, flag) as file:
+        fig.savefig(file, dpi=DPI, format=ext)
+    return path
+
+
+def save(fig: Figure, path: Path, formats: tuple[str, ...] = DEFAULT_FORMATS) -> Path:
+    """Write ``fig`` beside ``path`` once per format (``name.png``, ``name.pdf``, …); return the first one's path."""
+    for ext in formats:
+        write_figure(fig, path.with_suffix(f".{ext}"))
+    return path.with_suffix(f".{formats[0]}")
 
 
 #: The index axis of the Sobol' figure: indices are shares of variance, estimates beyond are noise.
 LIMITS = (-0.3, 1.3)
 
 
-def sobol_figure(sobol: dict, notes: dict, title: str = ""):
+def sobol_figure(sobol: dict, notes: dict, title: str = "", figsize: tuple[float, float] | None = None) -> Figure:
     """One panel per outcome: first-order (S1) and total (ST) indices of each factor, with their intervals.
 
     Factors are in the order of their total index for the first outcome, the same in every panel.
     An interval that leaves the axis (:data:`LIMITS`) has its half-width written at the right.
+    ``figsize`` is (width, height) in inches; by default it grows with the factors and outcomes.
     """
     done = {k: v for k, v in sobol.items() if "skipped" not in v}
     first = next(iter(done.values()))
@@ -44,9 +63,8 @@ def sobol_figure(sobol: dict, notes: dict, title: str = ""):
     names = [first["factors"][i] for i in order]
     columns = min(3, len(done))
     rows = math.ceil(len(done) / columns)
-    fig, axes = plt.subplots(
-        rows, columns, figsize=(5.2 * columns, 0.32 * len(names) * rows + 1.4 * rows + 0.6), squeeze=False
-    )
+    fig = Figure(figsize=figsize or (5.2 * columns, 0.32 * len(names) * rows + 1.4 * rows + 0.6))
+    axes = fig.subplots(rows, columns, squeeze=False)
     y = np.arange(len(names))
     for ax, (key, s) in zip(axes.flat, done.items(), strict=False):
         at = [s["factors"].index(n) for n in names]
@@ -77,11 +95,15 @@ def sobol_figure(sobol: dict, notes: dict, title: str = ""):
     return fig
 
 
-def prim_figure(name: str, found: dict, title: str = ""):
-    """PRIM's peeling trajectory (coverage against density) and the chosen box's ranges within each factor's range."""
+def prim_figure(name: str, found: dict, title: str = "", figsize: tuple[float, float] = (12, 4.2)) -> Figure:
+    """PRIM's peeling trajectory (coverage against density) and the chosen box's ranges within each factor's range.
+
+    ``figsize`` is (width, height) in inches.
+    """
     trajectory, chosen = found["trajectory"], found["chosen"]
     box = trajectory[chosen]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [1, 1.25]})
+    fig = Figure(figsize=figsize)
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
     coverage = [b["coverage"] for b in trajectory]
     density = [b["density"] for b in trajectory]
     dims = [len(b["restricted"]) for b in trajectory]
@@ -128,14 +150,18 @@ def prim_figure(name: str, found: dict, title: str = ""):
     return fig
 
 
-def scores_figure(scores: dict, title: str = ""):
-    """Feature scores of each factor (rows) for each outcome (columns), with each ensemble's fit."""
+def scores_figure(scores: dict, title: str = "", figsize: tuple[float, float] | None = None) -> Figure:
+    """Feature scores of each factor (rows) for each outcome (columns), with each ensemble's fit.
+
+    ``figsize`` is (width, height) in inches; by default it grows with the factors and outcomes.
+    """
     done = {k: v for k, v in scores.items() if "skipped" not in v}
     factors = list(next(iter(done.values()))["factors"])
     table = np.array([[v["factors"][f] for v in done.values()] for f in factors])
     order = np.argsort(-table.max(axis=1))
     table = table[order]
-    fig, ax = plt.subplots(figsize=(1.5 * len(done) + 3.5, 0.36 * len(factors) + 1.8))
+    fig = Figure(figsize=figsize or (1.5 * len(done) + 3.5, 0.36 * len(factors) + 1.8))
+    ax = fig.subplots()
     image = ax.imshow(table, cmap="viridis", aspect="auto", vmin=0)
     for (i, j), value in np.ndenumerate(table):
         ax.text(

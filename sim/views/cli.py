@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.analysis.formats import DEFAULT_FORMATS, FORMATS, parse_formats
 from sim.economics.economy import EconomyDataError, default_economy
 from sim.economics.plan_factory import PlanFactory, variants_table
 from sim.economics.units import WEEKS_PER_YEAR
@@ -47,6 +48,8 @@ USER_ERRORS = (
     WriteRefused,
     OSError,
 )
+#: The help of ``--format``, for the commands that write figures into a directory.
+FORMAT_HELP = f"figure formats, a comma list of {', '.join(FORMATS)} (default {','.join(DEFAULT_FORMATS)})"
 #: The longest line ``say`` prints, characters: a message is one short line whatever a file holds.
 MAX_LINE = 300
 
@@ -106,8 +109,20 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario TOML file (default economy if none)")
     plan.set_defaults(func=cmd_plan)
 
-    plot = sub.add_parser("plot", help="(re)draw the figures of a saved run")
-    plot.add_argument("results", type=Path, metavar="RESULTS_DIR")
+    plot = sub.add_parser(
+        "plot", help="(re)draw the figures of a saved run or a finished sweep; a sweep's envelopes over time"
+    )
+    plot.add_argument("results", type=Path, metavar="DIR", help="a run's results directory, or a sweep's --out")
+    plot.add_argument("--format", default=",".join(DEFAULT_FORMATS), metavar="FORMATS", help=FORMAT_HELP)
+    plot.add_argument(
+        "--envelope",
+        metavar="VARIABLE",
+        help="of a sweep that kept its time series: the median and 10–90 %% band over its runs, week by week, "
+        "of this per-week series (e.g. stock_gap), written as envelope_VARIABLE[_by_KEY] in the sweep's directory",
+    )
+    plot.add_argument(
+        "--by", metavar="KEY", help="with --envelope: one band per value of this swept key, or of 'scenario'"
+    )
     plot.set_defaults(func=cmd_plot)
 
     sweep = sub.add_parser("sweep", help="run a sweep of many runs (parameters × seeds), resumable")
@@ -131,6 +146,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--replicates", type=int, help="seeds per point (overrides the file's)")
     sweep.add_argument("--limit", type=int, help="only the first N runs, in the sweep's stable order")
     sweep.add_argument("--keep-timeseries", action="store_true", help="also keep every run's time series")
+    sweep.add_argument("--format", default=",".join(DEFAULT_FORMATS), metavar="FORMATS", help=FORMAT_HELP)
     sweep.set_defaults(func=cmd_sweep)
 
     compare = sub.add_parser("compare", help="verdicts of several saved runs side by side, and their gaps overlaid")
@@ -371,6 +387,7 @@ def cmd_sweep(args) -> int:
     from sim.experiments.sweep import load_sweep, run_sweep
     from sim.experiments.sweep_store import check_out
     from sim.storage.locks import locked
+    from sim.views.envelope import EnvelopeError
     from sim.views.sweep_plots import draw_sweep
 
     for flag in ("workers", "replicates", "limit"):
@@ -381,6 +398,7 @@ def cmd_sweep(args) -> int:
         raise UsageError(f"--years {args.years}: must be > 0")
     if not 0 < args.scheduler_timeout <= 600:
         raise UsageError(f"--scheduler-timeout {args.scheduler_timeout:g}: must be 0 < seconds <= 600")
+    formats = _formats(args.format)
     sweep = load_sweep(args.sweep, replicates=args.replicates, years=args.years)
     out = args.out or DEFAULT_RESULTS / f"sweep-{sweep.name}"
     check_out(out, sweep, args.resume)
@@ -411,7 +429,10 @@ def cmd_sweep(args) -> int:
                 notice=lambda note: tqdm.write(f"councils: note: {' '.join(note.split())}", file=sys.stderr),
             )
             bar.close()
-            figures = draw_sweep(runs, sweep.parameters, out, sweep.name)
+            try:
+                figures = draw_sweep(runs, sweep.parameters, out, sweep.name, formats)
+            except EnvelopeError as err:  # a kept time series damaged while the sweep ran
+                raise UsageError(f"{err} (the sweep's runs are in {out}/runs.parquet)") from None
         executor.shutdown(wait=True)
     except BaseException:
         if client is None:
@@ -479,16 +500,54 @@ def _interrupt(signum, frame):
 
 def cmd_plot(args) -> int:
     from sim.experiments.results import read_run
+    from sim.experiments.sweep_store import META_FILE
     from sim.storage.locks import locked
     from sim.views import plots
 
-    summary, ts = read_run(args.results)
-    with locked(args.results, flag="plot"):
-        clear_temporaries(args.results)  # a figure half-written by a killed redraw
-        paths = plots.draw_all(summary, ts, args.results)
+    formats = _formats(args.format)
+    if args.by is not None and args.envelope is None:
+        raise UsageError(f"--by {args.by}: only with --envelope VARIABLE (the series whose bands it groups)")
+    if args.results.is_dir() and (args.results / META_FILE).exists():
+        paths = _plot_sweep(args.results, formats, args.envelope, args.by)
+    else:
+        if args.envelope is not None:
+            raise UsageError(
+                f"--envelope {args.envelope}: {args.results} is not a sweep directory (no {META_FILE}): "
+                "an envelope is drawn over a sweep's runs"
+            )
+        summary, ts = read_run(args.results)
+        with locked(args.results, flag="plot"):
+            clear_temporaries(args.results)  # a figure half-written by a killed redraw
+            paths = plots.draw_all(summary, ts, args.results, formats)
     for path in paths:
         print(path)
     return 0
+
+
+def _plot_sweep(directory: Path, formats: tuple[str, ...], envelope: str | None, by: str | None) -> list[Path]:
+    """Redraw a finished sweep's figures, or draw one envelope, under the sweep's lock; return the paths."""
+    from sim.analysis.analyse import AnalysisError, read_sweep
+    from sim.storage.locks import locked
+    from sim.views.envelope import EnvelopeError, draw_envelope
+    from sim.views.sweep_plots import draw_sweep
+
+    with locked(directory, flag="plot"):  # a sweep still running holds it: refused, naming it
+        clear_temporaries(directory)  # a figure half-written by a killed redraw
+        try:
+            sweep = read_sweep(directory)
+            if envelope is not None:
+                return [draw_envelope(sweep, envelope, by, formats)]
+            return draw_sweep(sweep.runs, sweep.parameters, directory, sweep.name, formats)
+        except (AnalysisError, EnvelopeError) as err:
+            raise UsageError(str(err)) from None
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    """``--format png,pdf`` → ``("png", "pdf")``; a bad list is a usage error, before anything runs."""
+    try:
+        return parse_formats(text)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
 
 
 def cmd_decisions(args) -> int:
@@ -505,7 +564,7 @@ def cmd_compare(args) -> int:
     from sim.views import plots
 
     out = args.out or args.results[0].parent / "compare.png"
-    _check_figure_out(out, plots.FIGURE_FORMATS)
+    _check_figure_out(out, FORMATS)
     runs = [read_run(d) for d in args.results]  # every directory checked before a line is printed
     header = f"{'run':<32} {'regime':<19} {'converged':>9} {'week':>6} {'stock gap':>10} {'fulfilment':>10} "
     header += f"{'sovereignty':>11} {'peak unmet':>10} {'wage Gini':>9} {'income Gini':>11}"
@@ -522,7 +581,7 @@ def cmd_compare(args) -> int:
         )
     with locked(out, flag="--out"):
         clear_temporaries(out.parent, out.name)  # what a killed compare left beside this figure
-        print(f"figure: {plots.compare_gaps(runs, out)}")
+        print(f"figure: {plots.write_comparison(runs, out)}")
     return 0
 
 

@@ -1,24 +1,35 @@
-"""Figures of a run, drawn from its saved results (PNG and SVG).
+"""Figures of a run, drawn from its saved results.
 
 Every function takes the run's summary and tidy time series (as written by
-:mod:`sim.experiments.results`), so ``councils plot DIR`` redraws them without rerunning.
+:mod:`sim.experiments.results`), so ``councils plot DIR`` redraws them without rerunning, and
+returns a :class:`matplotlib.figure.Figure` made without pyplot (importing this module never
+changes matplotlib's backend: a notebook shows the figure a cell returns). Each takes
+``figsize``, (width, height) in inches. ``docs/plotting.md`` lists them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
+from sim.analysis.figures import save, write_figure
+from sim.analysis.formats import DEFAULT_FORMATS, FORMATS
 from sim.economics.units import WEEKS_PER_YEAR
-from sim.storage.writes import replacing
+from sim.experiments.results import DECISIONS_FILE, read_decisions
 
+#: Every figure of a run, by its file name; ``decisions`` only for a run whose assemblies voted.
 FIGURES = ("stock_price_dynamics", "gaps", "inequality", "hours_output", "decisions")
+#: Head room above the highest hours drawn (a share of it), so that a constant decided week is not the frame.
+HOURS_HEADROOM = 0.15
+#: The first weeks of a comparison, whose start-up swings may leave the y axis (the rest sets its range).
+SETTLING_WEEKS = 13
 
 
 def _wide(ts: pd.DataFrame, variable: str) -> pd.DataFrame:
@@ -44,14 +55,18 @@ def _title(summary) -> str:
     return f"{summary.get('scenario', 'run')} (seed {summary.get('seed', '?')}): {verdict}"
 
 
-def stock_price_dynamics(summary, ts):
-    """For each consumer good: price ÷ labour value and stock ÷ reserve target, week by week."""
+def stock_price_dynamics(summary, ts, figsize: tuple[float, float] | None = None) -> Figure:
+    """For each consumer good: price ÷ labour value and stock ÷ reserve target, week by week.
+
+    One panel per good, four to a row; ``figsize`` defaults to 3.2 × 2.2 inches a panel.
+    """
     goods = summary["consumer_goods"]
     price = _wide(ts, "price")[goods] / _wide(ts, "value")[goods]
     stock = _wide(ts, "stock")[goods] / _wide(ts, "reserve")[goods]
     cols = 4
     rows = int(np.ceil(len(goods) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.2 * rows), sharex=True, sharey=True, squeeze=False)
+    fig = Figure(figsize=figsize or (3.2 * cols, 2.2 * rows))
+    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
     for ax, good in zip(axes.ravel(), goods, strict=False):
         ax.axhline(1.0, color="0.6", lw=0.6)
         ax.plot(price.index, price[good], color="tab:red", lw=1.0, label="price ÷ labour value")
@@ -64,7 +79,7 @@ def stock_price_dynamics(summary, ts):
         ax.set_xlabel("week")
     fig.supylabel("ratio (1 = price at labour value, stock at its reserve target)", fontsize=9)
     handles, labels = axes.ravel()[0].get_legend_handles_labels()
-    handles.append(plt.Line2D([], [], color="tab:green", ls="--", lw=0.8))
+    handles.append(Line2D([], [], color="tab:green", ls="--", lw=0.8))
     labels.append("convergence week")
     fig.legend(handles, labels, loc="upper right", ncol=3, fontsize=8, frameon=False)
     fig.suptitle(f"Stock and price dynamics per consumer good — {_title(summary)}", fontsize=10, x=0.01, ha="left")
@@ -72,10 +87,11 @@ def stock_price_dynamics(summary, ts):
     return fig
 
 
-def gaps(summary, ts):
+def gaps(summary, ts, figsize: tuple[float, float] = (10, 6)) -> Figure:
     """Stock gap, fulfilment floor, unmet share and sovereignty index over time (the verdict's measures)."""
     w = _weekly(ts)
-    fig, axes = plt.subplots(2, 2, figsize=(10, 6), sharex=True)
+    fig = Figure(figsize=figsize)
+    axes = fig.subplots(2, 2, sharex=True)
     fulfil = summary.get("fulfilment_tolerance")
     panels = [
         ("stock_gap", "stock gap, max |S/S* − 1|", summary.get("stock_tolerance")),
@@ -99,10 +115,11 @@ def gaps(summary, ts):
     return fig
 
 
-def inequality(summary, ts):
+def inequality(summary, ts, figsize: tuple[float, float] = (8, 4)) -> Figure:
     """Gini coefficients of hourly wages, incomes (communes included) and consumption."""
     w = _weekly(ts)
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig = Figure(figsize=figsize)
+    ax = fig.subplots()
     for key, label, style in [
         ("consumption_gini", "consumption spending", "-"),
         ("income_gini", "incomes (communes included)", "-"),
@@ -121,17 +138,24 @@ def inequality(summary, ts):
     return fig
 
 
-def hours_output(summary, ts):
+def _hours_axis(ax, w: pd.DataFrame):
+    """Hours per person and week, decided and embodied, from 0 to :data:`HOURS_HEADROOM` above the highest."""
+    ax.plot(w.index, w["hours_per_week"], lw=1.4, label="decided week")
+    ax.plot(w.index, w["hours_used"], lw=1.2, label="hours embodied in output")
+    top = float(np.nanmax(w[["hours_per_week", "hours_used"]].to_numpy(dtype=float)))
+    ax.set_ylim(0, (1 + HOURS_HEADROOM) * max(top, 1.0))
+    ax.set_ylabel("hours per person per week")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+
+
+def hours_output(summary, ts, figsize: tuple[float, float] = (12, 4.5)) -> Figure:
     """Hours worked per person and week, and output by sector relative to week 0."""
     w = _weekly(ts)
     output = _wide(ts, "output")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [1, 1.6]})
-    left.plot(w.index, w["hours_per_week"], label="decided week")
-    left.plot(w.index, w["hours_used"], label="hours embodied in output")
+    fig = Figure(figsize=figsize)
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.6]})
+    _hours_axis(left, w)
     left.set_xlabel("week")
-    left.set_ylabel("hours per person per week")
-    left.set_ylim(bottom=0)
-    left.legend(frameon=False, fontsize=8)
     left.set_title("Hours", fontsize=9)
     change = 100 * (output / output.iloc[0] - 1)
     movers = change.iloc[-1].abs().sort_values(ascending=False).index
@@ -156,85 +180,140 @@ def hours_output(summary, ts):
     return fig
 
 
-def decisions(summary, ts):
-    """What the yearly decisions chose and bought: hours, investment, consumption, labour values (seed §7f, §8)."""
+def decisions(summary, ts, decided: Sequence[dict] = (), figsize: tuple[float, float] = (12, 7.5)) -> Figure:
+    """What the yearly decisions chose and bought: hours, investment, consumption, labour values (seed §7f, §8).
+
+    Four panels, each quantity on an axis of its own: the decided hours (with the hours
+    embodied in output), the share of the net product invested (%), consumption per person
+    at week-0 labour values, and the labour values of the goods of highest value. The weeks
+    of the decisions in ``decided`` (each a mapping with its ``week``, as in ``decisions.json``)
+    are marked on every panel.
+    """
     w = _weekly(ts)
     goods = summary["consumer_goods"]
     value = _wide(ts, "value")[goods]
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
-    hours, consumption, values = axes
-    hours.plot(w.index, w["hours_per_week"], color="tab:blue", label="hours a week (decided)")
-    hours.set_ylabel("hours per week", color="tab:blue")
-    hours.set_ylim(0, max(1.2 * w["hours_per_week"].max(), 1))
-    share = hours.twinx()
-    share.plot(w.index, 100 * w["investment_share"], color="tab:orange", label="investment share (decided)")
-    share.set_ylabel("% of the net product invested", color="tab:orange")
-    share.set_ylim(0, max(1.2 * 100 * w["investment_share"].max(), 1))
-    hours.set_title("The decision: hours and investment", fontsize=9)
-    hours.set_xlabel("week")
+    fig = Figure(figsize=figsize)
+    (hours, share), (consumption, values) = fig.subplots(2, 2, sharex=True)
+    _hours_axis(hours, w)
+    hours.set_title("Hours a week, as decided", fontsize=9)
+    invested = 100 * w["investment_share"]
+    share.plot(w.index, invested, color="tab:orange", lw=1.4)
+    share.set_ylim(0, (1 + HOURS_HEADROOM) * max(float(invested.max()), 1.0))
+    share.set_ylabel("% of the net product invested")
+    share.set_title("Investment, as decided", fontsize=9)
     per_year = w["consumption_per_person"].rolling(WEEKS_PER_YEAR, min_periods=1).mean()
     consumption.plot(w.index, w["consumption_per_person"], color="0.75", lw=0.6, label="weekly")
     consumption.plot(w.index, per_year, color="tab:green", label="trailing year")
-    consumption.set_ylabel("hours of week-0 labour value per person per week")
-    consumption.set_xlabel("week")
+    consumption.set_ylabel("hours of week-0 value per person per week")
     consumption.legend(frameon=False, fontsize=8)
-    consumption.set_title("Consumption per person, at week-0 values", fontsize=9)
+    consumption.set_title("Consumption per person, at week-0 labour values", fontsize=9)
     main = value.iloc[0].sort_values(ascending=False).index[:6]
     for good in main:
         values.plot(value.index, value[good] / value[good].iloc[0], lw=1.0, label=good)
     values.axhline(1.0, color="0.6", lw=0.6)
     values.set_ylabel("labour value ÷ week 0")
-    values.set_xlabel("week")
     values.legend(frameon=False, fontsize=8, title="highest labour value at week 0", title_fontsize=8)
     values.set_title("Labour values", fontsize=9)
+    for ax in (hours, share, consumption, values):
+        for k, decision in enumerate(decided):
+            ax.axvline(decision["week"], color="0.5", lw=0.7, ls=":", label="a decision" if k == 0 else None)
+    share.legend(frameon=False, fontsize=8, loc="lower right")
+    for ax in (consumption, values):
+        ax.set_xlabel("week")
     fig.suptitle(f"Decisions and growth — {_title(summary)}", fontsize=10, x=0.01, ha="left")
-    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
     return fig
 
 
-def draw_all(summary: dict, ts: pd.DataFrame, out_dir: Path) -> list[Path]:
-    """Draw every figure of a run into ``out_dir`` as PNG and SVG; return the PNG paths."""
-    out_dir = Path(out_dir)
-    written = []
+def figures(summary: dict, ts: pd.DataFrame, decided: list[dict]) -> dict[str, Figure]:
+    """Every figure of :data:`FIGURES` the run supports, by name: ``decisions`` only if ``decided`` is not empty."""
+    drawn = {}
     for name in FIGURES:
-        fig = globals()[name](summary, ts)
-        for ext in ("png", "svg"):
-            with replacing(out_dir / f"{name}.{ext}", "figure") as file:  # a unique temporary, never through a link
-                fig.savefig(file, dpi=110, format=ext)
-        plt.close(fig)
-        written.append(out_dir / f"{name}.png")
-    return written
+        if name == "decisions":
+            if decided:
+                drawn[name] = decisions(summary, ts, decided)
+        else:
+            drawn[name] = globals()[name](summary, ts)
+    return drawn
 
 
-#: The formats ``compare --out`` writes, by the file's extension.
-FIGURE_FORMATS = ("png", "svg", "pdf")
+def draw_all(summary: dict, ts: pd.DataFrame, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[Path]:
+    """Draw every figure of a run into ``out_dir``, once per format; return their paths in the first format.
 
-
-def compare_gaps(runs: list[tuple[dict, pd.DataFrame]], out_path: Path) -> Path:
-    """One figure overlaying the stock gaps and fulfilment floors of several runs, written to ``out_path`` exactly.
-
-    Its format is the extension of ``out_path`` (one of :data:`FIGURE_FORMATS`); it is written
-    under a unique temporary name beside it, then renamed into place.
+    The yearly decisions are read from the run's ``decisions.json`` in ``out_dir`` (a result
+    written before there were decisions has none). A figure the run does not have (``decisions``
+    where nothing was voted) is not drawn, and its files from an earlier drawing are removed.
     """
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharex=True)
+    out_dir = Path(out_dir)
+    decided = read_decisions(out_dir) if os.path.lexists(out_dir / DECISIONS_FILE) else []
+    drawn = figures(summary, ts, decided)
+    for name in set(FIGURES) - set(drawn):  # what an earlier drawing made of a figure this run does not have
+        for ext in FORMATS:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(out_dir / f"{name}.{ext}")  # a link is removed, never followed
+    return [save(fig, out_dir / f"{name}.png", formats) for name, fig in drawn.items()]
+
+
+def _settled_limits(ax, series: list[pd.Series], lines: list[float]) -> str:
+    """Set ``ax``'s y range to what ``series`` do after :data:`SETTLING_WEEKS`, and the ``lines`` drawn.
+
+    Returns a phrase for the panel saying how far the first weeks go beyond it ("" if they
+    stay inside or the runs are too short to settle).
+    """
+    later = [s[s.index >= SETTLING_WEEKS].to_numpy(dtype=float) for s in series]
+    later = np.concatenate(later) if later else np.array([])
+    later = later[np.isfinite(later)]
+    if later.size == 0:
+        return ""
+    low, high = min(later.min(), *lines), max(later.max(), *lines)
+    pad = 0.1 * (high - low) or 0.01 * max(abs(high), 1e-9)
+    ax.set_ylim(low - pad, high + pad)
+    first = np.concatenate([s[s.index < SETTLING_WEEKS].to_numpy(dtype=float) for s in series])
+    first = first[np.isfinite(first)]
+    beyond = first[(first < low - pad) | (first > high + pad)]
+    if beyond.size == 0:
+        return ""
+    extreme = beyond[np.argmax(np.abs(beyond - (low + high) / 2))]
+    return f"weeks 0–{SETTLING_WEEKS - 1} leave the axis (to {extreme:.3g})"
+
+
+def compare_gaps(runs: list[tuple[dict, pd.DataFrame]], figsize: tuple[float, float] = (12, 4.2)) -> Figure:
+    """The stock gaps and fulfilment floors of several runs overlaid, with the verdict's tolerances.
+
+    The y axes show what the runs do after their first :data:`SETTLING_WEEKS` weeks (and the
+    tolerance lines); a start-up swing beyond that range leaves the axis, and its panel says so.
+    """
+    fig = Figure(figsize=figsize)
+    axes = fig.subplots(1, 2, sharex=True)
+    stock, floor = [], []
     for summary, ts in runs:
         w = _weekly(ts)
         label = f"{summary.get('scenario')} (seed {summary.get('seed')})"
         axes[0].plot(w.index, w["stock_gap"], lw=1.0, label=label)
         axes[1].plot(w.index, w["fulfilment_floor"], lw=1.0, label=label)
-    for ax, title in [
-        (axes[0], "stock gap, max |S/S* − 1|"),
-        (axes[1], "fulfilment floor, min sales ÷ demand at value"),
+        stock.append(w["stock_gap"])
+        floor.append(w["fulfilment_floor"])
+    tolerances = [
+        sorted({float(s["stock_tolerance"]) for s, _ in runs}),
+        sorted({1 - float(s["fulfilment_tolerance"]) for s, _ in runs}),
+    ]
+    for ax, title, series, lines in [
+        (axes[0], "stock gap, max |S/S* − 1|", stock, tolerances[0]),
+        (axes[1], "fulfilment floor, min sales ÷ demand at value", floor, tolerances[1]),
     ]:
+        for tol in lines:
+            ax.axhline(tol, color="0.3", ls=":", lw=1.0, label=f"verdict's tolerance {tol:g}")
+        note = _settled_limits(ax, series, lines)
+        if note:
+            ax.text(0.99, 0.98, note, transform=ax.transAxes, ha="right", va="top", fontsize=7, color="0.3")
         ax.set_xlabel("week")
         ax.set_title(title, fontsize=9)
-    axes[0].legend(frameon=False, fontsize=8)
+    axes[0].legend(frameon=False, fontsize=8, loc="center right")
     fig.suptitle("Comparison of transition conditions", fontsize=10, x=0.01, ha="left")
     fig.tight_layout(rect=(0, 0, 1, 0.94))
-    out_path = Path(out_path)
-    try:
-        with replacing(out_path, "--out") as file:
-            fig.savefig(file, dpi=110, format=out_path.suffix.lstrip(".").lower())
-    finally:
-        plt.close(fig)
-    return out_path
+    return fig
+
+
+def write_comparison(runs: list[tuple[dict, pd.DataFrame]], out_path: Path) -> Path:
+    """:func:`compare_gaps` written to ``out_path`` exactly, in the format of its extension (png, svg, pdf)."""
+    return write_figure(compare_gaps(runs), out_path, "--out")

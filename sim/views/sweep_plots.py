@@ -1,19 +1,24 @@
-"""Figures of a sweep, drawn from ``runs.parquet``: phase diagram, comparison, sensitivity."""
+"""Figures of a sweep, drawn from ``runs.parquet``: phase diagram, comparison, sensitivity, regimes over time.
+
+Each returns a :class:`matplotlib.figure.Figure` made without pyplot (importing this module
+never changes matplotlib's backend) and takes ``figsize``, (width, height) in inches.
+``docs/plotting.md`` lists them.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from sim.analysis.figures import save
+from sim.analysis.formats import DEFAULT_FORMATS
 from sim.economics import corrective_loop
 from sim.run.scenario import Readjustment
+from sim.views.envelope import draw_band, kept_series
 
 _HORIZONTAL = {"orientation": "horizontal"} if matplotlib.__version_info__ >= (3, 10) else {"vert": False}
 
@@ -22,7 +27,7 @@ def _label(value) -> str:
     return f"{value:g}" if isinstance(value, int | float | np.number) else str(value)
 
 
-def phase_diagram(runs: pd.DataFrame, x: str, y: str, title: str = ""):
+def phase_diagram(runs: pd.DataFrame, x: str, y: str, title: str = "", figsize=(16, 4.3)) -> Figure:
     """Share of runs converged, median convergence week and share of runs with a shortage over two parameters.
 
     When the axes are the price response and the rebuild horizon, the stability boundary of
@@ -36,7 +41,8 @@ def phase_diagram(runs: pd.DataFrame, x: str, y: str, title: str = ""):
     short = short.pivot_table(index=y, columns=x, values="shortage", aggfunc="mean")
     short = short.reindex(index=share.index, columns=share.columns)
     boundary = _loop_boundary(share, ok, x, y)
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.3))
+    fig = Figure(figsize=figsize)
+    axes = fig.subplots(1, 3)
     for ax, table, label, cmap, fmt in [
         (axes[0], share, "share of runs converged", "viridis", "{:.0%}"),
         (axes[1], week, "median convergence week (converged runs)", "magma_r", "{:.0f}"),
@@ -98,8 +104,11 @@ def _condition(runs: pd.DataFrame) -> pd.Series:
     return runs["scenario"]
 
 
-def compare_conditions(runs: pd.DataFrame, title: str = ""):
-    """Per transition condition (and regime): convergence week, peak shortage and final Ginis over replicates."""
+def compare_conditions(runs: pd.DataFrame, title: str = "", figsize: tuple[float, float] | None = None) -> Figure:
+    """Per transition condition (and regime): convergence week, peak shortage and final Ginis over replicates.
+
+    ``figsize`` defaults to 4 inches a panel and a height that grows with the conditions.
+    """
     ok = runs[runs["error"].isna()]
     ok = ok.assign(scenario=_condition(ok))
     names = list(dict.fromkeys(ok["scenario"]))
@@ -110,7 +119,8 @@ def compare_conditions(runs: pd.DataFrame, title: str = ""):
         ("stock_gap_last_year", "stock gap, mean of the last year"),
         ("fulfilment_floor_last_year", "fulfilment floor, last year"),
     ]
-    fig, axes = plt.subplots(1, len(panels) + 1, figsize=(4 * (len(panels) + 1), 0.45 * len(names) + 2.2), sharey=True)
+    fig = Figure(figsize=figsize or (4 * (len(panels) + 1), 0.45 * len(names) + 2.2))
+    axes = fig.subplots(1, len(panels) + 1, sharey=True)
     share = ok.groupby("scenario")["converged"].mean().reindex(names)
     axes[0].barh(range(len(names)), share.to_numpy(), color="tab:green")
     axes[0].set_xlim(0, 1)
@@ -127,8 +137,13 @@ def compare_conditions(runs: pd.DataFrame, title: str = ""):
     return fig
 
 
-def sensitivity(runs: pd.DataFrame, parameters: list[str], title: str = ""):
-    """Ranking of parameters by standardised regression coefficients on two outcomes."""
+def sensitivity(
+    runs: pd.DataFrame, parameters: list[str], title: str = "", figsize: tuple[float, float] | None = None
+) -> Figure:
+    """Ranking of parameters by standardised regression coefficients on two outcomes.
+
+    ``figsize`` defaults to 11 inches wide and a height that grows with the parameters.
+    """
     ok = runs[runs["error"].isna()]
     X = ok[parameters].to_numpy(dtype=float)
     X = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
@@ -136,7 +151,8 @@ def sensitivity(runs: pd.DataFrame, parameters: list[str], title: str = ""):
         "converged (linear probability)": ok["converged"].to_numpy(dtype=float),
         "log stock gap of the last year": np.log(ok["stock_gap_last_year"].to_numpy(dtype=float) + 1e-6),
     }
-    fig, axes = plt.subplots(1, 2, figsize=(11, 0.5 * len(parameters) + 2.2))
+    fig = Figure(figsize=figsize or (11, 0.5 * len(parameters) + 2.2))
+    axes = fig.subplots(1, 2)
     for ax, (label, target) in zip(axes, outcomes.items(), strict=True):
         design = np.column_stack([np.ones(len(X)), X])
         coef = np.linalg.lstsq(design, target, rcond=None)[0][1:]
@@ -171,24 +187,19 @@ REGIME_COLOURS = {
 
 def regime_paths(runs: pd.DataFrame, timeseries_dir: Path) -> pd.DataFrame:
     """Every finished run's 4-week means of :data:`REGIME_MEASURES`: scenario, regime, run_id, week, measure, value."""
-    ok = runs[runs["error"].isna()]
-    frames = []
-    for run in ok.itertuples():
-        path = Path(timeseries_dir) / f"{run.run_id}.parquet"
-        if not path.exists():
-            continue
-        ts = pd.read_parquet(path, filters=[("good", "==", ""), ("variable", "in", list(REGIME_MEASURES))])
-        ts = ts.assign(week=ts["week"] // REGIME_WEEKS * REGIME_WEEKS)
-        ts = ts.groupby(["variable", "week"], as_index=False)["value"].mean()
-        frames.append(ts.assign(scenario=run.scenario, regime=run.regime, run_id=run.run_id))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    paths = kept_series(runs, timeseries_dir, list(REGIME_MEASURES), REGIME_WEEKS)
+    if paths.empty:
+        return pd.DataFrame()
+    identity = runs.set_index("run_id")[["scenario", "regime"]]
+    return paths.join(identity, on="run_id")
 
 
-def compare_regimes(paths: pd.DataFrame, title: str = ""):
+def compare_regimes(paths: pd.DataFrame, title: str = "", figsize: tuple[float, float] | None = None) -> Figure:
     """For each transition condition and regime: sovereignty and the earnings Gini over time, bands over seeds.
 
     The line is the median over the seeds, the band their 10th to 90th percentile, of
-    :data:`REGIME_WEEKS`-week means.
+    :data:`REGIME_WEEKS`-week means (:func:`sim.views.envelope.draw_band`). ``figsize``
+    defaults to 4.2 × 2.5 inches a panel.
     """
     scenarios = list(dict.fromkeys(paths["scenario"]))
     regimes = [r for r in REGIME_COLOURS if r in set(paths["regime"])] + sorted(
@@ -196,9 +207,8 @@ def compare_regimes(paths: pd.DataFrame, title: str = ""):
     )
     cols = min(4, len(scenarios))
     blocks = int(np.ceil(len(scenarios) / cols))
-    fig, axes = plt.subplots(
-        blocks * len(REGIME_MEASURES), cols, figsize=(4.2 * cols, 2.5 * blocks * len(REGIME_MEASURES)), squeeze=False
-    )
+    fig = Figure(figsize=figsize or (4.2 * cols, 2.5 * blocks * len(REGIME_MEASURES)))
+    axes = fig.subplots(blocks * len(REGIME_MEASURES), cols, squeeze=False)
     for m, (measure, label) in enumerate(REGIME_MEASURES.items()):
         rows = axes[m * blocks : (m + 1) * blocks].ravel()
         part = paths[paths["variable"] == measure]
@@ -209,10 +219,7 @@ def compare_regimes(paths: pd.DataFrame, title: str = ""):
                 wide = table.pivot(index="week", columns="run_id", values="value")
                 if wide.empty:
                     continue
-                colour = REGIME_COLOURS.get(regime, "0.3")
-                low, mid, high = (wide.quantile(q, axis=1) for q in (0.1, 0.5, 0.9))
-                ax.fill_between(wide.index, low, high, color=colour, alpha=0.25, lw=0)
-                ax.plot(wide.index, mid, color=colour, lw=1.2, label=regime)
+                low, _, _ = draw_band(ax, wide, REGIME_COLOURS.get(regime, "0.3"), regime)
                 if measure == "sovereignty_index" and low.min() < SOVEREIGNTY_FLOOR:
                     below.append(f"{regime} (to {low.min():.2f})")
             ax.set_title(f"{scenario}: {label}", fontsize=8)
@@ -240,22 +247,25 @@ def compare_regimes(paths: pd.DataFrame, title: str = ""):
     return fig
 
 
-def draw_sweep(runs: pd.DataFrame, parameters: list[str], out_dir: Path, title: str = "") -> list[Path]:
-    """Every figure the sweep's design supports, as PNG and SVG; return the PNG paths."""
+def draw_sweep(
+    runs: pd.DataFrame, parameters: list[str], out_dir: Path, title: str = "", formats=DEFAULT_FORMATS
+) -> list[Path]:
+    """Every figure the sweep's design supports, once per format; return their paths in the first format."""
     out_dir = Path(out_dir)
     ok = runs[runs["error"].isna()] if "error" in runs else runs
     written = []
     if len(ok) == 0:
         return written
     if len(parameters) >= 2 and all(ok[p].nunique() <= 12 for p in parameters[:2]):
-        written.append(save(phase_diagram(runs, parameters[0], parameters[1], title), out_dir / "phase_diagram.png"))
+        diagram = phase_diagram(runs, parameters[0], parameters[1], title)
+        written.append(save(diagram, out_dir / "phase_diagram.png", formats))
     if _condition(ok).nunique() > 1:
-        written.append(save(compare_conditions(runs, title), out_dir / "transition_conditions.png"))
+        written.append(save(compare_conditions(runs, title), out_dir / "transition_conditions.png", formats))
     if "regime" in parameters and (out_dir / "timeseries").is_dir():
         paths = regime_paths(runs, out_dir / "timeseries")
         if len(paths):
-            written.append(save(compare_regimes(paths, title), out_dir / "regimes.png"))
+            written.append(save(compare_regimes(paths, title), out_dir / "regimes.png", formats))
     numeric = [p for p in parameters if pd.api.types.is_numeric_dtype(ok[p]) and not pd.api.types.is_bool_dtype(ok[p])]
     if numeric and len(ok) > len(numeric) + 2:
-        written.append(save(sensitivity(runs, numeric, title), out_dir / "sensitivity.png"))
+        written.append(save(sensitivity(runs, numeric, title), out_dir / "sensitivity.png", formats))
     return written
