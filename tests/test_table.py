@@ -203,7 +203,10 @@ def test_groups_of_other_horizons_and_populations_are_flagged(two_scenarios, tmp
     warnings = [line for line in stderr.splitlines() if "warning" in line]
     assert len(warnings) == 2, stderr
     assert "differ in horizon (weeks): baseline 26, gradual_equality 26, taste_shift 31" in warnings[0]
-    assert "differ in population (consumers): baseline 500, gradual_equality 500, taste_shift 600" in warnings[1]
+    assert (
+        "differ in population (population.consumers): baseline 500, gradual_equality 500, taste_shift 600"
+        in warnings[1]
+    )
 
 
 def test_run_directories_group_by_scenario_and_read_new_summary_keys(tmp_path):
@@ -253,7 +256,28 @@ def test_a_run_that_never_converged_is_censored_at_the_last_week_it_could_have()
     row = table.frame.iloc[0]
     assert (row["converged_week"], row["converged_week_censored"]) == (20.0, 2)
     assert row["weeks"] == "24–52"
-    assert table.warnings == []  # one group: nothing differs between groups
+    assert table.warnings == [
+        "the runs of a group differ in horizon (weeks): s 24–52; their outcomes are not measured alike"
+    ]
+
+
+def test_groups_judged_by_other_verdicts_are_flagged():
+    runs = pd.DataFrame(
+        {
+            "scenario": ["a", "a", "b", "b"],
+            "seed": [1, 2, 1, 2],
+            "weeks": 52,
+            "population.consumers": 500,
+            "verdict.stock_tolerance": [0.05, 0.05, 0.1, 0.1],
+            "verdict.window_weeks": 52,
+            "converged": [True, False, True, True],
+        }
+    )
+    table = outcome_table(Gathered(runs, ["converged"], [], []))
+    assert table.outcomes == ["converged"]
+    assert table.warnings == [
+        "the groups differ in verdict (verdict.stock_tolerance): a 0.05, b 0.1; their outcomes are not measured alike"
+    ]
 
 
 # --- bad input: one line, status 2, nothing written ---------------------------------------------------

@@ -140,7 +140,7 @@ def _read_sweep(path: Path) -> tuple[pd.DataFrame, list[str], list[str], list[st
     bases = definition.get("scenarios", {})
     files = runs["scenario_file"] if "scenario_file" in runs else pd.Series([next(iter(bases), "")] * len(runs))
     scenarios = {name: _scenario_keys({**_flat(bases.get(name, {})), **common}) for name in files.unique()}
-    keys = pd.DataFrame([scenarios[name] for name in files])
+    keys = pd.DataFrame.from_dict(scenarios, orient="index").loc[files.to_numpy()].reset_index(drop=True)
     keys = keys.drop(columns=[c for c in keys if c in runs])  # a swept key's column is the run's own value
     frame = pd.concat([keys, runs.assign(source=str(path))], axis=1)
     failed = len(sweep.runs) - len(runs)

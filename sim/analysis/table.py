@@ -11,9 +11,9 @@ varied), and each outcome is summarised over a group's seeds (:mod:`sim.analysis
   verdict needs a whole window after its week, so its week, in a longer run, would come later;
 - any other numeric outcome: the mean, with a Student t or a BCa bootstrap interval.
 
-The result also says what a reader must know: groups whose horizons (``weeks``) or
-populations (``population.consumers``) differ, a group that holds one seed twice, and
-outcomes a run did not record.
+The result also says what a reader must know: groups whose horizons (``weeks``),
+populations (``population.consumers``) or verdicts (``verdict.*``) differ, a group that holds
+one seed twice, and outcomes a run did not record.
 """
 
 from __future__ import annotations
@@ -35,6 +35,15 @@ CENSORED = "converged_week"
 DEFAULT_FIRST = ("converged", CENSORED)
 #: The horizon and the population, shown for each group and compared between groups.
 HORIZON, POPULATION, WINDOW = "weeks", "population.consumers", "verdict.window_weeks"
+#: Keys whose difference between runs makes their outcomes incomparable, and what they are.
+COMPARED = {
+    HORIZON: "horizon",
+    POPULATION: "population",
+    "verdict.stock_tolerance": "verdict",
+    "verdict.fulfilment_tolerance": "verdict",
+    WINDOW: "verdict",
+    "verdict.share": "verdict",
+}
 
 
 @dataclass(frozen=True)
@@ -154,22 +163,23 @@ def outcome_table(gathered: Gathered, by=None, outcomes=None) -> Table:
     runs = gathered.runs
     keys = runs[by].astype(object).where(runs[by].notna(), "")
     groups = list(runs.groupby([keys[k] for k in by], sort=False, dropna=False).indices.items())
-    rows, warnings, repeated = [], [], []
+    rows, names, spans, warnings, repeated = [], [], [], [], []
     for label, index in groups:
         label = label if isinstance(label, tuple) else (label,)
         group = runs.iloc[index]
+        names.append(_name(by, label))
+        spans.append({key: _span(group, key) for key in COMPARED})
         row = dict(zip(by, label, strict=True))
-        row |= {"seeds": len(group), "weeks": _span(group, HORIZON), "consumers": _span(group, POPULATION)}
+        row |= {"seeds": len(group), "weeks": spans[-1][HORIZON], "consumers": spans[-1][POPULATION]}
         for key in outcomes:
-            row |= _summarise(group, key, _name(by, label), warnings)
-        repeated += _repeated_seeds(group, _name(by, label))
+            row |= _summarise(group, key, names[-1], warnings)
+        repeated += _repeated_seeds(group, names[-1])
         rows.append(row)
     frame = pd.DataFrame(rows)
-    warnings = (
-        _differences(frame, by, "weeks", "horizon", "weeks")
-        + _differences(frame, by, "consumers", "population", "consumers")
-        + warnings
-    )
+    warnings = [
+        *(w for key, what in COMPARED.items() for w in _differences(names, [s[key] for s in spans], what, key)),
+        *warnings,
+    ]
     if repeated:
         more = f" (and in {len(repeated) - 1} more groups)" if len(repeated) > 1 else ""
         warnings.append(f"{repeated[0]}{more}: not independent seeds, so the intervals are too narrow")
@@ -221,13 +231,15 @@ def _number(x: float):
     return int(x) if float(x).is_integer() else float(x)
 
 
-def _differences(frame: pd.DataFrame, by: list[str], column: str, what: str, unit: str) -> list[str]:
-    """A warning if the groups' ``column`` is not one and the same number."""
-    values = frame[column].astype(str)
-    if values.nunique() <= 1:
+def _differences(names: list[str], values: list, what: str, key: str) -> list[str]:
+    """A warning if the groups' values of ``key`` are not one and the same, within a group or between groups."""
+    text = [str(v) for v in values]
+    mixed = any("–" in v for v in text)
+    if len(set(text)) <= 1 and not mixed:
         return []
-    listed = ", ".join(f"{_name(by, tuple(r[by]))} {r[column]}" for _, r in frame.iterrows())
-    return [f"the groups differ in {what} ({unit}): {listed}; their outcomes are not measured alike"]
+    listed = ", ".join(f"{n} {v}" for n, v in zip(names, text, strict=True))
+    where = "the runs of a group" if mixed else "the groups"
+    return [f"{where} differ in {what} ({key}): {listed}; their outcomes are not measured alike"]
 
 
 def _repeated_seeds(group: pd.DataFrame, name: str) -> list[str]:
