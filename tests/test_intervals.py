@@ -77,6 +77,13 @@ def test_degenerate_samples():
             mean_interval(bad)
 
 
+def test_values_that_differ_in_their_last_digits_take_the_t_interval():
+    x = 1.0 + np.array([0, 1, 0, 0, 2, 0, 0, 1] + [0] * 11 + [5]) * np.finfo(float).eps  # skewed, to rounding
+    got = mean_interval(x)  # no warning either (warnings are errors here)
+    assert got.method == "t"
+    np.testing.assert_allclose([got.low, got.high], stats.t.interval(0.95, 19, loc=x.mean(), scale=stats.sem(x)))
+
+
 # --- a share ----------------------------------------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,8 +100,9 @@ def mean_interval(values) -> Interval:
     too skewed for the t interval's normal approximation at this size, and the interval is
     the bias-corrected and accelerated bootstrap's (Efron 1987; ``scipy.stats.bootstrap``,
     :data:`BOOTSTRAP_RESAMPLES` resamples, generator seeded with :data:`BOOTSTRAP_SEED`).
-    Two values always take the t interval (a skewness needs three); a sample whose values
-    are all equal has the interval ``[mean, mean]``.
+    Two values always take the t interval (a skewness needs three), and so do values that
+    differ in their last digits only, for which the bootstrap's acceleration cannot be
+    computed; a sample whose values are all equal has the interval ``[mean, mean]``.
 
     Parameters
     ----------
@@ -129,19 +131,25 @@ def mean_interval(values) -> Interval:
         return Interval(mean, np.nan, np.nan, 1, "none")
     if np.ptp(x) == 0:
         return Interval(mean, mean, mean, n, "t")
-    if n == 2 or n > COCHRAN * stats.skew(x, bias=False) ** 2:
-        low, high = stats.t.interval(LEVEL, n - 1, loc=mean, scale=stats.sem(x))
-        return Interval(mean, float(low), float(high), n, "t")
-    result = stats.bootstrap(
-        (x,),
-        np.mean,
-        confidence_level=LEVEL,
-        n_resamples=BOOTSTRAP_RESAMPLES,
-        method="BCa",
-        rng=np.random.default_rng(BOOTSTRAP_SEED),
-    )
-    ci = result.confidence_interval
-    return Interval(mean, float(ci.low), float(ci.high), n, "bootstrap")
+    t_low, t_high = stats.t.interval(LEVEL, n - 1, loc=mean, scale=stats.sem(x))
+    t_interval = Interval(mean, float(t_low), float(t_high), n, "t")
+    # the skewness of the deviations, the same number: values that agree to many digits would lose it to rounding
+    if n == 2 or n > COCHRAN * stats.skew(x - mean, bias=False) ** 2:
+        return t_interval
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)  # told by the limits, which are then NaN
+        result = stats.bootstrap(
+            (x,),
+            np.mean,
+            confidence_level=LEVEL,
+            n_resamples=BOOTSTRAP_RESAMPLES,
+            method="BCa",
+            rng=np.random.default_rng(BOOTSTRAP_SEED),
+        )
+    low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
+    if not (np.isfinite(low) and np.isfinite(high)):  # values that differ in their last digits only
+        return t_interval
+    return Interval(mean, low, high, n, "bootstrap")
 
 
 def wilson_interval(successes, n):
