@@ -29,6 +29,7 @@ from sim.analysis.table import outcome_table
 from sim.analysis.table_text import decimals
 from sim.experiments.sweep import RUNS_FILE, load_sweep, run_sweep
 from sim.storage.locks import locked
+from sim.views.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
@@ -339,3 +340,15 @@ def test_a_sweep_still_running_is_refused_naming_its_process(two_scenarios):
         rc, stdout, stderr = call(["table", str(out)])
     assert rc == 2 and stdout == ""
     assert len(stderr.splitlines()) == 1 and "the sweep is still running (pid" in stderr, stderr
+
+
+def test_help_names_the_command_and_its_options(capsys):
+    for argv, words in (
+        (["--help"], ["table"]),
+        (["table", "--help"], ["DIR", "--by", "--outcomes", "--format", "--out"]),
+    ):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 0
+        out = capsys.readouterr().out
+        assert out.startswith("usage: councils") and all(w in out for w in words)

@@ -178,7 +178,7 @@ def _parser() -> argparse.ArgumentParser:
 def _table_parser(sub):
     """``councils table``'s arguments."""
     table = sub.add_parser(
-        "table", help="outcomes of runs and sweeps, one row per group: means and 95 % intervals over seeds"
+        "table", help="outcomes of runs and sweeps, one row per group: means and 95 %% intervals over seeds"
     )
     table.add_argument("dirs", type=Path, nargs="+", metavar="DIR", help="run directories and/or sweep directories")
     table.add_argument(
