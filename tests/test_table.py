@@ -236,6 +236,8 @@ def test_run_directories_group_by_scenario_and_read_new_summary_keys(tmp_path):
     assert table.loc[0, "stock_gap_last_year"] == pytest.approx(np.mean(gaps), rel=1e-12)
     rc, stdout, _ = call(["table", *map(str, dirs), "--by", "seed", "--outcomes", "converged", "--format", "csv"])
     assert rc == 0 and pd.read_csv(io.StringIO(stdout))["seed"].tolist() == [1, 2, 3]
+    rc, stdout, _ = call(["table", *map(str, dirs), "--by", "consumer_goods", "--outcomes", "converged"])
+    assert rc == 0 and "| ('" in stdout  # a list of goods is one group's key
 
 
 def test_a_run_that_never_converged_is_censored_at_the_last_week_it_could_have():

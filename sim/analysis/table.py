@@ -161,11 +161,11 @@ def outcome_table(gathered: Gathered, by=None, outcomes=None) -> Table:
     if both:
         raise AnalysisError(f"--outcomes {show(both[0])}: also a --by key, the same in every run of a group")
     runs = gathered.runs
-    keys = runs[by].astype(object).where(runs[by].notna(), "")
+    keys = runs[by].astype(object).where(runs[by].notna(), "").map(_hashable)
     groups = list(runs.groupby([keys[k] for k in by], sort=False, dropna=False).indices.items())
     rows, names, spans, warnings, repeated = [], [], [], [], []
     for label, index in groups:
-        label = label if isinstance(label, tuple) else (label,)
+        label = label if len(by) > 1 else (label,)
         group = runs.iloc[index]
         names.append(_name(by, label))
         spans.append({key: _span(group, key) for key in COMPARED})
@@ -251,6 +251,11 @@ def _repeated_seeds(group: pd.DataFrame, name: str) -> list[str]:
     if twice.empty:
         return []
     return [f"{name}: seed {twice.iloc[0]} appears {int((seeds == twice.iloc[0]).sum())} times"]
+
+
+def _hashable(value):
+    """A group's value as a key: a list (or an array read from Parquet) as a tuple."""
+    return tuple(value) if isinstance(value, list | np.ndarray) else value
 
 
 def _name(by: list[str], label: tuple) -> str:
