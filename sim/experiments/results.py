@@ -219,14 +219,26 @@ def read_run(run_dir: Path) -> tuple[dict, pd.DataFrame]:
         No such directory, not a results directory, or a file that is unreadable, truncated,
         of the wrong shape or missing what is read; the message names the file.
     """
+    summary = read_summary(run_dir)
+    return summary, _read_timeseries(Path(run_dir) / TIMESERIES_FILE, summary["consumer_goods"])
+
+
+def read_summary(run_dir: Path) -> dict:
+    """The summary of a saved run, checked as :func:`read_run` checks it, without reading the time series.
+
+    Raises
+    ------
+    ResultsError
+        No such directory, not a results directory, or a ``summary.json`` that is unreadable,
+        of the wrong shape or missing what is read; the message names the file.
+    """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise ResultsError(f"{run_dir}: no such results directory")
     summary_path = run_dir / SUMMARY_FILE
     if not summary_path.exists():
         raise ResultsError(f"{run_dir}: not a results directory (no {SUMMARY_FILE})")
-    summary = _read_summary(summary_path)
-    return summary, _read_timeseries(run_dir / TIMESERIES_FILE, summary["consumer_goods"])
+    return _read_summary(summary_path)
 
 
 def read_json(path: Path, max_bytes: int, what: str, hint: str):

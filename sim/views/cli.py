@@ -25,7 +25,7 @@ from sim.run.scenario import Scenario, ScenarioError, from_dict, read_scenario
 from sim.run.scenario_economy import check_against_economy, check_model_builds, economy_of
 from sim.storage.files import shorten, show
 from sim.storage.locks import LockError
-from sim.storage.writes import WriteRefused, check_file_target, clear_temporaries, refuse_link
+from sim.storage.writes import WriteRefused, check_file_target, clear_temporaries, refuse_link, write_text
 
 DEFAULT_RESULTS = Path("results")
 #: A run estimated to take longer than this, seconds, says so before it starts.
@@ -187,7 +187,30 @@ def _parser() -> argparse.ArgumentParser:
         "the last year's stock gap and sovereignty, the peak shortage, the final wage Gini)",
     )
     analyse.set_defaults(func=cmd_analyse)
+    _table_parser(sub)
     return parser
+
+
+def _table_parser(sub):
+    """``councils table``'s arguments."""
+    table = sub.add_parser(
+        "table", help="outcomes of runs and sweeps, one row per group: means and 95 %% intervals over seeds"
+    )
+    table.add_argument("dirs", type=Path, nargs="+", metavar="DIR", help="run directories and/or sweep directories")
+    table.add_argument(
+        "--by",
+        metavar="KEY[,KEY...]",
+        help="group by these keys: a summary key, a swept key or any scenario key "
+        "(default: the scenario's name and every key a sweep varied)",
+    )
+    table.add_argument(
+        "--outcomes",
+        metavar="KEY[,KEY...]",
+        help="numeric or true/false summary keys (default: converged, converged_week, every *_last_year key)",
+    )
+    table.add_argument("--format", default="markdown", metavar="FORMAT", help="markdown (default), latex or csv")
+    table.add_argument("--out", type=Path, metavar="FILE", help="write the table to FILE (default: standard output)")
+    table.set_defaults(func=cmd_table)
 
 
 # --- scenarios with overrides -------------------------------------------------------------------
@@ -662,3 +685,45 @@ def cmd_analyse(args) -> int:
     print(text)
     print(f"written: {out}/ (analysis.json, analysis.txt, tables *.csv, figures *.png and *.svg)")
     return 0
+
+
+def cmd_table(args) -> int:
+    """Print (or write to ``--out``) the table of outcomes over seeds; every input is checked before a write."""
+    from sim.analysis.analyse import AnalysisError
+    from sim.analysis.gather import gather
+    from sim.analysis.table import outcome_table
+    from sim.analysis.table_text import FORMATS, render
+
+    if args.format not in FORMATS:
+        raise UsageError(f"--format {show(args.format)}: must be one of {', '.join(FORMATS)}")
+    by, outcomes = _key_list(args.by, "--by"), _key_list(args.outcomes, "--outcomes")
+    if args.out is not None:
+        check_file_target(args.out, "--out")
+        if not args.out.parent.is_dir():
+            raise UsageError(f"--out {args.out}: no directory {args.out.parent} to write the table in")
+    try:
+        gathered = gather(args.dirs)
+        table = outcome_table(gathered, by, outcomes)
+    except AnalysisError as err:
+        raise UsageError(str(err)) from None
+    text = render(table, args.format)
+    for note in gathered.notes:
+        say(f"note: {note}")
+    for warning in table.warnings:
+        say(f"warning: {warning}")
+    if args.out is None:
+        print(text, end="")
+    else:
+        write_text(args.out, text, "--out")
+        print(f"table: {args.out}")
+    return 0
+
+
+def _key_list(text: str | None, flag: str) -> list[str] | None:
+    """``"a,b"`` → ``["a", "b"]``; ``None`` stays ``None``; an empty key is refused."""
+    if text is None:
+        return None
+    keys = [k.strip() for k in text.split(",")]
+    if not all(keys):
+        raise UsageError(f"{flag} {show(text)}: an empty key; give KEY or KEY,KEY,...")
+    return keys
