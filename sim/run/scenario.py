@@ -18,6 +18,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.economics.economy import SHIPPED_ECONOMIES
 from sim.economics.units import WEEKS_PER_YEAR
 from sim.regimes import REGIMES
 from sim.storage.files import FileRefused, check_depth, check_nesting, read_text, show
@@ -269,7 +270,7 @@ class Scenario:
     seed: int = _rule("0 <= x <= 4_294_967_295", default=1)
     years: float = _rule("0 < x <= 200", default=3.0)
     regime: str = "councils"  # one of sim.regimes.REGIMES
-    economy: str = "default"  # "default" or a directory with economy.toml
+    economy: str = "default"  # a shipped economy ("default" = "us2014", "us2014-55") or a directory with economy.toml
     population: Population = field(default_factory=Population)
     wages: Wages = field(default_factory=Wages)
     prices: PriceRule = field(default_factory=PriceRule)
@@ -373,7 +374,10 @@ def validate(scenario: Scenario, where: str = "scenario") -> Scenario:
     _check_tree(scenario, "", where)
     check_name(scenario.name, where)
     if "\0" in scenario.economy or not scenario.economy:
-        raise ScenarioError(f"{where}: economy = {show(scenario.economy)}: must be 'default' or a directory path")
+        raise ScenarioError(
+            f"{where}: economy = {show(scenario.economy)}: must be a shipped economy "
+            f"({', '.join(SHIPPED_ECONOMIES)}) or a directory path"
+        )
     return scenario
 
 
@@ -456,14 +460,15 @@ def read_scenario(path: str | Path) -> dict:
     """A scenario file as a table: refused if it sets nothing; its ``economy`` path made relative to the file.
 
     An empty file would silently run the defaults under the name "baseline"; a relative
-    ``economy`` directory means the one beside the scenario file, wherever the command runs.
+    ``economy`` directory means the one beside the scenario file, wherever the command runs (a
+    shipped economy's name, :data:`sim.economics.economy.SHIPPED_ECONOMIES`, is kept as it is).
     """
     path = Path(path)
     table = read_toml(path)
     if not table:
         raise ScenarioError(f'{path}: empty: a scenario file must set at least its name (e.g. name = "{path.stem}")')
     economy = table.get("economy")
-    if isinstance(economy, str) and economy != "default" and "\0" not in economy:
+    if isinstance(economy, str) and economy not in SHIPPED_ECONOMIES and "\0" not in economy:
         table["economy"] = str((path.parent / economy).resolve())
     return table
 
