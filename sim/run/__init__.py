@@ -10,5 +10,6 @@
   graph and their delegates (§5).
 
 May import :mod:`agents`, :mod:`sim.economics` and :mod:`sim.storage`; of :mod:`sim.regimes`,
-only its registry of names (a scenario checks its regime's name there).
+only its registry (a scenario checks its regime's name there, or the class of its own a
+``"package.module:Class"`` names).
 """

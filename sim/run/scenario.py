@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sim.economics.economy import SHIPPED_ECONOMIES
 from sim.economics.units import WEEKS_PER_YEAR
-from sim.regimes import REGIMES
+from sim.regimes import regime_problem
 from sim.storage.files import FileRefused, check_depth, check_nesting, read_text, show
 
 
@@ -269,7 +269,7 @@ class Scenario:
     name: str = "baseline"
     seed: int = _rule("0 <= x <= 4_294_967_295", default=1)
     years: float = _rule("0 < x <= 200", default=3.0)
-    regime: str = "councils"  # one of sim.regimes.REGIMES
+    regime: str = "councils"  # a name of sim.regimes.REGIMES, or your own "package.module:Class" (docs/plugins.md)
     economy: str = "default"  # a shipped economy ("default" = "us2014", "us2014-55") or a directory with economy.toml
     population: Population = field(default_factory=Population)
     wages: Wages = field(default_factory=Wages)
@@ -329,10 +329,8 @@ def _check_tree(obj, path: str, where: str):
             f"{where}: population.group_size_min = {obj.group_size_min} > "
             f"population.group_size_max = {obj.group_size_max}: must be ≤ group_size_max"
         )
-    if isinstance(obj, Scenario) and obj.regime not in REGIMES:
-        raise ScenarioError(
-            f"{where}: regime = {show(obj.regime)}: not implemented; implemented: {', '.join(sorted(REGIMES))}"
-        )
+    if isinstance(obj, Scenario) and (problem := regime_problem(obj.regime)):
+        raise ScenarioError(f"{where}: regime = {show(obj.regime)}: {problem}")
     if isinstance(obj, Population):
         _check_headcount(obj, where)
     if isinstance(obj, Decision) and obj.hours_min > obj.hours_max:
