@@ -1,7 +1,8 @@
 """A run's parts, which :class:`sim.model.CouncilsModel` puts together.
 
 - ``scenario``: the transition conditions, as typed, validated data; ``scenario_economy``:
-  a scenario checked against its economy before anything runs;
+  a scenario checked against its economy before anything runs; ``scenario_reference``: every
+  key's meaning, unit, default and range, written from the typed scenario (``docs/scenario.md``);
 - ``initial_conditions``: the technology, the skeleton plan, the people and the agents at the
   start (seed §7b, §7c, §9a);
 - ``planning``: the plan factory at work, knowing only what councils report (§7b, §7c, §7f);

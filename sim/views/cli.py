@@ -171,6 +171,9 @@ def _parser() -> argparse.ArgumentParser:
         "the last year's stock gap and sovereignty, the peak shortage, the final wage Gini)",
     )
     analyse.set_defaults(func=cmd_analyse)
+
+    keys = sub.add_parser("keys", help="every scenario key: its meaning, unit, default and range (docs/scenario.md)")
+    keys.set_defaults(func=cmd_keys)
     return parser
 
 
@@ -593,4 +596,12 @@ def cmd_analyse(args) -> int:
         raise UsageError(str(err)) from None
     print(text)
     print(f"written: {out}/ (analysis.json, analysis.txt, tables *.csv, figures *.png and *.svg)")
+    return 0
+
+
+def cmd_keys(args) -> int:
+    """Print the scenario reference, the Markdown of ``docs/scenario.md``."""
+    from sim.run.scenario_reference import reference_markdown
+
+    print(reference_markdown(), end="")
     return 0
