@@ -3,6 +3,8 @@
 - ``scenario``: the transition conditions, as typed, validated data; ``scenario_economy``:
   a scenario checked against its economy before anything runs; ``scenario_reference``: every
   key's meaning, unit, default and range, written from the typed scenario (``docs/scenario.md``);
+- ``economy_builder``: an economy directory from one region of a pymrio table, with its
+  employment and capital stocks (``docs/economy.md``);
 - ``initial_conditions``: the technology, the skeleton plan, the people and the agents at the
   start (seed §7b, §7c, §9a);
 - ``planning``: the plan factory at work, knowing only what councils report (§7b, §7c, §7f);
