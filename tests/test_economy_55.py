@@ -149,3 +149,18 @@ def test_the_baseline_names_the_communes_sector_the_55_sectors_lack(tmp_path):
 def test_the_55_sector_directory_loads_as_a_plain_path_too(full):
     by_path = load_economy(FULL_DIR)
     np.testing.assert_array_equal(by_path.technology.A, full.technology.A)
+
+
+def test_a_sweep_file_keeps_a_shipped_economys_name(tmp_path):
+    from sim.experiments.sweep import load_sweep
+
+    base = tmp_path / "base.toml"
+    base.write_text('name = "b"\n[communes]\nsector = "A01"\n[population]\nconsumers = 2000\ncouncils = 60\n')
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(
+        'name = "s"\nbase = "base.toml"\nreplicates = 1\n[grid]\n"prices.response" = [1.0, 2.0]\n'
+        '[set]\neconomy = "us2014-55"\nyears = 1\n'
+    )
+    runs = load_sweep(sweep).runs
+    assert len(runs) == 2
+    assert {run.scenario["economy"] for run in runs} == {"us2014-55"}

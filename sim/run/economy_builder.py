@@ -119,14 +119,20 @@ def from_pymrio(
     regions = list(dict.fromkeys(Z.index.get_level_values(0)))
     if region not in regions:
         raise EconomyDataError(f"pymrio system: region {show(region)} is not in it; its regions: {', '.join(regions)}")
-    codes = [str(c) for c in Z.loc[region].index]
+    labels = list(Z.loc[region].index)
+    codes = [str(c) for c in labels]
     others = [r for r in regions if r != region]
     x = _output(io_system, Z, Y).loc[region]
-    home = Z.loc[region, region]
-    imported = Z.drop(index=region, level=0).groupby(level=1, sort=False).sum().reindex(codes).loc[:, region]
+    # Slices of the region's columns and rows only: a world table's Z is not copied whole.
+    into, final_into = Z.xs(region, axis=1, level=0), Y.xs(region, axis=1, level=0)
+    home = into.loc[region]
+    imported = into.drop(index=region, level=0).groupby(level=1, sort=False).sum().reindex(labels)
     final = _categories(Y, region, categories)
-    imported_final = Y.drop(index=region, level=0).groupby(level=1, sort=False).sum().reindex(codes)[region][final]
-    exports = (Z.loc[region, others].sum(axis=1) + Y.loc[region, others].sum(axis=1)) if others else None
+    imported_final = final_into.drop(index=region, level=0).groupby(level=1, sort=False).sum().reindex(labels)[final]
+    exports = None
+    if others:
+        bought = Z.loc[region].drop(columns=region, level=0).sum(axis=1)
+        exports = bought + Y.loc[region].drop(columns=region, level=0).sum(axis=1)
     jobs = _employment(io_system, employment, region, codes)
     stock = _per_sector(capital, codes, "capital")
     spec = _spec(rules, income_elasticities, codes, name or f"{region} ({_describe(io_system)})", year, unit)
@@ -134,7 +140,7 @@ def from_pymrio(
     tables = {
         "flows.csv": _table(home, codes, names),
         "final_demand.csv": _table(
-            Y.loc[region, region][final].assign(**({_EXPORTS: exports} if _has(exports) else {})), codes, names
+            final_into.loc[region][final].assign(**({_EXPORTS: exports} if _has(exports) else {})), codes, names
         ),
         "output.csv": _table(pd.DataFrame({"gross_output": x.to_numpy().ravel()}, index=codes), codes, names),
         "employment.csv": _table(jobs, codes, names),
@@ -272,12 +278,12 @@ def _read_sector_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
 
 def _frame(io_system, attribute: str) -> pd.DataFrame:
     frame = getattr(io_system, attribute, None)
-    if not isinstance(frame, pd.DataFrame) or frame.index.nlevels != 2:
+    if not isinstance(frame, pd.DataFrame) or frame.index.nlevels != 2 or frame.columns.nlevels != 2:
         raise EconomyDataError(
             f"pymrio system: {attribute} = {show(type(frame).__name__)}: "
-            "must be a data frame indexed by (region, sector)"
+            "must be a data frame with rows (region, sector) and columns (region, sector or category)"
         )
-    return frame.astype(float)
+    return frame
 
 
 def _output(io_system, Z, Y) -> pd.Series:
