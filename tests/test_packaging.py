@@ -21,7 +21,7 @@ CHECK = """
 import importlib, json, pkgutil, sys
 from pathlib import Path
 import agents, sim
-from sim.economics.economy import DEFAULT_ECONOMY_DIR, default_economy
+from sim.economics.economy import DEFAULT_ECONOMY_DIR, SHIPPED_ECONOMIES, default_economy, load_economy
 
 modules = []
 for package in (sim, agents):
@@ -31,12 +31,15 @@ for package in (sim, agents):
             importlib.import_module(info.name)
             modules.append(info.name)
 economy = default_economy()
+full = SHIPPED_ECONOMIES["us2014-55"]
 print(json.dumps({
     "sim": sim.__file__,
     "agents": agents.__file__,
     "modules": sorted(modules),
     "data": sorted(p.name for p in Path(DEFAULT_ECONOMY_DIR).iterdir()),
     "goods": economy.technology.n,
+    "data_55": sorted(p.name for p in Path(full).iterdir()),
+    "goods_55": load_economy(full).technology.n,
 }))
 """
 
@@ -53,7 +56,7 @@ def source_modules() -> list[str]:
     return sorted(names)
 
 
-def test_the_wheel_installs_every_module_and_the_economys_data(tmp_path):
+def test_the_wheel_installs_every_module_and_the_economies_data(tmp_path):
     source = tmp_path / "source"
     source.mkdir()
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
@@ -108,3 +111,5 @@ def test_the_wheel_installs_every_module_and_the_economys_data(tmp_path):
     shipped = sorted(p.name for p in (ROOT / "sim" / "data" / "us2014").iterdir())
     assert found["data"] == shipped
     assert found["goods"] == 20
+    assert found["data_55"] == sorted(p.name for p in (ROOT / "sim" / "data" / "us2014_55").iterdir())
+    assert found["goods_55"] == 55

@@ -26,7 +26,9 @@ from sim.run.scenario import Population, PriceRule, Scenario, ScenarioError, fro
 SMALL = {"population_consumers": 600, "population_councils": 25, "population_communes": 3, "years": 0.1}
 
 
-IMPLEMENTED = "councils, fixed_plan, market, self_managed_market"
+IMPLEMENTED = (
+    "councils, fixed_plan, market, self_managed_market; or your own as 'package.module:Class' (docs/plugins.md)"
+)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,8 @@ Conventions, used throughout the project:
   (a scalar, a vector over capital goods *i*, or a matrix like ``capital``).
 
 A unit of a good in the default economy is "one million 2014 US dollars' worth";
-see ``sim/data/us2014/README.md``.
+see ``sim/data/us2014/README.md``. The same table in all its 55 sectors ships beside it
+(``sim/data/us2014_55/``, ``economy = "us2014-55"``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ from sim.storage.files import FileRefused, check_depth, check_nesting, read_byte
 _DENSE_SPECTRUM_LIMIT = 2_000
 
 DEFAULT_ECONOMY_DIR = Path(__file__).parent.parent / "data" / "us2014"
+#: The economies that ship with the project, by the name a scenario's ``economy`` gives them
+#: (each directory's README gives its source, licence and derivation).
+SHIPPED_ECONOMIES = {
+    "default": DEFAULT_ECONOMY_DIR,  # United States 2014, 20 sectors
+    "us2014": DEFAULT_ECONOMY_DIR,
+    "us2014-55": DEFAULT_ECONOMY_DIR.parent / "us2014_55",  # United States 2014, all 55 WIOD sectors
+}
 
 
 class EconomyDataError(ValueError):
@@ -664,6 +672,11 @@ def _read_table(path: Path) -> pd.DataFrame:
     if len(dupes):
         raise EconomyDataError(f"{path}: sector {show(dupes[0])} appears twice: sector codes must be unique")
     return table
+
+
+def economy_directory(economy: str) -> Path:
+    """The directory a scenario's ``economy`` names: a shipped economy's (:data:`SHIPPED_ECONOMIES`), or itself."""
+    return SHIPPED_ECONOMIES.get(economy, Path(economy))
 
 
 def default_economy() -> Economy:

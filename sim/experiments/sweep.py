@@ -44,6 +44,7 @@ import pandas as pd
 from scipy.stats import qmc
 from threadpoolctl import threadpool_limits
 
+from sim.economics.economy import SHIPPED_ECONOMIES
 from sim.experiments import designs
 from sim.experiments.budget import Need, run_need
 from sim.experiments.sweep_store import (
@@ -220,9 +221,9 @@ def load_sweep(path: str | Path, replicates: int | None = None, years: float | N
 
 
 def _relative_economy(common: dict, path: Path) -> dict:
-    """``[set] economy`` names a directory relative to the sweep file."""
+    """``[set] economy`` names a directory relative to the sweep file (or a shipped economy, kept as it is)."""
     economy = common.get("economy")
-    if isinstance(economy, str) and economy != "default" and "\0" not in economy:
+    if isinstance(economy, str) and economy not in SHIPPED_ECONOMIES and "\0" not in economy:
         return {**common, "economy": str((path.parent / economy).resolve())}
     return common
 

@@ -18,8 +18,9 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.economics.economy import SHIPPED_ECONOMIES
 from sim.economics.units import WEEKS_PER_YEAR
-from sim.regimes import REGIMES
+from sim.regimes import regime_problem
 from sim.storage.files import FileRefused, check_depth, check_nesting, read_text, show
 
 
@@ -73,7 +74,7 @@ class Readjustment:
 class Consumption:
     """Households: demand (docs/demand.md), saving and rationing (seed §7c, §7d)."""
 
-    rationing: str = _rule("in proportional, queue", default="proportional")
+    rationing: str = _rule("in proportional, queue", default="proportional")  # how scarce goods are shared (§7c)
     # θ = 1 − σ of the price index; above 0.8 the richest's inferior necessities can be Giffen goods (docs/demand.md)
     price_response: float = _rule("0 <= x <= 0.8", default=0.4)
     taste_noise: float = _rule("0 <= x <= 5", default=0.1)  # spread of personal tastes, share of each budget share
@@ -144,10 +145,10 @@ class Noise:
     unit of output (lognormal, mean 1), in every report to the plan factory.
     """
 
-    taste_drift: float = _rule("0 <= x <= 0.2", default=0.002)
-    productivity: float = _rule("0 <= x <= 1", default=0.02)
-    harvest: float = _rule("0 <= x <= 1", default=0.05)
-    reports: float = _rule("0 <= x <= 1", default=0.02)
+    taste_drift: float = _rule("0 <= x <= 0.2", default=0.002)  # weekly innovation of tastes, share of a budget share
+    productivity: float = _rule("0 <= x <= 1", default=0.02)  # σ of each work group's weekly output per hour
+    harvest: float = _rule("0 <= x <= 1", default=0.05)  # σ of each commune's yearly yield
+    reports: float = _rule("0 <= x <= 1", default=0.02)  # σ of the councils' measurement of their inputs
 
 
 @dataclass(frozen=True)
@@ -202,8 +203,8 @@ class Decision:
     sweeps); ``scenarios/democratic_growth.toml`` votes.
     """
 
-    vote: bool = False
-    aggregation: str = _rule("in persons, assemblies", default="persons")
+    vote: bool = False  # whether the assemblies vote each year (false: [plan] keeps hours and shares)
+    aggregation: str = _rule("in persons, assemblies", default="persons")  # how the Central Assembly adds up votes
     hours_step: float = _rule("0 <= x <= 10", default=2.0)  # hours per week between offered variants
     investment_step: float = _rule("0 <= x <= 0.2", default=0.025)  # share of the net product
     hours_min: float = _rule("1 <= x <= 80", default=20.0)  # no variant below, hours per week
@@ -231,7 +232,7 @@ class TechnicalChange:
     """
 
     rate: float = _rule("0 <= x <= 0.2", default=0.0)  # yearly fall of labour per unit, at norm organisation
-    embodied: float = _rule("0 <= x <= 0.9", default=0.0)  # labour per unit of new capacity, less than the old
+    embodied: float = _rule("0 <= x <= 0.9", default=0.0)  # share less labour per unit new capacity needs than the old
 
 
 @dataclass(frozen=True)
@@ -280,11 +281,11 @@ class SelfManagedMarket:
 class Scenario:
     """One set of transition conditions: everything a run needs besides the code."""
 
-    name: str = "baseline"
-    seed: int = _rule("0 <= x <= 4_294_967_295", default=1)
-    years: float = _rule("0 < x <= 200", default=3.0)
-    regime: str = "councils"  # one of sim.regimes.REGIMES
-    economy: str = "default"  # "default" or a directory with economy.toml
+    name: str = "baseline"  # names the results, results/<name>-<seed>/
+    seed: int = _rule("0 <= x <= 4_294_967_295", default=1)  # of every random draw of the run
+    years: float = _rule("0 < x <= 200", default=3.0)  # the horizon, years of 52 weeks
+    regime: str = "councils"  # a name of sim.regimes.REGIMES, or your own "package.module:Class" (docs/plugins.md)
+    economy: str = "default"  # a shipped economy ("default" = "us2014", "us2014-55") or a directory with economy.toml
     population: Population = field(default_factory=Population)
     wages: Wages = field(default_factory=Wages)
     prices: PriceRule = field(default_factory=PriceRule)
@@ -344,10 +345,8 @@ def _check_tree(obj, path: str, where: str):
             f"{where}: population.group_size_min = {obj.group_size_min} > "
             f"population.group_size_max = {obj.group_size_max}: must be ≤ group_size_max"
         )
-    if isinstance(obj, Scenario) and obj.regime not in REGIMES:
-        raise ScenarioError(
-            f"{where}: regime = {show(obj.regime)}: not implemented; implemented: {', '.join(sorted(REGIMES))}"
-        )
+    if isinstance(obj, Scenario) and (problem := regime_problem(obj.regime)):
+        raise ScenarioError(f"{where}: regime = {show(obj.regime)}: {problem}")
     if isinstance(obj, Population):
         _check_headcount(obj, where)
     if isinstance(obj, Decision) and obj.hours_min > obj.hours_max:
@@ -389,7 +388,10 @@ def validate(scenario: Scenario, where: str = "scenario") -> Scenario:
     _check_tree(scenario, "", where)
     check_name(scenario.name, where)
     if "\0" in scenario.economy or not scenario.economy:
-        raise ScenarioError(f"{where}: economy = {show(scenario.economy)}: must be 'default' or a directory path")
+        raise ScenarioError(
+            f"{where}: economy = {show(scenario.economy)}: must be a shipped economy "
+            f"({', '.join(SHIPPED_ECONOMIES)}) or a directory path"
+        )
     return scenario
 
 
@@ -472,14 +474,15 @@ def read_scenario(path: str | Path) -> dict:
     """A scenario file as a table: refused if it sets nothing; its ``economy`` path made relative to the file.
 
     An empty file would silently run the defaults under the name "baseline"; a relative
-    ``economy`` directory means the one beside the scenario file, wherever the command runs.
+    ``economy`` directory means the one beside the scenario file, wherever the command runs (a
+    shipped economy's name, :data:`sim.economics.economy.SHIPPED_ECONOMIES`, is kept as it is).
     """
     path = Path(path)
     table = read_toml(path)
     if not table:
         raise ScenarioError(f'{path}: empty: a scenario file must set at least its name (e.g. name = "{path.stem}")')
     economy = table.get("economy")
-    if isinstance(economy, str) and economy != "default" and "\0" not in economy:
+    if isinstance(economy, str) and economy not in SHIPPED_ECONOMIES and "\0" not in economy:
         table["economy"] = str((path.parent / economy).resolve())
     return table
 

@@ -15,15 +15,15 @@ makes them on the same draws a model of the scenario would make, without buildin
 
 from __future__ import annotations
 
-from sim.economics.economy import Economy, default_economy, load_economy, spectral_radius
+from sim.economics.economy import Economy, economy_directory, load_economy, spectral_radius
 from sim.run import initial_conditions
 from sim.run.scenario import Scenario, ScenarioError
 from sim.storage.files import show
 
 
 def economy_of(scenario: Scenario) -> Economy:
-    """The economy a scenario names: ``"default"`` or a directory with ``economy.toml``."""
-    return default_economy() if scenario.economy == "default" else load_economy(scenario.economy)
+    """The economy a scenario names: a shipped one (``"default"``, ``"us2014-55"``) or a directory of its own."""
+    return load_economy(economy_directory(scenario.economy))
 
 
 def check_against_economy(scenario: Scenario, economy: Economy, where: str) -> None:

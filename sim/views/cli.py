@@ -188,6 +188,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     analyse.set_defaults(func=cmd_analyse)
     _table_parser(sub)
+
+    economy = sub.add_parser("economy", help="bring your own country: build an economy directory (docs/economy.md)")
+    economy_actions = economy.add_subparsers(dest="action", required=True, metavar="ACTION")
+    build = economy_actions.add_parser(
+        "build", help="an economy directory from one region of a pymrio table (WIOD, OECD ICIO, EXIOBASE, …)"
+    )
+    build.add_argument("table", type=Path, metavar="PYMRIO_DIR", help="a pymrio IOSystem saved by its save_all")
+    build.add_argument("--region", required=True, help="the region to build, e.g. USA")
+    build.add_argument("--capital", type=Path, required=True, metavar="CSV", help="code,capital_stock per sector")
+    build.add_argument(
+        "--rules",
+        type=Path,
+        required=True,
+        metavar="TOML",
+        help="the derivation rules: [derivation] and [income_elasticities] as in an economy.toml "
+        "(any economy.toml will do, e.g. sim/data/us2014_55/economy.toml)",
+    )
+    build.add_argument(
+        "--employment",
+        type=Path,
+        metavar="CSV",
+        help="code,hours,persons per sector (default: the table's extension 'employment')",
+    )
+    build.add_argument("--out", type=Path, required=True, help="the new economy directory")
+    build.set_defaults(func=cmd_economy_build)
+
+    keys = sub.add_parser("keys", help="every scenario key: its meaning, unit, default and range (docs/scenario.md)")
+    keys.set_defaults(func=cmd_keys)
     return parser
 
 
@@ -727,3 +755,25 @@ def _key_list(text: str | None, flag: str) -> list[str] | None:
     if not all(keys):
         raise UsageError(f"{flag} {show(text)}: an empty key; give KEY or KEY,KEY,...")
     return keys
+
+
+def cmd_keys(args) -> int:
+    """Print the scenario reference, the Markdown of ``docs/scenario.md``."""
+    from sim.run.scenario_reference import reference_markdown
+
+    print(reference_markdown(), end="")
+    return 0
+
+
+def cmd_economy_build(args) -> int:
+    """Build an economy directory from a saved pymrio table; say what it holds and how to run it."""
+    from sim.economics.economy import load_economy
+    from sim.run.economy_builder import from_pymrio_files
+
+    out = from_pymrio_files(
+        args.table, args.region, args.out, capital=args.capital, rules=args.rules, employment=args.employment
+    )
+    t = load_economy(out).technology
+    print(f"{out}/: {t.n} sectors, {len(t.consumer_goods)} of them consumer goods (economy.toml, README.md)")
+    print(f'run it with economy = "{out}" in a scenario, or --set economy={out}')
+    return 0
