@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 from cli_call import call
 from matplotlib.figure import Figure
+from scipy import stats
 
 from sim.analysis.analyse import read_sweep
 from sim.experiments.results import read_decisions, read_run
@@ -149,7 +150,7 @@ plt.title("drawn after importing every module of sim")""",
 from sim.views.sweep_plots import compare_conditions
 compare_conditions(pd.DataFrame({
     "scenario": ["a", "a", "b", "b"], "error": [None] * 4, "converged": [True, False, True, True],
-    "converged_week": [10.0, None, 12.0, 14.0], "peak_unmet_share": [0.1, 0.2, 0.0, 0.05],
+    "weeks": [52] * 4, "converged_week": [10.0, None, 12.0, 14.0], "peak_unmet_share": [0.1, 0.2, 0.0, 0.05],
     "income_gini_final": [0.01, 0.02, 0.03, 0.01], "stock_gap_last_year": [0.01, 0.2, 0.005, 0.004],
     "fulfilment_floor_last_year": [0.99, 0.9, 0.995, 0.996],
 }), figsize=(9, 3))""",
@@ -251,19 +252,40 @@ def test_the_decisions_figure_puts_hours_and_investment_on_axes_of_their_own(vot
 def test_the_comparison_draws_the_tolerances_and_names_a_start_up_swing_off_its_axis(run_dir, voted_run):
     runs = [read_run(run_dir), read_run(voted_run)]
     summary, ts = runs[0]
-    gap = (ts["variable"] == "stock_gap") & (ts["good"] == "")
+    gap = (ts["variable"] == "stock_gap_own_prices") & (ts["good"] == "")
     later = ts.loc[gap & (ts["week"] >= plots.SETTLING_WEEKS), "value"].max()
     spiked = ts.copy()
-    spiked.loc[gap & (spiked["week"] == 1), "value"] = 50 * later + 1.0
+    spiked.loc[gap & (spiked["week"] == 0), "value"] = 50 * later + 1.0  # the trailing year opens on it
     fig = plots.compare_gaps([(summary, spiked), runs[1]])
-    stock, floor = fig.axes
+    stock, lost = fig.axes
     levels = {ax: [line.get_ydata()[0] for line in ax.lines if line.get_linestyle() == ":"] for ax in fig.axes}
     assert levels[stock] == [summary["stock_tolerance"]]
-    assert levels[floor] == [pytest.approx(1 - summary["fulfilment_tolerance"])]
-    assert later < stock.get_ylim()[1] < 50 * later + 1.0  # the rest keeps its scale
+    assert levels[lost] == [pytest.approx(100 * summary["welfare_tolerance"])]
+    assert stock.get_ylim()[1] < 50 * later + 1.0  # the rest keeps its scale
     assert stock.get_ylim()[1] > summary["stock_tolerance"]  # the tolerance line is on the axis
     notes = [t.get_text() for t in stock.texts]
-    assert notes == [f"weeks 0–{plots.SETTLING_WEEKS - 1} leave the axis (to {50 * later + 1.0:.3g})"]
+    assert len(notes) == 1 and notes[0].startswith(f"weeks 0–{plots.SETTLING_WEEKS - 1} leave the axis")
+
+
+def test_the_comparison_draws_seeds_of_one_condition_as_their_mean_and_interval(run_dir):
+    """Three seeds of one scenario: one line, the weekly mean of their trailing years, inside its t band."""
+    summary, ts = read_run(run_dir)
+    runs = []
+    for seed, shift in ((1, 0.0), (2, 0.01), (3, 0.03)):
+        moved = ts.copy()
+        rows = (moved["variable"] == "stock_gap_own_prices") & (moved["good"] == "")
+        moved.loc[rows, "value"] += shift
+        runs.append(({**summary, "seed": seed}, moved))
+    fig = plots.compare_gaps(runs)
+    stock = fig.axes[0]
+    solid = [line for line in stock.lines if line.get_linestyle() == "-"]
+    assert len(solid) == 1 and "3 seeds: mean, 95 % interval" in solid[0].get_label()
+    weekly = ts[(ts["variable"] == "stock_gap_own_prices") & (ts["good"] == "")].set_index("week")["value"]
+    expected = weekly.rolling(52, min_periods=1).mean() + 0.04 / 3
+    np.testing.assert_allclose(solid[0].get_ydata(), expected.to_numpy(), rtol=1e-12)
+    band = stock.collections[0].get_paths()[0].vertices[:, 1]
+    half = stats.t.ppf(0.975, 2) * np.std([0.0, 0.01, 0.03], ddof=1) / np.sqrt(3)
+    assert band.max() == pytest.approx(expected.max() + half, rel=1e-9)
 
 
 # --- --format ----------------------------------------------------------------------------------------------

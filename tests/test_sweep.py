@@ -28,6 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import sim.experiments.sweep
 import sim.model
@@ -687,7 +688,7 @@ def test_regimes_figure_over_time_from_the_kept_time_series(tmp_path):
     figures = draw_sweep(runs, sweep.parameters, tmp_path / "out", sweep.name)
     assert [f.name for f in figures] == ["transition_conditions.png", "regimes.png"]
     paths = regime_paths(runs, tmp_path / "out" / "timeseries")
-    assert set(paths["variable"]) == {"sovereignty_index", "wage_gini"}
+    assert set(paths["variable"]) == {"sovereignty_own_prices", "welfare_per_person", "wage_gini"}
     assert paths.groupby(["scenario", "regime"])["run_id"].nunique().tolist() == [2, 2]
     market_gini = paths[(paths["regime"] == "market") & (paths["variable"] == "wage_gini")]["value"]
     assert market_gini.min() > 0.3  # the market keeps its hierarchy; the councils equalise at once
@@ -701,28 +702,34 @@ def test_a_sweep_file_timeseries_key_must_be_a_boolean(tmp_path):
 
 
 @pytest.mark.filterwarnings("error::DeprecationWarning")
-def test_transition_conditions_figure_uses_no_deprecated_matplotlib_api():
+def test_transition_conditions_figure_gives_means_and_intervals_over_seeds():
     runs = pd.DataFrame(
         {
             "scenario": ["a", "a", "b", "b"],
             "error": [None] * 4,
+            "weeks": [52] * 4,
             "converged": [True, False, True, True],
             "converged_week": [10.0, None, 12.0, 14.0],
-            "peak_unmet_share": [0.1, 0.2, 0.0, 0.05],
+            "welfare_per_person_last_year": [23.0, 22.0, 23.5, 23.7],
             "income_gini_final": [0.01, 0.02, 0.03, 0.01],
-            "stock_gap_last_year": [0.01, 0.2, 0.005, 0.004],
-            "fulfilment_floor_last_year": [0.99, 0.9, 0.995, 0.996],
         }
     )
     figure = compare_conditions(runs, "t")
     try:
-        assert [ax.get_title() for ax in figure.axes][:2] == [
-            "share of runs converged",
-            "convergence week (converged runs)",
-        ]
-        assert len(figure.axes) == 6
-        bars = [patch.get_width() for patch in figure.axes[0].patches]
-        assert bars == [0.5, 1.0]  # a: one of two runs converged; b: both
+        titles = [ax.get_title() for ax in figure.axes]
+        assert titles == [
+            "runs converged, %",
+            "convergence week (Kaplan–Meier median)",
+            "welfare, hours a week per person",
+            "final income Gini",
+        ]  # panels a sweep did not record are left out
+        share, _, welfare, _ = figure.axes
+        dots = share.lines[0].get_xdata()
+        np.testing.assert_allclose(dots, [50.0, 100.0])  # a: one of two runs converged; b: both
+        np.testing.assert_allclose(welfare.lines[0].get_xdata(), [22.5, 23.6])
+        a = stats.t.interval(0.95, 1, loc=22.5, scale=stats.sem([23.0, 22.0]))
+        bars = welfare.collections[0].get_segments()[0][:, 0]
+        np.testing.assert_allclose(sorted(bars), a, rtol=1e-12)
     finally:
         plt.close(figure)
 
@@ -849,12 +856,13 @@ def test_dask_cluster_gives_the_same_rows(tmp_path, reference):
 
 
 def test_transition_conditions_figure_names_every_condition():
-    """The shared y axis keeps the scenario names after the box plots (they reset the ticks)."""
+    """The shared y axis names every condition, top to bottom in the order they came."""
     names = ["baseline", "slow_investment", "taste_shift"]
     runs = pd.DataFrame(
         {
             "scenario": [n for n in names for _ in range(3)],
             "error": None,
+            "weeks": 52,
             "converged": [True, True, False] * 3,
             "converged_week": [20.0, 25.0, None] * 3,
             "peak_unmet_share": 0.0,

@@ -40,9 +40,7 @@ SMALL = {
     "population.communes": 0,
     "years": 0.5,  # 26 weeks
     "verdict.window_weeks": 4,
-    "verdict.share": 0.75,
     "verdict.stock_tolerance": 0.1,
-    "verdict.fulfilment_tolerance": 0.06,
 }
 LAST_YEAR = [
     "in_tolerance_last_year",
@@ -92,7 +90,7 @@ def by_hand(runs: pd.DataFrame) -> dict[str, dict[str, tuple[float, float, float
         converged = group["converged"].to_numpy(dtype=bool)
         ci = stats.binomtest(int(converged.sum()), len(group)).proportion_ci(method="wilson")
         row = {"converged": (converged.mean(), ci.low, ci.high)}
-        censored_at = group["weeks"].to_numpy(dtype=float) - SMALL["verdict.window_weeks"]
+        censored_at = group["weeks"].to_numpy(dtype=float)
         weeks = np.where(converged, group["converged_week"].to_numpy(dtype=float, na_value=np.nan), censored_at)
         ecdf = stats.ecdf(stats.CensoredData(uncensored=weeks[converged], right=weeks[~converged]))
         band = ecdf.sf.confidence_interval(0.95, method="log-log")
@@ -240,13 +238,13 @@ def test_run_directories_group_by_scenario_and_read_new_summary_keys(tmp_path):
     assert rc == 0 and "| ('" in stdout  # a list of goods is one group's key
 
 
-def test_a_run_that_never_converged_is_censored_at_the_last_week_it_could_have():
-    """Censored at ``weeks − window_weeks``: at risk until then, no longer (by hand: median 20, not 25)."""
+def test_a_run_that_never_converged_is_censored_at_its_horizon():
+    """Censored at ``weeks``: at risk until then, no longer (by hand: median 20, not 25)."""
     runs = pd.DataFrame(
         {
             "scenario": "s",
             "seed": range(7),
-            "weeks": [52] * 5 + [24, 24],
+            "weeks": [52] * 5 + [12, 12],
             "verdict.window_weeks": 12,
             "population.consumers": 500,
             "converged": [True] * 5 + [False] * 2,
@@ -258,9 +256,9 @@ def test_a_run_that_never_converged_is_censored_at_the_last_week_it_could_have()
     # at 20, 3 at risk: 0.643 · 2/3 = 0.429 ≤ 1/2. Censored at 24 they would be at risk at 15 and 20, and S(20) = 4/7.
     row = table.frame.iloc[0]
     assert (row["converged_week"], row["converged_week_censored"]) == (20.0, 2)
-    assert row["weeks"] == "24–52"
+    assert row["weeks"] == "12–52"
     assert table.warnings == [
-        "the runs of a group differ in horizon (weeks): s 24–52; their outcomes are not measured alike"
+        "the runs of a group differ in horizon (weeks): s 12–52; their outcomes are not measured alike"
     ]
 
 

@@ -92,6 +92,10 @@ class MedianInterval:
     censored: int
 
 
+#: Fewer values than this take the t interval, however skewed (see :func:`mean_interval`).
+MIN_BOOTSTRAP = 10
+
+
 def mean_interval(values) -> Interval:
     """The mean of ``values`` with a 95 % interval: Student t, or BCa bootstrap for a skewed sample.
 
@@ -100,7 +104,9 @@ def mean_interval(values) -> Interval:
     too skewed for the t interval's normal approximation at this size, and the interval is
     the bias-corrected and accelerated bootstrap's (Efron 1987; ``scipy.stats.bootstrap``,
     :data:`BOOTSTRAP_RESAMPLES` resamples, generator seeded with :data:`BOOTSTRAP_SEED`).
-    Two values always take the t interval (a skewness needs three), and so do values that
+    Fewer than :data:`MIN_BOOTSTRAP` values always take the t interval: a bootstrap from a
+    handful of seeds only resamples those few, and its interval is too narrow (Efron &
+    Tibshirani 1993, §13.3: the percentile intervals' coverage falls short at small n); so do values that
     differ in their last digits only, for which the bootstrap's acceleration cannot be
     computed; a sample whose values are all equal has the interval ``[mean, mean]``.
 
@@ -134,7 +140,7 @@ def mean_interval(values) -> Interval:
     t_low, t_high = stats.t.interval(LEVEL, n - 1, loc=mean, scale=stats.sem(x))
     t_interval = Interval(mean, float(t_low), float(t_high), n, "t")
     # the skewness of the deviations, the same number: values that agree to many digits would lose it to rounding
-    if n == 2 or n > COCHRAN * stats.skew(x - mean, bias=False) ** 2:
+    if n < MIN_BOOTSTRAP or n > COCHRAN * stats.skew(x - mean, bias=False) ** 2:
         return t_interval
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", stats.DegenerateDataWarning)  # told by the limits, which are then NaN

@@ -6,9 +6,9 @@ varied), and each outcome is summarised over a group's seeds (:mod:`sim.analysis
 
 - a boolean outcome (``converged``): the share of seeds, with Wilson's interval;
 - ``converged_week``, a censored time: the Kaplan–Meier median with its Brookmeyer–Crowley
-  interval and the number of runs censored. A run that did not converge is censored at
-  ``weeks − verdict.window_weeks``, the last week it could have declared convergence: the
-  verdict needs a whole window after its week, so its week, in a longer run, would come later;
+  interval and the number of runs censored. A run that did not converge is censored at its
+  horizon, ``weeks``: the verdict (docs/welfare.md) can name any week up to the last, so its
+  week, in a longer run, would come later;
 - any other numeric outcome: the mean, with a Student t or a BCa bootstrap interval.
 
 The result also says what a reader must know: groups whose horizons (``weeks``),
@@ -34,15 +34,14 @@ CENSORED = "converged_week"
 #: Always among the default outcomes, ahead of every ``*_last_year`` key the runs recorded.
 DEFAULT_FIRST = ("converged", CENSORED)
 #: The horizon and the population, shown for each group and compared between groups.
-HORIZON, POPULATION, WINDOW = "weeks", "population.consumers", "verdict.window_weeks"
+HORIZON, POPULATION = "weeks", "population.consumers"
 #: Keys whose difference between runs makes their outcomes incomparable, and what they are.
 COMPARED = {
     HORIZON: "horizon",
     POPULATION: "population",
+    "verdict.welfare_tolerance": "verdict",
     "verdict.stock_tolerance": "verdict",
-    "verdict.fulfilment_tolerance": "verdict",
-    WINDOW: "verdict",
-    "verdict.share": "verdict",
+    "verdict.window_weeks": "verdict",
 }
 
 
@@ -191,7 +190,7 @@ def _summarise(group: pd.DataFrame, key: str, name: str, warnings: list[str]) ->
     column = group[key]
     if key == CENSORED:
         converged = group["converged"].to_numpy(dtype=bool)
-        cap = group[HORIZON].to_numpy(dtype=float) - group[WINDOW].to_numpy(dtype=float)
+        cap = group[HORIZON].to_numpy(dtype=float)
         times = np.where(converged, pd.to_numeric(column, errors="coerce").to_numpy(dtype=float), cap)
         known = np.isfinite(times)
         if not known.all():

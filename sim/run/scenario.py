@@ -153,7 +153,7 @@ class Noise:
 
 @dataclass(frozen=True)
 class Verdict:
-    """When a run has settled, judged against what people want (DESIGN §4, docs/welfare.md).
+    """When a run has converged, judged against what people want (DESIGN §4, docs/welfare.md).
 
     Every week the observer measures, with nobody's estimate: the **welfare gap**, the share of
     ``unconstrained_welfare`` (every person's spending at the regime's normal prices, nothing
@@ -162,12 +162,12 @@ class Verdict:
     would buy at normal prices and the week's other uses, ``S*ₙ = reserve_weeks · (Dₙ + other)``.
     Over the trailing ``window_weeks`` (fewer in the first weeks), the economy is *in
     tolerance* when the welfare gap is at most ``welfare_tolerance`` and the mean stock gap at
-    most ``stock_tolerance``. A run settles at the first week from which it stays in tolerance
-    to its end; one that is not in tolerance at its end has not settled (censored at its horizon).
+    most ``stock_tolerance``. A run converges at the first week from which it stays in tolerance
+    to its end; one that is not in tolerance at its end has not converged (censored at its horizon).
     """
 
     welfare_tolerance: float = _rule("0 < x <= 1", default=0.005)  # share of unconstrained welfare lost
-    stock_tolerance: float = _rule("0 < x <= 10", default=0.05)  # mean of the worst good's |S/S*ₙ − 1|
+    stock_tolerance: float = _rule("0 < x <= 1", default=0.05)  # mean of the worst good's |S/S*ₙ − 1|
     window_weeks: int = _rule("1 <= x <= 520", default=52)  # the trailing window, weeks
 
 

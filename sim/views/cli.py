@@ -617,23 +617,61 @@ def cmd_compare(args) -> int:
     out = args.out or args.results[0].parent / "compare.png"
     _check_figure_out(out, FORMATS)
     runs = [read_run(d) for d in args.results]  # every directory checked before a line is printed
-    header = f"{'run':<32} {'regime':<19} {'converged':>9} {'week':>6} {'stock gap':>10} {'fulfilment':>10} "
-    header += f"{'sovereignty':>11} {'peak unmet':>10} {'wage Gini':>9} {'income Gini':>11}"
-    print(header)
-    print(f"{'':<69}{'(the last year)':^33}")
-    for d, (s, _) in zip(args.results, runs, strict=True):
-        week = "-" if s["converged_week"] is None else str(s["converged_week"])
-        regime = s.get("regime", "councils")  # results written before there were other regimes
-        print(
-            f"{d.name:<32} {regime:<19} {('yes' if s['converged'] else 'no'):>9} {week:>6} "
-            f"{s['stock_gap_last_year']:>10.4f} "
-            f"{s['fulfilment_floor_last_year']:>10.4f} {s['sovereignty_index_last_year']:>11.4f} "
-            f"{s['peak_unmet_share']:>10.4f} {s['wage_gini_final']:>9.3f} {s['income_gini_final']:>11.3f}"
-        )
+    print(compare_table(args.results, [s for s, _ in runs]))
     with locked(out, flag="--out"):
         clear_temporaries(out.parent, out.name)  # what a killed compare left beside this figure
         print(f"figure: {plots.write_comparison(runs, out)}")
     return 0
+
+
+#: What ``compare`` prints of each run's last year: summary key, heading, format (docs/welfare.md).
+COMPARED = (
+    ("welfare_per_person_last_year", "welfare", "{:.2f}"),
+    ("welfare_ede_last_year", "EDE", "{:.2f}"),
+    ("welfare_gap_last_year", "lost %", "{:.3%}"),
+    ("rationing_cost_last_year", "queues", "{:.4f}"),
+    ("stock_gap_own_prices_last_year", "stock gap", "{:.4f}"),
+    ("sovereignty_own_prices_last_year", "sovereignty", "{:.4f}"),
+    ("hours_used_last_year", "hours", "{:.2f}"),
+    ("wage_gini_final", "wage Gini", "{:.3f}"),
+)
+
+
+def compare_table(dirs: list[Path], summaries: list[dict]) -> str:
+    """Each run's verdict and last year side by side; for conditions run with several seeds, means and intervals.
+
+    Runs of the same scenario and regime are seeds of one condition: the share converged with
+    Wilson's interval, every other measure's mean with its t (or bootstrap) interval
+    (:mod:`sim.analysis.intervals`). A condition run with one seed has no interval.
+    """
+    from sim.analysis.intervals import mean_interval, wilson_interval
+
+    head = f"{'run':<32} {'regime':<19} {'converged':>9} {'week':>5} " + " ".join(f"{h:>11}" for _, h, _ in COMPARED)
+    lines = [head, f"{'':<68}{'(the last year: welfare in hours a week per person)':^96}"]
+    groups: dict[tuple, list[dict]] = {}
+    for d, s in zip(dirs, summaries, strict=True):
+        week = "-" if s["converged_week"] is None else str(s["converged_week"])
+        regime = s.get("regime", "councils")  # results written before there were other regimes
+        values = " ".join(f"{_cell(s.get(k), f):>11}" for k, _, f in COMPARED)
+        lines.append(f"{d.name:<32} {regime:<19} {('yes' if s['converged'] else 'no'):>9} {week:>5} {values}")
+        groups.setdefault((s["scenario"], regime), []).append(s)
+    several = {key: runs for key, runs in groups.items() if len(runs) > 1}
+    if several:
+        lines += ["", "over seeds: mean [95 % interval]"]
+        for (scenario, regime), runs in several.items():
+            share, low, high = wilson_interval(sum(bool(r["converged"]) for r in runs), len(runs))
+            lines.append(f"{scenario} ({regime}), {len(runs)} seeds: converged {share:.0%} [{low:.0%}, {high:.0%}]")
+            for key, heading, fmt in COMPARED:
+                values = [r[key] for r in runs if isinstance(r.get(key), (int, float))]
+                if len(values) > 1:
+                    i = mean_interval(values)
+                    cells = (_cell(i.estimate, fmt), _cell(i.low, fmt), _cell(i.high, fmt))
+                    lines.append(f"  {heading:<12} {cells[0]} [{cells[1]}, {cells[2]}]")
+    return "\n".join(lines)
+
+
+def _cell(value, fmt: str) -> str:
+    return "-" if not isinstance(value, (int, float)) or isinstance(value, bool) else fmt.format(value)
 
 
 def _check_figure_out(out: Path, formats: tuple[str, ...]):

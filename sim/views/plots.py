@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from scipy import stats
 
 from sim.analysis.figures import save, write_figure
 from sim.analysis.formats import DEFAULT_FORMATS, FORMATS
@@ -88,21 +89,32 @@ def stock_price_dynamics(summary, ts, figsize: tuple[float, float] | None = None
 
 
 def gaps(summary, ts, figsize: tuple[float, float] = (10, 6)) -> Figure:
-    """Stock gap, fulfilment floor, unmet share and sovereignty index over time (the verdict's measures)."""
+    """The verdict's measures over time (docs/welfare.md): stocks, welfare lost, queues, sovereignty.
+
+    Stock gap and welfare lost are the weekly values; the verdict's tolerances apply to their
+    trailing-year means (drawn dotted).
+    """
     w = _weekly(ts)
     fig = Figure(figsize=figsize)
     axes = fig.subplots(2, 2, sharex=True)
-    fulfil = summary.get("fulfilment_tolerance")
     panels = [
-        ("stock_gap", "stock gap, max |S/S* − 1|", summary.get("stock_tolerance")),
-        ("fulfilment_floor", "fulfilment floor, min sales ÷ demand at value", None if fulfil is None else 1 - fulfil),
-        ("unmet_share", "unmet demand at the prices faced, share (value)", None),
-        ("sovereignty_index", "sovereignty index against demand at value", None),
+        ("stock_gap_own_prices", "stock gap, max |S/S*ₙ − 1|, reserve rule at normal prices", 1.0, "stock_tolerance"),
+        ("welfare_gap", "welfare lost to queues and prices off normal, %", 100.0, "welfare_tolerance"),
+        ("unmet_share", "unmet demand at the prices faced, share (value)", 1.0, None),
+        ("sovereignty_own_prices", "sovereignty against demand at own normal prices", 1.0, None),
     ]
-    for ax, (key, label, tol) in zip(axes.ravel(), panels, strict=True):
-        ax.plot(w.index, w[key], lw=1.0)
+    for ax, (key, label, scale, tolerance) in zip(axes.ravel(), panels, strict=True):
+        if key not in w:  # results written before the yardstick
+            ax.set_title(f"{label}: not recorded", fontsize=9)
+            continue
+        ax.plot(w.index, scale * w[key], lw=1.0, label="weekly")
+        year = w[key].rolling(52, min_periods=1).mean()
+        if tolerance is not None:
+            ax.plot(w.index, scale * year, lw=1.2, color="tab:green", label="trailing year")
+        tol = summary.get(tolerance) if tolerance else None
         if tol is not None:
-            ax.axhline(tol, color="tab:orange", ls=":", lw=1.0, label=f"verdict's tolerance {tol:g}")
+            ax.axhline(scale * tol, color="tab:orange", ls=":", lw=1.0, label=f"verdict's tolerance {scale * tol:g}")
+        if tolerance is not None:
             ax.legend(fontsize=8, frameon=False)
         if key == "unmet_share":
             ax.set_ylim(0, max(0.01, 1.1 * float(w[key].max())))
@@ -277,29 +289,56 @@ def _settled_limits(ax, series: list[pd.Series], lines: list[float]) -> str:
     return f"weeks 0–{SETTLING_WEEKS - 1} leave the axis (to {extreme:.3g})"
 
 
-def compare_gaps(runs: list[tuple[dict, pd.DataFrame]], figsize: tuple[float, float] = (12, 4.2)) -> Figure:
-    """The stock gaps and fulfilment floors of several runs overlaid, with the verdict's tolerances.
+def _groups(runs: list[tuple[dict, pd.DataFrame]]) -> dict[str, list[tuple[dict, pd.DataFrame]]]:
+    """Runs grouped by scenario and regime, in the order they come: each group's seeds."""
+    groups: dict[str, list] = {}
+    for summary, ts in runs:
+        groups.setdefault(f"{summary.get('scenario')} ({summary.get('regime', 'councils')})", []).append((summary, ts))
+    return groups
 
-    The y axes show what the runs do after their first :data:`SETTLING_WEEKS` weeks (and the
-    tolerance lines); a start-up swing beyond that range leaves the axis, and its panel says so.
+
+def _band(series: list[pd.Series]) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Mean over seeds, week by week, with its 95 % Student t interval (the mean alone for one seed)."""
+    frame = pd.concat(series, axis=1)
+    mean = frame.mean(axis=1)
+    n = frame.count(axis=1)
+    half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * frame.std(axis=1, ddof=1) / np.sqrt(n)
+    half = half.where(n > 1, 0.0)
+    return mean, mean - half, mean + half
+
+
+def compare_gaps(runs: list[tuple[dict, pd.DataFrame]], figsize: tuple[float, float] = (12, 4.2)) -> Figure:
+    """Stocks against the reserve rule and welfare lost, of several runs, with the verdict's tolerances.
+
+    Runs of the same scenario and regime are seeds of one condition: drawn as their weekly
+    mean with its 95 % interval over seeds (a band); a condition with one seed as its line.
+    Both measures are trailing-year means, as the verdict judges them. The y axes show what
+    the runs do after their first :data:`SETTLING_WEEKS` weeks (and the tolerance lines); a
+    start-up swing beyond that range leaves the axis, and its panel says so.
     """
     fig = Figure(figsize=figsize)
     axes = fig.subplots(1, 2, sharex=True)
-    stock, floor = [], []
-    for summary, ts in runs:
-        w = _weekly(ts)
-        label = f"{summary.get('scenario')} (seed {summary.get('seed')})"
-        axes[0].plot(w.index, w["stock_gap"], lw=1.0, label=label)
-        axes[1].plot(w.index, w["fulfilment_floor"], lw=1.0, label=label)
-        stock.append(w["stock_gap"])
-        floor.append(w["fulfilment_floor"])
+    drawn: list[list[pd.Series]] = [[], []]
+    for label, group in _groups(runs).items():
+        seeds = len(group)
+        for k, key in enumerate(("stock_gap_own_prices", "welfare_gap")):
+            series = [_weekly(ts)[key].rolling(52, min_periods=1).mean() for _, ts in group]
+            mean, low, high = _band(series)
+            scale = 100.0 if key == "welfare_gap" else 1.0
+            name = (
+                f"{label}, {seeds} seeds: mean, 95 % interval" if seeds > 1 else f"{label} (seed {group[0][0]['seed']})"
+            )
+            line = axes[k].plot(mean.index, scale * mean, lw=1.2, label=name)[0]
+            if seeds > 1:
+                axes[k].fill_between(mean.index, scale * low, scale * high, color=line.get_color(), alpha=0.2, lw=0)
+            drawn[k] += [scale * low, scale * high]
     tolerances = [
         sorted({float(s["stock_tolerance"]) for s, _ in runs}),
-        sorted({1 - float(s["fulfilment_tolerance"]) for s, _ in runs}),
+        sorted({100.0 * float(s["welfare_tolerance"]) for s, _ in runs}),
     ]
     for ax, title, series, lines in [
-        (axes[0], "stock gap, max |S/S* − 1|", stock, tolerances[0]),
-        (axes[1], "fulfilment floor, min sales ÷ demand at value", floor, tolerances[1]),
+        (axes[0], "stock gap, trailing year: max |S/S*ₙ − 1|", drawn[0], tolerances[0]),
+        (axes[1], "welfare lost to queues and prices off normal, trailing year, %", drawn[1], tolerances[1]),
     ]:
         for tol in lines:
             ax.axhline(tol, color="0.3", ls=":", lw=1.0, label=f"verdict's tolerance {tol:g}")

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.analysis.figures import save
 from sim.analysis.formats import DEFAULT_FORMATS
+from sim.analysis.intervals import kaplan_meier_median, mean_interval, wilson_interval
 from sim.economics import corrective_loop
 from sim.run.scenario import Readjustment
 from sim.views.envelope import draw_band, kept_series
-
-_HORIZONTAL = {"orientation": "horizontal"} if matplotlib.__version_info__ >= (3, 10) else {"vert": False}
 
 
 def _label(value) -> str:
@@ -28,45 +26,73 @@ def _label(value) -> str:
 
 
 def phase_diagram(runs: pd.DataFrame, x: str, y: str, title: str = "", figsize=(16, 4.3)) -> Figure:
-    """Share of runs converged, median convergence week and share of runs with a shortage over two parameters.
+    """Over two parameters: the share of runs converged, their median convergence week, and welfare lost to queues.
 
-    When the axes are the price response and the rebuild horizon, the stability boundary of
-    the linearised one-good loop (:mod:`sim.economics.corrective_loop`, ρ(J) = 1) is drawn over each panel.
+    Each cell gives its estimate over the cell's seeds and, below it, the 95 % interval: Wilson's
+    for the share; Kaplan–Meier's median and interval for the week (runs that never converged
+    censored at their horizon); the mean rationing cost as a share of unconstrained welfare, with
+    its t (or bootstrap) interval. When the axes are the price response and the rebuild horizon,
+    the stability boundary of the linearised one-good loop (:mod:`sim.economics.corrective_loop`,
+    ρ(J) = 1) is drawn over each panel.
     """
     ok = runs[runs["error"].isna()]
-    share = ok.pivot_table(index=y, columns=x, values="converged", aggfunc="mean")
-    week = ok[ok["converged"]].pivot_table(index=y, columns=x, values="converged_week", aggfunc="median")
-    week = week.reindex(index=share.index, columns=share.columns)
-    short = ok.assign(shortage=ok["peak_unmet_share"] > 0)
-    short = short.pivot_table(index=y, columns=x, values="shortage", aggfunc="mean")
-    short = short.reindex(index=share.index, columns=share.columns)
-    boundary = _loop_boundary(share, ok, x, y)
+    if "rationing_cost_last_year" in ok:
+        ok = ok.assign(queue_loss=100 * ok["rationing_cost_last_year"] / ok["unconstrained_welfare_last_year"])
+    cells = {}
+    for (xv, yv), g in ok.groupby([x, y]):
+        converged = wilson_interval(int(g["converged"].sum()), len(g))
+        km = kaplan_meier_median(g["converged_week"].fillna(g["weeks"]).to_numpy(dtype=float), g["converged"])
+        lost = mean_interval(g["queue_loss"].to_numpy(dtype=float)) if "queue_loss" in g else None
+        cells[(xv, yv)] = {
+            "converged": tuple(100 * np.asarray(converged)),
+            "week": (km.median, km.low, km.high),
+            "lost": (np.nan,) * 3 if lost is None else (lost.estimate, lost.low, lost.high),
+        }
+    xs = sorted(ok[x].unique())
+    ys = sorted(ok[y].unique())
+    boundary = _loop_boundary(pd.DataFrame(index=ys, columns=xs), ok, x, y)
     fig = Figure(figsize=figsize)
     axes = fig.subplots(1, 3)
-    for ax, table, label, cmap, fmt in [
-        (axes[0], share, "share of runs converged", "viridis", "{:.0%}"),
-        (axes[1], week, "median convergence week (converged runs)", "magma_r", "{:.0f}"),
-        (axes[2], short, "share of runs with a shortage", "Reds", "{:.0%}"),
+    for ax, key, label, cmap, fmt in [
+        (axes[0], "converged", "runs converged, %", "viridis", "{:.0f}"),
+        (axes[1], "week", "convergence week, Kaplan–Meier median", "magma_r", "{:.0f}"),
+        (axes[2], "lost", "welfare lost to queues, % (mean)", "Reds", "{:.2f}"),
     ]:
-        image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap=cmap)
-        ax.set_xticks(range(table.shape[1]), [_label(v) for v in table.columns])
-        ax.set_yticks(range(table.shape[0]), [_label(v) for v in table.index])
+        grid = np.full((len(ys), len(xs), 3), np.nan)
+        for (xv, yv), cell in cells.items():
+            grid[ys.index(yv), xs.index(xv)] = cell[key]
+        shown = grid[:, :, 0]
+        finite = shown[np.isfinite(shown)]
+        top = float(finite.max()) if finite.size else 1.0
+        vmax = top if top > 0 else 1.0  # an all-zero panel keeps a scale from 0, not around it
+        image = ax.imshow(
+            shown, origin="lower", aspect="auto", cmap=cmap, vmin=min(0.0, float(finite.min(initial=0))), vmax=vmax
+        )
+        ax.set_xticks(range(len(xs)), [_label(v) for v in xs])
+        ax.set_yticks(range(len(ys)), [_label(v) for v in ys])
         ax.set_xlabel(x)
         ax.set_ylabel(y)
         ax.set_title(label, fontsize=9)
-        for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
+        for (i, j), value in np.ndenumerate(shown):
             if np.isfinite(value):
                 shade = image.norm(value)  # dark text on the light end of the colour map
                 light = shade > 0.6 if cmap == "viridis" else shade < 0.4
-                ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=7, color="k" if light else "w")
+                low, high = grid[i, j, 1], grid[i, j, 2]
+                span = f"\n[{fmt.format(low)}, {fmt.format(high)}]" if np.isfinite(low) and np.isfinite(high) else ""
+                text = fmt.format(value) + span
+                ax.text(j, i, text, ha="center", va="center", fontsize=6, color="k" if light else "w")
         if boundary is not None:
             ax.plot(*boundary, color="tab:cyan", lw=1.5, ls="--", label="one-good loop: ρ(J) = 1")
-            ax.set_xlim(-0.5, table.shape[1] - 0.5)
+            ax.set_xlim(-0.5, len(xs) - 0.5)
         fig.colorbar(image, ax=ax)
     if boundary is not None:
         axes[0].legend(fontsize=7, loc="upper right", frameon=True)
     n = int(ok.groupby([x, y]).size().min()) if len(ok) else 0
-    fig.suptitle(f"Phase diagram of convergence{' — ' + title if title else ''} ({n}+ runs per cell)", fontsize=10)
+    fig.suptitle(
+        f"Phase diagram of convergence{' — ' + title if title else ''}: estimate and 95 % interval over "
+        f"{n}+ seeds per cell",
+        fontsize=10,
+    )
     fig.tight_layout()
     return fig
 
@@ -104,37 +130,74 @@ def _condition(runs: pd.DataFrame) -> pd.Series:
     return runs["scenario"]
 
 
-def compare_conditions(runs: pd.DataFrame, title: str = "", figsize: tuple[float, float] | None = None) -> Figure:
-    """Per transition condition (and regime): convergence week, peak shortage and final Ginis over replicates.
+#: The panels of :func:`compare_conditions`: summary key, title, scale (docs/welfare.md).
+CONDITION_PANELS = (
+    ("welfare_per_person_last_year", "welfare, hours a week per person", 1.0),
+    ("welfare_ede_last_year", "equally-distributed equivalent (Atkinson 1)", 1.0),
+    ("welfare_gap_last_year", "welfare lost to queues and prices, %", 100.0),
+    ("hours_used_last_year", "hours used a week per person", 1.0),
+    ("sovereignty_own_prices_last_year", "sovereignty at own normal prices", 1.0),
+    ("unmet_share_last_year", "demand unmet (queues), %", 100.0),
+    ("excess_stock_share_last_year", "unsold piles, % of reserves", 100.0),
+    ("income_gini_final", "final income Gini", 1.0),
+)
 
-    ``figsize`` defaults to 4 inches a panel and a height that grows with the conditions.
+
+def compare_conditions(runs: pd.DataFrame, title: str = "", figsize: tuple[float, float] | None = None) -> Figure:
+    """Per transition condition (and regime): the verdict and the last year's measures, with 95 % intervals over seeds.
+
+    The share converged with Wilson's interval; the convergence week as the Kaplan–Meier median
+    with its interval, runs that never converged censored at their horizon; every other panel
+    the mean over seeds with its t (or bootstrap) interval (:mod:`sim.analysis.intervals`).
+    Panels a sweep did not record are left out. ``figsize`` defaults to 3.2 inches a panel
+    and a height that grows with the conditions.
     """
     ok = runs[runs["error"].isna()]
     ok = ok.assign(scenario=_condition(ok))
     names = list(dict.fromkeys(ok["scenario"]))
-    panels = [
-        ("converged_week", "convergence week (converged runs)"),
-        ("peak_unmet_share", "peak unmet share of demand"),
-        ("income_gini_final", "final income Gini"),
-        ("stock_gap_last_year", "stock gap, mean of the last year"),
-        ("fulfilment_floor_last_year", "fulfilment floor, last year"),
-    ]
-    fig = Figure(figsize=figsize or (4 * (len(panels) + 1), 0.45 * len(names) + 2.2))
-    axes = fig.subplots(1, len(panels) + 1, sharey=True)
-    share = ok.groupby("scenario")["converged"].mean().reindex(names)
-    axes[0].barh(range(len(names)), share.to_numpy(), color="tab:green")
-    axes[0].set_xlim(0, 1)
-    axes[0].set_title("share of runs converged", fontsize=9)
-    for ax, (key, label) in zip(axes[1:], panels, strict=True):
-        data = [ok.loc[(ok["scenario"] == name), key].dropna().to_numpy(dtype=float) for name in names]
-        ax.boxplot([d if d.size else [np.nan] for d in data], positions=range(len(names)), **_HORIZONTAL)
-        if not key.startswith("fulfilment"):  # a share near 1: its spread matters, not its distance from 0
-            ax.set_xlim(left=0)
+    panels = [p for p in CONDITION_PANELS if p[0] in ok]
+    fig = Figure(figsize=figsize or (3.2 * (len(panels) + 2), 0.42 * len(names) + 2.4))
+    axes = fig.subplots(1, len(panels) + 2, sharey=True)
+    y = np.arange(len(names))
+    groups = [ok[ok["scenario"] == name] for name in names]
+    share = np.array([wilson_interval(int(g["converged"].sum()), len(g)) for g in groups])
+    _points(axes[0], 100 * share, y, "tab:green")
+    axes[0].set_xlim(-2, 102)
+    axes[0].set_title("runs converged, %", fontsize=9)
+    weeks = []
+    for g in groups:
+        m = kaplan_meier_median(g["converged_week"].fillna(g["weeks"]).to_numpy(dtype=float), g["converged"])
+        weeks.append((m.median, m.low, m.high))
+    _points(axes[1], np.array(weeks, dtype=float), y, "tab:purple")
+    axes[1].set_title("convergence week (Kaplan–Meier median)", fontsize=9)
+    for ax, (key, label, scale) in zip(axes[2:], panels, strict=True):
+        cells = []
+        for g in groups:
+            values = g[key].dropna().to_numpy(dtype=float)
+            i = mean_interval(values) if values.size else None
+            cells.append((np.nan,) * 3 if i is None else (i.estimate, i.low, i.high))
+        _points(ax, scale * np.array(cells, dtype=float), y, "tab:blue")
         ax.set_title(label, fontsize=9)
-    axes[0].set_yticks(range(len(names)), names)  # after the box plots, which reset the shared ticks
-    fig.suptitle(f"Transition conditions compared{' — ' + title if title else ''}", fontsize=10)
+    axes[0].set_yticks(y, names)
+    axes[0].invert_yaxis()
+    seeds = min((len(g) for g in groups), default=0)
+    fig.suptitle(
+        f"Transition conditions compared{' — ' + title if title else ''}: mean (median for the week) and 95 % "
+        f"interval over {seeds}+ seeds, the last year",
+        fontsize=10,
+    )
     fig.tight_layout()
     return fig
+
+
+def _points(ax, table: np.ndarray, y: np.ndarray, colour: str):
+    """Estimates (column 0) with their intervals (columns 1, 2) as dots and bars, one row of ``y`` each."""
+    estimate, low, high = table[:, 0], table[:, 1], table[:, 2]
+    known = np.isfinite(estimate)
+    spread = np.where(np.isfinite(low) & np.isfinite(high), [estimate - low, high - estimate], 0.0)
+    ax.errorbar(estimate[known], y[known], xerr=spread[:, known], fmt="o", ms=3.5, color=colour, capsize=2, lw=1)
+    ax.grid(axis="x", lw=0.4, alpha=0.5)
+    ax.tick_params(labelsize=7)
 
 
 def sensitivity(
@@ -170,7 +233,8 @@ def sensitivity(
 
 #: What the regimes figure draws over time: per-week series of the record, and their labels.
 REGIME_MEASURES = {
-    "sovereignty_index": "sovereignty against notional demand",
+    "sovereignty_own_prices": "sovereignty at own normal prices",
+    "welfare_per_person": "welfare, hours a week per person",
     "wage_gini": "Gini of hourly earnings",
 }
 #: Weeks averaged per point of the regimes figure (a plan period: the weekly series are noisy).
@@ -220,15 +284,15 @@ def compare_regimes(paths: pd.DataFrame, title: str = "", figsize: tuple[float, 
                 if wide.empty:
                     continue
                 low, _, _ = draw_band(ax, wide, REGIME_COLOURS.get(regime, "0.3"), regime)
-                if measure == "sovereignty_index" and low.min() < SOVEREIGNTY_FLOOR:
+                if measure == "sovereignty_own_prices" and low.min() < SOVEREIGNTY_FLOOR:
                     below.append(f"{regime} (to {low.min():.2f})")
             ax.set_title(f"{scenario}: {label}", fontsize=8)
             ax.tick_params(labelsize=7)
-            if measure == "sovereignty_index":
+            if measure == "sovereignty_own_prices":
                 ax.set_ylim(max(ax.get_ylim()[0], SOVEREIGNTY_FLOOR), 1.0005)
                 if below:
                     ax.text(0.02, 0.04, "below the axis: " + ", ".join(below), transform=ax.transAxes, fontsize=6.5)
-            else:
+            elif measure == "wage_gini":
                 ax.set_ylim(bottom=0)
         for ax in rows[len(scenarios) :]:
             ax.axis("off")
