@@ -72,19 +72,23 @@ class WeekWelfare:
         return self.undistorted - self.at_prices
 
 
-def _utility(prefs: Preferences, spending, log_prices, taste, taste_floor=None, ratio=None):
+def _utility(prefs: Preferences, spending, log_prices, taste, taste_floor=None, ratio=None, tilts=None):
     """``v(p, x)`` of every consumer, and optionally the cost ``Σ_k q*_k p_k ratio_k`` of their bundle.
 
     As :func:`sim.economics.market.buy`: one matrix–vector product with the tastes and a vector
     of Newton steps for every consumer whose Engel weights cannot clip (decided from the bounds
     ``taste_floor``, or from every weight when it is not given), the full rows for the others.
+    ``tilts`` are ``taste @ E`` and ``taste @ (ρ ratio)`` if the caller has them.
     """
     x = np.asarray(spending, dtype=float)
     theta, alpha, beta, ref = prefs.price_response, prefs.alpha, prefs.beta, prefs.reference_spending
     active = x > 0
     e, rho = market._price_terms(theta, log_prices)
     y = np.log(np.where(active, x, ref) / ref)
-    a = taste @ e + alpha @ e
+    g = None if ratio is None else rho * ratio
+    if tilts is None:
+        tilts = (taste @ e, None if g is None else taste @ g)
+    a = tilts[0] + alpha @ e
     b = beta @ e
     L = market._solve_unclipped(theta, y, a, b)
     if taste_floor is None:
@@ -94,9 +98,8 @@ def _utility(prefs: Preferences, spending, log_prices, taste, taste_floor=None, 
         ok = market.unclipped(prefs, L, alpha, taste_floor)
     cost = None
     if ratio is not None:
-        g = rho * ratio
         with np.errstate(invalid="ignore"):
-            cost = x * (alpha @ g + taste @ g + (beta @ g) * L) / (1.0 + theta * (a + b * L))
+            cost = x * (alpha @ g + tilts[1] + (beta @ g) * L) / (1.0 + theta * (a + b * L))
     rows = np.flatnonzero(~ok & active)
     if rows.size:
         L[rows], W, total = market._allocation(prefs, x[rows], log_prices, taste[rows])
@@ -315,9 +318,13 @@ def week_welfare(
     taste = np.asarray(taste)
     x = np.asarray(spending, dtype=float)
     log_p, log_n = np.log(prices / reference), np.log(normal / reference)
-    at_prices, normal_cost = _utility(prefs, x, log_p, taste, taste_floor, ratio=normal / prices)
-    unconstrained = _utility(prefs, x, log_n, taste, taste_floor)[0]
-    undistorted = _utility(prefs, normal_cost, log_n, taste, taste_floor)[0]
+    theta = prefs.price_response
+    (e_p, rho_p), (e_n, _) = market._price_terms(theta, log_p), market._price_terms(theta, log_n)
+    ratio = normal / prices
+    tilt = taste @ np.column_stack([e_p, rho_p * ratio, e_n])  # one pass over the tastes for all three
+    at_prices, normal_cost = _utility(prefs, x, log_p, taste, taste_floor, ratio, (tilt[:, 0], tilt[:, 1]))
+    unconstrained = _utility(prefs, x, log_n, taste, taste_floor, tilts=(tilt[:, 2], None))[0]
+    undistorted = _utility(prefs, normal_cost, log_n, taste, taste_floor, tilts=(tilt[:, 2], None))[0]
     achieved = at_prices
     if purchases is not None and purchases.rationed:
         achieved = at_prices.copy()

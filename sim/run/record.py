@@ -12,6 +12,8 @@ and cumulative shortage.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -75,6 +77,8 @@ WEEK_SERIES = (
     "fulfilment_floor_own_prices",
     "stock_gap_own_prices",
 )
+#: Persons in the observer's welfare panel at most: every k-th person, k = ⌈N / PANEL⌉ (docs/welfare.md).
+PANEL = 20_000
 #: Price moves smaller than this (in log) are not logged as changes.
 PRICE_LOG_THRESHOLD = 1e-3
 
@@ -150,8 +154,10 @@ class Record:
         notional[cg] = m.consumers.notional_demand(s.values[cg])  # a diagnostic: at p = v
         normal_price = s.values.copy()
         normal_price[cg] = m.regime.normal_prices(m)
-        normal_demand = np.zeros_like(price)
-        normal_demand[cg] = m.consumers.notional_demand(normal_price[cg])  # the observer's measure: at p = pₙ
+        normal_demand = notional  # the observer's measure: at p = pₙ, the same where normal prices are values
+        if not np.array_equal(normal_price[cg], s.values[cg]):
+            normal_demand = np.zeros_like(price)
+            normal_demand[cg] = m.consumers.notional_demand(normal_price[cg])
         others = s.inputs_used + s.public_use + s.investment_use + s.exported
         normal_reserve = m.conditions.readjustment.reserve_weeks * (normal_demand + others)
         row = {
@@ -217,8 +223,12 @@ class Record:
     def _welfare(self, normal) -> dict:
         """The week's yardstick (docs/welfare.md): money metrics at week-0 values, their costs and Atkinson's EDEs."""
         c, s = self.model.consumers, self.model.state
+        panel = slice(None, None, -(-c.spending.size // PANEL))  # every k-th person: a survey, as the BLS's
+        bought = c.purchases
+        if bought is not None and bought.got is not None:
+            bought = dataclasses.replace(bought, got=bought.got[panel])
         measured = welfare.week_welfare(
-            c.preferences, c.spending, c.paid, c.reference, normal, c.taste, c.purchases, c.taste_floor
+            c.preferences, c.spending[panel], c.paid, c.reference, normal, c.taste[panel], bought, c.taste_floor
         )
         leisure = self._hour_of_leisure * (self._hours_before - s.hours_per_week)
         achieved = measured.achieved + leisure
