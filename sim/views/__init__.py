@@ -3,7 +3,7 @@
 - ``cli``: the ``councils`` command (also ``python -m sim``);
 - ``plots``: a run's figures; ``sweep_plots``: a sweep's (phase diagram, comparison of regimes);
 - ``dashboard``: what the dashboard shows and how its controls build a model, without Solara;
-  ``app``: its page in Mesa's SolaraViz;
+  ``app``: its page (Solara, in the manner of Mesa's SolaraViz);
 - ``decision_table``: the yearly fundamental decisions as text.
 
 The top layer: may import every other package.
