@@ -198,16 +198,16 @@ def Controls(params: dict, parameters: solara.Reactive):
             )
 
 
+StockPrice = _figure(dashboard.stock_price_figure, "councils-stock-price", updates=True)
+Gaps = _figure(dashboard.gaps_figure, "councils-gaps", updates=True)
+Ginis = _figure(dashboard.ginis_figure, "councils-ginis", updates=True)
+HoursOutput = _figure(dashboard.hours_output_figure, "councils-hours-output")
+Network = _figure(dashboard.network_figure, "councils-network")
+
+
 def components(model) -> list:
     """The panels, in the order they are laid out; the last vote once the model keeps a record of votes."""
-    panels = [
-        _figure(dashboard.stock_price_figure, "councils-stock-price", updates=True),
-        _figure(dashboard.gaps_figure, "councils-gaps", updates=True),
-        OneGood,
-        _figure(dashboard.ginis_figure, "councils-ginis", updates=True),
-        _figure(dashboard.hours_output_figure, "councils-hours-output"),
-        _figure(dashboard.network_figure, "councils-network"),
-    ]
+    panels = [StockPrice, Gaps, OneGood, Ginis, HoursOutput, Network]
     if dashboard.has_votes(model):
         panels.append(LastVote)
     return panels

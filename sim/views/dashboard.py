@@ -67,8 +67,9 @@ def dashboard_scenario(scenario_file: str | Path, noise: float = 1.0, **kwargs) 
 class DashboardModel(CouncilsModel):
     """The model the dashboard's controls build (:func:`dashboard_scenario`).
 
-    Mesa's *Reset* builds ``type(model)(**parameters)``, with the parameters the page keeps
-    (:mod:`sim.views.app`); every parameter has a default, so that no control is required.
+    The page's *Reset* (:mod:`sim.views.app`) builds ``DashboardModel(**parameters)`` with
+    the parameters it keeps, as Mesa's ``SolaraViz`` builds ``type(model)(**parameters)``;
+    every parameter has a default, so that no control is required.
 
     Parameters
     ----------
