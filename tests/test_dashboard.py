@@ -262,14 +262,14 @@ def test_price_changes_are_the_logged_ones_newest_first_with_their_cause(model):
     table = dashboard.price_changes_markdown(model, "FOOD", limit=1)
     row = food[0]
     side = "below" if row["stock"] < 1 else "above"
-    assert f"| {100 * abs(row['stock'] - 1):.1f} % {side}, from " in table
+    assert f"| {100 * abs(row['stock'] - 1):.2f} % {side}; " in table
     assert ("dearer" if row["after"] > row["before"] else "cheaper") in table
-    # The gap of the week before, so that a price that rises while its stock is above its reserve is explained.
-    food_index = model.technology.index("FOOD")
-    before = model.record.series("stock")[:, food_index] / model.record.series("reserve")[:, food_index]
-    assert row["week"] > 0 and row["stock_before"] == pytest.approx(before[row["week"] - 1])
-    was = row["stock_before"]
-    assert f"from {100 * abs(was - 1):.1f} % {'below' if was < 1 else 'above'} the week before |" in table
+    # The gap at the good's change before, so that a price rising while its stock is above its reserve is explained.
+    food_log = [entry for entry in log if entry[1] == model.technology.index("FOOD")]
+    (week_before, _, _, _, was), (week, *_) = food_log[-2:]
+    assert (row["week"], row["week_before"], row["stock_before"]) == (week, week_before, was)
+    assert f"; {100 * abs(was - 1):.2f} % {'below' if was < 1 else 'above'} in week {week_before} |" in table
+    assert food[-1]["stock_before"] is None or len(food) < len(food_log)  # a good's first change has none before
 
 
 def test_before_the_first_week_no_price_has_moved():

@@ -583,31 +583,32 @@ def price_changes(model: CouncilsModel, good: str | None = None, limit: int = 10
     -------
     list of dict
         ``week``, ``good``, ``description``, ``before`` and ``after`` (price ÷ labour
-        value), ``stock`` (stock ÷ reserve target, the cause) and ``stock_before`` (the
-        same at the end of the week before, ``None`` in week 0): a price moves because its
-        stock's gap moved, so a price can rise while its stock is above its reserve.
+        value), ``stock`` (stock ÷ reserve target, the cause), and ``stock_before`` and
+        ``week_before``: the same at the good's previous logged change, and its week
+        (``None`` for its first). A price follows the size of its stock's gap, so it rises
+        while its stock is above its reserve if that surplus shrank since.
     """
-    t, r = model.technology, model.record
+    t = model.technology
     wanted = None if good is None else t.index(good)
+    previous: dict[int, tuple[int, float]] = {}  # good → (week, stock ÷ reserve) of its last change so far
     rows = []
-    for week, g, before, after, ratio in reversed(r.price_log):
-        if wanted is not None and g != wanted:
-            continue
-        reserve = r.series("reserve")[week - 1, g] if week > 0 else 0.0
-        rows.append(
-            {
-                "week": week,
-                "good": t.names[g],
-                "description": t.descriptions[g],
-                "before": before,
-                "after": after,
-                "stock": ratio,
-                "stock_before": float(r.series("stock")[week - 1, g] / reserve) if reserve > 0 else None,
-            }
-        )
-        if len(rows) == limit:
-            break
-    return rows
+    for week, g, before, after, ratio in model.record.price_log:
+        if wanted is None or g == wanted:
+            week_before, stock_before = previous.get(g, (None, None))
+            rows.append(
+                {
+                    "week": week,
+                    "good": t.names[g],
+                    "description": t.descriptions[g],
+                    "before": before,
+                    "after": after,
+                    "stock": ratio,
+                    "stock_before": stock_before,
+                    "week_before": week_before,
+                }
+            )
+        previous[g] = (week, ratio)
+    return rows[::-1][:limit]
 
 
 def price_changes_markdown(model: CouncilsModel, good: str | None = None, limit: int = 10) -> str:
@@ -615,19 +616,20 @@ def price_changes_markdown(model: CouncilsModel, good: str | None = None, limit:
     rows = price_changes(model, good, limit)
     if not rows:
         return "No price has moved yet." if good is None else f"The price of {good} has not moved yet."
-    lines = ["| week | good | price ÷ labour value | why: stock against its reserve |", "|---:|---|---|---|"]
+    lines = ["| week | good | price ÷ labour value | why: stock against its reserve, and at the change before |"]
+    lines.append("|---:|---|---|---|")
     for row in rows:
         dearer = "dearer" if row["after"] > row["before"] else "cheaper"
         why = _gap(row["stock"])
         if row["stock_before"] is not None:
-            why += f", from {_gap(row['stock_before'])} the week before"
+            why += f"; {_gap(row['stock_before'])} in week {row['week_before']}"
         lines.append(f"| {row['week']} | {row['good']} | {row['before']:.3f} → {row['after']:.3f}, {dearer} | {why} |")
     return "\n".join(lines)
 
 
 def _gap(ratio: float) -> str:
-    """A stock against its reserve target, in words: "1.1 % above"."""
-    return f"{100 * abs(ratio - 1):.1f} % {'below' if ratio < 1 else 'above'}"
+    """A stock against its reserve target, in words: "1.12 % above" (hundredths: a price moves on small changes)."""
+    return f"{100 * abs(ratio - 1):.2f} % {'below' if ratio < 1 else 'above'}"
 
 
 # --- the sector network ----------------------------------------------------------------------------------
