@@ -51,12 +51,13 @@ def productive_matrices(draw, n):
     top = float(raw.sum(axis=0).max())
     if top == 0.0:
         return raw
+    unit = raw / top  # largest column sum 1, before any scale: 5 / top overflows when top is subnormal
     if draw(st.sampled_from(["column sums", "spectral radius"])) == "column sums":
-        return raw * (target / top)
-    rho = _rho(raw)
+        return unit * target
+    rho = _rho(unit)
     # ρ = 0 (nilpotent) is already productive; cap column sums at 5 to keep (I − A) well conditioned.
-    scale = 5.0 / top if rho == 0.0 else min(target / rho, 5.0 / top)
-    return raw * scale
+    scale = 5.0 if rho == 0.0 else min(target / rho, 5.0)
+    return unit * scale
 
 
 def _depreciation_strategy(n):
