@@ -7,7 +7,10 @@ agents (``agents/``) act on their rows, the plan factory (``sim.run.planning``) 
 
 from __future__ import annotations
 
+import functools
+
 import mesa
+import numpy as np
 
 from sim.economics.economy import Economy
 from sim.economics.units import WEEKS_PER_YEAR
@@ -16,8 +19,11 @@ from sim.run import initial_conditions
 from sim.run.events import Events
 from sim.run.noise import Noise
 from sim.run.record import Record
-from sim.run.scenario import Scenario, from_parameters, validate
+from sim.run.scenario import Scenario, ScenarioError, from_parameters, validate
 from sim.run.scenario_economy import check_against_economy, economy_of
+
+#: Seeds are drawn from 0 to this, exclusive: the range a scenario's ``seed`` accepts.
+SEEDS = 2**32
 
 
 class CouncilsModel(mesa.Model):
@@ -30,16 +36,29 @@ class CouncilsModel(mesa.Model):
         :class:`~sim.run.scenario.Scenario`'s defaults.
     economy : Economy, optional
         Technology and initial conditions; default: the scenario's ``economy``.
+    rng : int, numpy.random.Generator, numpy.random.SeedSequence or None, optional
+        Mesa's seed argument (``mesa.batch_run(..., rng=[1, 2, 3])``): an integer is the
+        seed; a generator or seed sequence draws one. ``None`` (the default): the
+        scenario's seed when ``scenario`` is given (a scenario file keeps its seed), else a
+        fresh seed from the operating system, as in Mesa's own examples, so that the
+        iterations of ``mesa.batch_run`` are distinct replicates. Not with ``seed=``.
     **parameters
         Scenario keys as keyword parameters, for Mesa's ``SolaraViz`` and ``batch_run``:
         a section's key is ``section_key`` (``prices_response=2.0``,
         ``population_consumers=3000``), a top-level key is itself (``seed=1``,
         ``years=2``). They change ``scenario`` and are validated as a scenario file is.
 
+    Raises
+    ------
+    ScenarioError
+        For an unknown parameter, a value a scenario refuses, or both ``seed`` and ``rng``.
+
     Attributes
     ----------
     conditions : Scenario
         The scenario this run follows (not ``scenario``: Mesa ≥ 3.5 reserves that name).
+    seed : int
+        Its seed, drawn or given (``conditions.seed``): the run is reproduced by passing it.
     regime : sim.regimes.base.Regime
         The institutions, phase by phase (``scenario.regime``).
     state : sim.economics.state.EconomyState
@@ -55,10 +74,18 @@ class CouncilsModel(mesa.Model):
         What councils and communes do, on the producers' rows.
     record : sim.run.record.Record
         Everything measured, per week.
+    datacollector : mesa.DataCollector
+        Model reporters, one column each: the seed, every per-week series, and every number
+        of the run's summary so far (the verdict, ``converged_week``, the ``*_last_year`` levels;
+        :meth:`sim.run.record.Record.summary`), so that ``mesa.batch_run`` returns them.
     """
 
-    def __init__(self, scenario: Scenario | None = None, economy: Economy | None = None, **parameters):
-        scenario = from_parameters(scenario, **parameters) if parameters else validate(scenario or Scenario())
+    def __init__(self, scenario: Scenario | None = None, economy: Economy | None = None, rng=None, **parameters):
+        if rng is not None and "seed" in parameters:
+            raise ScenarioError("parameters: give seed or rng, not both")
+        if rng is not None or (scenario is None and "seed" not in parameters):
+            parameters["seed"] = _seed_of(rng)
+        scenario = from_parameters(scenario, **parameters) if parameters else validate(scenario)
         super().__init__(rng=scenario.seed)
         self.conditions = scenario
         self.economy = economy or economy_of(scenario)
@@ -70,7 +97,34 @@ class CouncilsModel(mesa.Model):
         initial_conditions.establish(self)
         self.regime.plan(self)  # the first plan, from the skeleton
         self.record = Record(self, scenario.weeks)
-        self.datacollector = mesa.DataCollector(model_reporters=self.record.reporters())
+        self._summary = (-1, {})  # the record's summary, and the week it was made
+        self.datacollector = mesa.DataCollector(
+            model_reporters={**self.record.reporters(), **self._summary_reporters()}
+        )
+
+    @property
+    def seed(self) -> int:
+        """The run's seed (``conditions.seed``), drawn when none was given."""
+        return self.conditions.seed
+
+    def summary_so_far(self) -> dict:
+        """The record's summary (:meth:`sim.run.record.Record.summary`) as of the last week done, made once a week."""
+        week, summary = self._summary
+        if week != self.record.weeks:
+            summary = self.record.summary()
+            self._summary = (self.record.weeks, summary)
+        return summary
+
+    def _summary_reporters(self) -> dict:
+        """The seed, and a reporter for each key of the summary that is a number, a truth value or not yet known."""
+        return {
+            "seed": "seed",
+            **{
+                key: functools.partial(_summary_value, key=key)
+                for key, value in self.summary_so_far().items()
+                if value is None or isinstance(value, bool | int | float)
+            },
+        }
 
     def step(self):
         """One week: noise → produce → pay → deliver → buy → price → readjust → invest; plan monthly; decide yearly."""
@@ -115,3 +169,15 @@ class CouncilsModel(mesa.Model):
     def explain_prices(self, limit: int = 20) -> list[str]:
         """Why prices moved: the logged changes, newest last (seed §7c: "fully explained to the people")."""
         return self.record.explain_prices(limit)
+
+
+def _seed_of(rng) -> int:
+    """A run's seed from Mesa's ``rng``: an integer as it is; otherwise drawn from it (``None``: from the system)."""
+    if isinstance(rng, int | np.integer):
+        return int(rng)
+    return int(np.random.default_rng(rng).integers(SEEDS))
+
+
+def _summary_value(model: CouncilsModel, key: str):
+    """One number of the model's summary so far: a DataCollector column."""
+    return model.summary_so_far()[key]

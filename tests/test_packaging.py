@@ -1,4 +1,7 @@
-"""A built wheel is a whole install: every package and module, and the economy's data.
+"""A built wheel is a whole install: every package and module, the economy's data and the licence.
+
+It builds without a warning of the project's own (setuptools' deprecations, packages
+missing from its configuration).
 
 The wheel is built from a copy of the sources (nothing is written into the checkout) and
 installed, without its dependencies, into a fresh virtual environment; the dependencies come
@@ -9,10 +12,13 @@ the wheel can provide ``sim`` and ``agents``.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
 import sysconfig
+import tomllib
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,26 +68,18 @@ def test_the_wheel_installs_every_module_and_the_economies_data(tmp_path):
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for folder in ("sim", "agents"):
         shutil.copytree(ROOT / folder, source / folder, ignore=ignore)
-    for file in ("pyproject.toml", "README.md"):
+    for file in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(ROOT / file, source / file)
     dist = tmp_path / "dist"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "-w",
-            str(dist),
-            str(source),
-        ],
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--verbose", "--no-deps", "--no-build-isolation", "-w", dist, source],
         check=True,
         capture_output=True,
+        text=True,
         timeout=300,
     )
+    said = built.stdout + built.stderr
+    assert "Warning" not in said, said  # setuptools' own warnings (pip's environment notes say WARNING)
     (wheel,) = dist.glob("councils-*.whl")
 
     env = tmp_path / "env"
@@ -113,3 +111,17 @@ def test_the_wheel_installs_every_module_and_the_economies_data(tmp_path):
     assert found["goods"] == 20
     assert found["data_55"] == sorted(p.name for p in (ROOT / "sim" / "data" / "us2014_55").iterdir())
     assert found["goods_55"] == 55
+    with zipfile.ZipFile(wheel) as archive:
+        assert "councils-0.1.0.dist-info/licenses/LICENSE" in archive.namelist()
+
+
+def test_the_readmes_commands_need_nothing_the_extras_they_install_lack():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    with open(ROOT / "pyproject.toml", "rb") as file:
+        extras = tomllib.load(file)["project"]["optional-dependencies"]
+    installs = re.findall(r"^\.venv/bin/pip install -e '\.\[(\w+)\]'([^#\n]*)", readme, flags=re.MULTILINE)
+    assert "notebooks" in {extra for extra, _ in installs}
+    assert all(not rest.strip() for _, rest in installs), installs  # an extra, and nothing installed beside it
+    assert ".venv/bin/jupyter lab notebooks/" in readme
+    assert any(requirement.startswith("jupyterlab") for requirement in extras["notebooks"])
+    assert "python -m sim" not in readme  # outside the virtual environment there is no sim to run

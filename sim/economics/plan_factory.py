@@ -13,10 +13,10 @@ fill in as a sparse LU does on unstructured sparsity.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import scipy.linalg as la
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
@@ -435,20 +435,40 @@ class PlanFactory:
         return ActivityPlan(False, z, float("nan"), np.where(short_of, short, 0.0), goods, at_cap, message)
 
 
+#: The widest line of :func:`variants_table`, in characters (a terminal's, and a page's).
+TABLE_WIDTH = 100
+#: The table's numeric columns: two heading lines (name, unit) and how a variant's value is written.
+_VARIANT_COLUMNS = (
+    ("hours", "/week", lambda v: f"{v.hours_per_week:.0f}"),
+    ("private", "%", lambda v: f"{100 * v.private_share:.0f}"),
+    ("public", "%", lambda v: f"{100 * v.public_share:.0f}"),
+    ("invest", "%", lambda v: f"{100 * v.investment_share:.0f}"),
+    ("consumption", "h/person/yr", lambda v: f"{v.consumption_per_person:,.0f}"),
+    ("public", "bn h/yr", lambda v: f"{v.public_consumption / 1e9:,.1f}"),
+    ("investment", "bn h/yr", lambda v: f"{v.investment / 1e9:,.1f}"),
+    ("growth", "%/yr", lambda v: f"{100 * v.consumption_growth:.1f}"),
+)
+
+
 def variants_table(variants: list[PlanVariant]) -> str:
-    """A compact text table of plan variants ("compact, significant, sufficient and truthful", seed §7f)."""
-    rows = [
-        {
-            "hours/week": f"{v.hours_per_week:.0f}",
-            "private %": f"{100 * v.private_share:.0f}",
-            "public %": f"{100 * v.public_share:.0f}",
-            "invest %": f"{100 * v.investment_share:.0f}",
-            "consumption h/person/yr": f"{v.consumption_per_person:,.0f}",
-            "public bn h/yr": f"{v.public_consumption / 1e9:,.1f}",
-            "investment bn h/yr": f"{v.investment / 1e9:,.1f}",
-            "consumption growth %/yr": f"{100 * v.consumption_growth:.1f}",
-            "bottlenecks": ", ".join(v.bottlenecks) or "none",
-        }
-        for v in variants
+    """A compact text table of plan variants ("compact, significant, sufficient and truthful", seed §7f).
+
+    One row per variant, each column headed by its name and, below it, its unit; no line
+    is wider than :data:`TABLE_WIDTH` characters: a long list of bottlenecks continues on
+    the next lines, under its column.
+    """
+    cells = [[write(v) for *_, write in _VARIANT_COLUMNS] for v in variants]
+    widths = [
+        max(len(name), len(unit), *(len(row[k]) for row in cells)) for k, (name, unit, _) in enumerate(_VARIANT_COLUMNS)
     ]
-    return pd.DataFrame(rows).to_string(index=False)
+    indent = sum(widths) + len(widths)
+    room = max(TABLE_WIDTH - indent, len("bottlenecks"))
+    names = " ".join(f"{name:>{w}}" for (name, _, _), w in zip(_VARIANT_COLUMNS, widths, strict=True))
+    units = " ".join(f"{unit:>{w}}" for (_, unit, _), w in zip(_VARIANT_COLUMNS, widths, strict=True))
+    lines = [f"{names} bottlenecks", f"{units} (above capacity)"]
+    for v, row in zip(variants, cells, strict=True):
+        left = " ".join(f"{cell:>{w}}" for cell, w in zip(row, widths, strict=True))
+        wrapped = textwrap.wrap(", ".join(v.bottlenecks) or "none", room, break_on_hyphens=False)
+        lines.append(f"{left} {wrapped[0]}")
+        lines += [" " * indent + more for more in wrapped[1:]]
+    return "\n".join(lines)

@@ -67,10 +67,14 @@ def dashboard_scenario(scenario_file: str | Path, noise: float = 1.0, **kwargs) 
 class DashboardModel(CouncilsModel):
     """The model the dashboard's controls build (:func:`dashboard_scenario`).
 
+    The page's *Reset* (:mod:`sim.views.app`) builds ``DashboardModel(**parameters)`` with
+    the parameters it keeps, as Mesa's ``SolaraViz`` builds ``type(model)(**parameters)``;
+    every parameter has a default, so that no control is required.
+
     Parameters
     ----------
-    scenario_file : str
-        A scenario TOML file.
+    scenario_file : str, optional
+        A scenario TOML file (default: :data:`DEFAULT_SCENARIO`).
     noise : float, optional
         Multiple of the file's noise.
     scenario : object, optional
@@ -79,11 +83,18 @@ class DashboardModel(CouncilsModel):
     **kwargs
         Scenario keys as keyword parameters. (Mesa 3.3's ``SolaraViz`` accepts any
         parameter only when this argument is called ``kwargs``.)
+
+    Attributes
+    ----------
+    built_from : dict
+        The keyword parameters it was built from (``scenario_file``, ``noise`` and ``kwargs``):
+        the page compares them with its controls to say whether *Reset* would change the run.
     """
 
-    def __init__(self, scenario_file: str, noise: float = 1.0, scenario=None, **kwargs):
+    def __init__(self, scenario_file: str = str(DEFAULT_SCENARIO), noise: float = 1.0, scenario=None, **kwargs):
         super().__init__(dashboard_scenario(scenario_file, noise, **kwargs))
         self.noise_scale = noise
+        self.built_from = {"scenario_file": str(scenario_file), "noise": noise, **kwargs}
 
 
 # --- the controls ---------------------------------------------------------------------------------
@@ -156,6 +167,37 @@ def initial(params: dict) -> dict:
     return {key: value["value"] if isinstance(value, dict) else value for key, value in params.items()}
 
 
+def shown(value) -> str:
+    """A control's value as its label shows it: thousands separated, no trailing zeros."""
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.4g}" if isinstance(value, float) else str(value)
+
+
+def labelled(spec: dict, value) -> str:
+    """A control's label with its value, so that every value can be read without moving the control."""
+    return f"{spec['label']}: {shown(value)}"
+
+
+def pending(model: DashboardModel, parameters: dict, params: dict) -> str:
+    """What *Reset* would change in the run, in words ("" if nothing).
+
+    Parameters
+    ----------
+    model : DashboardModel
+        The run shown.
+    parameters : dict
+        The controls' values now (keyword parameters).
+    params : dict
+        The controls (:func:`controls`), for their labels.
+    """
+    changed = [
+        f"{params[key]['label'] if isinstance(params.get(key), dict) else key} "
+        f"{shown(model.built_from.get(key))} → {shown(value)}"
+        for key, value in parameters.items()
+        if model.built_from.get(key) != value
+    ]
+    return "" if not changed else "Press Reset to run with the controls as they are now: " + "; ".join(changed) + "."
+
+
 @dataclass(frozen=True)
 class Start:
     """What the dashboard opens with: a scenario file and how many persons."""
@@ -169,6 +211,12 @@ class Start:
         path = Path(environ.get(SCENARIO_VARIABLE) or DEFAULT_SCENARIO)
         persons = environ.get(PERSONS_VARIABLE, str(SMALL_POPULATION))
         return cls(path, None if persons == "full" else int(persons))
+
+    def controls(self, scenario_file: Path) -> dict:
+        """The controls (:func:`controls`) of a scenario file, its population slider at the persons asked for."""
+        scenario = load_scenario(scenario_file)
+        persons = scenario.population.consumers if self.persons is None else self.persons
+        return controls(scenario_file, scenario, persons)
 
     def choices(self) -> dict[str, Path]:
         """The scenario picker's choices: every scenario file beside the first one, by name."""
@@ -306,6 +354,11 @@ DPI = 90
 RATIO_RANGE = (0.8, 1.25)
 
 
+def _title(ax, text: str) -> None:
+    """A panel's title, small, on the left, at a fixed height (placing it by its ticks is a third of a redraw)."""
+    ax.set_title(text, fontsize=8, loc="left", y=1.0)
+
+
 def _weeks(model) -> np.ndarray:
     return np.arange(model.record.weeks)
 
@@ -325,28 +378,50 @@ def furthest_good(model: CouncilsModel) -> str:
     return model.technology.names[model.consumer_goods[k]]
 
 
-def stock_price_figure(model: CouncilsModel) -> Figure:
+def _fill(ax, lines: list[np.ndarray], weeks: np.ndarray) -> None:
+    """Give an axes' first lines these weeks' values, and scale its y axis to them (x stays the horizon)."""
+    for line, values in zip(ax.lines, lines, strict=False):
+        line.set_data(weeks, values)
+    ax.relim()
+    ax.autoscale_view()
+
+
+def stock_price_figure(model: CouncilsModel, fig: Figure | None = None) -> Figure:
     """Price ÷ labour value and stock ÷ reserve target of every consumer good, week by week (seed §7c).
 
     Two images, a row per good: red where a good is dearer than its value or its stock
     above its reserve, blue where it is cheaper or short; white at 1.
+
+    Parameters
+    ----------
+    fig : Figure, optional
+        This function's figure of the same model at an earlier week, brought up to date in
+        place, which takes about half the time of drawing it anew (the dashboard redraws
+        each week). Default: a new figure.
     """
     price, stock = _ratios(model)
     cg, names = model.consumer_goods, model.technology.names
     horizon = model.conditions.weeks
+    images = []
+    for data in (price, stock):
+        image = np.full((len(cg), horizon), np.nan)
+        image[:, : len(data)] = data.T
+        images.append(image)
+    if fig is not None:
+        for ax, image in zip(fig.axes, images, strict=False):
+            ax.images[0].set_data(image)
+        return fig
     fig = Figure(figsize=(7.0, 3.9), dpi=DPI)
     grid = fig.add_gridspec(2, 2, width_ratios=[1, 0.02], left=0.08, right=0.91, top=0.93, bottom=0.1)
     grid.update(hspace=0.35, wspace=0.03)
     norm = LogNorm(*RATIO_RANGE)
     titles = ("price ÷ labour value (red: dearer)", "stock ÷ reserve target (blue: short)")
-    for row, (data, title) in enumerate(zip((price, stock), titles, strict=True)):
+    for row, (image, title) in enumerate(zip(images, titles, strict=True)):
         ax = fig.add_subplot(grid[row, 0])
-        image = np.full((len(cg), horizon), np.nan)
-        image[:, : len(data)] = data.T
         extent = (0, horizon, len(cg) - 0.5, -0.5)
         shown = ax.imshow(image, aspect="auto", cmap="RdBu_r", norm=norm, interpolation="nearest", extent=extent)
         ax.set_yticks(range(len(cg)), [names[g] for g in cg], fontsize=5)
-        ax.set_title(title, fontsize=8, loc="left")
+        _title(ax, title)
         ax.tick_params(labelsize=6)
     ax.set_xlabel("week", fontsize=7)
     bar = fig.colorbar(shown, cax=fig.add_subplot(grid[:, 1]))
@@ -357,49 +432,106 @@ def stock_price_figure(model: CouncilsModel) -> Figure:
     return fig
 
 
-def good_figure(model: CouncilsModel, good: str) -> Figure:
-    """One consumer good's price ÷ labour value and stock ÷ reserve target, week by week (seed §7c)."""
+def good_figure(model: CouncilsModel, good: str, fig: Figure | None = None) -> Figure:
+    """One consumer good's price ÷ labour value and stock ÷ reserve target, week by week (seed §7c).
+
+    Parameters
+    ----------
+    fig : Figure, optional
+        This function's figure of the same model and good at an earlier week, brought up
+        to date in place (as in :func:`stock_price_figure`).
+    """
     price, stock = _ratios(model)
     k = [model.technology.names[g] for g in model.consumer_goods].index(good)
-    fig = Figure(figsize=(7.0, 2.1), dpi=DPI)
-    ax = fig.subplots()
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.86, bottom=0.2)
-    ax.axhline(1.0, color="0.6", lw=0.6)
-    ax.plot(_weeks(model), price[:, k], color="tab:red", lw=1.0, label="price ÷ labour value")
-    ax.plot(_weeks(model), stock[:, k], color="tab:blue", lw=1.0, label="stock ÷ reserve target")
-    ax.set_xlim(0, model.conditions.weeks)
-    ax.set_title(f"{good}: {model.technology.descriptions[model.technology.index(good)]}", fontsize=8, loc="left")
-    ax.set_xlabel("week", fontsize=7)
-    ax.tick_params(labelsize=6)
-    ax.legend(fontsize=6, frameon=False, loc="upper right", ncol=2)
+    if fig is None:
+        fig = Figure(figsize=(7.0, 2.1), dpi=DPI)
+        ax = fig.subplots()
+        fig.subplots_adjust(left=0.08, right=0.98, top=0.86, bottom=0.2)
+        ax.plot([], [], color="tab:red", lw=1.0, label="price ÷ labour value")
+        ax.plot([], [], color="tab:blue", lw=1.0, label="stock ÷ reserve target")
+        ax.axhline(1.0, color="0.6", lw=0.6)
+        ax.set_xlim(0, model.conditions.weeks)
+        _title(ax, f"{good}: {model.technology.descriptions[model.technology.index(good)]}")
+        ax.set_xlabel("week", fontsize=7)
+        ax.tick_params(labelsize=6)
+        ax.legend(fontsize=6, frameon=False, loc="upper right", ncol=2)
+    _fill(fig.axes[0], [price[:, k], stock[:, k]], _weeks(model))
     return fig
 
 
-def gaps_figure(model: CouncilsModel) -> Figure:
-    """The verdict's measures week by week: stock gap, worst fulfilment, unmet demand, sovereignty (DESIGN §4)."""
+#: The verdict's measures (DESIGN §4) in the gaps figure: series, title, scale.
+GAPS = (
+    ("stock_gap_own_prices", "stock gap, %: worst |stock ÷ reserve rule − 1|", 100),
+    ("welfare_gap", "welfare lost to queues and prices, %", 100),
+    ("unmet_share", "demand unmet at the prices faced, %", 100),
+    ("sovereignty_own_prices", "sovereignty at own prices (1: output follows demand)", 1),
+)
+
+
+def gaps_figure(model: CouncilsModel, fig: Figure | None = None) -> Figure:
+    """The verdict's measures week by week: stock gap, welfare lost, unmet demand, sovereignty (docs/welfare.md).
+
+    Parameters
+    ----------
+    fig : Figure, optional
+        This function's figure of the same model at an earlier week, brought up to date in
+        place (as in :func:`stock_price_figure`).
+    """
     r, v = model.record, model.conditions.verdict
-    weeks = _weeks(model)
-    fig = Figure(figsize=(7.0, 4.2), dpi=DPI)
-    axes = fig.subplots(2, 2, sharex=True).ravel()
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.93, bottom=0.1, hspace=0.3, wspace=0.22)
-    panels = [
-        ("stock_gap_own_prices", "stock gap, %: worst |stock ÷ reserve rule − 1|", 100),
-        ("welfare_gap", "welfare lost to queues and prices, %", 100),
-        ("unmet_share", "demand unmet at the prices faced, %", 100),
-        ("sovereignty_own_prices", "sovereignty at own prices (1: output follows demand)", 1),
-    ]
-    for ax, (key, title, scale) in zip(axes, panels, strict=True):
-        ax.plot(weeks, scale * r.series(key), lw=1.0)
-        ax.set_title(title, fontsize=8, loc="left")
-        ax.tick_params(labelsize=6)
-    axes[0].axhspan(0, 100 * v.stock_tolerance, color="tab:green", alpha=0.1, lw=0, label="verdict's tolerance")
-    axes[1].axhspan(0, 100 * v.welfare_tolerance, color="tab:green", alpha=0.1, lw=0, label="verdict's tolerance")
-    for ax in axes[:2]:
-        ax.legend(fontsize=6, frameon=False, loc="upper right")
-    axes[2].set_ylim(0, max(0.1, 110 * float(r.series("unmet_share").max(initial=0.0))))
-    axes[0].set_xlim(0, model.conditions.weeks)
-    for ax in axes[2:]:
+    if fig is None:
+        fig = Figure(figsize=(7.0, 4.2), dpi=DPI)
+        axes = fig.subplots(2, 2, sharex=True).ravel()
+        fig.subplots_adjust(left=0.08, right=0.98, top=0.93, bottom=0.1, hspace=0.3, wspace=0.22)
+        for ax, (_, title, _) in zip(axes, GAPS, strict=True):
+            ax.plot([], [], lw=1.0)
+            _title(ax, title)
+            ax.tick_params(labelsize=6)
+        axes[0].axhspan(0, 100 * v.stock_tolerance, color="tab:green", alpha=0.1, lw=0, label="verdict's tolerance")
+        axes[1].axhspan(0, 100 * v.welfare_tolerance, color="tab:green", alpha=0.1, lw=0, label="verdict's tolerance")
+        for ax in axes[:2]:
+            ax.legend(fontsize=6, frameon=False, loc="upper right")
+        axes[0].set_xlim(0, model.conditions.weeks)
+        for ax in axes[2:]:
+            ax.set_xlabel("week", fontsize=7)
+    for ax, (key, _, scale) in zip(fig.axes, GAPS, strict=True):
+        _fill(ax, [scale * r.series(key)], _weeks(model))
+    fig.axes[2].set_ylim(0, max(0.1, 110 * float(r.series("unmet_share").max(initial=0.0))))
+    return fig
+
+
+#: The Ginis drawn week by week: series and label.
+GINIS = {
+    "wage_gini": "hourly earnings",
+    "income_gini": "incomes (communes too)",
+    "consumption_gini": "consumption",
+}
+
+
+def ginis_figure(model: CouncilsModel, fig: Figure | None = None) -> Figure:
+    """The Gini coefficients of hourly earnings, incomes and consumption, week by week (0: equal).
+
+    Parameters
+    ----------
+    fig : Figure, optional
+        This function's figure of the same model at an earlier week, brought up to date in
+        place (as in :func:`stock_price_figure`).
+    """
+    r = model.record
+    if fig is None:
+        fig = Figure(figsize=(7.0, 2.6), dpi=DPI)
+        ax = fig.subplots()
+        fig.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.18)
+        for label in GINIS.values():
+            ax.plot([], [], lw=1.0, label=label)
+        ax.set_xlim(0, model.conditions.weeks)
+        _title(ax, "Gini coefficients (0: equal)")
         ax.set_xlabel("week", fontsize=7)
+        ax.tick_params(labelsize=6)
+        ax.legend(fontsize=6, frameon=False, loc="upper right")
+    ax = fig.axes[0]
+    ginis = [r.series(key) for key in GINIS]
+    _fill(ax, ginis, _weeks(model))
+    ax.set_ylim(0, max(0.05, 1.1 * max(float(g.max(initial=0.0)) for g in ginis)))
     return fig
 
 
@@ -413,7 +545,7 @@ def hours_output_figure(model: CouncilsModel) -> Figure:
     left.plot(weeks, r.series("hours_per_week"), label="decided working week")
     left.plot(weeks, r.series("hours_used"), label="hours embodied in output")
     left.set_ylim(bottom=0)
-    left.set_title("hours per person per week", fontsize=8, loc="left")
+    _title(left, "hours per person per week")
     left.legend(fontsize=6, frameon=False, loc="lower right")
     output = r.series("output")
     if r.weeks:
@@ -425,7 +557,7 @@ def hours_output_figure(model: CouncilsModel) -> Figure:
             right.plot(weeks, change[:, j], lw=1.2, label=model.technology.names[j])
         right.legend(fontsize=6, frameon=False, title="largest movers", title_fontsize=6, loc="upper left")
     right.axhline(0, color="0.5", lw=0.6)
-    right.set_title("output by sector, % change since week 0", fontsize=8, loc="left")
+    _title(right, "output by sector, % change since week 0")
     for ax in (left, right):
         ax.set_xlim(0, model.conditions.weeks)
         ax.set_xlabel("week", fontsize=7)
@@ -450,27 +582,32 @@ def price_changes(model: CouncilsModel, good: str | None = None, limit: int = 10
     -------
     list of dict
         ``week``, ``good``, ``description``, ``before`` and ``after`` (price ÷ labour
-        value) and ``stock`` (stock ÷ reserve target, the cause).
+        value), ``stock`` (stock ÷ reserve target, the cause), and ``stock_before`` and
+        ``week_before``: the same at the good's previous logged change, and its week
+        (``None`` for its first). A price follows the size of its stock's gap, so it rises
+        while its stock is above its reserve if that surplus shrank since.
     """
     t = model.technology
     wanted = None if good is None else t.index(good)
+    previous: dict[int, tuple[int, float]] = {}  # good → (week, stock ÷ reserve) of its last change so far
     rows = []
-    for week, g, before, after, ratio in reversed(model.record.price_log):
-        if wanted is not None and g != wanted:
-            continue
-        rows.append(
-            {
-                "week": week,
-                "good": t.names[g],
-                "description": t.descriptions[g],
-                "before": before,
-                "after": after,
-                "stock": ratio,
-            }
-        )
-        if len(rows) == limit:
-            break
-    return rows
+    for week, g, before, after, ratio in model.record.price_log:
+        if wanted is None or g == wanted:
+            week_before, stock_before = previous.get(g, (None, None))
+            rows.append(
+                {
+                    "week": week,
+                    "good": t.names[g],
+                    "description": t.descriptions[g],
+                    "before": before,
+                    "after": after,
+                    "stock": ratio,
+                    "stock_before": stock_before,
+                    "week_before": week_before,
+                }
+            )
+        previous[g] = (week, ratio)
+    return rows[::-1][:limit]
 
 
 def price_changes_markdown(model: CouncilsModel, good: str | None = None, limit: int = 10) -> str:
@@ -478,15 +615,20 @@ def price_changes_markdown(model: CouncilsModel, good: str | None = None, limit:
     rows = price_changes(model, good, limit)
     if not rows:
         return "No price has moved yet." if good is None else f"The price of {good} has not moved yet."
-    lines = ["| week | good | price ÷ labour value | why |", "|---:|---|---|---|"]
+    lines = ["| week | good | price ÷ labour value | why: stock against its reserve, and at the change before |"]
+    lines.append("|---:|---|---|---|")
     for row in rows:
         dearer = "dearer" if row["after"] > row["before"] else "cheaper"
-        side = "below" if row["stock"] < 1 else "above"
-        lines.append(
-            f"| {row['week']} | {row['good']} | {row['before']:.3f} → {row['after']:.3f}, {dearer} "
-            f"| stock {100 * abs(row['stock'] - 1):.1f} % {side} its reserve |"
-        )
+        why = _gap(row["stock"])
+        if row["stock_before"] is not None:
+            why += f"; {_gap(row['stock_before'])} in week {row['week_before']}"
+        lines.append(f"| {row['week']} | {row['good']} | {row['before']:.3f} → {row['after']:.3f}, {dearer} | {why} |")
     return "\n".join(lines)
+
+
+def _gap(ratio: float) -> str:
+    """A stock against its reserve target, in words: "1.12 % above" (hundredths: a price moves on small changes)."""
+    return f"{100 * abs(ratio - 1):.2f} % {'below' if ratio < 1 else 'above'}"
 
 
 # --- the sector network ----------------------------------------------------------------------------------
@@ -568,7 +710,7 @@ def network_figure(model: CouncilsModel) -> Figure:
     for status, colour in STATUS_COLOURS.items():
         ax.scatter([], [], s=60, color=colour, label=labels[status])
     ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=7, frameon=False, labelspacing=1.2)
-    ax.set_title("goods and this week's input flows", fontsize=8, loc="left")
+    _title(ax, "goods and this week's input flows")
     ax.text(
         1.02,
         0.05,
