@@ -425,10 +425,10 @@ def test_price_changes_are_explained_in_sentences():
     g, h = int(m.consumer_goods[0]), int(m.consumer_goods[1])
     m.record.price_log = [(3, g, 1.0, 1.25, 0.8), (4, h, 1.1, 0.9, 1.126), (5, g, 1.9, 2.5, 0.4), (6, h, 0.9, 1.0, 1.0)]
     assert m.explain_prices() == [
-        f"week 3: {names[g]} 1.00× → 1.25× value: stock 20 % below reserve",
-        f"week 4: {names[h]} 1.10× → 0.90× value: stock 13 % above reserve",
-        f"week 5: {names[g]} 1.90× → 2.50× value: stock 60 % below reserve",
-        f"week 6: {names[h]} 0.90× → 1.00× value: stock 0 % above reserve",
+        f"week 3: {names[g]} 1.000× → 1.250× value, dearer: stock 20.00 % below reserve",
+        f"week 4: {names[h]} 1.100× → 0.900× value, cheaper: stock 12.60 % above reserve",
+        f"week 5: {names[g]} 1.900× → 2.500× value, dearer: stock 60.00 % below reserve (20.00 % below in week 3)",
+        f"week 6: {names[h]} 0.900× → 1.000× value, dearer: stock 0.00 % above reserve (12.60 % above in week 4)",
     ]
     m.record.price_log = [(w, g, 1.0, 1.0, 1.0) for w in range(30)]
     lines = m.explain_prices()

@@ -51,8 +51,9 @@ ANALYSIS_DIR = "analysis"
 DEFAULT_OUTCOMES = (
     "converged",
     "converged_week",
-    "stock_gap_last_year",
-    "sovereignty_index_last_year",
+    "welfare_gap_last_year",
+    "stock_gap_own_prices_last_year",
+    "sovereignty_own_prices_last_year",
     "peak_unmet_share",
     "wage_gini_final",
 )

@@ -40,7 +40,7 @@ MEANS = (
 SHARES = "{keys}: share of seeds [Wilson interval]."
 MEDIAN = (
     "{key}: Kaplan–Meier median [Brookmeyer–Crowley interval, log-log] (runs that did not converge: censored at "
-    "weeks − window); {nr}: not reached."
+    "their horizon); {nr}: not reached."
 )
 
 

@@ -126,16 +126,24 @@ class Record:
             self.price_log.append((self.model.week, int(cg[k]), old[k] / value[k], new[k] / value[k], float(ratio[k])))
 
     def explain_prices(self, limit: int = 20) -> list[str]:
-        """The last ``limit`` logged price changes, as sentences."""
+        """The last ``limit`` logged price changes, as sentences: the stock's gap, and at the good's change before.
+
+        A price follows the size of its stock's gap, so it rises while its stock is above its
+        reserve when that surplus shrank: the gap before says so.
+        """
         names = self.model.technology.names
+        previous: dict[int, tuple[int, float]] = {}  # good → (week, stock ÷ reserve) of its last change so far
         lines = []
-        for week, good, old, new, ratio in self.price_log[-limit:]:
-            direction = "below" if ratio < 1 else "above"
-            lines.append(
-                f"week {week}: {names[good]} {old:.2f}× → {new:.2f}× value: "
-                f"stock {abs(ratio - 1) * 100:.0f} % {direction} reserve"
+        for week, good, old, new, ratio in self.price_log:
+            line = (
+                f"week {week}: {names[good]} {old:.3f}× → {new:.3f}× value, {'dearer' if new > old else 'cheaper'}: "
+                f"stock {_gap(ratio)} reserve"
             )
-        return lines
+            if good in previous:
+                line += f" ({_gap(previous[good][1])} in week {previous[good][0]})"
+            previous[good] = (week, ratio)
+            lines.append(line)
+        return lines[-limit:]
 
     def week_done(self):
         """Copy this week's state into the arrays and compute the week's measures."""
@@ -368,3 +376,8 @@ def _share_lost(lost, unconstrained) -> float:
     """
     total = float(np.sum(unconstrained))
     return float(np.sum(lost)) / total if total > 0 else 0.0
+
+
+def _gap(ratio: float) -> str:
+    """A stock against its reserve target, in words: "1.12 % above" (hundredths: a price moves on small changes)."""
+    return f"{100 * abs(ratio - 1):.2f} % {'below' if ratio < 1 else 'above'}"

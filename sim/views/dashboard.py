@@ -496,6 +496,8 @@ def gaps_figure(model: CouncilsModel, fig: Figure | None = None) -> Figure:
     for ax, (key, _, scale) in zip(fig.axes, GAPS, strict=True):
         _fill(ax, [scale * r.series(key)], _weeks(model))
     fig.axes[2].set_ylim(0, max(0.1, 110 * float(r.series("unmet_share").max(initial=0.0))))
+    lost = 110 * float(r.series("welfare_gap").max(initial=0.0))  # %, the tolerance's band on the axis
+    fig.axes[1].set_ylim(0, max(200 * v.welfare_tolerance, lost))
     return fig
 
 
