@@ -874,3 +874,16 @@ def test_transition_conditions_figure_names_every_condition():
     fig = compare_conditions(runs)
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == names
     plt.close(fig)
+
+
+def test_an_interval_to_one_side_of_its_estimate_draws_no_bar_below_it():
+    """A Kaplan–Meier median can be its interval's lower limit, a BCa interval can miss the mean."""
+    from matplotlib.figure import Figure
+
+    from sim.views.sweep_plots import _points
+
+    ax = Figure().subplots()
+    _points(ax, np.array([[10.0, 12.0, 20.0], [5.0, 4.0, 6.0]]), np.arange(2), "k")
+    low, high = (segment[:, 0] for segment in np.array(ax.collections[0].get_segments()).transpose(1, 0, 2))
+    np.testing.assert_allclose(low, [10.0, 4.0])
+    np.testing.assert_allclose(high, [20.0, 6.0])

@@ -194,7 +194,8 @@ def _points(ax, table: np.ndarray, y: np.ndarray, colour: str):
     """Estimates (column 0) with their intervals (columns 1, 2) as dots and bars, one row of ``y`` each."""
     estimate, low, high = table[:, 0], table[:, 1], table[:, 2]
     known = np.isfinite(estimate)
-    spread = np.where(np.isfinite(low) & np.isfinite(high), [estimate - low, high - estimate], 0.0)
+    # a bootstrap interval or a Kaplan–Meier median's may lie to one side of the estimate: no bar below it
+    spread = np.where(np.isfinite(low) & np.isfinite(high), [estimate - low, high - estimate], 0.0).clip(min=0.0)
     ax.errorbar(estimate[known], y[known], xerr=spread[:, known], fmt="o", ms=3.5, color=colour, capsize=2, lw=1)
     ax.grid(axis="x", lw=0.4, alpha=0.5)
     ax.tick_params(labelsize=7)
@@ -210,9 +211,10 @@ def sensitivity(
     ok = runs[runs["error"].isna()]
     X = ok[parameters].to_numpy(dtype=float)
     X = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
+    gap = "stock_gap_own_prices_last_year" if "stock_gap_own_prices_last_year" in ok else "stock_gap_last_year"
     outcomes = {
         "converged (linear probability)": ok["converged"].to_numpy(dtype=float),
-        "log stock gap of the last year": np.log(ok["stock_gap_last_year"].to_numpy(dtype=float) + 1e-6),
+        "log stock gap of the last year (reserve rule at normal prices)": np.log(ok[gap].to_numpy(dtype=float) + 1e-6),
     }
     fig = Figure(figsize=figsize or (11, 0.5 * len(parameters) + 2.2))
     axes = fig.subplots(1, 2)
