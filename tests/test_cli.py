@@ -350,6 +350,7 @@ def test_plan_without_scenario(capsys):
     assert variant_hours(out) == {30, 35, 40}
     table = out.splitlines()[_table_start(out) :]
     assert max(len(line) for line in table) <= 100
+    assert max(len(line) for line in out.splitlines()) <= 100  # the captions and descriptions too
 
 
 def test_plan_with_scenario(tmp_path, capsys):

@@ -28,6 +28,8 @@ from sim.storage.locks import LockError
 from sim.storage.writes import WriteRefused, check_file_target, clear_temporaries, refuse_link, write_text
 
 DEFAULT_RESULTS = Path("results")
+#: The widest line of ``councils plan``'s report, characters.
+PLAN_WIDTH = 100
 #: A run estimated to take longer than this, seconds, says so before it starts.
 LONG_RUN_SECONDS = 600
 
@@ -406,7 +408,7 @@ def plan_report(economy, hours_per_week) -> str:
         "Labour values of consumer goods (hours per unit, capital used up included):",
     ]
     for g in t.consumer_goods:
-        lines.append(f"  {t.names[g]:<6} {values[g]:>10,.0f} h   {t.descriptions[g]}")
+        lines.append(shorten(f"  {t.names[g]:<6} {values[g]:>10,.0f} h   {t.descriptions[g]}", PLAN_WIDTH))
     lines += ["", "Labour requirements of the observed final demand (billion hours per year):"]
     order = np.argsort(-hours)
     for j in order:
@@ -423,10 +425,10 @@ def plan_report(economy, hours_per_week) -> str:
     )
     lines += [
         "",
-        f"Plan variants (seed §7f): {economy.workers / 1e6:.1f} million workers, {WEEKS_PER_YEAR} weeks a year; "
-        "consumption in hours of labour value per person (whole population) and year;",
-        "growth = yearly growth of capacity that net investment buys (balanced, scarcest capital good); "
-        "bottlenecks = sectors above current capacity.",
+        f"Plan variants (seed §7f): {economy.workers / 1e6:.1f} million workers, {WEEKS_PER_YEAR} weeks a year;",
+        "consumption in hours of labour value per person (whole population) and year; growth = yearly",
+        "growth of capacity that net investment buys (balanced, scarcest capital good); bottlenecks =",
+        "sectors above current capacity.",
         variants_table(variants),
     ]
     return "\n".join(lines)
