@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow
 from matplotlib import colormaps
 from matplotlib.figure import Figure
+from scipy import stats
 
 from sim.analysis.figures import file_name, save
 from sim.analysis.formats import DEFAULT_FORMATS
@@ -159,6 +160,23 @@ def draw_band(ax, wide: pd.DataFrame, colour, label: str) -> tuple[pd.Series, pd
     ax.fill_between(wide.index, low, high, color=colour, alpha=0.25, lw=0)
     ax.plot(wide.index, mid, color=colour, lw=1.2, label=label)
     return low, mid, high
+
+
+def draw_mean_interval(ax, wide: pd.DataFrame, colour, label: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Draw the mean over runs of a week × run table as a line, its 95 % Student t interval shaded; return them.
+
+    Where a comparison between conditions is the point (the regimes figure), the interval of
+    the mean says whether two lines differ; the 10–90 % band of :func:`draw_band` says how
+    far single runs stray.
+    """
+    mean = wide.mean(axis=1)
+    n = wide.count(axis=1)
+    half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * wide.std(axis=1, ddof=1) / np.sqrt(n)
+    half = half.where(n > 1, 0.0)
+    low, high = mean - half, mean + half
+    ax.fill_between(wide.index, low, high, color=colour, alpha=0.25, lw=0)
+    ax.plot(wide.index, mean, color=colour, lw=1.2, label=label)
+    return low, mean, high
 
 
 def _ordered(values) -> list:

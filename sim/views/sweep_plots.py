@@ -18,7 +18,7 @@ from sim.analysis.formats import DEFAULT_FORMATS
 from sim.analysis.intervals import kaplan_meier_median, mean_interval, wilson_interval
 from sim.economics import corrective_loop
 from sim.run.scenario import Readjustment
-from sim.views.envelope import draw_band, kept_series
+from sim.views.envelope import draw_mean_interval, kept_series
 
 
 def _label(value) -> str:
@@ -261,11 +261,11 @@ def regime_paths(runs: pd.DataFrame, timeseries_dir: Path) -> pd.DataFrame:
 
 
 def compare_regimes(paths: pd.DataFrame, title: str = "", figsize: tuple[float, float] | None = None) -> Figure:
-    """For each transition condition and regime: sovereignty and the earnings Gini over time, bands over seeds.
+    """For each transition condition and regime: sovereignty at own prices, welfare and the earnings Gini over time.
 
-    The line is the median over the seeds, the band their 10th to 90th percentile, of
-    :data:`REGIME_WEEKS`-week means (:func:`sim.views.envelope.draw_band`). ``figsize``
-    defaults to 4.2 × 2.5 inches a panel.
+    The line is the mean over the seeds, the band its 95 % Student t interval, of
+    :data:`REGIME_WEEKS`-week means (:func:`sim.views.envelope.draw_mean_interval`).
+    ``figsize`` defaults to 4.2 × 2.5 inches a panel.
     """
     scenarios = list(dict.fromkeys(paths["scenario"]))
     regimes = [r for r in REGIME_COLOURS if r in set(paths["regime"])] + sorted(
@@ -285,7 +285,7 @@ def compare_regimes(paths: pd.DataFrame, title: str = "", figsize: tuple[float, 
                 wide = table.pivot(index="week", columns="run_id", values="value")
                 if wide.empty:
                     continue
-                low, _, _ = draw_band(ax, wide, REGIME_COLOURS.get(regime, "0.3"), regime)
+                low, _, _ = draw_mean_interval(ax, wide, REGIME_COLOURS.get(regime, "0.3"), regime)
                 if measure == "sovereignty_own_prices" and low.min() < SOVEREIGNTY_FLOOR:
                     below.append(f"{regime} (to {low.min():.2f})")
             ax.set_title(f"{scenario}: {label}", fontsize=8)
@@ -302,7 +302,7 @@ def compare_regimes(paths: pd.DataFrame, title: str = "", figsize: tuple[float, 
         ax.set_xlabel("week", fontsize=8)
     seeds = int(paths.groupby(["scenario", "regime"])["run_id"].nunique().min()) if len(paths) else 0
     fig.suptitle(
-        f"Regimes compared{' — ' + title if title else ''}: median and 10–90 % band over {seeds}+ seeds, "
+        f"Regimes compared{' — ' + title if title else ''}: mean and 95 % interval over {seeds}+ seeds, "
         f"{REGIME_WEEKS}-week means",
         fontsize=10,
         y=0.995,
