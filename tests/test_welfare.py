@@ -14,7 +14,8 @@ from scipy.optimize import brentq
 from sim.economics import market, welfare
 from sim.economics.market import Preferences
 
-RNG = np.random.default_rng(20261205)
+#: Each test draws from its own generator, so that its economy does not depend on which tests ran before.
+SEED = 20261205
 
 
 def cobb_douglas(share: float) -> Preferences:
@@ -24,15 +25,16 @@ def cobb_douglas(share: float) -> Preferences:
 
 
 def random_economy(theta: float, goods: int = 6, persons: int = 300):
-    shares = RNG.dirichlet(np.ones(goods))
-    elasticities = RNG.uniform(0.3, 1.8, goods)
-    spending = RNG.lognormal(0.0, 0.7, persons)
+    rng = np.random.default_rng([SEED, goods, persons, round(100 * theta)])
+    shares = rng.dirichlet(np.ones(goods))
+    elasticities = rng.uniform(0.3, 1.8, goods)
+    spending = rng.lognormal(0.0, 0.7, persons)
     prefs = market.calibrate_preferences(shares, elasticities, spending, theta)
-    taste = RNG.normal(0.0, 0.01, (persons, goods))
+    taste = rng.normal(0.0, 0.01, (persons, goods))
     taste -= taste.mean(axis=1, keepdims=True)
-    reference = RNG.uniform(0.5, 2.0, goods)
-    prices = reference * RNG.lognormal(0.0, 0.3, goods)
-    return prefs, spending * RNG.uniform(0.5, 2.0, persons), prices, reference, taste
+    reference = rng.uniform(0.5, 2.0, goods)
+    prices = reference * rng.lognormal(0.0, 0.3, goods)
+    return prefs, spending * rng.uniform(0.5, 2.0, persons), prices, reference, taste
 
 
 def test_equivalent_variation_of_a_cobb_douglas_price_change_matches_its_closed_form():
@@ -103,7 +105,7 @@ def test_a_person_held_short_of_a_good_is_worse_off_by_what_the_virtual_price_gi
 
 def test_doubling_every_price_and_every_income_leaves_welfare_unchanged():
     prefs, x, prices, reference, taste = random_economy(0.4)
-    normal = reference * RNG.lognormal(0.0, 0.05, reference.size)
+    normal = reference * np.random.default_rng(SEED).lognormal(0.0, 0.05, reference.size)
     short = market.buy(prefs, x, prices, reference, taste, np.full(prices.size, np.inf)).wanted * 0.7
     once = welfare.week_welfare(
         prefs, x, prices, reference, normal, taste, market.buy(prefs, x, prices, reference, taste, short)
@@ -119,7 +121,7 @@ def test_doubling_every_price_and_every_income_leaves_welfare_unchanged():
 def test_the_weeks_costs_are_what_the_definitions_say(rationing):
     """achieved = U(bundle got), at_prices = v(p, x), undistorted = v(pₙ, pₙ·q*), unconstrained = v(pₙ, x)."""
     prefs, x, prices, reference, taste = random_economy(0.4)
-    normal = reference * RNG.lognormal(0.0, 0.1, reference.size)
+    normal = reference * np.random.default_rng(SEED).lognormal(0.0, 0.1, reference.size)
     wanted = market.demand(prefs, x, prices, reference, taste)
     on_sale = wanted.sum(axis=0) * np.where(np.arange(prices.size) % 3 == 0, 0.5, 2.0)
     bought = market.buy(prefs, x, prices, reference, taste, on_sale, rationing, np.random.default_rng(3))
@@ -144,8 +146,8 @@ def test_the_weeks_costs_are_what_the_definitions_say(rationing):
 
 def test_the_price_distortion_cost_is_harbergers_triangle_zero_at_normal_prices_and_second_order():
     prefs, x, _, reference, taste = random_economy(0.4)
-    normal = reference * RNG.lognormal(0.0, 0.1, reference.size)
-    direction = RNG.normal(0.0, 1.0, reference.size)
+    normal = reference * np.random.default_rng(SEED).lognormal(0.0, 0.1, reference.size)
+    direction = np.random.default_rng(SEED + 1).normal(0.0, 1.0, reference.size)
 
     def cost(size):
         prices = normal * np.exp(size * direction)
@@ -164,3 +166,92 @@ def test_atkinsons_equally_distributed_equivalent():
     assert welfare.atkinson_ede(np.full(5, 3.0), 2.0) == pytest.approx(3.0)
     assert welfare.atkinson_ede(np.array([0.0, 5.0]), 1.0) == 0.0
     assert welfare.atkinson_ede(np.array([]), 1.0) == 0.0
+
+
+def test_the_bundle_utility_holds_at_another_price_response_and_refuses_leontief():
+    prefs, x, prices, reference, taste = random_economy(0.2, persons=120)
+    v = welfare.indirect_utility(prefs, x, prices, reference, taste)
+    demanded = market.demand(prefs, x, prices, reference, taste)
+    np.testing.assert_allclose(welfare.bundle_utility(prefs, demanded, reference, taste), v, rtol=1e-10)
+    leontief = random_economy(1.0, persons=10)[0]  # the scenario caps θ at 0.8
+    with pytest.raises(ValueError, match="θ < 1 needed"):
+        welfare.bundle_utility(leontief, demanded[:10], reference, taste[:10])
+
+
+def test_a_known_bound_or_estimate_changes_the_search_not_the_utility():
+    prefs, x, prices, reference, taste = random_economy(0.4)
+    demanded = market.demand(prefs, x, prices, reference, taste)
+    short = demanded * np.where(np.arange(prices.size) == 2, 0.3, 1.0)
+    plain = welfare.bundle_utility(prefs, short, reference, taste)
+    v = welfare.indirect_utility(prefs, x, prices, reference, taste)
+    np.testing.assert_allclose(welfare.bundle_utility(prefs, short, reference, taste, upper=v), plain, rtol=1e-12)
+    for guess in (0.99 * v, 0.5 * v, 0.999999 * plain):
+        found = welfare.bundle_utility(prefs, short, reference, taste, upper=v, guess=guess)
+        np.testing.assert_allclose(found, plain, rtol=1e-12)
+    wanting = demanded[:, 2] > 0  # who wanted some of the good held short is worse off, the others not
+    assert wanting.any() and np.all(plain[wanting] < v[wanting]) and np.all(plain > 0)
+    np.testing.assert_allclose(plain[~wanting], v[~wanting], rtol=1e-12)
+
+
+def test_a_bundle_without_a_good_its_owner_needs_is_worth_nothing_and_an_empty_one_too():
+    prefs = cobb_douglas(0.4)
+    taste = np.zeros((3, 2))
+    bundle = np.array([[0.0, 5.0], [0.0, 0.0], [2.0, 3.0]])
+    u = welfare.bundle_utility(prefs, bundle, np.ones(2), taste)
+    assert u[0] == 0.0 and u[1] == 0.0
+    assert u[2] == pytest.approx(2.0**0.4 * 3.0**0.6 / (0.4**0.4 * 0.6**0.6), rel=1e-12)  # Π (y_k / a_k)^a_k
+
+
+def test_without_rationing_what_people_got_is_what_their_spending_buys():
+    prefs, x, prices, reference, taste = random_economy(0.4)
+    normal = reference * np.random.default_rng(SEED).lognormal(0.0, 0.1, reference.size)
+    plenty = market.buy(prefs, x, prices, reference, taste, np.full(prices.size, np.inf))
+    assert not plenty.rationed
+    for purchases in (None, plenty):
+        measured = welfare.week_welfare(prefs, x, prices, reference, normal, taste, purchases)
+        np.testing.assert_array_equal(measured.achieved, measured.at_prices)
+        assert np.all(measured.rationing_cost == 0.0)
+    queue = market.buy(
+        prefs, x, prices, reference, taste, np.full(prices.size, np.inf), "queue", np.random.default_rng(SEED)
+    )
+    assert not queue.rationed and queue.short.size == 0
+    # who spends nothing has no welfare
+    idle = welfare.week_welfare(prefs, np.zeros(3), prices, reference, normal, taste[:3])
+    for name in ("achieved", "at_prices", "undistorted", "unconstrained"):
+        np.testing.assert_array_equal(getattr(idle, name), 0.0)
+
+
+def test_atkinsons_equivalent_at_other_aversions_and_with_a_loss():
+    w = np.array([1.0, 4.0, 9.0])
+    assert welfare.atkinson_ede(w, 0.5) == pytest.approx(np.mean(np.sqrt(w)) ** 2)
+    assert welfare.atkinson_ede(np.array([-1.0, 5.0]), 2.0) == 0.0
+    assert welfare.atkinson_ede(np.array([-1.0, 5.0]), 0.0) == pytest.approx(2.0)
+
+
+def test_false_position_is_the_root_of_the_chord_and_the_midpoint_where_that_fails():
+    lo, hi = np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 4.0])
+    h_lo, h_hi = np.array([1.0, 3.0, np.inf]), np.array([-3.0, -1.0, -1.0])
+    np.testing.assert_allclose(welfare._false_position(lo, h_lo, hi, h_hi), [0.25, 2.5, 3.0])
+
+
+@pytest.mark.parametrize("theta", [0.0, 0.4, 0.8])
+def test_the_solver_needs_few_passes_over_the_persons(theta, monkeypatch):
+    """Newton's steps from above and within the bracket: a few evaluations a person, not a bisection's sixty."""
+    prefs, x, prices, reference, taste = random_economy(theta)
+    work = [0]  # persons' rows evaluated, over every pass
+    gap = welfare._gap
+
+    def counted(prefs, L, *args):
+        work[0] += len(L)
+        return gap(prefs, L, *args)
+
+    monkeypatch.setattr(welfare, "_gap", counted)
+    v = welfare.indirect_utility(prefs, x, prices, reference, taste)
+    demanded = market.demand(prefs, x, prices, reference, taste)
+    welfare.bundle_utility(prefs, demanded, reference, taste, upper=v)
+    assert work[0] <= 6 * x.size  # at the bound: a step below it and Newton to 10⁻¹⁴
+    on_sale = demanded.sum(axis=0) * np.where(np.arange(prices.size) == 2, 0.3, 2.0)
+    work[0] = 0
+    bought = market.buy(prefs, x, prices, reference, taste, on_sale)
+    welfare.week_welfare(prefs, x, prices, reference, reference, taste, bought)
+    assert work[0] <= 16 * x.size

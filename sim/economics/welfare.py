@@ -80,7 +80,7 @@ def _utility(prefs: Preferences, spending, log_prices, taste, taste_floor=None, 
     ``taste_floor``, or from every weight when it is not given), the full rows for the others.
     ``tilts`` are ``taste @ E`` and ``taste @ (ρ ratio)`` if the caller has them.
     """
-    x = np.asarray(spending, dtype=float)
+    x = np.asarray(spending)
     theta, alpha, beta, ref = prefs.price_response, prefs.alpha, prefs.beta, prefs.reference_spending
     active = x > 0
     e, rho = market._price_terms(theta, log_prices)
@@ -125,7 +125,7 @@ def indirect_utility(prefs: Preferences, spending, prices, reference, taste, tas
         ``taste.min(axis=0)`` or a lower bound of it: decides without building the (N, G) rows
         which consumers need them.
     """
-    log_p = np.log(np.asarray(prices, dtype=float) / reference)
+    log_p = np.log(np.asarray(prices) / reference)
     return _utility(prefs, spending, log_p, np.asarray(taste), taste_floor)[0]
 
 
@@ -139,7 +139,6 @@ def bundle_utility(prefs: Preferences, bundle, reference, taste, upper=None, gue
 
         Σ_k φ_k(u)^(1/σ) (y_k / u)^ρ ≤ 1          (0 < θ < 1),
         Σ_k φ_k(u) ln(y_k / φ_k(u)) ≥ ln u           (θ = 0, Cobb–Douglas),
-        min_k y_k / φ_k(u) ≥ u                       (θ = 1, Leontief),
 
     ``φ`` clipped at 0 and renormalised as in the demand. ``U(q)`` is the largest such ``u``:
     the root of ``H(L) = ln C_u(y) − ln u`` (``L = ln(u/x̄)``) below which ``H ≥ 0``. The
@@ -170,13 +169,15 @@ def bundle_utility(prefs: Preferences, bundle, reference, taste, upper=None, gue
         distance to them instead of at 10⁻⁶ (fewer steps; the same root where ``H`` has one
         sign change above the estimate).
     """
-    y = np.asarray(bundle, dtype=float) * reference
+    if prefs.price_response >= 1:
+        raise ValueError("bundle_utility: θ = 1 (Leontief) has kinks the solver does not follow; θ < 1 needed")
+    y = np.asarray(bundle) * reference
     taste = np.asarray(taste)
     ref = prefs.reference_spending
     total = y.sum(axis=1)
     hi = np.log(np.where(total > 0, total, ref) / ref) + 1e-12
     if upper is not None:
-        hi = np.minimum(hi, np.log(np.maximum(np.asarray(upper, dtype=float), 1e-300) / ref) + 1e-12)
+        hi = np.minimum(hi, np.log(np.maximum(upper, 1e-300) / ref) + 1e-12)
     with np.errstate(divide="ignore"):
         log_y = np.log(y)
     # Where a good is missing (y_k = 0), H is finite only where its weight clips to 0: for a necessity
@@ -198,7 +199,7 @@ def bundle_utility(prefs: Preferences, bundle, reference, taste, upper=None, gue
     step = np.full(hi.shape, 1e-6)  # the steps down where Newton's has no use
     newton = np.full(hi.shape, True)
     if guess is not None:
-        distance = hi - np.log(np.maximum(np.asarray(guess, dtype=float), 1e-300) / ref)
+        distance = hi - np.log(np.maximum(guess, 1e-300) / ref)
         step = np.clip(2 * distance, 1e-6, -_FLOOR / 4)
         newton[:] = False  # the first step down goes past the estimate
     search = np.flatnonzero(~found & ~needed & (hi > floor))
@@ -269,10 +270,6 @@ def _gap(prefs: Preferences, L, log_y, taste):
             term = np.where(on, phi * (log_y - log_phi), 0.0)
             h = term.sum(axis=1) - log_u
             slope = np.where(on, d_phi * (log_y - log_phi), 0.0).sum(axis=1) - 1.0
-        elif theta >= 1:
-            ratio = np.where(on, log_y - log_phi, np.inf)
-            h = ratio.min(axis=1) - log_u
-            slope = np.full(L.shape, np.nan)  # Leontief: bisection only
         else:
             sigma = 1.0 - theta
             rho = -theta / sigma
@@ -313,10 +310,10 @@ def week_welfare(
     taste_floor : array_like, shape (G,), optional
         A lower bound of ``taste`` per good (speeds the unrationed path up; same results).
     """
-    prices = np.asarray(prices, dtype=float)
-    normal = np.asarray(normal, dtype=float)
+    prices = np.asarray(prices)
+    normal = np.asarray(normal)
     taste = np.asarray(taste)
-    x = np.asarray(spending, dtype=float)
+    x = np.asarray(spending)
     log_p, log_n = np.log(prices / reference), np.log(normal / reference)
     theta = prefs.price_response
     (e_p, rho_p), (e_n, _) = market._price_terms(theta, log_p), market._price_terms(theta, log_n)
