@@ -92,14 +92,12 @@ def _utility(prefs: Preferences, spending, log_prices, taste, taste_floor=None, 
     b = beta @ e
     L = market._solve_unclipped(theta, y, a, b)
     if taste_floor is None:
-        with np.errstate(invalid="ignore"):
-            ok = (np.multiply.outer(L, beta) + alpha + taste).min(axis=1) >= 0
+        ok = (np.multiply.outer(L, beta) + alpha + taste).min(axis=1) >= 0  # NaN (no unclipped root): False
     else:
         ok = market.unclipped(prefs, L, alpha, taste_floor)
     cost = None
     if ratio is not None:
-        with np.errstate(invalid="ignore"):
-            cost = x * (alpha @ g + tilts[1] + (beta @ g) * L) / (1.0 + theta * (a + b * L))
+        cost = x * (alpha @ g + tilts[1] + (beta @ g) * L) / (1.0 + theta * (a + b * L))
     rows = np.flatnonzero(~ok & active)
     if rows.size:
         L[rows], W, total = market._allocation(prefs, x[rows], log_prices, taste[rows])
@@ -206,7 +204,7 @@ def bundle_utility(prefs: Preferences, bundle, reference, taste, upper=None, gue
     for _ in range(_MAX_STEPS):
         if search.size == 0:
             break
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):  # a slope of 0, or an infinite gap
             down = h_hi[search] / slope[search]  # Newton's step from above: H < 0 and falling, down to the root
         usable = newton[search] & (slope[search] < 0) & np.isfinite(down) & (down > 0) & (down <= 1.0)
         least = _TOLERANCE * (1.0 + np.abs(hi[search]))  # a step that moves L
@@ -249,7 +247,7 @@ def bundle_utility(prefs: Preferences, bundle, reference, taste, upper=None, gue
 
 def _false_position(lo, h_lo, hi, h_hi):
     """The root of the line through ``(lo, h_lo ≥ 0)`` and ``(hi, h_hi < 0)``; the midpoint where that is not finite."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(invalid="ignore"):  # ∞/∞ where an end's value is infinite
         x = lo + h_lo * (hi - lo) / (h_lo - h_hi)
     return np.where(np.isfinite(x) & (x > lo) & (x < hi), x, (lo + hi) / 2)
 
