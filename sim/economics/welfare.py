@@ -86,8 +86,8 @@ def _utility(prefs: Preferences, spending, log_prices, taste, taste_floor=None, 
     e, rho = market._price_terms(theta, log_prices)
     y = np.log(np.where(active, x, ref) / ref)
     g = None if ratio is None else rho * ratio
-    if tilts is None:
-        tilts = (taste @ e, None if g is None else taste @ g)
+    if tilts is None:  # a cost needs the caller's taste @ (ρ ratio): week_welfare gives both
+        tilts = (taste @ e, None)
     a = tilts[0] + alpha @ e
     b = beta @ e
     L = market._solve_unclipped(theta, y, a, b)
@@ -103,6 +103,7 @@ def _utility(prefs: Preferences, spending, log_prices, taste, taste_floor=None, 
         L[rows], W, total = market._allocation(prefs, x[rows], log_prices, taste[rows])
         if cost is not None:
             cost[rows] = x[rows] * (W @ ratio) / total
+    # who spends nothing has no utility and buys nothing (their L may be NaN where no unclipped root exists)
     utility = np.where(active, ref * np.exp(np.where(active, L, 0.0)), 0.0)
     return utility, (None if cost is None else np.where(active, cost, 0.0))
 
