@@ -322,3 +322,14 @@ def test_a_good_nobody_weighs_does_not_count_present_or_missing():
     bundles = np.array([[3.0, 4.0, 0.0], [3.0, 4.0, 9.0]])
     u = welfare.bundle_utility(prefs, bundles, np.ones(3), taste)
     assert u[0] == pytest.approx(u[1], rel=1e-12) and u[0] > 0
+
+
+def test_a_poor_bundle_without_a_necessity_is_worth_nothing():
+    """The necessity's weight grows as utility falls, so below its threshold the bundle reaches nothing, and a
+    poor bundle reaches nothing above it either: no utility at all, not the bound the search started from."""
+    prefs, x, prices, reference, taste = random_economy(0.4, persons=50)
+    necessity = int(np.argmin(prefs.beta))
+    poorest = int(np.argmin(x))
+    bundle = 0.5 * market.demand(prefs, x, prices, reference, taste)[poorest]
+    bundle[necessity] = 0.0
+    assert welfare.bundle_utility(prefs, bundle[None, :], reference, taste[poorest][None, :])[0] == 0.0
