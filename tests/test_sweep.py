@@ -887,3 +887,20 @@ def test_an_interval_to_one_side_of_its_estimate_draws_no_bar_below_it():
     low, high = (segment[:, 0] for segment in np.array(ax.collections[0].get_segments()).transpose(1, 0, 2))
     np.testing.assert_allclose(low, [10.0, 4.0])
     np.testing.assert_allclose(high, [20.0, 6.0])
+
+
+def test_a_panel_that_is_zero_for_every_condition_is_drawn_from_zero():
+    runs = pd.DataFrame(
+        {
+            "scenario": ["a", "a", "b", "b"],
+            "error": None,
+            "weeks": 52,
+            "converged": True,
+            "converged_week": [3.0, 4.0, 5.0, 6.0],
+            "unmet_share_last_year": 0.0,
+        }
+    )
+    fig = compare_conditions(runs)
+    unmet = next(ax for ax in fig.axes if ax.get_title().startswith("demand unmet"))
+    assert unmet.get_xlim() == (-0.05, 1.0)
+    plt.close(fig)

@@ -176,7 +176,10 @@ def compare_conditions(runs: pd.DataFrame, title: str = "", figsize: tuple[float
             values = g[key].dropna().to_numpy(dtype=float)
             i = mean_interval(values) if values.size else None
             cells.append((np.nan,) * 3 if i is None else (i.estimate, i.low, i.high))
-        _points(ax, scale * np.array(cells, dtype=float), y, "tab:blue")
+        table = scale * np.array(cells, dtype=float)
+        _points(ax, table, y, "tab:blue")
+        if np.nanmax(np.abs(table), initial=0.0) == 0.0:  # all zero: a scale from 0, not around it
+            ax.set_xlim(-0.05, 1.0)
         ax.set_title(label, fontsize=9)
     axes[0].set_yticks(y, names)
     axes[0].invert_yaxis()
