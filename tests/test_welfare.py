@@ -179,16 +179,13 @@ def test_the_bundle_utility_holds_at_another_price_response_and_refuses_leontief
         welfare.bundle_utility(leontief, demanded[:10], reference, taste[:10])
 
 
-def test_a_known_bound_or_estimate_changes_the_search_not_the_utility():
+def test_a_known_bound_changes_the_search_not_the_utility():
     prefs, x, prices, reference, taste = random_economy(0.4)
     demanded = market.demand(prefs, x, prices, reference, taste)
     short = demanded * np.where(np.arange(prices.size) == 2, 0.3, 1.0)
     plain = welfare.bundle_utility(prefs, short, reference, taste)
     v = welfare.indirect_utility(prefs, x, prices, reference, taste)
     np.testing.assert_allclose(welfare.bundle_utility(prefs, short, reference, taste, upper=v), plain, rtol=1e-12)
-    for guess in (0.99 * v, 0.5 * v, 0.999999 * plain):
-        found = welfare.bundle_utility(prefs, short, reference, taste, upper=v, guess=guess)
-        np.testing.assert_allclose(found, plain, rtol=1e-12)
     wanting = demanded[:, 2] > 0  # who wanted some of the good held short is worse off, the others not
     assert wanting.any() and np.all(plain[wanting] < v[wanting]) and np.all(plain > 0)
     np.testing.assert_allclose(plain[~wanting], v[~wanting], rtol=1e-12)
@@ -236,7 +233,7 @@ def test_false_position_is_the_root_of_the_chord_and_the_midpoint_where_that_fai
     np.testing.assert_allclose(welfare._false_position(lo, h_lo, hi, h_hi), [0.25, 2.5, 3.0])
 
 
-@pytest.mark.parametrize(("theta", "at_bound", "rationed"), [(0.0, 4.8, 6.5), (0.4, 4.4, 6.5), (0.8, 4.4, 13.2)])
+@pytest.mark.parametrize(("theta", "at_bound", "rationed"), [(0.0, 3.4, 6.2), (0.4, 3.4, 5.4), (0.8, 3.4, 15.2)])
 def test_the_solver_needs_few_passes_over_the_persons(theta, at_bound, rationed, monkeypatch):
     """Newton's steps from above and within the bracket: a few evaluations a person, not a bisection's sixty.
 

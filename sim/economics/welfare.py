@@ -72,32 +72,27 @@ class WeekWelfare:
         return self.undistorted - self.at_prices
 
 
-def _utility(prefs: Preferences, spending, log_prices, taste, taste_floor=None, ratio=None, tilts=None):
+def _utility(prefs: Preferences, spending, log_prices, taste, taste_floor, tilt, ratio=None, tilt_cost=None):
     """``v(p, x)`` of every consumer, and optionally the cost ``Σ_k q*_k p_k ratio_k`` of their bundle.
 
-    As :func:`sim.economics.market.buy`: one matrix–vector product with the tastes and a vector
-    of Newton steps for every consumer whose Engel weights cannot clip (decided from the bounds
-    ``taste_floor``, or from every weight when it is not given), the full rows for the others.
-    ``tilts`` are ``taste @ E`` and ``taste @ (ρ ratio)`` if the caller has them.
+    As :func:`sim.economics.market.buy`: one matrix–vector product with the tastes (``tilt =
+    taste @ E``, and ``tilt_cost = taste @ (ρ ratio)`` for the cost, given by the caller, who
+    computes them in one pass) and a vector of Newton steps for every consumer whose Engel
+    weights cannot clip (decided from the bounds ``taste_floor``), the full rows for the others.
     """
     x = np.asarray(spending)
     theta, alpha, beta, ref = prefs.price_response, prefs.alpha, prefs.beta, prefs.reference_spending
     active = x > 0
     e, rho = market._price_terms(theta, log_prices)
     y = np.log(np.where(active, x, ref) / ref)
-    g = None if ratio is None else rho * ratio
-    if tilts is None:  # a cost needs the caller's taste @ (ρ ratio): week_welfare gives both
-        tilts = (taste @ e, None)
-    a = tilts[0] + alpha @ e
+    a = tilt + alpha @ e
     b = beta @ e
     L = market._solve_unclipped(theta, y, a, b)
-    if taste_floor is None:
-        ok = (np.multiply.outer(L, beta) + alpha + taste).min(axis=1) >= 0  # NaN (no unclipped root): False
-    else:
-        ok = market.unclipped(prefs, L, alpha, taste_floor)
+    ok = market.unclipped(prefs, L, alpha, taste_floor)
     cost = None
     if ratio is not None:
-        cost = x * (alpha @ g + tilts[1] + (beta @ g) * L) / (1.0 + theta * (a + b * L))
+        g = rho * ratio
+        cost = x * (alpha @ g + tilt_cost + (beta @ g) * L) / (1.0 + theta * (a + b * L))
     rows = np.flatnonzero(~ok & active)
     if rows.size:
         L[rows], W, total = market._allocation(prefs, x[rows], log_prices, taste[rows])
@@ -121,14 +116,17 @@ def indirect_utility(prefs: Preferences, spending, prices, reference, taste, tas
     taste : numpy.ndarray, shape (N, G)
         Per-consumer shifts of ``α`` (rows sum to 0).
     taste_floor : array_like, shape (G,), optional
-        ``taste.min(axis=0)`` or a lower bound of it: decides without building the (N, G) rows
-        which consumers need them.
+        A lower bound of ``taste`` per good (default ``taste.min(axis=0)``): decides without
+        building the (N, G) rows which consumers need them.
     """
     log_p = np.log(np.asarray(prices) / reference)
-    return _utility(prefs, spending, log_p, np.asarray(taste), taste_floor)[0]
+    taste = np.asarray(taste)
+    floor = taste.min(axis=0) if taste_floor is None else taste_floor
+    e, _ = market._price_terms(prefs.price_response, log_p)
+    return _utility(prefs, spending, log_p, taste, floor, taste @ e)[0]
 
 
-def bundle_utility(prefs: Preferences, bundle, reference, taste, upper=None, guess=None) -> np.ndarray:
+def bundle_utility(prefs: Preferences, bundle, reference, taste, upper=None) -> np.ndarray:
     """``U(q)``: the utility of a bundle of goods, tokens at the reference prices (N,).
 
     At fixed ``u`` the expenditure function is that of a CES aggregator ``C_u`` with weights
@@ -163,10 +161,6 @@ def bundle_utility(prefs: Preferences, bundle, reference, taste, upper=None, gue
         Per-consumer shifts of ``α`` (rows sum to 0).
     upper : array_like, shape (N,), optional
         Known upper bounds of the utilities (e.g. the unrationed ``v(p, x)``), tokens.
-    guess : array_like, shape (N,), optional
-        Estimates of the utilities below the bounds (tokens): the steps down start at twice the
-        distance to them instead of at 10⁻⁶ (fewer steps; the same root where ``H`` has one
-        sign change above the estimate).
     """
     if prefs.price_response >= 1:
         raise ValueError("bundle_utility: θ = 1 (Leontief) has kinks the solver does not follow; θ < 1 needed")
@@ -187,7 +181,6 @@ def bundle_utility(prefs: Preferences, bundle, reference, taste, upper=None, gue
         kink = -base / prefs.beta
     floor = np.max(np.where(missing & (prefs.beta < 0), kink, -np.inf), axis=1)
     ceiling = np.min(np.where(missing & (prefs.beta > 0), kink, np.inf), axis=1)
-    needed = np.any(missing & (prefs.beta == 0) & (base > 0), axis=1)  # a missing good with a fixed weight
     floor = np.nextafter(floor, np.inf)
     hi = np.minimum(hi, np.nextafter(ceiling, -np.inf))
     h_hi, slope = _gap(prefs, hi, log_y, taste)
@@ -196,18 +189,13 @@ def bundle_utility(prefs: Preferences, bundle, reference, taste, upper=None, gue
     found = at_bound.copy()
     start = hi.copy()
     step = np.full(hi.shape, 1e-6)  # the steps down where Newton's has no use
-    newton = np.full(hi.shape, True)
-    if guess is not None:
-        distance = hi - np.log(np.maximum(guess, 1e-300) / ref)
-        step = np.clip(2 * distance, 1e-6, -_FLOOR / 4)
-        newton[:] = False  # the first step down goes past the estimate
-    search = np.flatnonzero(~found & ~needed & (hi > floor))
+    search = np.flatnonzero(~found & (hi > floor))
     for _ in range(_MAX_STEPS):
         if search.size == 0:
             break
         with np.errstate(divide="ignore", invalid="ignore"):  # a slope of 0, or an infinite gap
             down = h_hi[search] / slope[search]  # Newton's step from above: H < 0 and falling, down to the root
-        usable = newton[search] & (slope[search] < 0) & np.isfinite(down) & (down > 0) & (down <= 1.0)
+        usable = (slope[search] < 0) & np.isfinite(down) & (down > 0) & (down <= 1.0)
         least = _TOLERANCE * (1.0 + np.abs(hi[search]))  # a step that moves L
         trial = np.maximum(hi[search] - np.maximum(np.where(usable, down, step[search]), least), floor[search])
         h, d = _gap(prefs, trial, log_y[search], taste[search])
@@ -216,10 +204,9 @@ def bundle_utility(prefs: Preferences, bundle, reference, taste, upper=None, gue
         hi[search[~now]], h_hi[search[~now]], slope[search[~now]] = trial[~now], h[~now], d[~now]
         found[search[now]] = True
         step[search[~usable]] *= 4.0
-        newton[search] = True
         search = search[~now & (start[search] - trial < -_FLOOR) & (trial > floor[search])]
     found &= lo > start + _FLOOR
-    worthless = ~found | (total <= 0) | needed
+    worthless = ~found | (total <= 0)
     L = hi.copy()
     rows = np.flatnonzero(~(at_bound | worthless))
     L[rows] = _false_position(lo[rows], h_lo[rows], hi[rows], h_hi[rows])
@@ -250,7 +237,7 @@ def _false_position(lo, h_lo, hi, h_hi):
     """The root of the line through ``(lo, h_lo ≥ 0)`` and ``(hi, h_hi < 0)``; the midpoint where that is not finite."""
     with np.errstate(invalid="ignore"):  # ∞/∞ where an end's value is infinite
         x = lo + h_lo * (hi - lo) / (h_lo - h_hi)
-    return np.where(np.isfinite(x) & (x > lo) & (x < hi), x, (lo + hi) / 2)
+    return np.where(np.isfinite(x), x, (lo + hi) / 2)  # finite h_lo ≥ 0 > h_hi: within [lo, hi)
 
 
 def _gap(prefs: Preferences, L, log_y, taste):
@@ -318,9 +305,10 @@ def week_welfare(
     (e_p, rho_p), (e_n, _) = market._price_terms(theta, log_p), market._price_terms(theta, log_n)
     ratio = normal / prices
     tilt = taste @ np.column_stack([e_p, rho_p * ratio, e_n])  # one pass over the tastes for all three
-    at_prices, normal_cost = _utility(prefs, x, log_p, taste, taste_floor, ratio, (tilt[:, 0], tilt[:, 1]))
-    unconstrained = _utility(prefs, x, log_n, taste, taste_floor, tilts=(tilt[:, 2], None))[0]
-    undistorted = _utility(prefs, normal_cost, log_n, taste, taste_floor, tilts=(tilt[:, 2], None))[0]
+    floor = taste.min(axis=0) if taste_floor is None else taste_floor
+    at_prices, normal_cost = _utility(prefs, x, log_p, taste, floor, tilt[:, 0], ratio, tilt[:, 1])
+    unconstrained = _utility(prefs, x, log_n, taste, floor, tilt[:, 2])[0]
+    undistorted = _utility(prefs, normal_cost, log_n, taste, floor, tilt[:, 2])[0]
     achieved = at_prices
     if purchases is not None and purchases.rationed:
         achieved = at_prices.copy()
@@ -331,12 +319,8 @@ def week_welfare(
         if purchases.got is not None:
             bundle[:, purchases.short] = purchases.got[rows]
         short = np.any(bundle < wanted * (1.0 - 1e-12), axis=1)  # who got less than they wanted
-        rows, bundle, shares, wanted = rows[short], bundle[short], shares[short], wanted[short]
-        kept = np.divide(bundle, wanted, out=np.ones_like(bundle), where=wanted > 0)
-        with np.errstate(divide="ignore"):  # to first order, d ln u = Σ_k w_k d ln q_k
-            drop = np.sum(shares * np.log(kept), axis=1)
-        guess = at_prices[rows] * np.exp(np.maximum(drop, _FLOOR))
-        achieved[rows] = bundle_utility(prefs, bundle, reference, taste[rows], upper=at_prices[rows], guess=guess)
+        rows = rows[short]
+        achieved[rows] = bundle_utility(prefs, bundle[short], reference, taste[rows], upper=at_prices[rows])
     return WeekWelfare(achieved, at_prices, np.maximum(undistorted, at_prices), unconstrained)
 
 
