@@ -24,7 +24,6 @@ import difflib
 import io
 import math
 import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from sim.economics.units import WEEKS_PER_YEAR
-from sim.storage.files import FileRefused, check_depth, check_nesting, read_bytes, read_text, show
+from sim.storage.files import FileRefused, read_bytes, read_toml, show
 
 #: Above this size a dense eigenvalue computation is too slow; use a Perron bound instead.
 _DENSE_SPECTRUM_LIMIT = 2_000
@@ -365,15 +364,10 @@ def load_economy(directory: str | Path = DEFAULT_ECONOMY_DIR) -> Economy:
     if not directory.is_dir():
         raise EconomyDataError(f"{directory}: no such directory: an economy is a directory with economy.toml")
     try:
-        text = read_text(spec_path, MAX_SPEC_BYTES, "an economy.toml")
-        check_nesting(text, spec_path, "an economy.toml", "toml")
-        spec = tomllib.loads(text)
-        check_depth(spec, spec_path, "an economy.toml")
+        spec = read_toml(spec_path, MAX_SPEC_BYTES, "an economy.toml")
     except FileRefused as err:
         needs = ": an economy directory needs economy.toml" if not spec_path.exists() else ""
         raise EconomyDataError(f"{err}{needs}") from None
-    except tomllib.TOMLDecodeError as err:
-        raise EconomyDataError(f"{spec_path}: not valid TOML: {err}") from None
     _known_keys(spec, _SPEC_KEYS, "", spec_path)
     files = _require(spec, "files", spec_path, dict)
     for key in _REQUIRED_FILES:

@@ -24,7 +24,6 @@ import io
 import math
 import shutil
 import tempfile
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -33,7 +32,7 @@ import pandas as pd
 
 from sim.economics.economy import MAX_SPEC_BYTES, MAX_TABLE_BYTES, EconomyDataError, load_economy
 from sim.storage.atomic import temporary_name
-from sim.storage.files import FileRefused, check_depth, check_nesting, read_bytes, read_text, show
+from sim.storage.files import FileRefused, read_bytes, read_toml, show
 from sim.storage.writes import WriteRefused, refuse_link, write_text
 
 #: WIOD's final-demand categories (pymrio's WIOD parser keeps them): which are private, public, investment.
@@ -241,14 +240,9 @@ def _load_pymrio(table: Path):
 
 def _read_rules(path: Path) -> dict:
     try:
-        text = read_text(path, MAX_SPEC_BYTES, "a TOML file of derivation rules")
-        check_nesting(text, path, "a TOML file of derivation rules", "toml")
-        spec = tomllib.loads(text)
-        check_depth(spec, path, "a TOML file of derivation rules")
+        spec = read_toml(path, MAX_SPEC_BYTES, "a TOML file of derivation rules")
     except FileRefused as err:
         raise EconomyDataError(str(err)) from None
-    except tomllib.TOMLDecodeError as err:
-        raise EconomyDataError(f"{path}: not valid TOML: {err}") from None
     if not isinstance(spec.get("derivation"), dict):
         raise EconomyDataError(
             f"{path}: no [derivation] table: the rules of economy.toml (population, depreciation, …)"

@@ -12,7 +12,6 @@ import difflib
 import math
 import operator
 import re
-import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
@@ -21,7 +20,8 @@ from pathlib import Path
 from sim.economics.economy import SHIPPED_ECONOMIES
 from sim.economics.units import WEEKS_PER_YEAR
 from sim.regimes import regime_problem
-from sim.storage.files import FileRefused, check_depth, check_nesting, read_text, show
+from sim.storage import files
+from sim.storage.files import FileRefused, show
 
 
 class ScenarioError(ValueError):
@@ -459,15 +459,9 @@ def read_toml(path: str | Path) -> dict:
     :data:`sim.storage.files.MAX_DEPTH` is refused before it is parsed.
     """
     try:
-        text = read_text(path, MAX_TOML_BYTES, "a TOML file")
-        check_nesting(text, path, "a scenario or sweep file", "toml")
-        table = tomllib.loads(text)
-        check_depth(table, path, "a scenario or sweep file")
+        return files.read_toml(path, MAX_TOML_BYTES, "a scenario or sweep file")
     except FileRefused as err:
         raise ScenarioError(str(err)) from None
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{path}: not valid TOML: {err}") from None
-    return table
 
 
 def read_scenario(path: str | Path) -> dict:

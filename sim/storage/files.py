@@ -1,7 +1,7 @@
 """Reading a user's file with a size limit, so that ``/dev/zero``, a pipe or a stray huge file is refused, not read.
 
 Every reader of user input (scenario and sweep files, economy tables, saved results)
-goes through :func:`read_bytes` or :func:`read_text`; the caller turns
+goes through :func:`read_bytes`, :func:`read_text` or :func:`read_toml`; the caller turns
 :class:`FileRefused` into its own error type, keeping the one-line message. A text file may
 begin with a UTF-8 byte-order mark (it is dropped). Before a JSON or TOML text is parsed,
 :func:`check_nesting` refuses one nested deeper than :data:`MAX_DEPTH` (a parser would
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import stat
+import tomllib
 from pathlib import Path
 
 #: The deepest nesting of arrays and tables read from a JSON or TOML file (real files nest at most 6 deep).
@@ -82,6 +83,25 @@ def read_text(path: str | Path, max_bytes: int, what: str) -> str:
     except UnicodeDecodeError as err:
         raise FileRefused(f"{path}: not UTF-8 text: {err}") from None
     return text.removeprefix(_BOM)
+
+
+def read_toml(path: str | Path, max_bytes: int, what: str) -> dict:
+    """A TOML file read with :func:`read_text`'s limits, its nesting checked before and after parsing.
+
+    Raises
+    ------
+    FileRefused
+        The file is missing, not a regular file, too large, nested too deep, or not valid
+        TOML ("PATH: not valid TOML: …").
+    """
+    text = read_text(path, max_bytes, what)
+    check_nesting(text, path, what, "toml")
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise FileRefused(f"{path}: not valid TOML: {err}") from None
+    check_depth(table, path, what)
+    return table
 
 
 def check_nesting(text: str, path: str | Path, what: str, syntax: str = "json", max_depth: int = MAX_DEPTH):
