@@ -12,7 +12,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.economics import market, production
+from sim.economics import capital, market, production
 from sim.economics.state import EconomyState, ProducerArrays
 
 #: Workers per delegate (seed §5: one delegate per 100–200 workers).
@@ -32,14 +32,24 @@ class FactoryCouncils:
         Hours per unit of output of each good, at norm productivity.
     inputs_true : numpy.ndarray, shape (n, n)
         ``A + D``: what production really uses up per unit of output.
+    wear_rate : numpy.ndarray, shape (n,), optional
+        Yearly rate at which each good's capacity wears out
+        (:func:`sim.economics.capital.capacity_depreciation`); default none. Communes' land does not wear.
+    utilisation : numpy.ndarray, shape (n,), optional
+        Each good's output ÷ capacity in the base year, the capacity the capital used up renews; default 1.
     """
 
-    def __init__(self, producers: ProducerArrays, labour, inputs_true):
+    def __init__(self, producers: ProducerArrays, labour, inputs_true, wear_rate=None, utilisation=None):
         self.producers = producers
         self.labour = labour
         self.inputs_true = inputs_true
         self.rows = np.flatnonzero(~producers.is_commune)
         self.measured = inputs_true[:, producers.sector]  # (n, P) inputs per unit at the last report
+        n = labour.size
+        rate = np.zeros(n) if wear_rate is None else np.asarray(wear_rate, dtype=float)
+        self.wear_rate = np.where(producers.is_commune, 0.0, rate[producers.sector])  # (P,) per year
+        base = np.ones(n) if utilisation is None else np.asarray(utilisation, dtype=float)
+        self.utilisation = base[producers.sector]
 
     # --- the week ---------------------------------------------------------------------------------
 
@@ -104,7 +114,18 @@ class FactoryCouncils:
             old = p.capacity.copy()
             p.capacity[:] = production.split_by_share(state.sector_capacity, p.sector, p.capacity)
             new = np.divide(p.capacity - old, p.capacity, out=np.zeros_like(old), where=p.capacity > 0)
-            p.method[self.rows] *= 1.0 - embodied * np.clip(new[self.rows], 0.0, 1.0)
+            p.method[self.rows] = capital.improved_method(p.method[self.rows], new[self.rows], embodied)
+
+    def wear(self, state: EconomyState, embodied: float = 0.0):
+        """A week of wear: idle capacity wears out, the capital used up renews what output holds, with better methods.
+
+        :func:`sim.economics.capital.wear`; the renewed share works with each enterprise's
+        method improved by ``embodied``, as new capacity does (seed §8).
+        """
+        p = self.producers
+        p.capacity[:], renewed = capital.wear(p.capacity, p.output, self.wear_rate, self.utilisation)
+        p.method[self.rows] = capital.improved_method(p.method[self.rows], renewed[self.rows], embodied)
+        state.sector_capacity = p.by_sector(p.capacity, state.stock.size)
 
     def improve_methods(self, rate: float):
         """A year of workers' management: labour per unit falls by ``rate`` × the groups' organisation.
@@ -166,7 +187,7 @@ class FactoryCouncils:
         moves = int(min(surplus.sum(), deficit.sum()))
         if moves == 0:
             return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
-        leaving = self._members_drawn(c, work_groups, surplus, rng)
+        leaving = self.members_drawn(c, work_groups, surplus, rng)
         return leaving[:moves], np.repeat(councils, deficit)[:moves]
 
     def movers_to_income(self, consumers, work_groups, income, rate: float, places, floor: int, rng):
@@ -209,12 +230,12 @@ class FactoryCouncils:
         moves = int(min(open_.sum(), leaving.sum()))
         if moves == 0:
             return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
-        movers = self._members_drawn(c, work_groups, leaving, rng)
+        movers = self.members_drawn(c, work_groups, leaving, rng)
         best = np.argsort(-pay, kind="stable")
         destination = np.repeat(councils[best], open_[best])
         return rng.permutation(movers)[:moves], destination[:moves]
 
-    def _members_drawn(self, consumers, work_groups, count, rng) -> np.ndarray:
+    def members_drawn(self, consumers, work_groups, count, rng) -> np.ndarray:
         """Rows of ``count[k]`` members of the k-th council enterprise, drawn at random, council by council."""
         c, councils = consumers, self.rows
         workers = c.group >= 0

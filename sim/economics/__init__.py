@@ -10,6 +10,8 @@
   hours at week-0 values, the costs of queues and of prices off normal;
 - ``decision``: the vote's rules (§7f); ``firms``: the market regimes' rules; ``corrective_loop``:
   the one-good loop linearised (§7c);
+- ``capital``: capacity that wears out and is renewed, and the better methods new and renewed
+  capacity embody (§8); ``banking``: the market regime's bank, its loans and the central bank's rule;
 - ``state``: the one container of what the economy shares (stocks, prices, the plan in force),
   which the agents and the regimes read and write; ``units``: the calendar.
 

@@ -117,3 +117,9 @@ def settled_week(in_tolerance):
         return None
     bad = np.flatnonzero(~ok)
     return int(bad[-1]) + 1 if bad.size else 0
+
+
+def utilisation(output, capacity, weights) -> float:
+    """Capacity utilisation: ``Σ w·output / Σ w·capacity`` (weights: values at fixed prices; 0 without capacity)."""
+    total = float(np.dot(weights, capacity))
+    return float(np.dot(weights, output)) / total if total > 0 else 0.0

@@ -76,13 +76,20 @@ class Regime:
         s.stock[cg] = np.maximum(s.stock[cg] - s.sales, 0.0)
 
     def invest(self, model):
-        """Capacity is ordered as its goods are delivered; what was ordered a lag ago comes into service."""
+        """Capacity is ordered as its goods are delivered; what was ordered a lag ago comes into service; it wears.
+
+        Idle capacity wears out and the capital production used up renews the rest, with
+        better methods (:mod:`sim.economics.capital`).
+        """
         s = model.state
         s.pipeline[-1] += s.capacity_plan * s.delivered
         arriving = s.pipeline[0].copy()
         s.pipeline = np.roll(s.pipeline, -1, axis=0)
         s.pipeline[-1] = 0.0
-        model.councils.add_capacity(s, arriving, model.conditions.technical_change.embodied)
+        embodied = model.conditions.technical_change.embodied
+        model.councils.add_capacity(s, arriving, embodied)
+        if model.conditions.capital.wear:
+            model.councils.wear(s, embodied)
 
     def normal_prices(self, model) -> np.ndarray:
         """The prices consumer goods gravitate to when stocks sit at their reserves, tokens per unit (G,).
@@ -107,6 +114,26 @@ class Regime:
             self._earnings_year = year
             self._earnings_gini = metrics.gini(c.wage_factor[c.workers])
         return self._earnings_gini
+
+    def balance_sheets(self, model) -> dict:
+        """Net financial assets of every sector, tokens; they sum to 0 (Godley & Lavoie 2007: no token from nowhere).
+
+        Households hold their savings; the plan's accounts owe every token outstanding: those
+        held at the start, plus those paid since, less those that came back (seed §7d).
+        """
+        s = model.state
+        return {
+            "households": float(model.consumers.savings.sum()),
+            "plan's accounts": -(s.tokens_held_at_start + s.tokens_paid - s.tokens_spent),
+        }
+
+    def unemployment_rate(self, model) -> float:
+        """Share of the persons who work for an enterprise or a commune and have no work this week: none here.
+
+        Under the councils and the fixed plan everyone works the decided hours (the plan's
+        labour reserve is paid and counted in ``hours_paid``); a regime that fires says so.
+        """
+        return 0.0
 
     # --- each regime's own institutions ---------------------------------------------------------
 

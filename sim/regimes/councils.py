@@ -100,8 +100,15 @@ class Councils(Regime):
     def decide(self, model):
         """Once a year: better methods, the fundamental decision, the hierarchy's schedule, rotation (seed §6–8)."""
         model.councils.improve_methods(model.conditions.technical_change.rate)
-        if model.conditions.decision.vote:
+        sc, s, planner = model.conditions, model.state, model.planner
+        planner.observe_growth(s)
+        if sc.decision.vote:
             self._vote(model)
+        elif sc.plan.investment_rule == "need":  # the plan's rule: invest what next year's capacity needs
+            asked = model.councils.ask_for_capacity(s, sc.plan.investment_margin)
+            needed = min(planner.needed_share(s, asked), sc.decision.investment_max)
+            # Planners move halfway toward it each year: one year's asks swing with the capacity just built.
+            planner.set_investment_share(planner.investment_share + 0.5 * (needed - planner.investment_share), s)
         c, groups = model.consumers, model.work_groups
         c.set_wage_factors(wages.equalisation_progress(model.conditions.wages.equalisation_years, model.week))
         movers = groups.turnover(c, model.rng)

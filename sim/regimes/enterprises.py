@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.economics import firms, market
+from sim.economics import banking, capital, firms, market
 from sim.economics.units import WEEKS_PER_YEAR
 from sim.regimes.base import Regime
 
@@ -76,6 +76,12 @@ class Books:
     tax_rate: float = 0.0
     taxed: float = 0.0  # gross incomes since the last plan
     treasury_net: float = 0.0  # the treasury's purchases less its sales since the last plan
+    loans: np.ndarray = None  # (P,) each producer's debt to the bank
+    bank_equity: float = 0.0  # the bank's own funds: interest received less what it paid its owners
+    bank_payout: float = 0.0  # what the bank pays its owners per week, until the next plan
+    policy_rate: float = 0.0  # the central bank's rate, per year
+    loan_rate: float = 0.0  # the bank's rate on loans, per year
+    issued: float = 0.0  # tokens that existed when the books opened: the monetary authority's liability
 
 
 class MarketEconomy(Regime):
@@ -125,12 +131,20 @@ class MarketEconomy(Regime):
     def open(self, model):
         """At the first plan, before the books open: the regime's people (owners, hierarchy, shares)."""
 
+    def benefits(self, model) -> np.ndarray:
+        """What the treasury pays each person this week besides incomes from work (N,), tokens: none here."""
+        return np.zeros(model.consumers.income.size)
+
     # --- the week ---------------------------------------------------------------------------------
 
     def pay(self, model):
         """Incomes from the producers' funds; the treasury takes its tax from every income."""
         b, c, s = self.books, model.consumers, model.state
         gross, paid = self.incomes(model, self.producer_of_persons(model))
+        benefits = self.benefits(model)
+        gross = gross + benefits
+        b.treasury -= float(benefits.sum())
+        b.treasury_net += float(benefits.sum())
         tax = b.tax_rate * gross
         c.receive(gross - tax)
         b.pay = paid
@@ -164,8 +178,10 @@ class MarketEconomy(Regime):
         household = np.zeros(model.technology.n)
         household[s.consumer_goods] = self.all_prices[s.consumer_goods] * s.sales
         b.revenue += household[model.producers.sector] * self.sales_share
-        b.funds += b.revenue - b.inputs - b.investment
-        b.net_income += b.revenue - b.inputs
+        interest = b.loans * (b.loan_rate / WEEKS_PER_YEAR)
+        b.funds += b.revenue - b.inputs - b.investment - interest
+        b.bank_equity += float(interest.sum())
+        b.net_income += b.revenue - b.inputs - interest
         b.bought += b.inputs
         b.weeks += 1
         s.tokens_retained = float(b.funds.sum())
@@ -212,7 +228,11 @@ class MarketEconomy(Regime):
             # New capacity works with the method improved by technical_change.embodied (as under every regime).
             new = np.divide(arriving, producers.capacity, out=np.zeros(arriving.size), where=producers.capacity > 0)
             rows = model.councils.rows
-            producers.method[rows] *= 1.0 - model.conditions.technical_change.embodied * np.clip(new[rows], 0.0, 1.0)
+            producers.method[rows] = capital.improved_method(
+                producers.method[rows], new[rows], model.conditions.technical_change.embodied
+            )
+        if model.conditions.capital.wear:
+            model.councils.wear(s, model.conditions.technical_change.embodied)
         s.pipeline = b.pipeline @ self.goods_of  # the same pipeline, by good
 
     def plan(self, model):
@@ -230,9 +250,12 @@ class MarketEconomy(Regime):
         model.state.values = planner.values
         b = self.books
         weeks = max(b.weeks, 1)
+        self._reprice(model)
         self._tax(model)
         working = self.working_capital(model)
+        self._bank(model, working, weeks)
         self._order(model, working)
+        self._borrow(model, working)
         self.share(model, b.net_income / weeks, working)
         b.net_income[:] = 0.0
         b.bought[:] = 0.0
@@ -240,7 +263,11 @@ class MarketEconomy(Regime):
         self.move_labour(model)
 
     def decide(self, model):
-        """No yearly decision: hours and the shares of the product are what the market makes them."""
+        """No yearly decision: hours and the shares of the product are what the market makes them.
+
+        Enterprises' methods improve as under every regime (``technical_change.rate``).
+        """
+        model.councils.improve_methods(model.conditions.technical_change.rate)
 
     def normal_prices(self, model) -> np.ndarray:
         """Normal-cost prices of consumer goods (prices of production with the markup), tokens per unit (G,)."""
@@ -286,12 +313,77 @@ class MarketEconomy(Regime):
             pipeline=np.zeros((sc.plan.investment_lag_weeks + 1, P)),
             net_income=zeros.copy(),
             bought=zeros.copy(),
+            loans=zeros.copy(),
         )
         gross = self.money_wage * s.hours_per_week * model.consumers.income.size
         spending = float(self.normal @ (s.public_plan + s.exports - s.imports))
         self.books.tax_rate = float(np.clip(spending / gross, 0.0, MAX_TAX_RATE)) if gross > 0 else 0.0
         s.tokens_retained = float(self.books.funds.sum())
         s.tokens_treasury = 0.0
+        self.books.issued = float(model.consumers.savings.sum()) + s.tokens_retained
+
+    def _reprice(self, model):
+        """Normal prices follow normal unit cost at the methods in use (capacity-weighted by good), at the money wage.
+
+        Enterprises price on their own costs (full-cost pricing: Lavoie 2014, ch. 3): where
+        methods improved, labour per unit and so the normal price fall.
+        """
+        t, producers, sc = model.technology, model.producers, model.conditions
+        by_good = producers.by_sector(producers.capacity, t.n)
+        weighted = producers.by_sector(producers.capacity * producers.method, t.n)
+        method = np.divide(weighted, by_good, out=np.ones(t.n), where=by_good > 0)
+        paid = t.labour * method * (1.0 + sc.plan.labour_reserve)
+        self.normal = firms.normal_prices(paid, model.councils.inputs_true, self.money_wage, self.rules(model).markup)
+
+    def lends(self, model) -> bool:
+        """Whether enterprises may borrow from the bank (the market regime's ``bank.credit``); not here."""
+        return False
+
+    def _bank(self, model, working, weeks: int):
+        """The central bank sets its rate (Taylor 1993); enterprises repay what is due; the bank pays out its profit."""
+        b, rules = self.books, model.conditions.bank
+        if not self.lends(model):
+            return
+        level = model.record.series("price_level")  # over the last year; the target until a year is seen
+        year_ago = level.size > WEEKS_PER_YEAR
+        inflation = level[-1] / level[-WEEKS_PER_YEAR - 1] - 1.0 if year_ago else rules.inflation_target
+        b.policy_rate = banking.taylor_rate(
+            inflation,
+            self.unemployment_rate(model),
+            rules.natural_unemployment,
+            rules.neutral_rate,
+            rules.inflation_target,
+        )
+        b.loan_rate = b.policy_rate + rules.spread
+        spare = b.funds - working - self.committed(model)
+        repaid = np.minimum(
+            banking.repayment(b.loans, spare, rules.loan_years * WEEKS_PER_YEAR, weeks), np.maximum(b.funds, 0.0)
+        )
+        b.loans -= repaid
+        b.funds -= repaid
+        b.bank_payout = max(b.bank_equity, 0.0) / model.conditions.plan.period_weeks
+
+    def _borrow(self, model, working):
+        """Enterprises borrow what their new orders and working capital need beyond their funds, within their credit."""
+        b = self.books
+        if not self.lends(model):
+            return
+        value = self.capacity_cost(model) * model.producers.capacity
+        room = banking.credit_room(b.loans, value, model.conditions.bank.leverage)
+        new = banking.borrowing(self.committed(model) + working, b.funds, room)
+        b.loans += new
+        b.funds += new
+
+    def balance_sheets(self, model) -> dict:
+        """Net financial assets of every sector, tokens; they sum to 0 (every token has its counterpart)."""
+        b = self.books
+        return {
+            "households": float(model.consumers.savings.sum()),
+            "enterprises": float(b.funds.sum() - b.loans.sum()),
+            "bank": b.bank_equity,
+            "treasury": b.treasury,
+            "monetary authority": -b.issued,
+        }
 
     def _targets(self, model):
         """Reserve targets of every good: weeks of its expected use (imports included)."""
@@ -317,6 +409,10 @@ class MarketEconomy(Regime):
         pay = self.money_wage * s.hours_per_week * producers.workers
         return FUNDS_WEEKS * (b.bought / max(b.weeks, 1) + pay)
 
+    def investment_margin(self, model) -> float:
+        """Spare capacity enterprises invest to keep, share of expected use: the plan's ``investment_margin``."""
+        return model.conditions.plan.investment_margin
+
     def capacity_cost(self, model) -> np.ndarray:
         """Tokens per unit of weekly capacity, for each producer, at this week's prices."""
         per_good = WEEKS_PER_YEAR * (self.all_prices @ model.planner.capital_per_capacity)
@@ -332,12 +428,15 @@ class MarketEconomy(Regime):
         share = np.divide(producers.capacity, by_good, out=np.zeros(by_good.size), where=by_good > 0)
         cost = self.capacity_cost(model)
         period = plan.period_weeks
+        funds = b.funds - working
+        if self.lends(model):
+            funds = funds + banking.credit_room(b.loans, cost * producers.capacity, model.conditions.bank.leverage)
         orders = firms.capacity_orders(
             np.maximum(use, 0.0)[producers.sector] * share,
             producers.capacity,
             b.pipeline.sum(axis=0),
-            plan.investment_margin,
-            b.funds - working,
+            self.investment_margin(model),
+            funds,
             cost,
             plan.max_capacity_growth * producers.capacity * period / WEEKS_PER_YEAR,
         )
@@ -357,12 +456,13 @@ class MarketEconomy(Regime):
 
     @staticmethod
     def producer_of_persons(model) -> np.ndarray:
-        """The producer row every person works in: their group's enterprise, or their commune."""
+        """The producer row every person works in: their group's enterprise, their commune, or −1 (without work)."""
         c = model.consumers
-        out = np.empty(c.group.size, dtype=int)
+        out = np.full(c.group.size, -1, dtype=int)
         workers = c.group >= 0
+        members = c.commune >= 0
         out[workers] = model.work_groups.council[c.group[workers]]
-        out[~workers] = model.communes.rows[c.commune[~workers]]
+        out[members] = model.communes.rows[c.commune[members]]
         return out
 
     def committed(self, model) -> np.ndarray:

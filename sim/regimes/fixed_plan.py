@@ -100,4 +100,8 @@ class FixedPlan(Regime):
             councils.staff(model.consumers.group, model.work_groups, s.hours_per_week)
 
     def decide(self, model):
-        """No yearly decision of the people: the hierarchy and the plan's shares are fixed from above."""
+        """No yearly decision of the people: the hierarchy and the plan's shares are fixed from above.
+
+        Enterprises' methods improve as under every regime (``technical_change.rate``).
+        """
+        model.councils.improve_methods(model.conditions.technical_change.rate)

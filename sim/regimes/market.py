@@ -79,10 +79,13 @@ class Market(MarketEconomy):
         gross[workers] = self.money_wage * s.hours_per_week * factor / factor.mean()
         wage_bill = np.bincount(producer_of[workers], weights=gross[workers], minlength=P)
         self.wages += wage_bill
-        members = ~workers
+        members = c.commune >= 0
         gross[members] = self.member_income[producer_of[members]]
         shares = np.bincount(producer_of[members], weights=gross[members], minlength=P)
-        gross[self.owners] += self.dividends.sum() / self.owners.sum()
+        b = self.books
+        bank = min(b.bank_payout, max(b.bank_equity, 0.0))  # the bank's profit, to its owners
+        b.bank_equity -= bank
+        gross[self.owners] += (self.dividends.sum() + bank) / self.owners.sum()
         return gross, wage_bill + shares + self.dividends
 
     def share(self, model, net_income, working_capital):
@@ -104,12 +107,56 @@ class Market(MarketEconomy):
         self.member_income = np.where(producers.is_commune, per_member, 0.0)
         self.wages[:] = 0.0
 
+    def lends(self, model) -> bool:
+        """Enterprises borrow from the bank unless ``bank.credit`` is off."""
+        return model.conditions.bank.credit
+
+    def benefits(self, model) -> np.ndarray:
+        """The unemployed get ``benefit`` × the mean weekly wage from the treasury (the tax pays for it)."""
+        jobless = self.jobless(model)
+        return np.where(jobless, model.conditions.market.benefit * self.money_wage * model.state.hours_per_week, 0.0)
+
+    @staticmethod
+    def jobless(model) -> np.ndarray:
+        """Mask of persons without work: in no work group and no commune."""
+        c = model.consumers
+        return (c.group < 0) & (c.commune < 0)
+
+    def unemployment_rate(self, model) -> float:
+        """Persons without work ÷ every person (everyone is in the labour force; communes' members farm)."""
+        return float(self.jobless(model).mean())
+
     def move_labour(self, model):
-        """Workers move from enterprises with more hands than their output needs to those that lack them."""
-        c, groups = model.consumers, model.work_groups
-        persons, destination = model.councils.movers_to_plan(
-            c, groups, model.conditions.population.group_size_min, model.rng
-        )
-        if persons.size:
-            groups.join(c, persons, destination, model.rng)
-            model.councils.staff(c.group, groups, model.state.hours_per_week)
+        """Enterprises lay off ``firing`` of the hands beyond need and hire the unemployed where they lack hands.
+
+        With ``firing = 0`` nobody is laid off: workers move from enterprises with more hands
+        than their output needs to those that lack them, as under the plan.
+
+        An enterprise needs the hours its target takes at its method and its groups'
+        productivity, plus the labour reserve (``plan.labour_reserve``) that it hoards; it
+        keeps at least ``population.group_size_min`` members. Hires are drawn at random
+        from the unemployed (Dosi, Fagiolo & Roventini 2010; Caiani et al. 2016: firms hire
+        and fire to their desired workforce, and the unemployed wait for a vacancy).
+        """
+        sc, c, groups, producers, rng = model.conditions, model.consumers, model.work_groups, model.producers, model.rng
+        rows, hours = model.councils.rows, model.state.hours_per_week
+        if sc.market.firing == 0:  # nobody is laid off: hands move from where they are not needed to where they are
+            persons, destination = model.councils.movers_to_plan(c, groups, sc.population.group_size_min, rng)
+            if persons.size:
+                groups.join(c, persons, destination, rng)
+                model.councils.staff(c.group, groups, hours)
+            return
+        labour = model.councils.labour[producers.sector] * producers.method
+        need = producers.target * labour / producers.productivity / hours
+        desired = np.maximum(np.ceil(need * (1.0 + sc.plan.labour_reserve)), sc.population.group_size_min)[rows]
+        have = producers.workers[rows]
+        fired = np.floor(sc.market.firing * np.maximum(have - desired, 0)).astype(int)
+        if fired.any():
+            groups.release(c, model.councils.members_drawn(c, groups, fired, rng), rng)
+        vacancies = np.maximum(desired - have, 0).astype(int)
+        pool = np.flatnonzero(self.jobless(model))
+        hired = int(min(vacancies.sum(), pool.size))
+        if hired:
+            destination = rng.permutation(np.repeat(rows, vacancies))[:hired]
+            groups.admit(c, rng.choice(pool, hired, replace=False), destination, rng)
+        model.councils.staff(c.group, groups, hours)

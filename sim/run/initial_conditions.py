@@ -317,7 +317,9 @@ def _people(model, start: Beginning, people: FirstPeople):
         is_commune=np.arange(sectors_all.size) >= sector.size,
         labour_cap=np.zeros(sectors_all.size),
     )
-    model.councils = FactoryCouncils(producers, t.labour, start.inputs_true)
+    model.councils = FactoryCouncils(
+        producers, t.labour, start.inputs_true, start.planner.capacity_wear, start.planner.utilisation
+    )
     plan = scenario.plan
     staffing = production.commune_staffing(plan.capacity_headroom, plan.labour_reserve)
     model.communes = RuralCommunes(producers, scenario.communes.transfer, staffing)

@@ -18,7 +18,7 @@ import dataclasses
 
 import numpy as np
 
-from sim.economics import production, wages
+from sim.economics import capital, production, wages
 from sim.economics.economy import Economy, Technology, spectral_radius
 from sim.economics.plan_factory import PlanFactory, PlanVariant
 from sim.economics.state import EconomyState
@@ -62,7 +62,8 @@ class Planner:
         self.conditions = scenario
         self.capital = np.zeros_like(inputs_true) if technology.capital is None else np.asarray(technology.capital)
         # B is capital per unit of output at the base year's utilisation; a unit of capacity needs less.
-        self.capital_per_capacity = self.capital * np.asarray(utilisation)[None, :]
+        self.utilisation = np.asarray(utilisation, dtype=float)
+        self.capital_per_capacity = self.capital * self.utilisation[None, :]
         self.own_price_elasticity = np.ones(technology.consumer_goods.size)
         self._reset_observations(technology.consumer_goods.size)
         error = scenario.plan.information_error
@@ -70,12 +71,20 @@ class Planner:
         self.inputs_estimated = inputs_true * noise
         self.labour_estimated = np.asarray(technology.labour, dtype=float).copy()
         self.private_share, self.public_share = scenario.plan.private_share, scenario.plan.public_share
+        #: Yearly growth of output per hour the plan expects (:meth:`observe_growth`), for the rule "need".
+        self.expected_growth = 0.0
+        self._values_year_ago = None  # set after the first refresh
         if spectral_radius(self.inputs_estimated) >= 1.0:
             raise ScenarioError(
                 f"plan.information_error = {error}: the plan factory's mistaken coefficients would not be "
                 "productive (spectral radius ≥ 1); use a smaller error"
             )
         self.refresh()
+        self._values_year_ago = self.values.copy()
+        delta = np.zeros(technology.n) if technology.depreciation is None else technology.depreciation
+        #: Yearly rate of wear of each good's capacity, its capital's depreciation weighted by week-0 values.
+        delta = np.broadcast_to(delta, technology.n)
+        self.capacity_wear = capital.capacity_depreciation(self.capital, delta, self.values)
 
     def refresh(self):
         """Rebuild the plan factory on the current estimates and publish its labour values."""
@@ -336,6 +345,38 @@ class Planner:
             grow += np.minimum(balanced, np.maximum(limit - grow, 0.0))
         state.capacity_plan = grow / period  # weekly capacity added per week of deliveries
         state.investment_plan = self.capital_per_capacity @ (WEEKS_PER_YEAR * state.capacity_plan)
+
+    def needed_share(self, state: EconomyState, asked) -> float:
+        """The plan's rule: the share of the net product that next year's capacity needs (seed §7f, vote off).
+
+        The capacity councils ask for where theirs will bind (``asked``, units per week), and
+        every sector's capacity grown by the output growth the plan expects
+        (:attr:`expected_growth`, from how far labour values fell over the last year), at the
+        current cost of capacity, hours a year ÷ the net product's hours a year.
+        """
+        cost = WEEKS_PER_YEAR * (self.values @ self.capital_per_capacity)  # hours per unit of weekly capacity
+        needed = cost @ (np.asarray(asked) + self.expected_growth * state.sector_capacity)
+        return float(needed / (WEEKS_PER_YEAR * state.net_product)) if state.net_product > 0 else 0.0
+
+    def observe_growth(self, state: EconomyState):
+        """Once a year: the output growth an hour's work gained, from the fall of labour values on the plan's output.
+
+        ``g = v₋₁·x / v·x − 1`` with ``x`` the plan in force, never below 0.
+        """
+        new, old = float(self.values @ state.plan_output), float(self._values_year_ago @ state.plan_output)
+        self.expected_growth = max(old / new - 1.0, 0.0) if new > 0 else 0.0
+        self._values_year_ago = self.values.copy()
+
+    def set_investment_share(self, share: float, state: EconomyState):
+        """The plan's rule adopted: invest ``share`` of the net product; wages pay what it leaves to households.
+
+        The public share stays as decided; the wage moves with the private share, so the
+        tokens paid still buy the decided private share of the net product (seed §7d).
+        """
+        private = 1.0 - self.public_share - share
+        if private > 0 and self.private_share > 0:
+            state.wage *= private / self.private_share
+            self.private_share = private
 
     def investment_fund(self, state: EconomyState) -> float:
         """Investment per week, hours of labour value (seed §7f: the investment share)."""

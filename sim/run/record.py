@@ -54,6 +54,10 @@ WEEK_SERIES = (
     "consumption_gini",
     "hours_per_week",
     "hours_used",
+    "hours_paid",
+    "unemployment_rate",
+    "capacity_utilisation",
+    "output_per_hour",
     "investment_share",
     "consumption_per_person",
     "wage",
@@ -102,6 +106,7 @@ class Record:
         self.price_log: list[tuple[int, int, float, float, float]] = []  # week, good, old p/v, new p/v, S/S*
         self.decisions: list[dict] = []  # each year's variants, proposals, votes, result and recalls (seed §7f)
         self._base_values = model.state.values[model.state.consumer_goods].copy()  # week 0: a fixed yardstick
+        self._values0 = model.state.values.copy()  # every good's, for output and capacity at fixed weights
         s = model.state  # an hour of free time is worth leisure_value of the week-0 wage (docs/welfare.md)
         self._hour_of_leisure = model.conditions.welfare.leisure_value * s.wage
         self._hours_before = s.hours_per_week
@@ -207,6 +212,11 @@ class Record:
             "consumption_gini": metrics.gini(c.spent),
             "hours_per_week": s.hours_per_week,
             "hours_used": float(np.sum(m.councils.labour[p.sector] * p.method * p.output)) / c.income.size,
+            "hours_paid": s.hours_per_week * (1.0 - m.regime.unemployment_rate(m)),
+            "unemployment_rate": m.regime.unemployment_rate(m),
+            "capacity_utilisation": metrics.utilisation(p.output, p.capacity, self._values0[p.sector]),
+            "output_per_hour": float(self._values0 @ (s.output - s.inputs_used))
+            / max(s.hours_per_week * (1.0 - m.regime.unemployment_rate(m)) * c.income.size, 1e-12),
             "investment_share": m.planner.investment_share,
             "consumption_per_person": float(self._base_values @ s.sales) / c.income.size,
             "wage": s.wage,
@@ -333,6 +343,11 @@ class Record:
             "excess_stock_share_last_year": mean.get("excess_stock_share"),
             "price_level_last_year": mean.get("price_level"),
             "hours_used_last_year": mean.get("hours_used"),
+            "hours_paid_last_year": mean.get("hours_paid"),
+            "unemployment_rate_last_year": mean.get("unemployment_rate"),
+            "capacity_utilisation_last_year": mean.get("capacity_utilisation"),
+            "output_per_hour_last_year": mean.get("output_per_hour"),
+            "output_per_hour_growth": _yearly_growth(self.series("output_per_hour")) if self.weeks else None,
             "cumulative_unmet_hours": unmet,
             "cumulative_unmet_share": unmet / wanted if wanted > 0 else 0.0,
             "min_sovereignty_index": float(self.series("sovereignty_index").min()) if self.weeks else None,
@@ -365,6 +380,17 @@ class Record:
             for name in WEEK_SERIES
         ]
         return pd.concat(frames, ignore_index=True)
+
+
+def _yearly_growth(series) -> float | None:
+    """Yearly growth of a weekly series from its first year's mean to its last year's (``None`` under two years)."""
+    years = series.size // WEEKS_PER_YEAR
+    if years < 2:
+        return None
+    first, last = series[:WEEKS_PER_YEAR].mean(), series[-WEEKS_PER_YEAR:].mean()
+    if first <= 0 or last <= 0:
+        return None
+    return float((last / first) ** (1.0 / (series.size / WEEKS_PER_YEAR - 1.0)) - 1.0)
 
 
 def _share_lost(lost, unconstrained) -> float:

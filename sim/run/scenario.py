@@ -95,6 +95,8 @@ class Plan:
     investment_lag_weeks: int = _rule("0 <= x <= 520", default=26)  # weeks from investment to new capacity
     investment_margin: float = _rule("0 <= x <= 2", default=0.10)  # spare capacity the plan invests to keep, share
     max_capacity_growth: float = _rule("0 <= x <= 2", default=0.25)  # most a sector's capacity can grow, per year
+    # With the vote off, the yearly investment share: "need" what next year's capacity needs, "share" the key's.
+    investment_rule: str = _rule("in need, share", default="share")
     information_error: float = _rule("0 <= x <= 1", default=0.0)  # spread of the plan factory's coefficient errors
     inventory_error: float = _rule("0 <= x <= 1", default=0.0)  # spread of its stock-taking errors, each solve
     revision_rate: float = _rule("0 <= x <= 1", default=0.25)  # share of a coefficient error corrected per solve
@@ -236,6 +238,13 @@ class TechnicalChange:
 
 
 @dataclass(frozen=True)
+class Capital:
+    """Capacity wears out (``sim.economics.capital``): idle capacity is not renewed, renewal embodies better methods."""
+
+    wear: bool = False  # whether capacity wears at its capital's depreciation rates (renewed by the capital used up)
+
+
+@dataclass(frozen=True)
 class WorkGroups:
     """Primary work groups (seed §5–6)."""
 
@@ -262,6 +271,21 @@ class Market:
     payout: float = _rule("0 <= x <= 1", default=0.5)  # share of a week's profit paid to owners at once
     owners_buffer_weeks: float = _rule("0 <= x <= 520", default=26.0)  # savings owners like to hold, weeks of income
     owners_smoothing_weeks: float = _rule("1 <= x <= 520", default=52.0)  # weeks owners take to spend down an excess
+    firing: float = _rule("0 <= x <= 1", default=0.0)  # share of the hands beyond need laid off each plan (0: moved)
+    benefit: float = _rule("0 <= x <= 1", default=0.4)  # unemployment benefit, share of the mean wage, from the tax
+
+
+@dataclass(frozen=True)
+class Bank:
+    """The bank and the central bank of the ``market`` regime (``sim.economics.banking``; docs/validation.md)."""
+
+    credit: bool = False  # whether enterprises may borrow to pay for capacity (false: from their own funds only)
+    leverage: float = _rule("0 <= x <= 2", default=0.5)  # most debt, share of the value of its capacity
+    loan_years: float = _rule("0.25 <= x <= 30", default=5.0)  # term of a loan, years (Caiani et al. 2016: 20 quarters)
+    spread: float = _rule("0 <= x <= 0.2", default=0.03)  # loan rate over the policy rate, per year (prime − fed funds)
+    neutral_rate: float = _rule("0 <= x <= 0.1", default=0.02)  # Taylor's r*, per year
+    inflation_target: float = _rule("0 <= x <= 0.1", default=0.02)  # Taylor's π*, per year
+    natural_unemployment: float = _rule("0 <= x <= 0.3", default=0.05)  # where the central bank sees no output gap
 
 
 @dataclass(frozen=True)
@@ -301,8 +325,10 @@ class Scenario:
     welfare: Welfare = field(default_factory=Welfare)
     decision: Decision = field(default_factory=Decision)
     technical_change: TechnicalChange = field(default_factory=TechnicalChange)
+    capital: Capital = field(default_factory=Capital)
     fixed_plan: FixedPlan = field(default_factory=FixedPlan)  # read only under regime = "fixed_plan"
     market: Market = field(default_factory=Market)  # read only under regime = "market"
+    bank: Bank = field(default_factory=Bank)  # read only under regime = "market"
     self_managed_market: SelfManagedMarket = field(default_factory=SelfManagedMarket)  # under "self_managed_market"
 
     @property

@@ -1,0 +1,149 @@
+"""The same macroeconomy under every regime (issue 24): capacity that wears, credit, unemployment, SFC accounts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.economics import banking, capital
+from sim.model import CouncilsModel
+
+SMALL = dict(population_consumers=2000, population_councils=30, population_communes=10)
+REGIMES = ("councils", "fixed_plan", "market", "self_managed_market")
+
+
+# --- capacity wears out and is renewed (sim.economics.capital) ------------------------------------
+
+
+def test_capacity_depreciation_is_the_value_weighted_rate_of_its_capital():
+    capital_held = np.array([[2.0, 0.0], [1.0, 0.0]])  # good 0 holds 2 of capital good 0 and 1 of good 1
+    rate = capital.capacity_depreciation(capital_held, [0.1, 0.3], [1.0, 2.0])
+    # (1·2·0.1 + 2·1·0.3) / (1·2 + 2·1) = 0.8 / 4
+    assert rate == pytest.approx([0.2, 0.0])
+
+
+def test_idle_capacity_wears_out_and_used_capacity_is_renewed():
+    # 52 % a year: 1 % a week. Capacity 100, output 39 at a base utilisation 0.78: 50 are held.
+    after, renewed = capital.wear([100.0], [39.0], [0.52], [0.78])
+    assert after == pytest.approx([100.0 - 0.01 * (100.0 - 50.0)])
+    assert renewed == pytest.approx([0.01 * 50.0 / 99.5])
+    # Capacity at what output holds, or used beyond the base year's rate, neither grows nor shrinks.
+    assert capital.wear([50.0], [39.0], [0.52], [0.78])[0] == pytest.approx([50.0])
+    after, renewed = capital.wear([10.0], [9.0], [5.2], [0.5])
+    assert after == pytest.approx([10.0]) and renewed == pytest.approx([0.1])
+    # It never falls below what was made.
+    assert capital.wear([10.0], [9.0], [52.0], [0.95])[0] == pytest.approx([10.0 - (10.0 - 9.0 / 0.95)])
+    assert capital.wear([10.0], [2.0], [52.0], [1.0])[0] == pytest.approx([2.0])
+
+
+def test_new_capacity_lowers_the_method_by_its_share():
+    assert capital.improved_method([1.0, 0.8], [0.1, 0.0], 0.2) == pytest.approx([0.98, 0.8])
+
+
+# --- the bank (sim.economics.banking) -------------------------------------------------------------
+
+
+def test_taylor_rule_by_hand_and_never_below_zero():
+    # r* 2 %, π 3 %, π* 2 %, u 5 % = u*: 0.02 + 0.03 + 0.5·0.01 = 0.055
+    assert banking.taylor_rate(0.03, 0.05, 0.05, 0.02, 0.02) == pytest.approx(0.055)
+    # Unemployment 2 points above the natural rate lowers it by ½·2·0.02 = 0.02.
+    assert banking.taylor_rate(0.03, 0.07, 0.05, 0.02, 0.02) == pytest.approx(0.035)
+    assert banking.taylor_rate(-0.05, 0.20, 0.05, 0.02, 0.02) == 0.0
+
+
+def test_credit_borrowing_and_repayment_by_hand():
+    room = banking.credit_room([10.0, 60.0], [100.0, 100.0], 0.5)
+    assert room == pytest.approx([40.0, 0.0])
+    assert banking.borrowing([30.0, 30.0], [5.0, 50.0], room) == pytest.approx([25.0, 0.0])
+    assert banking.borrowing([80.0], [5.0], [40.0]) == pytest.approx([40.0])
+    # Due over 4 of 260 weeks: 1/65 of the debt; spare funds repay more, never beyond the debt.
+    assert banking.repayment([130.0, 130.0, 10.0], [0.0, 50.0, 50.0], 260.0, 4) == pytest.approx([2.0, 50.0, 10.0])
+
+
+# --- stock-flow consistency, every regime ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("regime", REGIMES)
+def test_every_sectors_balance_sheet_sums_to_zero_every_week(regime):
+    extra = {"market_firing": 0.5, "bank_credit": True, "capital_wear": True} if regime == "market" else {}
+    model = CouncilsModel(seed=5, regime=regime, years=3, **SMALL, **extra)
+    scale = 0.0
+    for _ in range(model.conditions.weeks):
+        model.step()
+        sheets = model.regime.balance_sheets(model)
+        scale = max(scale, *(abs(v) for v in sheets.values()))
+        assert abs(sum(sheets.values())) <= 1e-9 * scale, (model.week, sheets)
+    assert len(sheets) >= 2 and scale > 0
+
+
+def test_a_loan_creates_its_deposit_and_interest_goes_to_the_bank_then_to_the_owners():
+    model = CouncilsModel(seed=2, regime="market", years=1, bank_credit=True, **SMALL)
+    model.run(8)
+    regime, b = model.regime, model.regime.books
+    b.funds[:] = 0.0  # every enterprise short of its working capital: it borrows what its credit allows
+    working = regime.working_capital(model)
+    before, owed = sum(regime.balance_sheets(model).values()), b.loans.copy()
+    regime._borrow(model, working)
+    assert (b.loans > owed).any()
+    assert b.funds == pytest.approx(b.loans - owed)  # the deposit a loan creates
+    assert sum(regime.balance_sheets(model).values()) == pytest.approx(before, abs=1e-6)
+    b.loan_rate = 0.05
+    owners_before = model.consumers.savings[regime.owners].sum()
+    model.run(4)
+    assert b.bank_equity > 0 or model.consumers.savings[regime.owners].sum() > owners_before
+    # Setting the funds to 0 took tokens out of the economy; none appears or vanishes since.
+    assert sum(regime.balance_sheets(model).values()) == pytest.approx(before, abs=1e-9 * b.issued)
+
+
+# --- employment ------------------------------------------------------------------------------------
+
+
+def test_the_market_fires_hands_it_does_not_need_and_records_unemployment():
+    fired = CouncilsModel(seed=4, regime="market", years=1, market_firing=1.0, **SMALL)
+    fired.run(50)  # no plan since the last pay (plans every 4 weeks): who is jobless now was jobless then
+    kept = CouncilsModel(seed=4, regime="market", years=1, **SMALL)
+    kept.run()
+    u = fired.record.series("unemployment_rate")
+    assert u[-1] > 0.02  # the market's demand does not employ everyone
+    assert (kept.record.series("unemployment_rate") == 0).all()
+    # Hours paid are hours of the employed; the unemployed get the benefit, and nothing from work.
+    paid = fired.record.series("hours_paid")
+    assert paid[-1] == pytest.approx(fired.state.hours_per_week * (1 - u[-1]))
+    jobless = fired.regime.jobless(fired) & ~fired.regime.owners  # owners keep their dividends
+    benefit = fired.conditions.market.benefit * fired.regime.money_wage * fired.state.hours_per_week
+    got = fired.consumers.income[jobless]
+    assert got.size and np.ptp(got) == pytest.approx(0.0, abs=1e-9)
+    assert 0.5 * benefit < got[0] < benefit  # the benefit, less the income tax
+    worker = fired.consumers.income[fired.consumers.workers & ~fired.regime.owners]
+    assert got[0] < np.median(worker)
+
+
+# --- investment that pays -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("regime", REGIMES)
+def test_output_per_hour_rises_with_embodied_technical_change(regime):
+    change = dict(technical_change_rate=0.01, technical_change_embodied=0.2, capital_wear=True)
+    model = CouncilsModel(seed=6, regime=regime, years=3, **SMALL, **change)
+    growth = model.run()["output_per_hour_growth"]
+    per_hour = model.record.series("output_per_hour")  # from the first year's mean to the last's, per year
+    assert growth == pytest.approx((per_hour[-52:].mean() / per_hour[:52].mean()) ** (1 / (per_hour.size / 52 - 1)) - 1)
+    still = CouncilsModel(seed=6, regime=regime, years=3, **SMALL).run()["output_per_hour_growth"]
+    assert growth > 0  # output per paid hour rises along the run
+    assert growth - still > 0.005  # by more than half a point a year over the same economy without it
+
+
+def test_the_plans_rule_keeps_capacity_utilisation_where_the_fixed_share_lets_it_drift_down():
+    change = dict(technical_change_rate=0.01, technical_change_embodied=0.2, capital_wear=True, years=5)
+    need = CouncilsModel(seed=7, plan_investment_rule="need", **SMALL, **change)
+    share = CouncilsModel(seed=7, plan_investment_rule="share", **SMALL, **change)
+    need.run()
+    share.run()
+
+    def yearly(model):
+        u = model.record.series("capacity_utilisation")
+        return u[: u.size // 52 * 52].reshape(-1, 52).mean(axis=1)
+
+    assert yearly(share)[-1] < yearly(share)[1] - 0.02  # a fixed 15 % builds capacity nobody uses
+    assert yearly(need)[-1] > yearly(need)[1] - 0.015
+    assert need.planner.investment_share < share.planner.investment_share
