@@ -2,7 +2,7 @@
 
 - Every regime conserves goods and tokens, with the enterprises' funds (retained profits
   and incomes) and the treasury counted: tokens move between accounts, never appear.
-- ``fixed_plan`` never changes a price within a year, nor a target.
+- ``fixed_plan`` never changes a price within a year, nor, without its corrections, a target.
 - ``market`` with equal ownership, equal wages and a zero markup is a price-adjusting
   economy without a plan: prices are the seed's corrective (b) around labour values, the
   plan factory plans nothing, everyone earns the same, and markets clear.
@@ -90,8 +90,8 @@ def test_market_profits_reach_the_owners_and_only_them():
     np.testing.assert_allclose(gross[workers & owners], wage[workers & owners] + share, rtol=1e-9)
 
 
-def test_fixed_plan_never_changes_a_price_or_a_target_within_a_year():
-    m = small("fixed_plan", years=1.5)
+def test_fixed_plan_without_corrections_never_changes_a_price_or_a_target_within_a_year():
+    m = small("fixed_plan", years=1.5, fixed_plan_correction_weeks=0)  # with them: test_fixed_plan_corrections.py
     cg = m.consumer_goods
     targets = []
     for _ in range(m.conditions.weeks):

@@ -1,8 +1,8 @@
-"""Bureaucratic planning (seed §1, §7b note 2): prices and outputs fixed from above, once a year.
+"""Bureaucratic planning (seed §1, §7b note 2): prices fixed for the year, targets corrected within it.
 
 The seed's argument against the plan of the bureaucratic societies is not that it plans
 but that it fixes from above what consumers and producers could correct: prices that
-never move, outputs that follow last year's estimate, the managerial hierarchy of wages.
+never move, outputs that follow the planners' estimate, the managerial hierarchy of wages.
 The same economy, people, noise and shocks as under the councils; ``[fixed_plan]``:
 
 - **Prices** are the labour values the plan factory publishes with its yearly plan, and
@@ -10,9 +10,28 @@ The same economy, people, noise and shocks as under the councils; ``[fixed_plan]
 - **Output** of every good, consumer goods included, is the yearly plan's intermediate
   target, computed from the plan factory's estimates (its coefficients revised from the
   councils' reports; demand from what households asked for at those prices, queues
-  included, over the past year) with the stock rebuilt over the year. Nothing is
-  readjusted from stocks or sales between two plans; investment is allocated with the
-  plan, and workers are assigned where its targets need them.
+  included, over the past year) with the stock rebuilt over the year. Investment is
+  allocated with the plan, and workers are assigned where its targets need them.
+- **Corrections within the year**: every ``correction_weeks`` (13, a quarter) between two
+  yearly plans the planners raise, for good, the targets of the goods queued for over the
+  period, by ``correction_strength`` of the queue and no further than capacity
+  (:func:`sim.economics.plan_corrections.raised_for_queues`); and, for the next period only,
+  lower those of the goods piled above their reserve and above the year's plan for their
+  stock, to clear ``correction_strength`` of the pile by the next correction
+  (:func:`~sim.economics.plan_corrections.piled`,
+  :func:`~sim.economics.plan_corrections.cut_for_piles`); the inputs each change needs
+  included, through the plan factory's coefficients (Kornai 1980). Workers are reassigned
+  to the corrected targets. Prices, reserves and the investment allotted stay the year's.
+  ``correction_weeks = 0``: no correction, the plan holds for the whole year.
+- **A soft budget** (Kornai 1979, 1980): enterprises pay the decided week whatever they
+  sell, the plan covers their losses and none closes (no regime here closes an
+  enterprise); and, since new capacity costs them nothing, they ask the yearly plan for
+  ``investment_hunger`` more capacity than its output and ``plan.investment_margin`` need
+  (:func:`sim.economics.plan_corrections.hungry_margin`). The plan grants their asks first,
+  within its investment share, and what remains goes to balanced growth as under the
+  councils. ``diverted`` is the share of the year's investment granted beyond need
+  (:func:`sim.economics.plan_corrections.diverted_share`); ``investment_hunger = 0`` is a
+  hard budget on investment, and ``diverted`` stays 0.
 - **Rationing** of scarce goods is by queue, whatever ``consumption.rationing`` says.
 - **Wages** keep a managerial hierarchy of Gini ``wage_gini`` (the same persons at the
   top as before), with the same wage bill as the councils' equal wage; communes are
@@ -27,12 +46,22 @@ import dataclasses
 
 import numpy as np
 
+from sim.economics import plan_corrections
 from sim.economics.units import WEEKS_PER_YEAR
 from sim.regimes.base import Regime
 
 
 class FixedPlan(Regime):
-    """The plan of a bureaucratic society: yearly, fixed, queued for."""
+    """The plan of a bureaucratic society: yearly, corrected quarterly, queued for, with soft budgets.
+
+    Attributes
+    ----------
+    diverted : list of float
+        For each yearly plan, the share of its investment granted beyond the enterprises'
+        need (:func:`sim.economics.plan_corrections.diverted_share`): the soft budget's mark.
+    corrections : int
+        Corrections of the targets made so far within the years.
+    """
 
     name = "fixed_plan"
     rationing = "queue"
@@ -41,6 +70,12 @@ class FixedPlan(Regime):
         super().__init__()
         self._asked = None  # (G,) households' demand seen since the last plan, summed, units
         self._weeks = 0
+        self._queued = None  # (G,) demand not met since the last correction or plan, summed, units
+        self._queue_weeks = 0
+        self._raised = None  # (n,) the year's targets with the raises for queues so far, units per week
+        self._stock_at_plan = None  # (n,) stocks when the year's plan was made, units
+        self.diverted: list[float] = []
+        self.corrections = 0
 
     def pay(self, model):
         """The managerial hierarchy of wages, with the councils' wage bill; communes credit their members."""
@@ -57,18 +92,46 @@ class FixedPlan(Regime):
         model.planner.observe(s, s.seen_demand)
         self._asked += s.seen_demand
         self._weeks += 1
+        self._queued += s.wanted - s.sales
+        self._queue_weeks += 1
 
     def price(self, model):
         """Prices stay where the yearly plan fixed them."""
 
     def readjust(self, model):
-        """Output stays where the yearly plan fixed it."""
+        """At the end of every ``correction_weeks`` of a year but its last, the planners correct the targets.
+
+        The goods queued for, on average over the weeks since the last correction (or plan),
+        get more; those piled above their reserve now get less, by ``correction_strength`` of
+        the gap, the inputs the change needs included (Kornai 1980). Workers move to the
+        corrected targets. Prices, reserves and investment stay the year's.
+        """
+        rules = model.conditions.fixed_plan
+        done = (model.week + 1) % WEEKS_PER_YEAR  # weeks of the year done at the end of this one
+        if rules.correction_weeks == 0 or done == 0 or done % rules.correction_weeks:
+            return
+        s, n, inputs = model.state, model.technology.n, model.planner.inputs_estimated
+        queued = np.zeros(n)
+        queued[s.consumer_goods] = self._queued / self._queue_weeks
+        self._raised = plan_corrections.raised_for_queues(
+            self._raised, inputs, queued, rules.correction_strength, s.sector_capacity
+        )
+        piles = plan_corrections.piled(s.stock, s.reserve, self._stock_at_plan, done / WEEKS_PER_YEAR)
+        weeks = min(rules.correction_weeks, WEEKS_PER_YEAR - done)  # to the next correction, or to the yearly plan
+        s.plan_output = plan_corrections.cut_for_piles(self._raised, inputs, piles, weeks, rules.correction_strength)
+        model.councils.take_targets(s.plan_output)
+        self._assign_workers(model)
+        self._queued[:] = 0.0
+        self._queue_weeks = 0
+        self.corrections += 1
 
     def plan(self, model):
         """Once a year: reports, revised coefficients, the plan, its prices, targets and labour assignments.
 
         The model calls the plan every ``plan.period_weeks``; the bureaucracy plans only at
-        the start of each year, and its plan factory plans for the whole year.
+        the start of each year, and its plan factory plans for the whole year. Enterprises
+        ask for capacity with their investment hunger (the soft budget); what the same fund
+        would have granted on their need alone is worked out beside it, for ``diverted``.
         """
         if model.week % WEEKS_PER_YEAR:
             return
@@ -79,10 +142,16 @@ class FixedPlan(Regime):
             yearly = dataclasses.replace(sc.plan, period_weeks=WEEKS_PER_YEAR)
             model.planner.conditions = dataclasses.replace(sc, plan=yearly)
             self._asked = np.zeros(cg.size)
+            self._queued = np.zeros(cg.size)
         model.planner.revise_coefficients(*councils.reports(sc.noise.reports, rng))
-        asked = councils.ask_for_capacity(s, sc.plan.investment_margin)
+        margin = sc.plan.investment_margin
+        need = councils.ask_for_capacity(s, margin)
+        asked = councils.ask_for_capacity(s, plan_corrections.hungry_margin(margin, sc.fixed_plan.investment_hunger))
         model.planner.solve(s, model.week, rng, asked)
+        self.diverted.append(self._diverted(model, need))
         councils.take_targets(s.plan_output)
+        self._raised = s.plan_output.copy()
+        self._stock_at_plan = s.stock.copy()
         s.prices = s.values[cg].copy()
         if self._weeks:
             s.expected_demand = self._asked / self._weeks
@@ -92,12 +161,29 @@ class FixedPlan(Regime):
         s.reserve[cg] = sc.readjustment.reserve_weeks * (household + s.other_use[cg])
         self._asked[:] = 0.0
         self._weeks = 0
+        self._queued[:] = 0.0
+        self._queue_weeks = 0
+        self._assign_workers(model)
+
+    @staticmethod
+    def _diverted(model, need) -> float:
+        """Share of the investment just allotted that went beyond need, against the same fund allotted on ``need``."""
+        s, planner = model.state, model.planner
+        at_need = dataclasses.replace(s)  # allocate_investment replaces the plan's arrays, never writes into them
+        planner.allocate_investment(at_need, need, first=s.planning_errors > 0, released=s.planning_errors < 0)
+        cost = s.values @ planner.capital_per_capacity  # hours per unit of weekly capacity, a common scale
+        return plan_corrections.diverted_share(s.capacity_plan, at_need.capacity_plan, cost)
+
+    @staticmethod
+    def _assign_workers(model):
+        """Workers leave enterprises with more hands than their targets need, for those that lack them."""
+        councils, rng = model.councils, model.rng
         persons, destination = councils.movers_to_plan(
-            model.consumers, model.work_groups, sc.population.group_size_min, rng
+            model.consumers, model.work_groups, model.conditions.population.group_size_min, rng
         )
         if persons.size:
             model.work_groups.join(model.consumers, persons, destination, rng)
-            councils.staff(model.consumers.group, model.work_groups, s.hours_per_week)
+            councils.staff(model.consumers.group, model.work_groups, model.state.hours_per_week)
 
     def decide(self, model):
         """No yearly decision of the people: the hierarchy and the plan's shares are fixed from above.

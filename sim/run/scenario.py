@@ -255,9 +255,15 @@ class WorkGroups:
 
 @dataclass(frozen=True)
 class FixedPlan:
-    """Bureaucratic planning (``regime = "fixed_plan"``, seed §1, §7b note 2): prices at value, yearly plan, queues."""
+    """Bureaucratic planning (``regime = "fixed_plan"``, seed §1, §7b note 2): prices at value, yearly plan, queues.
+
+    Targets are corrected within the year from queues and piles; enterprises' budgets are soft (Kornai 1980).
+    """
 
     wage_gini: float = _rule("0 <= x <= 0.9", default=0.25)  # Gini of the managerial hierarchy of hourly wages, kept
+    correction_weeks: int = _rule("0 <= x <= 26", default=13)  # weeks between corrections of targets in a year; 0: none
+    correction_strength: float = _rule("0 <= x <= 1", default=0.5)  # share of a queue's or a pile's gap corrected
+    investment_hunger: float = _rule("0 <= x <= 1", default=0.25)  # capacity asked beyond need, share; 0: hard budget
 
 
 @dataclass(frozen=True)
