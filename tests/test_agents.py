@@ -18,12 +18,14 @@ from agents.work_group import WorkGroups
 from sim.economics import market, production
 from sim.model import CouncilsModel
 from sim.run.scenario import (
+    Capital,
     Communes,
     Consumption,
     Noise,
     Population,
     Readjustment,
     Scenario,
+    TechnicalChange,
     Wages,
 )
 from sim.run.scenario import WorkGroups as WorkGroupRules
@@ -424,7 +426,8 @@ def test_a_councils_labour_is_its_groups_hours_at_their_output_per_hour():
         assert p.productivity[row] == pytest.approx(productivity, rel=1e-12)
     rows = m.communes.rows
     np.testing.assert_array_equal(p.workers[rows], [np.sum(c.commune == k) for k in range(rows.size)])
-    np.testing.assert_allclose(p.labour_cap, p.workers * hours * p.productivity / labour[p.sector], rtol=1e-12)
+    units_a_week = p.workers * hours * p.productivity / (labour[p.sector] * p.method)
+    np.testing.assert_allclose(p.labour_cap, units_a_week, rtol=1e-12)
     assert np.ptp(p.productivity[m.councils.rows]) > 0 and np.ptp(p.productivity[rows]) > 0
 
 
@@ -628,7 +631,7 @@ def test_the_first_enterprises_send_their_spare_hands_and_commune_members_never_
 
 
 def test_reports_tell_the_plan_factory_the_inputs_used_per_unit_as_each_producer_measured_them():
-    m = _model()
+    m = _model(technical_change=TechnicalChange(0.0, 0.0), capital=Capital(wear=False))  # methods stay as they were
     m.run(2)
     p, n = m.producers, m.technology.n
     true = m.councils.inputs_true

@@ -13,7 +13,7 @@ from sim.economics import decision
 from sim.economics.units import WEEKS_PER_YEAR
 from sim.model import CouncilsModel
 from sim.run.federation import CENTRAL, Delegates, assembly_names, assembly_of
-from sim.run.scenario import Decision, Noise, Population, Scenario
+from sim.run.scenario import Capital, Decision, Noise, Population, Scenario, TechnicalChange
 from sim.views.cli import main
 from sim.views.decision_table import decisions_table
 
@@ -157,11 +157,22 @@ def test_a_variant_beyond_capacity_is_shown_with_its_bottlenecks_and_not_put_to_
 
 
 def test_without_a_vote_hours_and_shares_stay_and_nothing_is_recorded():
-    model = CouncilsModel(years=2, seed=3, **SMALL)
+    model = CouncilsModel(years=2, seed=3, plan_investment_rule="share", **SMALL)
     model.run()
     assert model.record.decisions == []
     assert set(model.record.series("hours_per_week")) == {35.0}
     np.testing.assert_allclose(model.record.series("investment_share"), 0.15)
+
+
+def test_without_a_vote_the_plans_rule_moves_the_investment_share_from_the_second_year_and_hours_stay():
+    model = CouncilsModel(years=2, seed=3, **SMALL)  # plan.investment_rule = "need", the default
+    model.run()
+    share = model.record.series("investment_share")
+    assert model.record.decisions == [] and set(model.record.series("hours_per_week")) == {35.0}
+    np.testing.assert_allclose(share[:52], 0.15)  # the scenario's share through the first year
+    assert share[52:].min() >= 0.0 and share[52:].max() <= model.conditions.decision.investment_max
+    assert len(set(share[52:])) > 1  # then the plan's rule moves it
+    assert len(set(share[52:56])) == 1  # once a plan period, not weekly
 
 
 def test_the_federation_graph_leads_every_group_to_the_central_assembly():
@@ -296,6 +307,8 @@ def _voting_model(communes=3, **decision):
             noise=Noise(0.0, 0.0, 0.0, 0.0),
             population=Population(consumers=600, councils=22, communes=communes),
             decision=Decision(**{"vote": True, "preference_spread": 0.0, **decision}),
+            technical_change=TechnicalChange(0.0, 0.0),  # methods stay as a test sets them
+            capital=Capital(wear=False),
         )
     )
 

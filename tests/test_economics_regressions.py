@@ -139,7 +139,7 @@ def test_production_never_exceeds_what_inputs_labour_and_capacity_allow():
     m.regime.produce(m)
     assert np.all(p.output <= ceiling * (1 + 1e-12))
     np.testing.assert_allclose(s.inputs_used, np.minimum(inputs @ s.output, before + s.output), rtol=1e-12)
-    assert np.all(s.inputs_used <= before + s.output * (1 + 1e-12))
+    assert np.all(s.inputs_used <= (before + s.output) * (1 + 1e-12))
     users = inputs[scarce, p.sector] > 0
     held_back = p.output < ceiling * (1 - 1e-6)
     assert held_back[users].any(), "the scarce input's users should make less than they otherwise could"

@@ -101,7 +101,7 @@ def test_a_loan_creates_its_deposit_and_interest_goes_to_the_bank_then_to_the_ow
 def test_the_market_fires_hands_it_does_not_need_and_records_unemployment():
     fired = CouncilsModel(seed=4, regime="market", years=1, market_firing=1.0, **SMALL)
     fired.run(50)  # no plan since the last pay (plans every 4 weeks): who is jobless now was jobless then
-    kept = CouncilsModel(seed=4, regime="market", years=1, **SMALL)
+    kept = CouncilsModel(seed=4, regime="market", years=1, market_firing=0.0, **SMALL)
     kept.run()
     u = fired.record.series("unemployment_rate")
     assert u[-1] > 0.02  # the market's demand does not employ everyone
@@ -121,7 +121,9 @@ def test_the_market_fires_hands_it_does_not_need_and_records_unemployment():
 # --- investment that pays -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("regime", REGIMES)
+# The self-managed market is left out: its members share net income whatever hours its output needs, so
+# better methods leave members idle rather than raise output per hour paid (hiring is the regimes' history issue).
+@pytest.mark.parametrize("regime", ("councils", "fixed_plan", "market"))
 def test_output_per_hour_rises_with_embodied_technical_change(regime):
     change = dict(technical_change_rate=0.01, technical_change_embodied=0.2, capital_wear=True)
     model = CouncilsModel(seed=6, regime=regime, years=3, **SMALL, **change)

@@ -28,6 +28,7 @@ from sim.economics.units import WEEKS_PER_YEAR
 from sim.model import CouncilsModel
 from sim.run.planning import Planner
 from sim.run.scenario import (
+    Capital,
     Decision,
     Imports,
     Noise,
@@ -44,7 +45,10 @@ NO_COMMUNES = Population(consumers=600, councils=22, communes=0)
 
 
 def _model(**changes) -> CouncilsModel:
-    return CouncilsModel(Scenario(**{"seed": 2, "years": 1.0, "noise": QUIET, "population": NO_COMMUNES, **changes}))
+    still = {"technical_change": TechnicalChange(0.0, 0.0), "capital": Capital(wear=False)}  # methods stay
+    return CouncilsModel(
+        Scenario(**{"seed": 2, "years": 1.0, "noise": QUIET, "population": NO_COMMUNES, **still, **changes})
+    )
 
 
 def _true(m):

@@ -20,12 +20,14 @@ from sim.economics.units import WEEKS_PER_YEAR
 from sim.model import CouncilsModel
 from sim.run.record import GOOD_SERIES, PRICE_LOG_THRESHOLD, WEEK_SERIES
 from sim.run.scenario import (
+    Capital,
     Communes,
     Imports,
     Plan,
     Population,
     Readjustment,
     Scenario,
+    TechnicalChange,
     Verdict,
     Wages,
 )
@@ -40,6 +42,8 @@ SCENARIO = Scenario(
     plan=Plan(information_error=0.2, capacity_headroom=0.0),  # the plan factory's coefficients are off
     imports=Imports(share=0.3),
     communes=Communes(transfer=0.2),
+    technical_change=TechnicalChange(0.0, 0.0),  # methods stay: hours used are labour × output by good
+    capital=Capital(wear=False),
 )
 
 
@@ -154,6 +158,8 @@ def test_per_week_measures_follow_their_definitions(run):
             "consumption_gini": gini(week["spent"]),
             "hours_per_week": s.hours_per_week,
             "hours_used": labour @ x / SCENARIO.population.consumers,
+            "hours_paid": s.hours_per_week,  # everyone works under the councils
+            "unemployment_rate": 0.0,
             "wage": s.wage,
             "tokens_paid": s.tokens_paid,
             "tokens_spent": s.tokens_spent,

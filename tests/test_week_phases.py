@@ -21,6 +21,7 @@ from sim.economics import market, wages
 from sim.economics.units import WEEKS_PER_YEAR
 from sim.model import CouncilsModel
 from sim.run.scenario import (
+    Capital,
     Communes,
     Consumption,
     Imports,
@@ -40,7 +41,10 @@ SMALL = Population(consumers=600, councils=22, communes=3)
 
 
 def _model(seed=8, **changes) -> CouncilsModel:
-    return CouncilsModel(Scenario(**{"seed": seed, "years": 2.0, "population": SMALL, "noise": QUIET, **changes}))
+    still = {"technical_change": TechnicalChange(0.0, 0.0), "capital": Capital(wear=False)}  # methods stay
+    return CouncilsModel(
+        Scenario(**{"seed": seed, "years": 2.0, "population": SMALL, "noise": QUIET, **still, **changes})
+    )
 
 
 def test_deliveries_to_public_bodies_investment_and_exports_are_cut_alike_where_a_good_is_short():

@@ -10,7 +10,9 @@ the table of outcomes over seeds (``councils table``).
   a censored time's Kaplan–Meier median;
 - ``gather``: the finished runs of run and sweep directories, one row each;
 - ``table``: those runs grouped, each outcome with its interval, and the warnings a reader
-  needs; ``table_text``: that table as Markdown, LaTeX or CSV.
+  needs; ``table_text``: that table as Markdown, LaTeX or CSV;
+- ``validation``: the capitalist regime against the United States of 2014, the economy it
+  starts from: the facts, their sources and bands, and a run's figures for each.
 
 May import :mod:`sim.experiments` (a sweep's files and design) and what lies below it; nothing
 of the views.

@@ -59,9 +59,11 @@ class Councils(Regime):
         price stayed above value is staffed for what the plan asks of it at value, one
         below value for no more than that (seed §7c).
         """
-        s, councils, rng = model.state, model.councils, model.rng
-        model.planner.revise_coefficients(*councils.reports(model.conditions.noise.reports, rng))
-        asked = councils.ask_for_capacity(s, model.conditions.plan.investment_margin)
+        s, councils, rng, sc = model.state, model.councils, model.rng, model.conditions
+        model.planner.revise_coefficients(*councils.reports(sc.noise.reports, rng))
+        asked = councils.ask_for_capacity(s, sc.plan.investment_margin)
+        if not sc.decision.vote and sc.plan.investment_rule == "need" and model.week >= WEEKS_PER_YEAR:
+            self._invest_as_needed(model, asked)
         model.planner.solve(s, model.week, rng, asked)
         targets = model.producers.by_sector(model.producers.target, model.technology.n)
         planned = np.ones(model.technology.n, dtype=bool)
@@ -75,6 +77,21 @@ class Councils(Regime):
         )
         if persons.size:
             self._move(model, persons, destination)
+
+    @staticmethod
+    def _invest_as_needed(model, asked):
+        """The plan's rule with the vote off: the investment share moves toward what next year's capacity needs.
+
+        From the second year (the first keeps the scenario's shares), at every plan, a share
+        ``period / 26`` of the way toward :meth:`~sim.run.planning.Planner.needed_share`
+        (at most ``decision.investment_max``): a time constant of half a year, because one
+        period's asks swing with the capacity just built and the wage that moves with the
+        share would otherwise jump.
+        """
+        sc, planner = model.conditions, model.planner
+        needed = min(planner.needed_share(model.state, asked), sc.decision.investment_max)
+        step = min(sc.plan.period_weeks / (WEEKS_PER_YEAR / 2), 1.0)
+        planner.set_investment_share(planner.investment_share + step * (needed - planner.investment_share), model.state)
 
     @staticmethod
     def _migrate(model):
@@ -100,15 +117,9 @@ class Councils(Regime):
     def decide(self, model):
         """Once a year: better methods, the fundamental decision, the hierarchy's schedule, rotation (seed §6–8)."""
         model.councils.improve_methods(model.conditions.technical_change.rate)
-        sc, s, planner = model.conditions, model.state, model.planner
-        planner.observe_growth(s)
-        if sc.decision.vote:
+        model.planner.observe_growth(model.state)
+        if model.conditions.decision.vote:
             self._vote(model)
-        elif sc.plan.investment_rule == "need":  # the plan's rule: invest what next year's capacity needs
-            asked = model.councils.ask_for_capacity(s, sc.plan.investment_margin)
-            needed = min(planner.needed_share(s, asked), sc.decision.investment_max)
-            # Planners move halfway toward it each year: one year's asks swing with the capacity just built.
-            planner.set_investment_share(planner.investment_share + 0.5 * (needed - planner.investment_share), s)
         c, groups = model.consumers, model.work_groups
         c.set_wage_factors(wages.equalisation_progress(model.conditions.wages.equalisation_years, model.week))
         movers = groups.turnover(c, model.rng)

@@ -50,7 +50,9 @@ from sim.regimes.base import Regime
 #: Working capital an enterprise keeps, weeks of its inputs and of its members' pay at the money wage.
 FUNDS_WEEKS = 4.0
 #: Weeks over which the treasury's tax rate brings its balance back to where it started.
-TAX_HORIZON_WEEKS = float(WEEKS_PER_YEAR)
+TAX_HORIZON_WEEKS = 5.0 * WEEKS_PER_YEAR
+#: Weeks over which the treasury's estimate of normal income follows incomes (longer than a cycle).
+NORMAL_INCOME_WEEKS = 2.0 * WEEKS_PER_YEAR
 #: The highest income tax rate.
 MAX_TAX_RATE = 0.9
 
@@ -59,7 +61,8 @@ MAX_TAX_RATE = 0.9
 class Books:
     """Every producer's account (P rows), the treasury, and this week's flows, tokens.
 
-    ``funds`` change each week by ``revenue − inputs − investment − pay``.
+    ``funds`` change each week by ``revenue − inputs − investment − pay − interest``, and at a
+    plan by what is borrowed less what is repaid.
     """
 
     funds: np.ndarray  # (P,) held
@@ -77,11 +80,13 @@ class Books:
     taxed: float = 0.0  # gross incomes since the last plan
     treasury_net: float = 0.0  # the treasury's purchases less its sales since the last plan
     loans: np.ndarray = None  # (P,) each producer's debt to the bank
+    interest: np.ndarray = None  # (P,) this week's interest on it
     bank_equity: float = 0.0  # the bank's own funds: interest received less what it paid its owners
     bank_payout: float = 0.0  # what the bank pays its owners per week, until the next plan
     policy_rate: float = 0.0  # the central bank's rate, per year
     loan_rate: float = 0.0  # the bank's rate on loans, per year
     issued: float = 0.0  # tokens that existed when the books opened: the monetary authority's liability
+    normal_income: float = 0.0  # the treasury's estimate of gross incomes in a normal week
 
 
 class MarketEconomy(Regime):
@@ -101,6 +106,8 @@ class MarketEconomy(Regime):
         self.input_use = None  # (n,) expected use as inputs, units per week
         self.sales_share = None  # (P,) weight of each producer in its good's sales this week
         self.goods_of = None  # (P, n) 1 where a producer makes a good
+        self.expected_growth = 0.0  # yearly growth of use enterprises expect
+        self.inflation = 0.0  # growth of the price level over the last year, as the central bank saw it
 
     # --- what each market regime says ----------------------------------------------------------
 
@@ -178,10 +185,10 @@ class MarketEconomy(Regime):
         household = np.zeros(model.technology.n)
         household[s.consumer_goods] = self.all_prices[s.consumer_goods] * s.sales
         b.revenue += household[model.producers.sector] * self.sales_share
-        interest = b.loans * (b.loan_rate / WEEKS_PER_YEAR)
-        b.funds += b.revenue - b.inputs - b.investment - interest
-        b.bank_equity += float(interest.sum())
-        b.net_income += b.revenue - b.inputs - interest
+        b.interest = b.loans * (b.loan_rate / WEEKS_PER_YEAR)
+        b.funds += b.revenue - b.inputs - b.investment - b.interest
+        b.bank_equity += float(b.interest.sum())
+        b.net_income += b.revenue - b.inputs - b.interest
         b.bought += b.inputs
         b.weeks += 1
         s.tokens_retained = float(b.funds.sum())
@@ -250,6 +257,7 @@ class MarketEconomy(Regime):
         model.state.values = planner.values
         b = self.books
         weeks = max(b.weeks, 1)
+        self._bargain(model, weeks)
         self._reprice(model)
         self._tax(model)
         working = self.working_capital(model)
@@ -314,13 +322,32 @@ class MarketEconomy(Regime):
             net_income=zeros.copy(),
             bought=zeros.copy(),
             loans=zeros.copy(),
+            interest=zeros.copy(),
         )
         gross = self.money_wage * s.hours_per_week * model.consumers.income.size
         spending = float(self.normal @ (s.public_plan + s.exports - s.imports))
         self.books.tax_rate = float(np.clip(spending / gross, 0.0, MAX_TAX_RATE)) if gross > 0 else 0.0
+        self.books.normal_income = gross
+        self.expected_growth = self.initial_growth(model)
         s.tokens_retained = float(self.books.funds.sum())
         s.tokens_treasury = 0.0
         self.books.issued = float(model.consumers.savings.sum()) + s.tokens_retained
+
+    def _bargain(self, model, weeks: int):
+        """The money wage moves with unemployment (a wage Phillips curve: Phillips 1958; Galí 2011).
+
+        ``Δw/w = −slope × (u − u*)`` a year, ``u*`` the central bank's natural rate; no
+        movement where :meth:`wage_slope` is 0.
+        """
+        slope = self.wage_slope(model)
+        if slope > 0:
+            gap = self.unemployment_rate(model) - model.conditions.bank.natural_unemployment
+            self.money_wage *= max(1.0 - slope * gap * weeks / WEEKS_PER_YEAR, 0.5)
+            model.state.wage = self.money_wage
+
+    def wage_slope(self, model) -> float:
+        """Yearly fall of the money wage per point of unemployment above the natural rate: none here."""
+        return 0.0
 
     def _reprice(self, model):
         """Normal prices follow normal unit cost at the methods in use (capacity-weighted by good), at the money wage.
@@ -347,6 +374,7 @@ class MarketEconomy(Regime):
         level = model.record.series("price_level")  # over the last year; the target until a year is seen
         year_ago = level.size > WEEKS_PER_YEAR
         inflation = level[-1] / level[-WEEKS_PER_YEAR - 1] - 1.0 if year_ago else rules.inflation_target
+        self.inflation = inflation
         b.policy_rate = banking.taylor_rate(
             inflation,
             self.unemployment_rate(model),
@@ -368,8 +396,7 @@ class MarketEconomy(Regime):
         b = self.books
         if not self.lends(model):
             return
-        value = self.capacity_cost(model) * model.producers.capacity
-        room = banking.credit_room(b.loans, value, model.conditions.bank.leverage)
+        room = banking.credit_room(b.loans, self.capital_value(model), model.conditions.bank.leverage)
         new = banking.borrowing(self.committed(model) + working, b.funds, room)
         b.loans += new
         b.funds += new
@@ -393,12 +420,20 @@ class MarketEconomy(Regime):
         s.reserve = rules.reserve_weeks * use
 
     def _tax(self, model):
-        """The income tax rate that pays the treasury's purchases and brings its balance back within a year."""
-        b = self.books
+        """A structural tax rate: it pays the treasury's purchases out of normal income, and its balance over 5 years.
+
+        Normal income follows gross incomes over :data:`NORMAL_INCOME_WEEKS` and the purchases
+        (public consumption and exports less imports) are valued at normal prices, so that the
+        rate does not move with the cycle: benefits and taxes are automatic stabilisers, and the
+        treasury's balance absorbs a slump (Godley & Lavoie 2007, ch. 3 and 11).
+        """
+        b, s = self.books, model.state
         weeks = max(b.weeks, 1)
-        needed = b.treasury_net / weeks - b.treasury / TAX_HORIZON_WEEKS
-        income = b.taxed / weeks
-        b.tax_rate = float(np.clip(needed / income, 0.0, MAX_TAX_RATE)) if income > 0 else b.tax_rate
+        b.normal_income += min(weeks / NORMAL_INCOME_WEEKS, 1.0) * (b.taxed / weeks - b.normal_income)
+        purchases = float(self.normal @ (s.public_plan + s.exports - s.imports))
+        needed = purchases - b.treasury / TAX_HORIZON_WEEKS
+        if b.normal_income > 0:
+            b.tax_rate = float(np.clip(needed / b.normal_income, 0.0, MAX_TAX_RATE))
 
     def working_capital(self, model) -> np.ndarray:
         """Funds each producer keeps: :data:`FUNDS_WEEKS` of its inputs and of its members' pay at the money wage.
@@ -412,6 +447,15 @@ class MarketEconomy(Regime):
     def investment_margin(self, model) -> float:
         """Spare capacity enterprises invest to keep, share of expected use: the plan's ``investment_margin``."""
         return model.conditions.plan.investment_margin
+
+    def capital_value(self, model) -> np.ndarray:
+        """Each producer's capacity valued at normal prices, tokens (what the bank lends against)."""
+        per_good = WEEKS_PER_YEAR * (self.normal @ model.planner.capital_per_capacity)
+        return per_good[model.producers.sector] * model.producers.capacity
+
+    def invests(self, model) -> np.ndarray:
+        """Which producers may order capacity this plan (P,): all here."""
+        return np.ones(model.producers.sector.size, dtype=bool)
 
     def capacity_cost(self, model) -> np.ndarray:
         """Tokens per unit of weekly capacity, for each producer, at this week's prices."""
@@ -430,9 +474,12 @@ class MarketEconomy(Regime):
         period = plan.period_weeks
         funds = b.funds - working
         if self.lends(model):
-            funds = funds + banking.credit_room(b.loans, cost * producers.capacity, model.conditions.bank.leverage)
+            funds = funds + banking.credit_room(b.loans, self.capital_value(model), model.conditions.bank.leverage)
+        funds = np.where(self.invests(model), funds, 0.0)
+        # The accelerator: capacity for the use expected once the order arrives, at the growth expected.
+        ahead = 1.0 + self.expected_growth * (plan.investment_lag_weeks + period) / WEEKS_PER_YEAR
         orders = firms.capacity_orders(
-            np.maximum(use, 0.0)[producers.sector] * share,
+            ahead * np.maximum(use, 0.0)[producers.sector] * share,
             producers.capacity,
             b.pipeline.sum(axis=0),
             self.investment_margin(model),
@@ -443,6 +490,10 @@ class MarketEconomy(Regime):
         b.orders = orders / period
         s.capacity_plan = producers.by_sector(b.orders, n)
         s.investment_plan = model.planner.capital_per_capacity @ (WEEKS_PER_YEAR * s.capacity_plan)
+
+    def initial_growth(self, model) -> float:
+        """The yearly growth of use enterprises expect (their normal growth, as Harrod's warranted rate): none here."""
+        return 0.0
 
     def _sales_weights(self, model) -> np.ndarray:
         """Each producer's share of its good's sales: its share of the week's output (else of capacity, else equal)."""

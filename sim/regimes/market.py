@@ -35,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.economics import firms
+from sim.economics.units import WEEKS_PER_YEAR
 from sim.regimes.enterprises import MarketEconomy
 
 
@@ -106,6 +107,33 @@ class Market(MarketEconomy):
         per_member += np.divide(commune_excess, members, out=np.zeros_like(excess), where=members > 0)
         self.member_income = np.where(producers.is_commune, per_member, 0.0)
         self.wages[:] = 0.0
+
+    def investment_margin(self, model) -> float:
+        """Spare capacity at the target utilisation: ``1 / target_utilisation − 1``."""
+        return 1.0 / model.conditions.market.target_utilisation - 1.0
+
+    def invests(self, model) -> np.ndarray:
+        """Enterprises invest where their profit rate beats the real rate on loans (Caiani et al. 2016; Kalecki 1937).
+
+        The profit rate is the last plan period's profit a year, over the capacity's value at
+        normal prices; the real rate is the loan rate less last year's inflation. Communes
+        invest what their funds allow.
+        """
+        b, producers = self.books, model.producers
+        weeks = max(b.weeks, 1)
+        profit = (b.net_income - self.wages) / weeks * WEEKS_PER_YEAR
+        value = self.capital_value(model)
+        rate = np.divide(profit, value, out=np.zeros(value.size), where=value > 0)
+        real = b.loan_rate - self.inflation if self.lends(model) else 0.0
+        return producers.is_commune | (rate > real)
+
+    def wage_slope(self, model) -> float:
+        """``market.wage_slope``: the money wage falls as unemployment exceeds the natural rate."""
+        return model.conditions.market.wage_slope
+
+    def initial_growth(self, model) -> float:
+        """``market.growth_expected``: the normal growth of use owners expect when they invest."""
+        return model.conditions.market.growth_expected
 
     def lends(self, model) -> bool:
         """Enterprises borrow from the bank unless ``bank.credit`` is off."""

@@ -265,6 +265,10 @@ class Planner:
             long[cg] = self._weeks_below == self._weeks
         state.planning_errors = short.astype(int) - long.astype(int)
         self._reset_observations(cg.size)
+        # Public consumption is its decided share of the net product, in hours: as labour values fall it buys more.
+        public = float(self.values @ state.public_plan)
+        if public > 0:
+            state.public_plan = state.public_plan * (self.public_share * state.net_product / public)
         self.allocate_investment(state, asked, first=short, released=long)
         final = household + state.public_plan + state.investment_plan + state.exports - state.imports
         use = self.plan_factory.intermediate_targets(final)
