@@ -129,11 +129,12 @@ def market_without_owners(**changes) -> CouncilsModel:
         # about 15 % off their targets: a result about labour, not about prices.)
         "plan_capacity_headroom": 1.0,
         "plan_labour_reserve": 0.2,
-        # The market's own closure off: nobody is laid off, no credit, no wage bargaining, investment at the
-        # plan's margin without expected growth, and methods that stay (so that normal prices stay values).
+        # The market's own closure off: nobody is laid off, no credit, no wage bargaining, a balanced budget,
+        # investment at the plan's margin without expected growth, and methods that stay (normal prices stay values).
         "market_firing": 0.0,
         "bank_credit": False,
         "market_wage_slope": 0.0,
+        "market_deficit": 0.0,
         "market_growth_expected": 0.0,
         "market_target_utilisation": 1 / 1.1,
         "technical_change_rate": 0.0,

@@ -127,6 +127,10 @@ class Regime:
             "plan's accounts": -(s.tokens_held_at_start + s.tokens_paid - s.tokens_spent),
         }
 
+    def investment_share(self, model) -> float:
+        """Share of the net product invested: the plan's decided share (seed §7f)."""
+        return model.planner.investment_share
+
     def unemployment_rate(self, model) -> float:
         """Share of the persons who work for an enterprise or a commune and have no work this week: none here.
 

@@ -62,7 +62,8 @@ class Councils(Regime):
         s, councils, rng, sc = model.state, model.councils, model.rng, model.conditions
         model.planner.revise_coefficients(*councils.reports(sc.noise.reports, rng))
         asked = councils.ask_for_capacity(s, sc.plan.investment_margin)
-        if not sc.decision.vote and sc.plan.investment_rule == "need" and model.week >= WEEKS_PER_YEAR:
+        own = sc.comparison.investment == "own"
+        if own and not sc.decision.vote and sc.plan.investment_rule == "need" and model.week >= WEEKS_PER_YEAR:
             self._invest_as_needed(model, asked)
         model.planner.solve(s, model.week, rng, asked)
         targets = model.producers.by_sector(model.producers.target, model.technology.n)

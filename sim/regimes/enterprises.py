@@ -87,6 +87,7 @@ class Books:
     loan_rate: float = 0.0  # the bank's rate on loans, per year
     issued: float = 0.0  # tokens that existed when the books opened: the monetary authority's liability
     normal_income: float = 0.0  # the treasury's estimate of gross incomes in a normal week
+    planned_balance: float = 0.0  # the treasury's balance were its planned deficits all it ran
 
 
 class MarketEconomy(Regime):
@@ -345,6 +346,10 @@ class MarketEconomy(Regime):
             self.money_wage *= max(1.0 - slope * gap * weeks / WEEKS_PER_YEAR, 0.5)
             model.state.wage = self.money_wage
 
+    def deficit(self, model) -> float:
+        """The treasury's planned deficit, share of normal income: none here."""
+        return 0.0
+
     def wage_slope(self, model) -> float:
         """Yearly fall of the money wage per point of unemployment above the natural rate: none here."""
         return 0.0
@@ -361,6 +366,12 @@ class MarketEconomy(Regime):
         method = np.divide(weighted, by_good, out=np.ones(t.n), where=by_good > 0)
         paid = t.labour * method * (1.0 + sc.plan.labour_reserve)
         self.normal = firms.normal_prices(paid, model.councils.inputs_true, self.money_wage, self.rules(model).markup)
+
+    def investment_share(self, model) -> float:
+        """This week's capital goods over its net product (sales less inputs and capital used up), at its prices."""
+        b = self.books
+        net = float(np.sum(b.revenue - b.inputs))
+        return float(self.all_prices @ model.state.investment_use) / net if net > 0 else 0.0
 
     def lends(self, model) -> bool:
         """Whether enterprises may borrow from the bank (the market regime's ``bank.credit``); not here."""
@@ -420,7 +431,9 @@ class MarketEconomy(Regime):
         s.reserve = rules.reserve_weeks * use
 
     def _tax(self, model):
-        """A structural tax rate: it pays the treasury's purchases out of normal income, and its balance over 5 years.
+        """A structural tax rate: it pays the treasury's purchases, less a planned deficit, out of normal income.
+
+        The balance is brought back to its planned path (the planned deficits summed) over 5 years.
 
         Normal income follows gross incomes over :data:`NORMAL_INCOME_WEEKS` and the purchases
         (public consumption and exports less imports) are valued at normal prices, so that the
@@ -431,7 +444,9 @@ class MarketEconomy(Regime):
         weeks = max(b.weeks, 1)
         b.normal_income += min(weeks / NORMAL_INCOME_WEEKS, 1.0) * (b.taxed / weeks - b.normal_income)
         purchases = float(self.normal @ (s.public_plan + s.exports - s.imports))
-        needed = purchases - b.treasury / TAX_HORIZON_WEEKS
+        deficit = self.deficit(model) * b.normal_income  # planned, tokens a week
+        b.planned_balance -= deficit * weeks
+        needed = purchases - deficit - (b.treasury - b.planned_balance) / TAX_HORIZON_WEEKS
         if b.normal_income > 0:
             b.tax_rate = float(np.clip(needed / b.normal_income, 0.0, MAX_TAX_RATE))
 
@@ -487,6 +502,8 @@ class MarketEconomy(Regime):
             cost,
             plan.max_capacity_growth * producers.capacity * period / WEEKS_PER_YEAR,
         )
+        if model.conditions.comparison.investment == "equal":
+            orders = self._equal_orders(model, orders, ahead * np.maximum(use, 0.0)[producers.sector] * share, cost)
         b.orders = orders / period
         s.capacity_plan = producers.by_sector(b.orders, n)
         s.investment_plan = model.planner.capital_per_capacity @ (WEEKS_PER_YEAR * s.capacity_plan)
@@ -494,6 +511,22 @@ class MarketEconomy(Regime):
     def initial_growth(self, model) -> float:
         """The yearly growth of use enterprises expect (their normal growth, as Harrod's warranted rate): none here."""
         return 0.0
+
+    def _equal_orders(self, model, wanted, use, cost) -> np.ndarray:
+        """``comparison.investment = "equal"``: capacity worth the plan's investment share of the net product.
+
+        The period's net product (sales less inputs, capital used up and interest, as the
+        books saw it) times ``1 − plan.private_share − plan.public_share`` is spent on capacity,
+        shared in proportion to what the accelerator wanted (``wanted``, units a week), or to
+        expected use where it wanted nothing; within the most a producer's capacity can grow.
+        """
+        b, plan, producers = self.books, model.conditions.plan, model.producers
+        weeks = max(b.weeks, 1)
+        budget = (1.0 - plan.private_share - plan.public_share) * max(float(b.net_income.sum()) / weeks, 0.0)
+        weight = wanted if np.any(wanted > 0) else use
+        spend = float(cost @ weight)
+        orders = weight * (budget * plan.period_weeks / spend) if spend > 0 else 0.0 * weight
+        return np.minimum(orders, plan.max_capacity_growth * producers.capacity * plan.period_weeks / WEEKS_PER_YEAR)
 
     def _sales_weights(self, model) -> np.ndarray:
         """Each producer's share of its good's sales: its share of the week's output (else of capacity, else equal)."""

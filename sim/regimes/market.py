@@ -50,6 +50,7 @@ class Market(MarketEconomy):
         self.dividends = None  # (P,) tokens each enterprise pays its owners per week, until the next plan
         self.member_income = None  # (P,) tokens per member per week, communes' rows
         self.wages = None  # (P,) wages paid since the last plan
+        self.labour_income = 0.0  # this week's wages and communes' members' incomes, gross, tokens
 
     def open(self, model):
         """The hierarchy of wages, the owners at its top with the savings they like to hold."""
@@ -83,6 +84,7 @@ class Market(MarketEconomy):
         members = c.commune >= 0
         gross[members] = self.member_income[producer_of[members]]
         shares = np.bincount(producer_of[members], weights=gross[members], minlength=P)
+        self.labour_income = float(wage_bill.sum() + shares.sum())  # wages and the communes' mixed incomes
         b = self.books
         bank = min(b.bank_payout, max(b.bank_equity, 0.0))  # the bank's profit, to its owners
         b.bank_equity -= bank
@@ -126,6 +128,10 @@ class Market(MarketEconomy):
         rate = np.divide(profit, value, out=np.zeros(value.size), where=value > 0)
         real = b.loan_rate - self.inflation if self.lends(model) else 0.0
         return producers.is_commune | (rate > real)
+
+    def deficit(self, model) -> float:
+        """``market.deficit``: the treasury's planned deficit, share of normal income (CBO: 2.8 % of GDP, FY 2014)."""
+        return model.conditions.market.deficit
 
     def wage_slope(self, model) -> float:
         """``market.wage_slope``: the money wage falls as unemployment exceeds the natural rate."""

@@ -217,7 +217,7 @@ class Record:
             "capacity_utilisation": metrics.utilisation(p.output, p.capacity, self._values0[p.sector]),
             "output_per_hour": float(self._values0 @ (s.output - s.inputs_used))
             / max(s.hours_per_week * (1.0 - m.regime.unemployment_rate(m)) * c.income.size, 1e-12),
-            "investment_share": m.planner.investment_share,
+            "investment_share": m.regime.investment_share(m),
             "consumption_per_person": float(self._base_values @ s.sales) / c.income.size,
             "wage": s.wage,
             "price_level": metrics.price_level(s.prices, s.values[cg], c.preferences.base_shares),

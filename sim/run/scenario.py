@@ -154,6 +154,20 @@ class Noise:
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """How regimes are compared (docs/regimes.md): each investing by its own institutions, or all alike.
+
+    ``investment = "equal"``: every regime invests the plan's investment share of its net
+    product (``1 − plan.private_share − plan.public_share``), so that what remains compared is
+    institutions — prices, wages, who decides output — not thrift. The councils keep that share
+    (no plan's rule); market enterprises order capacity worth it, where their expected use
+    needs it most, borrowing what their funds lack when the bank lends.
+    """
+
+    investment: str = _rule("in own, equal", default="own")  # each regime invests by its own rule, or all alike
+
+
+@dataclass(frozen=True)
 class Verdict:
     """When a run has converged, judged against what people want (DESIGN §4, docs/welfare.md).
 
@@ -285,6 +299,7 @@ class Market:
     owners_smoothing_weeks: float = _rule("1 <= x <= 1040", default=364.0)  # weeks owners take to spend down an excess
     target_utilisation: float = _rule("0.3 <= x <= 1", default=0.78)  # capacity use investment aims at (G.17, 2014)
     growth_expected: float = _rule("0 <= x <= 0.2", default=0.03)  # yearly growth of use investment expects
+    deficit: float = _rule("-0.1 <= x <= 0.2", default=0.028)  # the treasury's planned deficit, share of income
     wage_slope: float = _rule("0 <= x <= 5", default=0.5)  # yearly money-wage fall per point of excess unemployment
     firing: float = _rule("0 <= x <= 1", default=0.5)  # share of the hands beyond need laid off each plan (0: moved)
     benefit: float = _rule("0 <= x <= 1", default=0.4)  # unemployment benefit, share of the mean wage, from the tax
@@ -337,6 +352,7 @@ class Scenario:
     taste_shift: TasteShift = field(default_factory=TasteShift)
     noise: Noise = field(default_factory=Noise)
     verdict: Verdict = field(default_factory=Verdict)
+    comparison: Comparison = field(default_factory=Comparison)
     welfare: Welfare = field(default_factory=Welfare)
     decision: Decision = field(default_factory=Decision)
     technical_change: TechnicalChange = field(default_factory=TechnicalChange)
