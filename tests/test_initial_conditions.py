@@ -16,11 +16,14 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
+from agents import RuralCommune
 from sim.economics import market, production, wages
-from sim.economics.economy import default_economy
+from sim.economics.economy import Technology, default_economy
 from sim.economics.units import WEEKS_PER_YEAR
 from sim.model import CouncilsModel
+from sim.run import initial_conditions
 from sim.run.initial_conditions import (
     _groups,
     beginning,
@@ -71,10 +74,11 @@ def test_each_enterprises_workers_are_dealt_round_robin_into_groups_of_at_most_t
         population=Population(consumers=600, councils=22, communes=3, group_size_max=2),
         work_groups=WorkGroups(productivity_spread=0.2),
     )
-    council, person_group, productivity = _groups(scenario, np.array([5, 3, 2]), np.random.default_rng(4))
-    # ceil(5/2) = 3 groups (0–2), ceil(3/2) = 2 (3–4), ceil(2/2) = 1 (5); workers dealt 0, 1, 2, 0, 1 …
-    np.testing.assert_array_equal(council, [0, 0, 0, 1, 1, 2])
-    np.testing.assert_array_equal(person_group, [0, 1, 2, 0, 1, 3, 4, 3, 5, 5])
+    council, person_group, productivity = _groups(scenario, np.array([4, 5, 2]), np.random.default_rng(4))
+    # ceil(4/2) = 2 groups (0–1), ceil(5/2) = 3 (2–4), ceil(2/2) = 1 (5); each enterprise deals its own
+    # workers from its first group on: 0, 1, 0, 1 | 2, 3, 4, 2, 3 | 5, 5
+    np.testing.assert_array_equal(council, [0, 0, 1, 1, 1, 2])
+    np.testing.assert_array_equal(person_group, [0, 1, 0, 1, 2, 3, 4, 2, 3, 5, 5])
     np.testing.assert_array_equal(productivity, np.random.default_rng(4).lognormal(-(0.2**2) / 2, 0.2, 6))
 
 
@@ -120,6 +124,35 @@ def test_the_beginning_runs_on_the_true_coefficients_and_counts_capital_at_the_b
     utilisation = economy.gross_output / economy.capacity
     np.testing.assert_allclose(start.planner.capital_per_capacity, t.capital * utilisation[None, :], rtol=1e-15)
     assert start.farm == t.names.index("AGR") and 0 < start.commune_share < 1
+    # a sector without capacity counts its capital whole; one of half a unit a year at its utilisation
+    capacity = economy.capacity.copy()
+    capacity[[0, 1]] = [0.0, 0.5]
+    odd = beginning(dataclasses.replace(economy, capacity=capacity), _scenario(), np.random.default_rng(2))
+    utilisation[[0, 1]] = [1.0, economy.gross_output[1] / 0.5]
+    np.testing.assert_allclose(odd.planner.capital_per_capacity, t.capital * utilisation[None, :], rtol=1e-15)
+
+
+def test_a_technology_without_capital_or_with_sparse_coefficients_begins_on_the_same_dense_inputs():
+    economy = default_economy()
+    t = economy.technology
+    bare = Technology(t.A, t.labour, names=t.names, consumer_goods=t.consumer_goods)
+    start = beginning(dataclasses.replace(economy, technology=bare), _scenario(), np.random.default_rng(2))
+    np.testing.assert_array_equal(start.inputs_true, t.A)  # no capital: nothing used up
+    sparse = Technology(sp.csr_array(t.A), t.labour, t.capital, t.depreciation, names=t.names)
+    start = beginning(dataclasses.replace(economy, technology=sparse), _scenario(), np.random.default_rng(2))
+    assert isinstance(start.inputs_true, np.ndarray)
+    np.testing.assert_array_equal(start.inputs_true, t.A + t.capital_consumption)
+    sparse_bare = Technology(sp.csr_array(t.A), t.labour, names=t.names)
+    start = beginning(dataclasses.replace(economy, technology=sparse_bare), _scenario(), np.random.default_rng(2))
+    assert isinstance(start.inputs_true, np.ndarray)
+    np.testing.assert_array_equal(start.inputs_true, t.A)
+    # the peasant share without capital: farming's share of the hours that make the final demand with A alone
+    scenario = _scenario(communes=Communes(population_share=0.3))
+    labour = peasant_technology(dataclasses.replace(economy, technology=bare), scenario).labour
+    home = economy.final_demand[["private", "public", "investment"]].sum(axis=1).to_numpy()
+    hours = labour * np.linalg.solve(np.eye(t.n) - t.A, home)
+    staffing = production.commune_staffing(scenario.plan.capacity_headroom, scenario.plan.labour_reserve)
+    assert hours[t.names.index("AGR")] / hours.sum() == pytest.approx(0.3 / staffing, rel=1e-12)
 
 
 # --- the first people, against the model's own draws replayed ---------------------------------------------
@@ -161,6 +194,19 @@ def test_the_first_people_are_drawn_in_the_documented_order_and_staffed_for_the_
     np.testing.assert_array_equal(people.base, np.r_[base, np.ones(members)])
 
 
+def test_the_communes_land_is_drawn_uniformly_between_half_and_one_and_a_half_and_their_members_follow_it():
+    scenario = _scenario(communes=Communes(population_share=0.3))
+    rng = np.random.default_rng(scenario.seed)
+    start = beginning(default_economy(), scenario, rng)
+    replay = copy.deepcopy(rng)
+    people = first_people(scenario, start, rng)
+    members, _ = headcount(scenario, start.technology.n, start.commune_share, start.farm)
+    assert members > 100  # enough members that the land's proportions show in them
+    replay.uniform(0.5, 1.5, 22)
+    land = replay.uniform(0.5, 1.5, 3)
+    np.testing.assert_array_equal(people.commune_members, production.largest_remainder(land, members - 3) + 1)
+
+
 def test_without_communes_nobody_is_a_commune_member_and_every_sector_has_its_councils():
     scenario = _scenario(population=Population(consumers=600, councils=22, communes=0))
     rng = np.random.default_rng(scenario.seed)
@@ -176,6 +222,7 @@ def test_without_communes_nobody_is_a_commune_member_and_every_sector_has_its_co
 
 def test_the_model_starts_with_producers_persons_and_delegates_as_the_first_people_and_the_plan_say():
     scenario = _scenario(
+        consumption=dataclasses.replace(Scenario().consumption, price_response=0.6),
         noise=Noise(taste_drift=0.01, productivity=0.02, harvest=0.1, reports=0.0),
         communes=Communes(transfer=0.4),
         decision=dataclasses.replace(Scenario().decision, central_seats=7),
@@ -219,13 +266,24 @@ def test_the_model_starts_with_producers_persons_and_delegates_as_the_first_peop
         spending,
         scenario.consumption.price_response,
     )
-    np.testing.assert_array_equal(c.preferences.alpha, expected.alpha)
-    np.testing.assert_array_equal(c.preferences.beta, expected.beta)
+    for field in dataclasses.fields(expected):
+        np.testing.assert_array_equal(getattr(c.preferences, field.name), getattr(expected, field.name))
+    assert c.preferences.price_response == 0.6
     # the federation: every person in one assembly, one central seat each and 7 by members
     assert model.delegates.assembly.size == 25 + 7 and np.all(model.delegates.person == -1)
     members = dict(model.graph.nodes(data="members"))
     assert sum(v for v in members.values() if v is not None) == 600
     assert [members[f"commune {k}"] for k in range(3)] == people.commune_members.tolist()
+
+
+def test_each_mesa_agent_reads_its_own_row_of_the_arrays():
+    model = CouncilsModel(_scenario())
+    rows = {kind.__name__: [a.row for a in agents] for kind, agents in model.agents_by_type.items()}
+    assert rows["Consumer"] == list(range(600))
+    assert rows["PrimaryWorkGroup"] == list(range(model.work_groups.council.size))
+    assert rows["FactoryCouncil"] == list(range(22))
+    assert rows["RuralCommune"] == [22, 23, 24]
+    assert [a.index for a in model.agents_by_type[RuralCommune]] == [0, 1, 2]
 
 
 def _shares(state):
@@ -290,8 +348,9 @@ def test_a_consumer_goods_position_is_among_the_consumer_goods_not_the_sectors()
     model = CouncilsModel(_scenario())
     names = [model.technology.names[g] for g in model.state.consumer_goods]
     assert [good_position(model, code) for code in names] == list(range(len(names)))
-    with pytest.raises(ScenarioError, match=r"^taste_shift: 'NOPE' is not a consumer good; known: "):
+    with pytest.raises(ScenarioError) as refused:
         good_position(model, "NOPE")
+    assert str(refused.value) == f"taste_shift: 'NOPE' is not a consumer good; known: {', '.join(names)}"
 
 
 def test_check_buildable_refuses_what_the_model_refuses_and_only_that():
@@ -382,3 +441,17 @@ def test_every_shock_in_its_order_tastes_harvest_productivity_then_the_councils_
     assert calls[2] == ("work_groups.vary", 0.05, model.rng)
     _, weekly = _spied(5, productivity=0.05)
     assert [call[0] for call in weekly] == ["work_groups.vary", "councils.staff"]
+
+
+def test_check_buildable_draws_from_the_generator_the_models_seed_starts(monkeypatch):
+    """The same seed, so that the mistaken coefficients and the hierarchy checked are the run's own."""
+    seen, real = [], initial_conditions.beginning
+
+    def spied(economy, scenario, rng):
+        seen.append(copy.deepcopy(rng.bit_generator.state))
+        return real(economy, scenario, rng)
+
+    monkeypatch.setattr(initial_conditions, "beginning", spied)
+    scenario = _scenario(seed=11)
+    check_buildable(scenario, default_economy())
+    assert seen == [np.random.default_rng(11).bit_generator.state]
