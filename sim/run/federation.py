@@ -76,19 +76,11 @@ class Delegates:
     """
 
     def __init__(self, members, seats: int):
-        self.seats = max(1, len(members)) + seats
-        self.assembly = np.zeros(0, dtype=int)  # the assembly each delegate answers to
-        self.person = np.zeros(0, dtype=int)  # the person who is the delegate
-        self.elected_year = np.zeros(0, dtype=int)
-        self.supported = np.zeros(0, dtype=int)  # the variant the delegate spoke for at the last vote
-        self._apportion(members, seats)
-
-    def _apportion(self, members, seats: int):
         per_assembly = 1 + largest_remainder(np.asarray(members, dtype=float), seats)
-        self.assembly = np.repeat(np.arange(len(members)), per_assembly)
-        self.person = np.full(self.assembly.size, -1)
+        self.assembly = np.repeat(np.arange(len(members)), per_assembly)  # the assembly each delegate answers to
+        self.person = np.full(self.assembly.size, -1)  # the person who is the delegate (−1: none yet)
         self.elected_year = np.zeros(self.assembly.size, dtype=int)
-        self.supported = np.full(self.assembly.size, -1)
+        self.supported = np.full(self.assembly.size, -1)  # the variant the delegate spoke for at the last vote
 
     def answer(self, person_assembly, utility, choice, result: int, year: int, term: int, rng) -> dict:
         """After a vote: recall, rotate and replace; return the counts.
