@@ -11,11 +11,15 @@ inputs and the capital they use up, to the treasury for public consumption and e
 to investing enterprises for their capital goods — and pays for its inputs, for the
 imports it resells, for the capital goods it ordered, and its workers (wages, dividends
 or shares of net income, which each regime decides). A good's sales are shared among its
-producers by the week's output. The treasury buys public consumption and exports and sells
-imports; a tax on every person's income pays for what it buys, its rate revised each plan
-period so that the treasury's balance returns to where it started within a year. Tokens
-move between accounts and are never created: households + enterprises + treasury hold the
-same total every week (``tokens_held``, ``tokens_retained``, ``tokens_treasury``).
+producers by the week's output. The treasury buys public consumption and exports, sells
+imports and pays the unemployed their benefit; a tax on every person's income pays for it at
+a structural rate (normal income, normal prices, a planned deficit, the balance brought back
+to its planned path over five years), so that taxes and benefits steady demand over the
+cycle. Where the regime lends (``[bank]``), enterprises borrow from a bank, which creates the
+deposit it lends, charges interest at the central bank's rate (Taylor 1993) plus a spread, and
+pays its profit to its owners. Tokens move between accounts and are never created but by a
+loan, which is a debt: every sector's financial assets less its liabilities sum to 0 every
+week (:meth:`MarketEconomy.balance_sheets`; Godley & Lavoie 2007).
 
 **Prices** are normal prices (a markup over normal unit cost: :func:`sim.economics.firms.normal_prices`)
 moved by each good's stock against its target with the seed's own function φ and the
@@ -28,9 +32,14 @@ councils, and the price level is comparable.
 **Output** of every good follows its expected use and its inventory, ``D̂ + (S* − S)/τ``
 within capacity (Godley & Lavoie 2007, ch. 8), where ``D̂`` smooths what households and
 every other user took. **Investment**: each producer orders capacity where its expected
-use at a target utilisation needs it, as far as its own funds beyond a working capital
-pay for it (Dosi, Fagiolo & Roventini 2010; Caiani et al. 2016). Capacity comes into
-service after the scenario's lag, to the producer that ordered it.
+use, grown at the regime's expected growth until the order arrives, needs it at a target
+utilisation, as far as its own funds beyond a working capital (and the bank's credit, where
+it lends) pay for it (Dosi, Fagiolo & Roventini 2010; Caiani et al. 2016); under
+``comparison.investment = "equal"`` it orders capacity worth the plan's investment share of
+its net product instead. Capacity comes into service after the scenario's lag, to the
+producer that ordered it, and wears as under every regime (:mod:`sim.economics.capital`).
+Normal prices follow the methods in use at each plan, and the money wage follows
+unemployment where the regime bargains (:meth:`MarketEconomy.wage_slope`).
 
 A statistical office still collects the producers' reports, so that labour values — the
 observer's yardstick of every measure — are estimated as under the councils; it plans

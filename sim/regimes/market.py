@@ -4,28 +4,35 @@ The same economy, people, tastes, noise and shocks as under the councils; only t
 institutions change (``[market]`` in the scenario):
 
 - **Ownership.** The share ``owners_share`` of persons at the top of the old hierarchy
-  own every enterprise in equal parts. They work too, and receive the profits paid out as
-  dividends. They like to hold ``owners_buffer_weeks`` of income in savings and spend an
-  excess over ``owners_smoothing_weeks``, where others hold ``consumption.buffer_weeks``
-  and spend over ``consumption.smoothing_weeks``: the consumption function with a wealth
-  target of Godley & Lavoie (2007, ch. 3), ``C = α₁ Y + α₂ V`` with ``α₂`` = 1 / smoothing
-  and ``α₁`` = 1 − buffer / smoothing; by default owners spend at once half of a rise in
-  income, workers half too but they aim at a far smaller wealth (capitalists' higher
-  saving: Kaldor 1956, Pasinetti 1962).
+  own every enterprise and the bank in equal parts. They work too, and receive the profits
+  paid out as dividends and the bank's. They like to hold ``owners_buffer_weeks`` of income in
+  savings (3.5 years: the top decile's financial wealth, docs/validation.md) and spend an
+  excess over ``owners_smoothing_weeks``, where others hold ``consumption.buffer_weeks`` and
+  spend over ``consumption.smoothing_weeks``: the consumption function with a wealth target of
+  Godley & Lavoie (2007, ch. 3), ``C = α₁ Y + α₂ V`` with ``α₂`` = 1 / smoothing and ``α₁`` =
+  1 − buffer / smoothing (capitalists' higher saving: Kaldor 1956, Pasinetti 1962).
 - **Wages** are paid by the enterprise at the money wage times each worker's place in a
-  hierarchy of Gini ``wage_gini``, the same persons at the top as before (seed §7a).
-- **Prices** are a ``markup`` over normal unit cost (prices of production: wages at
-  normal productivity, inputs and capital used up at their normal prices), moved by the
-  stock against its target (``sim.regimes.enterprises``; Godley & Lavoie 2007, ch. 8;
-  Lavoie 2014, ch. 3; Caiani et al. 2016).
-- **Output** follows expected sales and inventories; **investment** follows profits:
-  capacity is ordered where expected sales need it and only from funds the profits left
-  (Dosi, Fagiolo & Roventini 2010; Caiani et al. 2016). At each plan period the owners
-  are paid, every week until the next, ``payout`` of the period's positive profits and the
-  funds beyond working capital and the capacity ordered.
-- **Labour** moves, every plan period, from enterprises with more hands than their output
-  needs to those that lack them (a labour market without unemployment: every person keeps
-  the decided hours and is paid for them).
+  hierarchy of Gini ``wage_gini``, the same persons at the top as before (seed §7a). The
+  money wage falls as unemployment exceeds the central bank's natural rate, by
+  ``wage_slope`` a year per point (a wage Phillips curve).
+- **Prices** are a ``markup`` over normal unit cost at the methods in use (prices of
+  production: wages at normal productivity, inputs and capital used up at their normal
+  prices), moved by the stock against its target (``sim.regimes.enterprises``; Godley &
+  Lavoie 2007, ch. 8; Lavoie 2014, ch. 3; Caiani et al. 2016).
+- **Output** follows expected sales and inventories. **Investment** is an accelerator:
+  capacity for the use expected once the order arrives, at ``growth_expected`` a year and
+  ``target_utilisation``, where the profit rate beats the real rate on loans; paid from funds
+  and from the bank's loans (``[bank]``), up to ``bank.leverage`` of the capacity's value
+  (Dosi, Fagiolo & Roventini 2010; Caiani et al. 2016). At each plan period the owners are
+  paid, every week until the next, ``payout`` of the period's positive profits and the funds
+  beyond working capital and the capacity ordered.
+- **Employment.** At each plan period enterprises lay off ``firing`` of the hands beyond what
+  their output needs (with the labour reserve they hoard) and hire the unemployed where they
+  lack hands. The unemployed earn nothing from work; the treasury pays them ``benefit`` × the
+  mean wage. With ``firing = 0`` hands move between enterprises instead, nobody is laid off.
+- **The treasury** buys public consumption, pays the benefit and taxes every income at a
+  structural rate, which plans a deficit of ``deficit`` of normal income (automatic
+  stabilisers: ``sim.regimes.enterprises``).
 - **Rural communes** become family farms: they sell on the market and share their net
   income among their members, keeping ``1 − payout`` of it to invest.
 """
