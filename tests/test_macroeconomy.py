@@ -149,3 +149,25 @@ def test_the_plans_rule_keeps_capacity_utilisation_where_the_fixed_share_lets_it
     assert yearly(share)[-1] < yearly(share)[1] - 0.02  # a fixed 15 % builds capacity nobody uses
     assert yearly(need)[-1] > yearly(need)[1] - 0.015
     assert need.planner.investment_share < share.planner.investment_share
+
+
+# --- exit ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("exit_weeks", [0, 2])
+def test_an_enterprise_whose_net_worth_stays_negative_closes_and_its_debt_is_written_off(exit_weeks):
+    model = CouncilsModel(seed=2, regime="market", years=1, market_exit_weeks=exit_weeks, **SMALL)
+    model.run(8)
+    regime, b, producers = model.regime, model.regime.books, model.producers
+    row = model.councils.rows[0]
+    b.loans[row] += 10 * regime.capital_value(model)[row]  # a debt it cannot carry (booked without a deposit)
+    before = sum(regime.balance_sheets(model).values())
+    model.run(8)  # two plans
+    assert sum(regime.balance_sheets(model).values()) == pytest.approx(before, abs=1e-9 * b.issued)
+    if exit_weeks == 0:  # never closes
+        assert not regime.closed.any() and b.loans[row] > 0
+        return
+    assert regime.closed[row] and regime.exits == 1
+    assert producers.capacity[row] == 0 and producers.workers[row] == 0 and b.loans[row] == 0
+    assert b.orders[row] == 0 and not b.pipeline[:, row].any()
+    assert regime.unemployment_rate(model) > 0

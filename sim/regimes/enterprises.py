@@ -148,6 +148,9 @@ class MarketEconomy(Regime):
     def open(self, model):
         """At the first plan, before the books open: the regime's people (owners, hierarchy, shares)."""
 
+    def close(self, model):
+        """At each plan, after the books: enterprises that fail close (none here)."""
+
     def benefits(self, model) -> np.ndarray:
         """What the treasury pays each person this week besides incomes from work (N,), tokens: none here."""
         return np.zeros(model.consumers.income.size)
@@ -278,6 +281,7 @@ class MarketEconomy(Regime):
         b.net_income[:] = 0.0
         b.bought[:] = 0.0
         b.weeks, b.taxed, b.treasury_net = 0, 0.0, 0.0
+        self.close(model)
         self.move_labour(model)
 
     def decide(self, model):

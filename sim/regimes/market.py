@@ -30,6 +30,8 @@ institutions change (``[market]`` in the scenario):
   their output needs (with the labour reserve they hoard) and hire the unemployed where they
   lack hands. The unemployed earn nothing from work; the treasury pays them ``benefit`` × the
   mean wage. With ``firing = 0`` hands move between enterprises instead, nobody is laid off.
+- **Exit.** An enterprise whose net worth stays negative ``exit_weeks`` closes; its debts
+  beyond its funds are written off against the bank's.
 - **The treasury** buys public consumption, pays the benefit and taxes every income at a
   structural rate, which plans a deficit of ``deficit`` of normal income (automatic
   stabilisers: ``sim.regimes.enterprises``).
@@ -58,6 +60,9 @@ class Market(MarketEconomy):
         self.member_income = None  # (P,) tokens per member per week, communes' rows
         self.wages = None  # (P,) wages paid since the last plan
         self.labour_income = 0.0  # this week's wages and communes' members' incomes, gross, tokens
+        self.negative_weeks = None  # (P,) weeks each enterprise's equity has been negative in a row
+        self.closed = None  # (P,) bool: enterprises that closed
+        self.exits = 0  # enterprises closed since the start
 
     def open(self, model):
         """The hierarchy of wages, the owners at its top with the savings they like to hold."""
@@ -77,6 +82,8 @@ class Market(MarketEconomy):
         self.dividends = np.zeros(P)
         self.wages = np.zeros(P)
         self.member_income = np.full(P, self.money_wage * s.hours_per_week)
+        self.negative_weeks = np.zeros(P, dtype=int)
+        self.closed = np.zeros(P, dtype=bool)
 
     def incomes(self, model, producer_of):
         """Wages by the hierarchy; communes' members their share; owners the dividends, in equal parts."""
@@ -148,6 +155,50 @@ class Market(MarketEconomy):
         """``market.growth_expected``: the normal growth of use owners expect when they invest."""
         return model.conditions.market.growth_expected
 
+    def buy(self, model):
+        """Households buy and the week's accounts close; an enterprise's weeks of negative net worth are counted.
+
+        Net worth: funds less loans plus the capacity's value at normal prices (what the bank lends against).
+        """
+        super().buy(model)
+        b = self.books
+        worth = b.funds - b.loans + self.capital_value(model)
+        negative = (worth < 0) & ~model.producers.is_commune & ~self.closed
+        self.negative_weeks = np.where(negative, self.negative_weeks + 1, 0)
+
+    def close(self, model):
+        """Enterprises whose net worth stayed negative ``exit_weeks`` close (Delli Gatti et al. 2005).
+
+        Their workers are laid off, their capacity (and what they had on order) is scrapped,
+        and their debts beyond their funds are written off against the bank's own funds, so
+        that every balance sheet still sums to 0. A closed enterprise stays closed. Only where
+        the market lays hands off (``firing > 0``): who loses work must find it again.
+        """
+        sc, b, producers = model.conditions, self.books, model.producers
+        if sc.market.exit_weeks == 0 or sc.market.firing == 0:
+            return
+        failing = np.flatnonzero(self.negative_weeks >= sc.market.exit_weeks)
+        if failing.size == 0:
+            return
+        c, groups = model.consumers, model.work_groups
+        staff = np.zeros(producers.sector.size, dtype=int)
+        staff[failing] = producers.workers[failing]
+        if staff.any():
+            groups.release(c, model.councils.members_drawn(c, groups, staff[model.councils.rows], model.rng), model.rng)
+        repaid = np.minimum(np.maximum(b.funds[failing], 0.0), b.loans[failing])
+        b.bank_equity -= float(np.sum(b.loans[failing] - repaid - np.minimum(b.funds[failing] - repaid, 0.0)))
+        b.funds[failing] = 0.0
+        b.loans[failing] = 0.0
+        b.orders[failing] = 0.0
+        b.pipeline[:, failing] = 0.0
+        producers.capacity[failing] = 0.0
+        producers.target[failing] = 0.0
+        model.state.sector_capacity = producers.by_sector(producers.capacity, model.technology.n)
+        self.closed[failing] = True
+        self.negative_weeks[failing] = 0
+        self.exits += failing.size
+        model.councils.staff(c.group, groups, model.state.hours_per_week)
+
     def lends(self, model) -> bool:
         """Enterprises borrow from the bank unless ``bank.credit`` is off."""
         return model.conditions.bank.credit
@@ -190,6 +241,7 @@ class Market(MarketEconomy):
         labour = model.councils.labour[producers.sector] * producers.method
         need = producers.target * labour / producers.productivity / hours
         desired = np.maximum(np.ceil(need * (1.0 + sc.plan.labour_reserve)), sc.population.group_size_min)[rows]
+        desired = np.where(self.closed[rows], 0, desired)  # a closed enterprise hires nobody
         have = producers.workers[rows]
         fired = np.floor(sc.market.firing * np.maximum(have - desired, 0)).astype(int)
         if fired.any():
