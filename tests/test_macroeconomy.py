@@ -16,10 +16,11 @@ REGIMES = ("councils", "fixed_plan", "market", "self_managed_market")
 
 
 def test_capacity_depreciation_is_the_value_weighted_rate_of_its_capital():
-    capital_held = np.array([[2.0, 0.0], [1.0, 0.0]])  # good 0 holds 2 of capital good 0 and 1 of good 1
+    capital_held = np.array([[2.0, 0.0, 0.1], [1.0, 0.0, 0.3]])  # good 0 holds 2 of capital good 0, 1 of good 1
     rate = capital.capacity_depreciation(capital_held, [0.1, 0.3], [1.0, 2.0])
-    # (1·2·0.1 + 2·1·0.3) / (1·2 + 2·1) = 0.8 / 4
-    assert rate == pytest.approx([0.2, 0.0])
+    # (1·2·0.1 + 2·1·0.3) / (1·2 + 2·1) = 0.8 / 4; good 1 holds none; good 2: (0.01 + 0.18) / 0.7
+    assert rate == pytest.approx([0.2, 0.0, 0.19 / 0.7])
+    assert np.isfinite(capital.capacity_depreciation(np.zeros((2, 2)), [0.1, 0.3], [1.0, 1.0])).all()
 
 
 def test_idle_capacity_wears_out_and_used_capacity_is_renewed():
@@ -31,6 +32,9 @@ def test_idle_capacity_wears_out_and_used_capacity_is_renewed():
     assert capital.wear([50.0], [39.0], [0.52], [0.78])[0] == pytest.approx([50.0])
     after, renewed = capital.wear([10.0], [9.0], [5.2], [0.5])
     assert after == pytest.approx([10.0]) and renewed == pytest.approx([0.1])
+    # Nothing there, nothing renewed (not 0/0).
+    after, renewed = capital.wear([0.0, 4.0], [0.0, 1.0], [0.52, 0.52], [0.5, 0.5])
+    assert after == pytest.approx([0.0, 4.0 - 0.01 * 2.0]) and renewed == pytest.approx([0.0, 0.01 * 2.0 / 3.98])
     # It never falls below what was made.
     assert capital.wear([10.0], [9.0], [52.0], [0.95])[0] == pytest.approx([10.0 - (10.0 - 9.0 / 0.95)])
     assert capital.wear([10.0], [2.0], [52.0], [1.0])[0] == pytest.approx([2.0])
@@ -38,6 +42,8 @@ def test_idle_capacity_wears_out_and_used_capacity_is_renewed():
 
 def test_new_capacity_lowers_the_method_by_its_share():
     assert capital.improved_method([1.0, 0.8], [0.1, 0.0], 0.2) == pytest.approx([0.98, 0.8])
+    # A share is a share: below 0 nothing is new, above 1 everything is.
+    assert capital.improved_method([1.0, 1.0], [-0.5, 1.5], 0.2) == pytest.approx([1.0, 0.8])
 
 
 # --- the bank (sim.economics.banking) -------------------------------------------------------------
@@ -56,8 +62,13 @@ def test_credit_borrowing_and_repayment_by_hand():
     assert room == pytest.approx([40.0, 0.0])
     assert banking.borrowing([30.0, 30.0], [5.0, 50.0], room) == pytest.approx([25.0, 0.0])
     assert banking.borrowing([80.0], [5.0], [40.0]) == pytest.approx([40.0])
+    assert banking.borrowing([5.5], [5.0], [40.0]) == pytest.approx([0.5])  # a small need is lent in full
     # Due over 4 of 260 weeks: 1/65 of the debt; spare funds repay more, never beyond the debt.
     assert banking.repayment([130.0, 130.0, 10.0], [0.0, 50.0, 50.0], 260.0, 4) == pytest.approx([2.0, 50.0, 10.0])
+    assert banking.repayment([130.0], [2.5], 260.0, 4) == pytest.approx([2.5])  # spare funds beyond the instalment
+    assert banking.repayment([13.0], [0.5], 260.0, 4) == pytest.approx([0.5])  # a little spare beyond a little due
+    assert banking.repayment([130.0], [-9.0], 260.0, 4) == pytest.approx([2.0])  # the instalment, whatever the funds
+    assert banking.repayment([10.0], [0.0], 4.0, 8) == pytest.approx([10.0])  # a term past: all of it
 
 
 # --- stock-flow consistency, every regime ---------------------------------------------------------

@@ -41,12 +41,12 @@ def taylor_rate(inflation: float, unemployment: float, natural_unemployment: flo
 
 def credit_room(loans, capital_value, leverage: float) -> np.ndarray:
     """What the bank will still lend each enterprise: ``leverage`` × the value of its capacity, less its debt (≥ 0)."""
-    return np.maximum(leverage * np.asarray(capital_value, dtype=float) - np.asarray(loans, dtype=float), 0.0)
+    return np.maximum(leverage * np.asarray(capital_value) - np.asarray(loans), 0.0)
 
 
 def borrowing(need, funds, room) -> np.ndarray:
     """New loans: what an enterprise's commitments ``need`` beyond its ``funds``, within its ``room`` (tokens)."""
-    return np.clip(np.asarray(need, dtype=float) - np.asarray(funds, dtype=float), 0.0, room)
+    return np.clip(np.asarray(need) - np.asarray(funds), 0.0, room)
 
 
 def repayment(loans, spare, term_weeks: float, weeks: int) -> np.ndarray:
@@ -56,6 +56,5 @@ def repayment(loans, spare, term_weeks: float, weeks: int) -> np.ndarray:
     ``spare`` funds (beyond working capital and commitments), as much more of its debt as they
     cover; never more than it owes.
     """
-    loans = np.asarray(loans, dtype=float)
-    due = loans * min(weeks / term_weeks, 1.0)
-    return np.minimum(loans, np.maximum(due, np.maximum(np.asarray(spare, dtype=float), 0.0)))
+    loans = np.asarray(loans)
+    return np.minimum(loans, np.maximum(loans * (weeks / term_weeks), np.maximum(spare, 0.0)))

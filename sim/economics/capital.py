@@ -43,10 +43,10 @@ def capacity_depreciation(capital, depreciation, values) -> np.ndarray:
     numpy.ndarray, shape (n,)
         Per year; 0 for a sector that holds no capital.
     """
-    held = np.asarray(values, dtype=float)[:, None] * np.asarray(capital, dtype=float)
-    worn = np.asarray(depreciation, dtype=float) @ held
+    held = np.asarray(values)[:, None] * np.asarray(capital)
+    worn = np.asarray(depreciation) @ held
     total = held.sum(axis=0)
-    return np.divide(worn, total, out=np.zeros(total.size), where=total > 0)
+    return np.where(total > 0, worn / np.where(total > 0, total, 1.0), 0.0)
 
 
 def wear(capacity, output, rate, utilisation) -> tuple[np.ndarray, np.ndarray]:
@@ -63,7 +63,7 @@ def wear(capacity, output, rate, utilisation) -> tuple[np.ndarray, np.ndarray]:
     capacity, output : array_like, shape (P,)
         Weekly capacity in service and this week's output of each producer, units.
     rate : array_like, shape (P,)
-        Yearly rate of wear of each producer's capacity (:func:`capacity_depreciation`).
+        Yearly rate of wear of each producer's capacity (:func:`capacity_depreciation`), at most 52.
     utilisation : array_like, shape (P,)
         Output ÷ capacity of the producer's sector in the base year (in (0, 1]).
 
@@ -74,12 +74,12 @@ def wear(capacity, output, rate, utilisation) -> tuple[np.ndarray, np.ndarray]:
     renewed : numpy.ndarray, shape (P,)
         Share of the capacity after the week that is new this week (renewed), in [0, 1].
     """
-    capacity = np.asarray(capacity, dtype=float)
-    weekly = np.asarray(rate, dtype=float) / WEEKS_PER_YEAR
-    held = np.minimum(np.asarray(output, dtype=float) / np.asarray(utilisation, dtype=float), capacity)
-    after = np.maximum(capacity - weekly * (capacity - held), np.asarray(output, dtype=float))
-    renewed = np.divide(weekly * held, after, out=np.zeros(after.size), where=after > 0)
-    return after, np.clip(renewed, 0.0, 1.0)
+    weekly = np.asarray(rate) / WEEKS_PER_YEAR
+    held = np.minimum(np.asarray(output) / np.asarray(utilisation), capacity)
+    after = np.maximum(capacity - weekly * (capacity - held), output)
+    # In [0, 1] whenever the weekly rate is at most 1: after ≥ (1 − w) C + w·held ≥ w·held.
+    renewed = np.where(after > 0, weekly * held / np.where(after > 0, after, 1.0), 0.0)
+    return after, renewed
 
 
 def improved_method(method, new_share, embodied: float) -> np.ndarray:
@@ -88,4 +88,4 @@ def improved_method(method, new_share, embodied: float) -> np.ndarray:
     ``m' = m (1 − embodied · s)``: new capacity needs ``embodied`` less labour per unit
     than the producer's method (Solow 1960's vintages, relative to the average in use).
     """
-    return np.asarray(method, dtype=float) * (1.0 - embodied * np.clip(new_share, 0.0, 1.0))
+    return np.asarray(method) * (1.0 - embodied * np.clip(new_share, 0.0, 1.0))
