@@ -90,7 +90,7 @@ def capacity_orders(expected_use, capacity, on_order, margin: float, funds, cost
 
     Dosi, Fagiolo & Roventini (2010) and Caiani et al. (2016): desired capacity is expected
     demand over the target utilisation ``1 / (1 + margin)``; expansion is financed from
-    internal funds (no credit market is modelled here).
+    ``funds``: internal funds, and the bank's credit where the regime adds it.
 
     Parameters
     ----------
