@@ -606,25 +606,60 @@ def test_the_market_invests_for_spare_capacity_at_its_target_utilisation():
 def test_enterprises_invest_where_their_profit_rate_beats_the_real_rate_on_loans_worked_by_hand():
     """Capacity 100, 10, 10; a unit of OUT's at 97.5, so the two OUT enterprises hold 975 each, IN none.
 
-    One week since the plan; net income 5, 31.5, 23 and wages 4, 30, 20: profits 1, 1.5, 3 a
-    week, 52, 78 and 156 a year: profit rates — (nothing held), 0.08 and 0.16. The loan rate
+    One week since the plan; net income 5, 31.5, 22.25 and wages 4, 30, 20: profits 1, 1.5, 2.25
+    a week, 52, 78 and 117 a year: profit rates — (nothing held), 0.08 and 0.12. The loan rate
     0.12 less inflation 0.02: a real rate of 0.10, which only the third beats. Without credit
-    the real rate is 0 and both do.
+    the real rate is 0 and both do. An enterprise holding capacity worth 0.39 and making a
+    profit invests too.
     """
     model = model_of(capital=True)
     regime, b = model.regime, model.regime.books
     model.producers.capacity = np.array([100.0, 10.0, 10.0])
     np.testing.assert_allclose(regime.capital_value(model), [0.0, 975.0, 975.0], rtol=1e-12)
-    b.weeks, b.net_income, regime.wages = 1, np.array([5.0, 31.5, 23.0]), np.array([4.0, 30.0, 20.0])
+    b.weeks, b.net_income, regime.wages = 1, np.array([5.0, 31.5, 22.25]), np.array([4.0, 30.0, 20.0])
     b.loan_rate, regime.inflation = 0.12, 0.02
     np.testing.assert_array_equal(regime.invests(model), [False, False, True])
     b.weeks, b.net_income, regime.wages = 2, 2 * b.net_income, 2 * regime.wages  # the same profits over two weeks
     np.testing.assert_array_equal(regime.invests(model), [False, False, True])
+    model.producers.capacity = np.array([100.0, 0.004, 10.0])
+    np.testing.assert_array_equal(regime.invests(model), [False, True, True])
     free = model_of(capital=True, bank_credit=False)
     free.producers.capacity = np.array([100.0, 10.0, 10.0])
-    free.regime.books.weeks, free.regime.books.net_income = 1, np.array([5.0, 31.5, 23.0])
+    free.regime.books.weeks, free.regime.books.net_income = 1, np.array([5.0, 31.5, 22.25])
     free.regime.wages, free.regime.books.loan_rate = np.array([4.0, 30.0, 20.0]), 0.12
     np.testing.assert_array_equal(free.regime.invests(free), [False, True, True])
+
+
+def test_weeks_of_negative_net_worth_are_counted_in_a_row(monkeypatch):
+    """Net worth (funds less loans, no capital here) 0, 0.5, −1, −1 and a closed −1: only the third's count grows."""
+    from sim.regimes.enterprises import MarketEconomy
+
+    monkeypatch.setattr(MarketEconomy, "buy", lambda self, model: None)  # households' week left out: the count alone
+    model = model_of(population_communes=2, communes_sector="OUT")
+    regime, b = model.regime, model.regime.books
+    b.funds, b.loans = np.array([0.0, 0.5, -1.0, -1.0, -1.0]), np.zeros(5)
+    regime.closed = np.array([False, False, False, False, False])
+    regime.negative_weeks = np.array([3, 3, 3, 0, 0])
+    regime.buy(model)
+    np.testing.assert_array_equal(regime.negative_weeks, [0, 0, 4, 0, 0])  # farms never close
+    regime.closed[2] = True
+    regime.buy(model)
+    np.testing.assert_array_equal(regime.negative_weeks, [0, 0, 0, 0, 0])
+
+
+def test_family_farms_members_earn_their_farms_share_and_count_in_labour_income():
+    """Members of the two farms get 3 and 5 a week; labour income is the wage bill and those shares."""
+    model = model_of(population_communes=2, communes_sector="OUT")
+    regime, c = model.regime, model.consumers
+    regime.member_income = np.array([0.0, 0.0, 0.0, 3.0, 5.0])
+    gross, paid = regime.incomes(model, regime.producer_of_persons(model))
+    first, second = c.commune == 0, c.commune == 1
+    assert first.any() and second.any()
+    np.testing.assert_array_equal(gross[first], 3.0)
+    np.testing.assert_array_equal(gross[second], 5.0)
+    np.testing.assert_allclose(paid[3:], [3.0 * first.sum(), 5.0 * second.sum()], rtol=1e-12)
+    wages = WAGE * HOURS * c.workers.sum()  # the hierarchy's mean is 1 over workers
+    assert regime.labour_income == pytest.approx(wages + 3.0 * first.sum() + 5.0 * second.sum(), rel=1e-12)
 
 
 # --- the market: enterprises that close -----------------------------------------------------------------------
@@ -632,27 +667,32 @@ def test_enterprises_invest_where_their_profit_rate_beats_the_real_rate_on_loans
 
 @pytest.mark.parametrize("firing", [1.0, 0.5])
 def test_enterprises_negative_for_exit_weeks_close_and_their_bad_debt_is_written_off_worked_by_hand(firing):
-    """Exit after 2 weeks; the second has been negative 2 weeks, the third 3, the first 1: two close.
+    """Four enterprises (IN, IN, OUT, OUT); exit after 2 weeks; negative for 1, 2, 3 and 2 weeks: three close.
 
     The second holds 30 against a loan of 100: it repays 30 and 70 is written off. The third is
     overdrawn by 10 with a loan of 50: nothing is repaid and the bank loses 50 and the 10 it
-    carried, 60. The bank's own funds fall by 130; every one of their workers is laid off.
+    carried, 60. The fourth holds 130 against 100: it repays its loan, nothing is written off
+    (the 30 left is scrapped with it). The bank's own funds fall by 130; every one of their
+    workers is laid off; their capacity and targets go, and the sectors' capacity with them.
     """
-    model = model_of(market_exit_weeks=2, market_firing=firing)
+    model = model_of(market_exit_weeks=2, market_firing=firing, population_councils=4)
     regime, b, p = model.regime, model.regime.books, model.producers
-    regime.negative_weeks = np.array([1, 2, 3])
-    b.funds = np.array([5.0, 30.0, -10.0])
-    b.loans = np.array([0.0, 100.0, 50.0])
-    b.bank_equity = 500.0
-    staff = p.workers.copy()
+    regime.negative_weeks = np.array([1, 2, 3, 2])
+    b.funds = np.array([5.0, 30.0, -10.0, 130.0])
+    b.loans = np.array([0.0, 100.0, 50.0, 100.0])
+    b.bank_equity, regime.exits = 500.0, 5
+    staff, capacity, target = p.workers.copy(), p.capacity[0], p.target[0]
     regime.close(model)
-    np.testing.assert_array_equal(regime.closed, [False, True, True])
-    assert regime.exits == 2
+    np.testing.assert_array_equal(regime.closed, [False, True, True, True])
+    assert regime.exits == 5 + 3
     assert b.bank_equity == pytest.approx(500.0 - 130.0, rel=1e-12)
-    np.testing.assert_array_equal(b.funds, [5.0, 0.0, 0.0])
+    np.testing.assert_array_equal(b.funds, [5.0, 0.0, 0.0, 0.0])
     np.testing.assert_array_equal(b.loans, 0.0)
-    np.testing.assert_array_equal(p.workers, [staff[0], 0, 0])
-    np.testing.assert_array_equal(p.capacity[1:], 0.0)
+    np.testing.assert_array_equal(p.workers, [staff[0], 0, 0, 0])
+    np.testing.assert_array_equal(p.capacity, [capacity, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(p.target, [target, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(model.state.sector_capacity, [capacity, 0.0])
+    np.testing.assert_array_equal(regime.negative_weeks, [1, 0, 0, 0])
     assert regime.jobless(model).sum() == staff[1:].sum()
 
 
@@ -661,3 +701,126 @@ def test_where_the_market_lays_nobody_off_nobody_closes():
     model.regime.negative_weeks = np.array([5, 5, 5])
     model.regime.close(model)
     assert not model.regime.closed.any() and model.regime.exits == 0
+
+
+def test_the_market_lays_off_the_hands_beyond_need_and_hires_the_unemployed_where_it_lacks_them_worked_by_hand():
+    """Targets 350, 700, 35 a week at 1 hour a unit; methods 1, ½, 1; productivity 1, 2, 1; 35 hours a week.
+
+    Hands needed 10, 700 · ½ / 2 / 35 = 5 and 1; with the 5 % reserve 10.5, 5.25, 1.05: 11, 6 and
+    2 (the least a group may have). Firing all beyond need leaves 11, 6, 2. Then the first's
+    target rises to 1,050: 30 hands, 31.5 with the reserve, 32: it hires 21 of the unemployed.
+    """
+    model = model_of(market_firing=1.0, population_group_size_min=2)
+    regime, p = model.regime, model.producers
+    p.target = np.array([350.0, 700.0, 35.0])
+    p.method = np.array([1.0, 0.5, 1.0])
+    p.productivity = np.array([1.0, 2.0, 1.0])
+    persons = p.workers.sum()
+    regime.move_labour(model)
+    np.testing.assert_array_equal(p.workers, [11, 6, 2])
+    assert regime.jobless(model).sum() == persons - 19
+    p.target[0] = 1_050.0
+    p.productivity = np.array([1.0, 2.0, 1.0])  # as before (re-formed groups drew their own)
+    regime.move_labour(model)
+    np.testing.assert_array_equal(p.workers, [32, 6, 2])
+    assert regime.jobless(model).sum() == persons - 40
+    p.target[0] = 14_000.0  # 400 hands, 420 with the reserve: more than there are; every unemployed person is hired
+    p.productivity = np.array([1.0, 2.0, 1.0])
+    regime.move_labour(model)
+    np.testing.assert_array_equal(p.workers, [persons - 8, 6, 2])
+    assert regime.jobless(model).sum() == 0
+
+
+def test_the_share_diverted_counts_a_grant_of_less_than_a_unit():
+    """Granted half a unit where need alone would have granted none: all of it went beyond need."""
+    from sim.economics import plan_corrections
+
+    assert plan_corrections.diverted_share([0.5, 0.0], [0.0, 0.0], [1.0, 1.0]) == 1.0
+
+
+def test_family_farms_share_their_net_income_and_the_owners_only_the_enterprises_profits_worked_by_hand():
+    """Three enterprises and two family farms (50 and 20 members); payout ½, so farms keep ½ of a positive net income.
+
+    Enterprises as in ``test_regimes_by_hand``: profits 50, −20, 30 a week, dividends 28.75, 0,
+    11.25 (funds beyond need 80, −40, 0: the first pays 40 over 4 weeks). The farms earn 20 and
+    −10 a week: the first shares 10 among 50, 0.2 each; the second's loss is kept, 0 each. Their
+    funds beyond need, 12 and −10, together 2: the first shares 2 over 4 weeks, 0.01 each a week.
+    The same profits over one week since the plan (wages 100, 50, 30) give the same dividends.
+    """
+    model = model_of(market_payout=0.5, population_communes=2, communes_sector="OUT")
+    regime, p, b = model.regime, model.producers, model.regime.books
+    assert list(p.is_commune) == [False, False, False, True, True]
+    p.workers = np.array([10, 10, 10, 50, 20])
+    b.funds, b.orders = np.array([80.0, -40.0, 0.0, 12.0, -10.0]), np.zeros(5)
+    for weeks, wages in ((4, [400.0, 200.0, 120.0, 0.0, 0.0]), (1, [100.0, 50.0, 30.0, 0.0, 0.0])):
+        b.weeks, regime.wages = weeks, np.array(wages)
+        regime.share(model, np.array([150.0, 30.0, 60.0, 20.0, -10.0]), np.zeros(5))
+        np.testing.assert_allclose(regime.dividends, [28.75, 0.0, 11.25, 0.0, 0.0], rtol=1e-12)
+        np.testing.assert_allclose(regime.member_income, [0.0, 0.0, 0.0, 0.21, 0.0], rtol=1e-12)
+        np.testing.assert_array_equal(regime.wages, 0.0)  # counted afresh until the next plan
+
+
+# --- the books at a plan: normal prices follow methods, borrowing, orders ---------------------------------------
+
+
+def test_normal_prices_follow_the_capacity_weighted_methods_in_use_worked_by_hand():
+    """Capacity 100, 30, 10 with methods 0.8, 1, 0.6: IN's method 0.8; OUT's (30 + 6) / 40 = 0.9.
+
+    Hours paid per unit 1.05 · 0.8 = 0.84 and 1.05 · 0.9 = 0.945; at markup 0.2 and w = 1 / 1.344:
+    p_IN = 1.2 · 0.84 w = 0.75; p_OUT = 1.2 · (0.945 w + ½ · 0.75) = 1.29375. A good whose
+    capacity is all but gone keeps its producers' method; one with none is priced at method 1.
+    """
+    model = model_of()
+    regime, p = model.regime, model.producers
+    p.capacity, p.method = np.array([100.0, 30.0, 10.0]), np.array([0.8, 1.0, 0.6])
+    regime._reprice(model)
+    np.testing.assert_allclose(regime.normal, [0.75, 1.29375], rtol=1e-12)
+    p.capacity = np.array([0.5, 30.0, 10.0])
+    regime._reprice(model)
+    np.testing.assert_allclose(regime.normal, [0.75, 1.29375], rtol=1e-12)
+    p.capacity = np.array([0.0, 30.0, 10.0])
+    regime._reprice(model)
+    np.testing.assert_allclose(regime.normal, [0.9375, 1.2 * (0.945 / 1.344 + 0.5 * 0.9375)], rtol=1e-12)
+
+
+def test_enterprises_borrow_what_they_need_beyond_their_funds_within_their_credit_worked_by_hand():
+    """Capacity of OUT held worth 975 each; leverage 0.1: credit of 97.5, less the 47.5 the second owes already.
+
+    With no funds and working capital of 50, 200, 50 to keep: the first holds nothing to borrow
+    against, the second borrows its remaining 50 of credit, the third the 50 it needs.
+    """
+    model = model_of(capital=True, bank_leverage=0.1)
+    regime, b = model.regime, model.regime.books
+    model.producers.capacity = np.array([100.0, 10.0, 10.0])
+    b.funds, b.loans, b.orders = np.zeros(3), np.array([0.0, 47.5, 0.0]), np.zeros(3)
+    regime._borrow(model, np.array([50.0, 200.0, 50.0]))
+    np.testing.assert_allclose(b.loans, [0.0, 97.5, 50.0], rtol=1e-12)
+    np.testing.assert_allclose(b.funds, [0.0, 50.0, 50.0], rtol=1e-12)
+
+
+def test_capacity_is_ordered_for_the_use_expected_at_the_target_utilisation_worked_by_hand():
+    """Expected use: IN 20 as an input less 5 imported, 15; OUT 6 by others and 30 by households, 36.
+
+    Capacity 14 (IN), 11 and 22 (OUT: shares of a third and two thirds). At a target utilisation
+    of 0.8, capacity for 1.25 times the use: IN 18.75, less 14: 4.75; OUT 15 and 30, less 11 and
+    22: 4 and 8. No expected growth; capacity may double in the plan's 26 weeks; funds are ample.
+    Ordered per week of deliveries, over the 26 weeks.
+    """
+    model = model_of(
+        capital=True,
+        plan_period_weeks=26,
+        market_target_utilisation=0.8,
+        market_growth_expected=0.0,
+        plan_max_capacity_growth=2.0,
+    )
+    regime, b, s, p = model.regime, model.regime.books, model.state, model.producers
+    p.capacity = np.array([14.0, 11.0, 22.0])
+    s.other_use, s.imports, s.expected_demand = np.array([20.0, 6.0]), np.array([5.0, 0.0]), np.array([30.0])
+    b.funds = np.full(3, 1e6)
+    b.weeks, b.net_income = 1, np.array([0.0, 100.0, 100.0])  # profits beat the real rate (0): they invest
+    regime._order(model, np.zeros(3))
+    np.testing.assert_allclose(b.orders * 26, [4.75, 4.0, 8.0], rtol=1e-12)
+    np.testing.assert_allclose(s.capacity_plan * 26, [4.75, 12.0], rtol=1e-12)
+    p.capacity = np.array([0.0, 11.0, 22.0])  # a good nobody can make: nothing ordered for it
+    regime._order(model, np.zeros(3))
+    np.testing.assert_allclose(b.orders * 26, [0.0, 4.0, 8.0], rtol=1e-12)
