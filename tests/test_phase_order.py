@@ -134,3 +134,13 @@ def test_the_summary_is_made_once_a_week_and_again_after_each_week():
     model.step()
     assert model.summary_so_far() is not first
     assert calls == [1, 2]
+
+
+def test_the_model_passes_on_its_consumer_goods_and_the_explanations_of_its_prices():
+    model = CouncilsModel(seed=3, years=8 / WEEKS_PER_YEAR, **SMALL)
+    model.run()
+    assert model.consumer_goods is model.state.consumer_goods
+    assert len(model.record.price_log) > 3
+    assert model.explain_prices() == model.record.explain_prices(20)
+    assert model.explain_prices(3) == model.record.explain_prices(3)
+    assert len(model.explain_prices(3)) == 3

@@ -167,6 +167,7 @@ def test_a_weeks_interest_goes_to_the_bank_and_its_profit_to_the_owners():
     b.loans = np.array([52.0, 104.0, 0.0])
     b.bank_equity = 8.0
     b.bank_payout = 2.0
+    b.net_income = np.array([1.0, 2.0, 3.0])  # since the last plan
     net_income = b.net_income.copy()
     model.step()
     np.testing.assert_allclose(b.interest, [0.12, 0.24, 0.0], rtol=1e-12)
@@ -824,3 +825,93 @@ def test_capacity_is_ordered_for_the_use_expected_at_the_target_utilisation_work
     p.capacity = np.array([0.0, 11.0, 22.0])  # a good nobody can make: nothing ordered for it
     regime._order(model, np.zeros(3))
     np.testing.assert_allclose(b.orders * 26, [0.0, 4.0, 8.0], rtol=1e-12)
+
+
+def test_capacity_is_ordered_at_its_cost_as_far_as_funds_pay_and_free_capacity_as_far_as_wanted():
+    """Wanted 5, 30, 5 at 0, 0.5 and 2 tokens a unit with funds 10, 10, −5: 5 (free), 20 (funds), 0 (none)."""
+    from sim.economics import firms
+
+    orders = firms.capacity_orders(
+        [5.0, 30.0, 5.0], np.zeros(3), np.zeros(3), 0.0, [10.0, 10.0, -5.0], [0.0, 0.5, 2.0], np.full(3, 100.0)
+    )
+    np.testing.assert_array_equal(orders, [5.0, 20.0, 0.0])
+
+
+def test_output_follows_expected_use_and_stays_within_capacity_worked_by_hand():
+    """Smoothing ½: households' demand 10 → 15 (20 seen); others' use (4, 2) → (3, 3), with inputs 2 of IN,
+    1 of OUT to public bodies and 3 exported. Imports of 1 of IN need not be made: use 2 and 3 + 15 = 18.
+    Stocks at their reserves: targets 2 and 18, within capacity 100 and 10: 2 and 10.
+    """
+    model = model_of(readjustment_demand_smoothing=0.5, readjustment_reserve_weeks=4.0)
+    s, p = model.state, model.producers
+    s.expected_demand, s.seen_demand = np.array([10.0]), np.array([20.0])
+    s.other_use = np.array([4.0, 2.0])
+    s.inputs_used, s.public_use = np.array([2.0, 0.0]), np.array([0.0, 1.0])
+    s.investment_use, s.exported, s.imports = np.zeros(2), np.array([0.0, 3.0]), np.array([1.0, 0.0])
+    s.stock = 4.0 * np.array([3.0, 18.0])  # the reserves the week's expected use sets
+    p.capacity = np.array([100.0, 4.0, 6.0])
+    s.sector_capacity = np.array([100.0, 10.0])
+    model.regime.readjust(model)
+    np.testing.assert_allclose(s.expected_demand, [15.0], rtol=1e-12)
+    np.testing.assert_allclose(s.other_use, [3.0, 3.0], rtol=1e-12)
+    np.testing.assert_allclose(s.reserve, 4.0 * np.array([3.0, 18.0]), rtol=1e-12)
+    np.testing.assert_allclose(p.by_sector(p.target, 2), [2.0, 10.0], rtol=1e-12)
+
+
+def test_capacity_ordered_comes_into_service_a_lag_after_its_goods_are_delivered():
+    """Lag 3: capacity ordered (1, 2, 0.5 a week, all of it delivered) the first week arrives in the fourth; nothing
+    of the next weeks' orders (0, 1, 0) until the fifth."""
+    model = model_of(plan_investment_lag_weeks=3, capital_wear=False, technical_change_embodied=0.0)
+    regime, b, s, p = model.regime, model.regime.books, model.state, model.producers
+    capacity = p.capacity.copy()
+    s.delivered = 1.0
+    arrived = []
+    for week in range(5):
+        b.orders = np.array([1.0, 2.0, 0.5]) if week == 0 else np.array([0.0, 1.0, 0.0])
+        regime.invest(model)
+        arrived.append(p.capacity - capacity)
+        if week == 0:
+            np.testing.assert_array_equal(s.pipeline.sum(axis=0), [1.0, 2.5])  # on its way, by good
+    np.testing.assert_array_equal(arrived[:3], np.zeros((3, 3)))
+    np.testing.assert_array_equal(arrived[3], [1.0, 2.0, 0.5])
+    np.testing.assert_array_equal(arrived[4], [1.0, 3.0, 0.5])
+    np.testing.assert_array_equal(s.sector_capacity, p.by_sector(p.capacity, 2))
+    np.testing.assert_array_equal(b.pipeline.sum(axis=0), [0.0, 3.0, 0.0])  # three weeks of 1 still on the way
+
+
+def test_family_farms_with_one_member_or_none_share_their_funds_beyond_need_worked_by_hand():
+    """Farms of 1 member and of none, earning 20 and 0, with 12 and 8 beyond need (3 and 2 a week over 4 weeks).
+
+    The first's member gets half of 20 (payout ½) and the 3: 13 a week; the second has nobody to pay.
+    """
+    model = model_of(market_payout=0.5, population_communes=2, communes_sector="OUT")
+    regime, p, b = model.regime, model.producers, model.regime.books
+    p.workers = np.array([10, 10, 10, 1, 0])
+    b.funds, b.orders, b.weeks = np.array([0.0, 0.0, 0.0, 12.0, 8.0]), np.zeros(5), 4
+    regime.wages = np.zeros(5)
+    regime.share(model, np.array([0.0, 0.0, 0.0, 20.0, 0.0]), np.zeros(5))
+    np.testing.assert_array_equal(regime.member_income, [0.0, 0.0, 0.0, 13.0, 0.0])
+
+
+def test_the_investment_share_is_capital_goods_over_the_net_product_worked_by_hand():
+    """Sales 10, 20, 30 less inputs 5, 5, 10: a net product of 40; 8 units of IN at 0.9375 bought for capacity: 7.5,
+    a share of 0.1875. Without a net product (or a loss) the share is 0; with a net product of 0.5, 15."""
+    model = model_of()
+    regime, b, s = model.regime, model.regime.books, model.state
+    s.investment_use = np.array([8.0, 0.0])
+    b.revenue, b.inputs = np.array([10.0, 20.0, 30.0]), np.array([5.0, 5.0, 10.0])
+    assert regime.investment_share(model) == pytest.approx(0.1875, rel=1e-12)
+    b.inputs = np.array([10.0, 20.0, 30.0])
+    assert regime.investment_share(model) == 0.0
+    b.inputs = np.array([10.0, 20.0, 40.0])
+    assert regime.investment_share(model) == 0.0
+    b.inputs = np.array([10.0, 20.0, 29.5])
+    assert regime.investment_share(model) == pytest.approx(15.0, rel=1e-12)
+
+
+def test_before_the_books_open_normal_prices_are_the_labour_values():
+    """A market regime not yet opened (no normal prices of its own) answers with the values, as every regime starts."""
+    from sim.regimes.market import Market
+
+    model = model_of()
+    np.testing.assert_array_equal(Market().normal_prices(model), model.state.values[model.state.consumer_goods])
