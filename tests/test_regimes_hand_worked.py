@@ -96,7 +96,7 @@ def test_the_taylor_rate_before_a_year_of_prices_takes_inflation_at_its_target()
 
 @pytest.mark.parametrize(("weeks_seen", "inflation"), [(WEEKS_PER_YEAR, 0.02), (WEEKS_PER_YEAR + 1, 0.04)])
 def test_the_taylor_rate_takes_the_inflation_of_the_last_year_once_a_year_is_seen(monkeypatch, weeks_seen, inflation):
-    """A price level that rose from 1.00 to 1.04 over the last 52 weeks: π = 4 %; u = u* = 5 % (15 of 300).
+    """A price level that rose from 1.25 to 1.30 over the last 52 weeks: π = 4 %; u = u* = 5 % (15 of 300).
 
     i = 0.02 + 0.04 + ½ · (0.04 − 0.02) + 0 = 0.07; loan rate 0.10. With only 52 weeks seen, no
     year-ago level exists yet: π is the target, i = 0.02 + 0.02 = 0.04, loan rate 0.07.
@@ -104,8 +104,7 @@ def test_the_taylor_rate_takes_the_inflation_of_the_last_year_once_a_year_is_see
     model = model_of()
     regime = model.regime
     lay_off(model, 15)
-    level = np.linspace(1.0, 1.04, WEEKS_PER_YEAR + 1)[-weeks_seen:]
-    level = np.concatenate([np.full(weeks_seen - level.size, 1.0), level])
+    level = np.linspace(1.25, 1.3, WEEKS_PER_YEAR + 1)[-weeks_seen:]
     monkeypatch.setattr(model.record, "series", lambda name: level if name == "price_level" else None)
     regime._bank(model, regime.working_capital(model), 4)
     assert regime.inflation == pytest.approx(inflation, rel=1e-12)
@@ -141,6 +140,11 @@ def test_repayment_and_the_banks_payout_worked_by_hand():
     np.testing.assert_allclose(funds - b.funds, [0.8, 13.0, 0.2], rtol=1e-12, atol=1e-12 * funds.max())
     assert b.bank_payout == pytest.approx(2.0, rel=1e-12)
     assert b.bank_equity == 8.0  # paid week by week, with the incomes
+    # An enterprise without funds repays nothing, whatever is due; a bank without profit pays out nothing.
+    b.funds, b.loans, b.bank_equity = np.zeros(3), np.array([52.0, 0.0, 0.0]), 0.0
+    regime._bank(model, np.zeros(3), 4)
+    np.testing.assert_array_equal(b.loans, [52.0, 0.0, 0.0])
+    assert b.bank_payout == 0.0
 
 
 def test_without_credit_the_bank_sets_no_rate_and_nothing_is_repaid():
@@ -222,20 +226,24 @@ def test_the_structural_tax_rate_worked_by_hand():
     """Four weeks since the last plan in which 5,200 were taxed (1,300 a week); normal income 1,040.
 
     Normal income moves 4/104 of the way: 1,040 + (1,300 − 1,040) · 4 / 104 = 1,050. The
-    treasury buys 84 of OUT a week (126 at its normal price), plans a deficit of 2 % of normal
-    income (21 a week, 84 over the 4 weeks), and holds 176, 260 above its planned path of −84:
-    it brings that back over 5 years, 1 a week. Needed: 126 − 21 − 1 = 104 a week, a rate of
-    104 / 1,050.
+    treasury buys 74 of OUT a week and exports 10 more, and sells 8 of IN imported: 1.5 · 84 −
+    0.9375 · 8 = 118.5 at normal prices. It plans a deficit of 2 % of normal income (21 a week,
+    84 over the 4 weeks), and holds 176, 260 above its planned path of −84: it brings that back
+    over 5 years, 1 a week. Needed: 118.5 − 21 − 1 = 96.5 a week, a rate of 96.5 / 1,050.
+    One week after a plan with 1,300 taxed, normal income moves 1/104 of the way: 1,042.5.
     """
     model = model_of(market_deficit=0.02)
     regime, b, s = model.regime, model.regime.books, model.state
-    s.public_plan = np.array([0.0, 84.0])
+    s.public_plan, s.exports, s.imports = np.array([0.0, 74.0]), np.array([0.0, 10.0]), np.array([8.0, 0.0])
     b.weeks, b.taxed, b.normal_income = 4, 5_200.0, 1_040.0
     b.treasury, b.planned_balance = 176.0, 0.0
     regime._tax(model)
     assert b.normal_income == pytest.approx(1_050.0, rel=1e-12)
     assert b.planned_balance == pytest.approx(-84.0, rel=1e-12)
-    assert b.tax_rate == pytest.approx(104.0 / 1_050.0, rel=1e-12)
+    assert b.tax_rate == pytest.approx(96.5 / 1_050.0, rel=1e-12)
+    b.weeks, b.taxed, b.normal_income = 1, 1_300.0, 1_040.0
+    regime._tax(model)
+    assert b.normal_income == pytest.approx(1_042.5, rel=1e-12)
 
 
 @pytest.mark.parametrize(("treasury", "rate"), [(1e6, 0.0), (-1e7, 0.9)])
@@ -915,3 +923,76 @@ def test_before_the_books_open_normal_prices_are_the_labour_values():
 
     model = model_of()
     np.testing.assert_array_equal(Market().normal_prices(model), model.state.values[model.state.consumer_goods])
+
+
+def test_orders_look_ahead_at_the_growth_expected_and_stop_at_funds_and_credit_worked_by_hand(monkeypatch):
+    """As in the test above, with growth of 5.2 % a year expected over the lag and the period (26 + 26 weeks):
+    use 1.052 times as high. IN: 1.052 · 15 · 1.25 − 14 = 5.725. The second (share ⅓ of OUT's 36) wants
+    1.052 · 12 · 1.25 − 11, less the 1 already on order: 3.78; its funds beyond working capital, 500 − 300,
+    and its credit, 0.1 of 975 + 97.5, 107.25, pay 307.25 / 97.5 of it. The third makes a loss: it orders nothing.
+    Investing alike, the accelerator's orders and the use it saw are what the equal share is spread by.
+    """
+
+    def ordered(investment):
+        model = model_of(
+            capital=True,
+            plan_period_weeks=26,
+            plan_investment_lag_weeks=26,
+            market_target_utilisation=0.8,
+            market_growth_expected=0.052,
+            plan_max_capacity_growth=2.0,
+            bank_leverage=0.1,
+            comparison_investment=investment,
+        )
+        regime, b, s, p = model.regime, model.regime.books, model.state, model.producers
+        p.capacity = np.array([14.0, 11.0, 22.0])
+        s.other_use, s.imports, s.expected_demand = np.array([20.0, 6.0]), np.array([5.0, 0.0]), np.array([30.0])
+        b.funds, b.loans = np.array([0.0, 500.0, 0.0]), np.zeros(3)
+        b.pipeline[5] = [0.0, 1.0, 0.0]
+        b.weeks, b.net_income = 1, np.array([0.0, 100.0, -100.0])
+        seen = []
+
+        def equal(model_, wanted, use, cost):
+            assert model_ is model
+            seen.append((wanted.copy(), use.copy(), cost.copy()))
+            return np.array([2.6, 5.2, 7.8])
+
+        monkeypatch.setattr(regime, "_equal_orders", equal)
+        regime._order(model, np.array([0.0, 300.0, 0.0]))
+        return b.orders, seen
+
+    orders, seen = ordered("own")
+    np.testing.assert_allclose(orders * 26, [5.725, 307.25 / 97.5, 0.0], rtol=1e-12)
+    assert seen == []
+    orders, seen = ordered("equal")
+    np.testing.assert_allclose(orders, [0.1, 0.2, 0.3], rtol=1e-12)
+    wanted, use, cost = seen[0]
+    np.testing.assert_allclose(wanted, [5.725, 307.25 / 97.5, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(use, 1.052 * np.array([15.0, 12.0, 24.0]), rtol=1e-12)
+    np.testing.assert_allclose(cost, [0.0, 97.5, 97.5], rtol=1e-12)
+
+
+def test_sales_are_shared_by_output_else_by_capacity_else_equally():
+    """Four enterprises, IN, IN, OUT, OUT. IN's made 3 and 1: shares ¾ and ¼. OUT's made nothing: by capacity
+    0.3 and 0.1, ¾ and ¼; with no capacity either, halves."""
+    model = model_of(population_councils=4)
+    regime, p = model.regime, model.producers
+    p.output, p.capacity = np.array([3.0, 1.0, 0.0, 0.0]), np.array([1.0, 1.0, 0.3, 0.1])
+    np.testing.assert_allclose(regime._sales_weights(model), [0.75, 0.25, 0.75, 0.25], rtol=1e-12)
+    p.capacity = np.array([1.0, 1.0, 0.0, 0.0])
+    np.testing.assert_allclose(regime._sales_weights(model), [0.75, 0.25, 0.5, 0.5], rtol=1e-12)
+
+
+def test_an_amount_is_split_by_weights_that_sum_to_less_than_one_and_whole_to_a_single_weightless_share():
+    from sim.economics import firms
+
+    np.testing.assert_allclose(firms.split_by_weight(6.0, [0.25, 0.5, 0.0]), [2.0, 4.0, 0.0])
+    np.testing.assert_allclose(firms.split_by_weight(6.0, [0.0]), [6.0])
+
+
+def test_a_net_income_below_one_token_is_kept_in_part_too():
+    from sim.economics import firms
+
+    per_member, kept = firms.income_shares([0.8], [1.0], 0.25, 0.0)
+    np.testing.assert_allclose(per_member, [0.6], rtol=1e-12)
+    np.testing.assert_allclose(kept, [0.2], rtol=1e-12)
