@@ -39,7 +39,7 @@ test: setup $(VENV)/.test-extras
 # MUTANT_PARTS=model runs one part again; the others keep their last result. mutants/ is removed
 # afterwards (ruff would lint it) unless KEEP_MUTANTS=1 (cd mutants/<part>; mutmut browse).
 MUTANT_CHILDREN ?= 2
-MUTANT_PARTS ?= rules welfare agents model vote conditions macro
+MUTANT_PARTS ?= rules welfare agents model vote conditions macro regimes phases
 KEEP_MUTANTS ?= 0
 MUTATION_DEPS = $(PY) -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['mutation'])"
 MUTMUT := $(abspath $(VENV))/bin/mutmut
