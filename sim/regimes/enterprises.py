@@ -87,7 +87,6 @@ class Books:
     treasury: float = 0.0
     tax_rate: float = 0.0
     taxed: float = 0.0  # gross incomes since the last plan
-    treasury_net: float = 0.0  # the treasury's purchases less its sales since the last plan
     loans: np.ndarray = None  # (P,) each producer's debt to the bank
     interest: np.ndarray = None  # (P,) this week's interest on it
     bank_equity: float = 0.0  # the bank's own funds: interest received less what it paid its owners
@@ -113,7 +112,6 @@ class MarketEconomy(Regime):
         self.normal = None  # (n,) normal prices, tokens per unit
         self.all_prices = None  # (n,) prices of every good this week
         self.money_wage = 0.0  # tokens per hour at normal prices (wage or normal personal income)
-        self.input_use = None  # (n,) expected use as inputs, units per week
         self.sales_share = None  # (P,) weight of each producer in its good's sales this week
         self.goods_of = None  # (P, n) 1 where a producer makes a good
         self.expected_growth = 0.0  # yearly growth of use enterprises expect
@@ -164,7 +162,6 @@ class MarketEconomy(Regime):
         benefits = self.benefits(model)
         gross = gross + benefits
         b.treasury -= float(benefits.sum())
-        b.treasury_net += float(benefits.sum())
         tax = b.tax_rate * gross
         c.receive(gross - tax)
         b.pay = paid
@@ -189,7 +186,6 @@ class MarketEconomy(Regime):
         ordered = b.orders * self.capacity_cost(model)
         b.investment = firms.split_by_weight(float(p @ s.investment_use), ordered) if ordered.any() else 0.0 * ordered
         b.treasury += float(p @ (s.imports - s.public_use - s.exported))
-        b.treasury_net += float(p @ (s.public_use + s.exported - s.imports))
 
     def buy(self, model):
         """Households buy; each good's producers take what its sales bring; the week's accounts close."""
@@ -222,7 +218,6 @@ class MarketEconomy(Regime):
         s.expected_demand += smooth * (s.seen_demand - s.expected_demand)
         others = s.inputs_used + s.public_use + s.investment_use + s.exported
         s.other_use += smooth * (others - s.other_use)
-        self.input_use += smooth * (s.inputs_used - self.input_use)
         self._targets(model)
         use = s.other_use - s.imports  # imports arriving each week need not be made at home
         use[cg] += s.expected_demand
@@ -280,7 +275,7 @@ class MarketEconomy(Regime):
         self.share(model, b.net_income / weeks, working)
         b.net_income[:] = 0.0
         b.bought[:] = 0.0
-        b.weeks, b.taxed, b.treasury_net = 0, 0.0, 0.0
+        b.weeks, b.taxed = 0, 0.0
         self.close(model)
         self.move_labour(model)
 
@@ -316,8 +311,7 @@ class MarketEconomy(Regime):
         s.planning_errors = np.zeros(t.n)
         # Expected use: the skeleton's households' demand, inputs of its output, public bodies and exports.
         first_output = producers.by_sector(producers.target, t.n)
-        self.input_use = inputs @ first_output
-        s.other_use = self.input_use + s.public_plan + s.exports
+        s.other_use = inputs @ first_output + s.public_plan + s.exports
         self._targets(model)
         self.open(model)
         cost = (self.money_wage * paid + self.normal @ inputs)[producers.sector] * producers.target

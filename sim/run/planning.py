@@ -73,7 +73,6 @@ class Planner:
         self.private_share, self.public_share = scenario.plan.private_share, scenario.plan.public_share
         #: Yearly growth of output per hour the plan expects (:meth:`observe_growth`), for the rule "need".
         self.expected_growth = 0.0
-        self._values_year_ago = None  # set after the first refresh
         if spectral_radius(self.inputs_estimated) >= 1.0:
             raise ScenarioError(
                 f"plan.information_error = {error}: the plan factory's mistaken coefficients would not be "

@@ -199,6 +199,7 @@ class Record:
             s.output[cg] + s.imports[cg] - s.inputs_used[cg] - s.public_use[cg] - s.investment_use[cg] - s.exported[cg]
         )
         stock_gap = metrics.stock_gap(s.stock[cg], s.reserve[cg])
+        unemployed = m.regime.unemployment_rate(m)
         fulfilment = metrics.fulfilment(s.sales, notional[cg])
         week = {
             "price_value_gap": metrics.price_value_gap(s.prices, s.values[cg]),
@@ -212,11 +213,11 @@ class Record:
             "consumption_gini": metrics.gini(c.spent),
             "hours_per_week": s.hours_per_week,
             "hours_used": float(np.sum(m.councils.labour[p.sector] * p.method * p.output)) / c.income.size,
-            "hours_paid": s.hours_per_week * (1.0 - m.regime.unemployment_rate(m)),
-            "unemployment_rate": m.regime.unemployment_rate(m),
+            "hours_paid": s.hours_per_week * (1.0 - unemployed),
+            "unemployment_rate": unemployed,
             "capacity_utilisation": metrics.utilisation(p.output, p.capacity, self._values0[p.sector]),
             "output_per_hour": float(self._values0 @ (s.output - s.inputs_used))
-            / max(s.hours_per_week * (1.0 - m.regime.unemployment_rate(m)) * c.income.size, 1e-12),
+            / max(s.hours_per_week * (1.0 - unemployed) * c.income.size, 1e-12),
             "investment_share": m.regime.investment_share(m),
             "consumption_per_person": float(self._base_values @ s.sales) / c.income.size,
             "wage": s.wage,
