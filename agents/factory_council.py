@@ -47,9 +47,10 @@ class FactoryCouncils:
         self.measured = inputs_true[:, producers.sector]  # (n, P) inputs per unit at the last report
         n = labour.size
         rate = np.zeros(n) if wear_rate is None else np.asarray(wear_rate, dtype=float)
+        self.sector_wear_rate = rate  # (n,) per year, each good's capital
         self.wear_rate = np.where(producers.is_commune, 0.0, rate[producers.sector])  # (P,) per year
-        base = np.ones(n) if utilisation is None else np.asarray(utilisation, dtype=float)
-        self.utilisation = base[producers.sector]
+        self.sector_utilisation = np.ones(n) if utilisation is None else np.asarray(utilisation, dtype=float)
+        self.utilisation = self.sector_utilisation[producers.sector]
 
     # --- the week ---------------------------------------------------------------------------------
 
@@ -126,6 +127,22 @@ class FactoryCouncils:
         p.capacity[:], renewed = capital.wear(p.capacity, p.output, self.wear_rate, self.utilisation)
         p.method[self.rows] = capital.improved_method(p.method[self.rows], renewed[self.rows], embodied)
         state.sector_capacity = p.by_sector(p.capacity, state.stock.size)
+
+    def found(self, row: int, sector: int):
+        """A new enterprise takes a closed one's place (``row``) and makes ``sector``'s good.
+
+        It has no capacity yet and works with its sector's method in use (the
+        capacity-weighted mean of the sector's enterprises).
+        """
+        p = self.producers
+        same = (p.sector == sector) & (p.capacity > 0)
+        weight = p.capacity[same].sum()
+        p.method[row] = p.method[same] @ p.capacity[same] / weight if weight > 0 else 1.0
+        p.sector[row] = sector
+        p.capacity[row] = p.target[row] = p.output[row] = 0.0
+        self.wear_rate[row] = self.sector_wear_rate[sector]
+        self.utilisation[row] = self.sector_utilisation[sector]
+        self.measured[:, row] = self.inputs_true[:, sector]
 
     def improve_methods(self, rate: float):
         """A year of workers' management: labour per unit falls by ``rate`` × the groups' organisation.

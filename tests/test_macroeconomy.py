@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.economics import banking, capital
+from sim.economics import banking, capital, firms
 from sim.model import CouncilsModel
 
 SMALL = dict(population_consumers=2000, population_councils=30, population_communes=10)
@@ -182,3 +182,60 @@ def test_an_enterprise_whose_net_worth_stays_negative_closes_and_its_debt_is_wri
     assert producers.capacity[row] == 0 and producers.workers[row] == 0 and b.loans[row] == 0
     assert b.orders[row] == 0 and not b.pipeline[:, row].any()
     assert regime.unemployment_rate(model) > 0
+
+
+# --- entry -----------------------------------------------------------------------------------------
+
+
+def test_entry_sectors_by_hand():
+    # Goods 0, 1, 2; enterprises: two in good 0, one each in goods 1 and 2, one closed in good 2.
+    profit = np.array([10.0, 10.0, 30.0, 2.0, 1_000.0])  # tokens a year
+    value = np.array([100.0, 100.0, 100.0, 100.0, 100.0])
+    sector = np.array([0, 0, 1, 2, 2])
+    active = np.array([True, True, True, True, False])  # the closed one's profit does not count
+    # Rates: good 0 20/200 = 0.10, good 1 0.30, good 2 0.02; the economy's 52/400 = 0.13.
+    drawn = firms.entry_sectors
+    np.testing.assert_array_equal(drawn(profit, value, sector, active, 3, 0.0), [1])
+    np.testing.assert_array_equal(drawn(profit, value, sector, active, 3, 0.17), [])  # 0.30 is not above 0.13 + 0.17
+    np.testing.assert_array_equal(drawn(profit, value, sector, active, 3, 0.16), [1])
+    profit[0] = 40.0  # good 0: 50/200 = 0.25; the economy's 82/400 = 0.205: both above, the most profitable first
+    np.testing.assert_array_equal(drawn(profit, value, sector, active, 3, 0.0), [1, 0])
+    assert drawn(profit, np.zeros(5), sector, active, 3, 0.0).size == 0  # no capital, no rate
+
+
+@pytest.mark.parametrize("entry", [False, True])
+def test_a_closed_enterprises_place_is_taken_where_profits_are_high_from_the_owners_savings(entry):
+    model = CouncilsModel(
+        seed=2, regime="market", years=1, market_exit_weeks=2, market_entry=entry, market_entry_premium=0.0, **SMALL
+    )
+    model.run(8)
+    regime, b, producers, c = model.regime, model.regime.books, model.producers, model.consumers
+    shared = np.bincount(producers.sector)[producers.sector] > 1  # its good has another enterprise
+    row = model.councils.rows[shared[model.councils.rows]][0]
+    old_good = producers.sector[row]
+    b.loans[row] += 10 * regime.capital_value(model)[row]  # a debt it cannot carry (booked without a deposit)
+    before = sum(regime.balance_sheets(model).values())
+    for _ in range(8):  # two plans: it closes at the second, and where entry is on its place is taken at once
+        savings = c.savings[regime.owners].sum()
+        model.step()
+        assert sum(regime.balance_sheets(model).values()) == pytest.approx(before, abs=1e-9 * b.issued)
+        if regime.exits:
+            break
+    assert regime.exits == 1
+    if not entry:
+        assert regime.closed[row] and regime.entries == 0 and producers.sector[row] == old_good
+        return
+    assert regime.entries == 1 and not regime.closed[row]
+    good = producers.sector[row]
+    active = ~producers.is_commune & (np.arange(producers.sector.size) != row)
+    n = model.technology.n
+    value = np.bincount(producers.sector[active], regime.capital_value(model)[active], n)
+    rate = np.bincount(producers.sector[active], regime.profit[active], n)[value > 0] / value[value > 0]
+    assert good == np.flatnonzero(value > 0)[np.argmax(rate)]  # the most profitable good (premium 0)
+    assert b.orders[row] > 0 and b.funds[row] > 0 and producers.capacity[row] == 0  # it orders its capacity
+    assert c.savings[regime.owners].sum() < savings  # its owners paid in
+    model.run(4)
+    assert producers.workers[row] > 0  # its first crew
+    model.run(model.conditions.plan.investment_lag_weeks + 8)
+    assert producers.capacity[row] > 0 and producers.output[row] > 0
+    assert sum(regime.balance_sheets(model).values()) == pytest.approx(before, abs=1e-9 * b.issued)

@@ -255,3 +255,69 @@ def test_self_managed_market_with_unequal_capital_per_worker_does_not():
     assert per_worker[1] > 2 * per_worker[0]
     assert income[1] > 1.02 * income[0]  # the capital-intensive enterprise pays its members more
     assert m.record.series("wage_gini")[-WEEKS_PER_YEAR:].min() > 0.005
+
+
+def test_equal_investment_is_paid_as_the_plan_pays_it_before_incomes():
+    """Under ``comparison.investment = "equal"`` the treasury buys the capital goods and its tax takes their cost."""
+    m = CouncilsModel(
+        seed=4,
+        regime="market",
+        years=2,
+        comparison_investment="equal",
+        population_consumers=2000,
+        population_councils=30,
+        population_communes=10,
+    )
+    b, share, off_path = m.regime.books, [], []
+    for _ in range(m.conditions.weeks):
+        m.step()
+        assert not m.regime.books.investment.any()  # no enterprise pays for its capacity
+        share.append(m.regime.investment_share(m))
+        off_path.append(abs(m.regime.books.treasury - m.regime.books.planned_balance))
+    plan = m.conditions.plan
+    second_year = slice(WEEKS_PER_YEAR, None)
+    assert np.mean(share[second_year]) == pytest.approx(1 - plan.private_share - plan.public_share, abs=0.005)
+    assert max(off_path[second_year]) < 0.5 * m.regime.books.normal_income  # the levy balances within a period
+
+
+def like_for_like(regime: str, seed: int) -> dict:
+    """Issue 24's test economy: the market with its own closure off, at equal investment, beside the councils."""
+    market_off = dict(
+        market_owners_share=1.0,
+        market_wage_gini=0.0,
+        market_markup=0.0,
+        market_owners_buffer_weeks=4.0,  # equal owners save as everyone does (consumption.buffer_weeks)
+        market_owners_smoothing_weeks=8.0,
+        market_rebuild_weeks=6.0,  # the councils' readjustment.rebuild_weeks
+        market_firing=0.0,
+        bank_credit=False,
+        market_wage_slope=0.0,
+        market_deficit=0.0,
+        market_growth_expected=0.0,
+        market_entry=False,
+    )
+    m = CouncilsModel(
+        seed=seed,
+        regime=regime,
+        years=3,
+        population_consumers=1000,
+        population_councils=30,
+        comparison_investment="equal",
+        wages_initial_gini=0.0,
+        **(market_off if regime == "market" else {}),
+    )
+    return m.run()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 24, open: the zero-markup market pays its price premium out as income (a widow's cruse), "
+    "so it works its labour reserve and its prices stay above values (docs/regimes.md, Limits)",
+)
+def test_at_equal_investment_the_market_without_its_closure_is_within_noise_of_the_councils():
+    seeds = (1, 2, 3)
+    for key in ("hours_used_last_year", "welfare_per_person_last_year", "price_level_last_year"):
+        councils = np.array([like_for_like("councils", s)[key] for s in seeds])
+        market_ = np.array([like_for_like("market", s)[key] for s in seeds])
+        noise = 3 * np.sqrt((councils.var(ddof=1) + market_.var(ddof=1)) / len(seeds))
+        assert abs(market_.mean() - councils.mean()) <= noise, (key, market_, councils)

@@ -168,6 +168,44 @@ def paid_out(surplus) -> np.ndarray:
     return positive * (max(surplus.sum(), 0.0) / total)
 
 
+def entry_sectors(profit, value, sector, active, n: int, premium: float) -> np.ndarray:
+    """Goods whose enterprises earn a profit rate above the economy's by ``premium``, the most profitable first.
+
+    Enterprises enter where profits are high (Dosi, Fagiolo & Roventini 2010; Assenza, Delli
+    Gatti & Grazzini 2015: a failed firm is replaced by an entrant): a good's profit rate is
+    its active enterprises' profits over the value of their capacity; the economy's, every
+    active enterprise's.
+
+    Parameters
+    ----------
+    profit : numpy.ndarray, shape (P,)
+        Each enterprise's profit, tokens a year.
+    value : numpy.ndarray, shape (P,)
+        Its capacity's value, tokens.
+    sector : numpy.ndarray of int, shape (P,)
+    active : numpy.ndarray of bool, shape (P,)
+        The enterprises that count (open ones, not communes).
+    n : int
+        Number of goods.
+    premium : float
+        Profit rate over the economy's that draws entry, per year.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        The goods that draw entry, by falling profit rate.
+    """
+    profit = np.where(active, profit, 0.0)
+    value = np.where(active, value, 0.0)
+    total = value.sum()
+    if total <= 0:
+        return np.zeros(0, dtype=int)
+    by_good = np.bincount(sector, weights=value, minlength=n)
+    rate = np.divide(np.bincount(sector, weights=profit, minlength=n), by_good, out=np.zeros(n), where=by_good > 0)
+    drawn = np.flatnonzero((by_good > 0) & (rate > profit.sum() / total + premium))
+    return drawn[np.argsort(-rate[drawn], kind="stable")]
+
+
 def split_by_weight(amount, weight) -> np.ndarray:
     """``amount`` shared in proportion to ``weight`` (equally if every weight is 0)."""
     weight = np.asarray(weight, dtype=float)

@@ -35,8 +35,9 @@ every other user took. **Investment**: each producer orders capacity where its e
 use, grown at the regime's expected growth until the order arrives, needs it at a target
 utilisation, as far as its own funds beyond a working capital (and the bank's credit, where
 it lends) pay for it (Dosi, Fagiolo & Roventini 2010; Caiani et al. 2016); under
-``comparison.investment = "equal"`` it orders capacity worth the plan's investment share of
-its net product instead. Capacity comes into service after the scenario's lag, to the
+``comparison.investment = "equal"`` producers order capacity worth the plan's investment share
+of the net product instead, and the treasury pays for it out of its tax, as the plan withholds
+that share before wages (:meth:`MarketEconomy.levies`). Capacity comes into service after the scenario's lag, to the
 producer that ordered it, and wears as under every regime (:mod:`sim.economics.capital`).
 Normal prices follow the methods in use at each plan, and the money wage follows
 unemployment where the regime bargains (:meth:`MarketEconomy.wage_slope`).
@@ -183,8 +184,13 @@ class MarketEconomy(Regime):
         need = producers.output * (p @ model.councils.inputs_true)[producers.sector]
         b.inputs = firms.split_by_weight(float(p @ s.inputs_used), need)
         b.inputs += (p * s.imports)[producers.sector] * self.sales_share  # imports are resold by the good's producers
-        ordered = b.orders * self.capacity_cost(model)
-        b.investment = firms.split_by_weight(float(p @ s.investment_use), ordered) if ordered.any() else 0.0 * ordered
+        spent = float(p @ s.investment_use)
+        if self.levies(model):  # the treasury pays for the capital goods, as the plan withholds their share
+            b.investment = np.zeros(producers.sector.size)
+            b.treasury -= spent
+        else:
+            ordered = b.orders * self.capacity_cost(model)
+            b.investment = firms.split_by_weight(spent, ordered) if ordered.any() else 0.0 * ordered
         b.treasury += float(p @ (s.imports - s.public_use - s.exported))
 
     def buy(self, model):
@@ -267,10 +273,10 @@ class MarketEconomy(Regime):
         weeks = max(b.weeks, 1)
         self._bargain(model, weeks)
         self._reprice(model)
-        self._tax(model)
         working = self.working_capital(model)
         self._bank(model, working, weeks)
         self._order(model, working)
+        self._tax(model)
         self._borrow(model, working)
         self.share(model, b.net_income / weeks, working)
         b.net_income[:] = 0.0
@@ -333,7 +339,10 @@ class MarketEconomy(Regime):
             interest=zeros.copy(),
         )
         gross = self.money_wage * s.hours_per_week * model.consumers.income.size
-        spending = float(self.normal @ (s.public_plan + s.exports - s.imports))
+        bought = s.public_plan + s.exports - s.imports
+        if self.levies(model):  # and the skeleton's capital goods, under equal investment
+            bought = bought + s.investment_plan
+        spending = float(self.normal @ bought)
         self.books.tax_rate = float(np.clip(spending / gross, 0.0, MAX_TAX_RATE)) if gross > 0 else 0.0
         self.books.normal_income = gross
         self.expected_growth = self.initial_growth(model)
@@ -450,10 +459,15 @@ class MarketEconomy(Regime):
         b, s = self.books, model.state
         weeks = max(b.weeks, 1)
         b.normal_income += min(weeks / NORMAL_INCOME_WEEKS, 1.0) * (b.taxed / weeks - b.normal_income)
-        purchases = float(self.normal @ (s.public_plan + s.exports - s.imports))
+        bought = s.public_plan + s.exports - s.imports
+        if self.levies(model):  # and the capital goods ordered, under equal investment
+            bought = bought + s.investment_plan
+        purchases = float(self.normal @ bought)
         deficit = self.deficit(model) * b.normal_income  # planned, tokens a week
         b.planned_balance -= deficit * weeks
-        needed = purchases - deficit - (b.treasury - b.planned_balance) / TAX_HORIZON_WEEKS
+        # Under equal investment the levy balances within a plan period, as the plan withholds its share.
+        horizon = model.conditions.plan.period_weeks if self.levies(model) else TAX_HORIZON_WEEKS
+        needed = purchases - deficit - (b.treasury - b.planned_balance) / horizon
         if b.normal_income > 0:
             b.tax_rate = float(np.clip(needed / b.normal_income, 0.0, MAX_TAX_RATE))
 
@@ -510,7 +524,7 @@ class MarketEconomy(Regime):
             plan.max_capacity_growth * producers.capacity * period / WEEKS_PER_YEAR,
         )
         if model.conditions.comparison.investment == "equal":
-            orders = self._equal_orders(model, orders, ahead * np.maximum(use, 0.0)[producers.sector] * share, cost)
+            orders = self._equal_orders(model, orders, cost)
         b.orders = orders / period
         s.capacity_plan = producers.by_sector(b.orders, n)
         s.investment_plan = model.planner.capital_per_capacity @ (WEEKS_PER_YEAR * s.capacity_plan)
@@ -519,21 +533,28 @@ class MarketEconomy(Regime):
         """The yearly growth of use enterprises expect (their normal growth, as Harrod's warranted rate): none here."""
         return 0.0
 
-    def _equal_orders(self, model, wanted, use, cost) -> np.ndarray:
+    def _equal_orders(self, model, wanted, cost) -> np.ndarray:
         """``comparison.investment = "equal"``: capacity worth the plan's investment share of the net product.
 
         The period's net product (sales less inputs, capital used up and interest, as the
-        books saw it) times ``1 − plan.private_share − plan.public_share`` is spent on capacity,
-        shared in proportion to what the accelerator wanted (``wanted``, units a week), or to
-        expected use where it wanted nothing; within the most a producer's capacity can grow.
+        books saw it) times ``1 − plan.private_share − plan.public_share`` is spent on capacity
+        as the plan factory spends its fund (:meth:`sim.run.planning.Planner.allocate_investment`):
+        first where the accelerator wants capacity (``wanted``, units a week), the rest on every
+        producer's capacity by the same share; within the most a producer's capacity can grow.
         """
         b, plan, producers = self.books, model.conditions.plan, model.producers
         weeks = max(b.weeks, 1)
         budget = (1.0 - plan.private_share - plan.public_share) * max(float(b.net_income.sum()) / weeks, 0.0)
-        weight = wanted if np.any(wanted > 0) else use
-        spend = float(cost @ weight)
-        orders = weight * (budget * plan.period_weeks / spend) if spend > 0 else 0.0 * weight
-        return np.minimum(orders, plan.max_capacity_growth * producers.capacity * plan.period_weeks / WEEKS_PER_YEAR)
+        budget *= plan.period_weeks
+        limit = plan.max_capacity_growth * producers.capacity * plan.period_weeks / WEEKS_PER_YEAR
+        ask = np.minimum(wanted, limit)
+        spent = float(cost @ ask)
+        orders = ask * min(1.0, budget / spent) if spent > 0 else ask
+        budget = max(budget - spent, 0.0)
+        base = float(cost @ producers.capacity)
+        if budget > 0 and base > 0:  # what the accelerator leaves grows every producer by the same share
+            orders = orders + np.minimum(budget / base * producers.capacity, np.maximum(limit - orders, 0.0))
+        return orders
 
     def _sales_weights(self, model) -> np.ndarray:
         """Each producer's share of its good's sales: its share of the week's output (else of capacity, else equal)."""
@@ -557,5 +578,21 @@ class MarketEconomy(Regime):
         return out
 
     def committed(self, model) -> np.ndarray:
-        """Tokens each producer will pay, until the next plan, for the capacity it ordered at this one."""
+        """Tokens each producer will pay, until the next plan, for the capacity it ordered at this one.
+
+        None under equal investment: the treasury pays (:meth:`levies`).
+        """
+        if self.levies(model):
+            return np.zeros(model.producers.sector.size)
         return self.books.orders * model.conditions.plan.period_weeks * self.capacity_cost(model)
+
+    @staticmethod
+    def levies(model) -> bool:
+        """Under ``comparison.investment = "equal"`` investment is paid as the plan pays it, before incomes.
+
+        The councils withhold the investment share of the net product from wages (seed §7f);
+        here the treasury buys the capital goods enterprises order and its structural tax
+        takes their normal cost from every income. Who saves then no longer decides how much
+        is invested, and what is compared is who is paid what, and who decides output.
+        """
+        return model.conditions.comparison.investment == "equal"

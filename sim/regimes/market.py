@@ -30,8 +30,10 @@ institutions change (``[market]`` in the scenario):
   their output needs (with the labour reserve they hoard) and hire the unemployed where they
   lack hands. The unemployed earn nothing from work; the treasury pays them ``benefit`` × the
   mean wage. With ``firing = 0`` hands move between enterprises instead, nobody is laid off.
-- **Exit.** An enterprise whose net worth stays negative ``exit_weeks`` closes; its debts
-  beyond its funds are written off against the bank's.
+- **Exit and entry.** An enterprise whose net worth stays negative ``exit_weeks`` closes; its
+  debts beyond its funds are written off against the bank's. Where a good's profit rate beats
+  the economy's by ``entry_premium``, a new enterprise, founded from the owners' savings, takes
+  a closed one's place and builds ``entry_size`` of its good's mean capacity.
 - **The treasury** buys public consumption, pays the benefit and taxes every income at a
   structural rate, which plans a deficit of ``deficit`` of normal income (automatic
   stabilisers: ``sim.regimes.enterprises``).
@@ -45,7 +47,7 @@ import numpy as np
 
 from sim.economics import firms
 from sim.economics.units import WEEKS_PER_YEAR
-from sim.regimes.enterprises import MarketEconomy
+from sim.regimes.enterprises import FUNDS_WEEKS, MarketEconomy
 
 
 class Market(MarketEconomy):
@@ -63,6 +65,8 @@ class Market(MarketEconomy):
         self.negative_weeks = None  # (P,) weeks each enterprise's equity has been negative in a row
         self.closed = None  # (P,) bool: enterprises that closed
         self.exits = 0  # enterprises closed since the start
+        self.entries = 0  # enterprises founded since the start, in closed ones' places
+        self.profit = None  # (P,) each enterprise's profit over the last plan period, tokens a year
 
     def open(self, model):
         """The hierarchy of wages, the owners at its top with the savings they like to hold."""
@@ -117,6 +121,7 @@ class Market(MarketEconomy):
         spare = b.funds - working_capital - self.committed(model)
         excess = firms.paid_out(np.where(enterprise, spare, 0.0)) / model.conditions.plan.period_weeks
         self.dividends = rules.payout * firms.paid_out(profit) + excess
+        self.profit = profit * WEEKS_PER_YEAR
         members = producers.workers.astype(float)
         per_member, _ = firms.income_shares(net_income, members, 1.0 - rules.payout, 0.0)
         commune_excess = firms.paid_out(np.where(enterprise, 0.0, spare)) / model.conditions.plan.period_weeks
@@ -158,21 +163,28 @@ class Market(MarketEconomy):
     def buy(self, model):
         """Households buy and the week's accounts close; an enterprise's weeks of negative net worth are counted.
 
-        Net worth: funds less loans plus the capacity's value at normal prices (what the bank lends against).
+        Net worth: funds less loans plus the capacity's value at normal prices (what the bank lends
+        against), that on order included.
         """
         super().buy(model)
-        b = self.books
-        worth = b.funds - b.loans + self.capital_value(model)
-        negative = (worth < 0) & ~model.producers.is_commune & ~self.closed
+        b, producers = self.books, model.producers
+        per_unit = WEEKS_PER_YEAR * (self.normal @ model.planner.capital_per_capacity)
+        worth = b.funds - b.loans + per_unit[producers.sector] * (producers.capacity + b.pipeline.sum(axis=0))
+        negative = (worth < 0) & ~producers.is_commune & ~self.closed
         self.negative_weeks = np.where(negative, self.negative_weeks + 1, 0)
 
     def close(self, model):
+        """Enterprises that fail close (:meth:`_exit`), and new ones take their places where profits are high."""
+        self._exit(model)
+        self._enter(model)
+
+    def _exit(self, model):
         """Enterprises whose net worth stayed negative ``exit_weeks`` close (Delli Gatti et al. 2005).
 
         Their workers are laid off, their capacity (and what they had on order) is scrapped,
         and their debts beyond their funds are written off against the bank's own funds, so
-        that every balance sheet still sums to 0. A closed enterprise stays closed. Only where
-        the market lays hands off (``firing > 0``): who loses work must find it again.
+        that every balance sheet still sums to 0. Only where the market lays hands off
+        (``firing > 0``): who loses work must find it again.
         """
         sc, b, producers = model.conditions, self.books, model.producers
         if sc.market.exit_weeks == 0 or sc.market.firing == 0:
@@ -198,6 +210,71 @@ class Market(MarketEconomy):
         self.negative_weeks[failing] = 0
         self.exits += failing.size
         model.councils.staff(c.group, groups, model.state.hours_per_week)
+
+    def _enter(self, model):
+        """New enterprises take closed ones' places where profits are high.
+
+        Where a good's profit rate beats the economy's by ``entry_premium`` a year, one
+        enterprise enters per plan, in the goods of highest profit rate first
+        (:func:`sim.economics.firms.entry_sectors`). Its owners — the owning class, in
+        proportion to their savings — put in what it needs: capacity of ``entry_size`` × its
+        good's mean per enterprise, ordered now and paid as it is delivered, and working
+        capital for the smallest work group until the capacity serves. Their savings become its funds (a transfer:
+        the balance sheets still sum to 0); without the savings, nobody enters. Only where
+        enterprises exit (``firing > 0``), and not under ``comparison.investment = "equal"``.
+        """
+        sc, b, producers, c = model.conditions, self.books, model.producers, model.consumers
+        rules = sc.market
+        slots = np.flatnonzero(self.closed)
+        if not rules.entry or rules.firing == 0 or slots.size == 0 or self.levies(model) or self.profit is None:
+            return
+        n, period = model.technology.n, sc.plan.period_weeks
+        active = ~producers.is_commune & ~self.closed
+        value = self.capital_value(model)
+        goods = firms.entry_sectors(self.profit, value, producers.sector, active, n, rules.entry_premium)
+        weeks = FUNDS_WEEKS + sc.plan.investment_lag_weeks  # its crew's pay until its capacity serves, and after
+        crew = weeks * self.money_wage * model.state.hours_per_week * sc.population.group_size_min
+        unit_cost = WEEKS_PER_YEAR * (self.all_prices @ model.planner.capital_per_capacity)  # per unit a week
+        founded = False
+        for good in goods:
+            row = self._place_for(model, slots, good)
+            if row < 0:
+                continue
+            slots = slots[slots != row]
+            incumbents = active & (producers.sector == good)
+            size = rules.entry_size * producers.capacity[incumbents].mean()
+            equity = size * float(unit_cost[good]) + crew
+            savings = c.savings[self.owners]
+            if savings.sum() < equity:
+                break
+            c.savings[self.owners] -= equity * savings / savings.sum()
+            model.councils.found(row, good)
+            self.goods_of[row] = 0.0
+            self.goods_of[row, good] = 1.0
+            b.funds[row] += equity
+            b.orders[row] = size / period
+            self.closed[row] = False
+            self.entries += 1
+            founded = True
+        if founded:
+            s = model.state
+            s.capacity_plan = producers.by_sector(b.orders, n)
+            s.investment_plan = model.planner.capital_per_capacity @ (WEEKS_PER_YEAR * s.capacity_plan)
+
+    @staticmethod
+    def _place_for(model, slots, good: int) -> int:
+        """The closed enterprise whose place an entrant making ``good`` takes, or −1 if none can be left.
+
+        A closed enterprise of the same good first; else one whose good keeps another
+        enterprise (the stock of a good is sold by its enterprises, so none may be left without one).
+        """
+        sector = model.producers.sector
+        same = slots[sector[slots] == good]
+        if same.size:
+            return int(same[0])
+        count = np.bincount(sector, minlength=model.technology.n)
+        movable = slots[count[sector[slots]] > 1]
+        return int(movable[0]) if movable.size else -1
 
     def lends(self, model) -> bool:
         """Enterprises borrow from the bank unless ``bank.credit`` is off."""

@@ -160,8 +160,9 @@ class Comparison:
     ``investment = "equal"``: every regime invests the plan's investment share of its net
     product (``1 − plan.private_share − plan.public_share``), so that what remains compared is
     institutions — prices, wages, who decides output — not thrift. The councils keep that share
-    (no plan's rule); market enterprises order capacity worth it, where their expected use
-    needs it most, borrowing what their funds lack when the bank lends.
+    (no plan's rule); market enterprises order capacity worth it, first where their accelerator
+    wants it, the rest on every enterprise's capacity alike, and the treasury pays for it out of
+    its tax, as the plan withholds the share before wages (no entry of enterprises then).
     """
 
     investment: str = _rule("in own, equal", default="own")  # each regime invests by its own rule, or all alike
@@ -304,6 +305,9 @@ class Market:
     exit_weeks: int = _rule("0 <= x <= 520", default=26)  # weeks of negative net worth before it closes (0: never)
     firing: float = _rule("0 <= x <= 1", default=0.5)  # share of the hands beyond need laid off each plan (0: moved)
     benefit: float = _rule("0 <= x <= 1", default=0.4)  # unemployment benefit, share of the mean wage, from the tax
+    entry: bool = True  # a closed enterprise's place is taken where profits are high (false: closed for good)
+    entry_premium: float = _rule("0 <= x <= 1", default=0.02)  # profit rate over the mean that draws entry, a year
+    entry_size: float = _rule("0.05 <= x <= 2", default=0.5)  # an entrant's capacity, share of its sector's mean
 
 
 @dataclass(frozen=True)
