@@ -71,32 +71,42 @@ class WorkGroups:
 
         Members are dealt in the order of their present groups, so most stay together; an
         enterprise that grows opens new groups (new agents), one that shrinks leaves some
-        empty (dissolved) until it grows again.
+        empty (dissolved) until it grows again. Each enterprise keeps its largest groups
+        (the first in row order among equals) and deals its members into them in row order,
+        in chunks as equal as can be (the first ``workers mod k`` one larger). One pass over
+        every member of every enterprise in ``councils``.
         """
         c, pop = consumers, self.population
+        councils = np.asarray(councils, dtype=int)
         workers = np.flatnonzero(c.group >= 0)
-        owner = self.council[c.group[workers]]
-        by_owner = np.argsort(owner, kind="stable")
-        bounds = np.searchsorted(owner[by_owner], [councils, councils + 1])
-        group_order = np.argsort(self.council, kind="stable")
-        for council, start, stop in zip(councils, *bounds, strict=True):
-            members = workers[by_owner[start:stop]]
-            members = members[np.argsort(c.group[members], kind="stable")]
-            k = max(1, -(-members.size // pop.group_size_max))
-            lo, hi = np.searchsorted(self.council[group_order], [council, council + 1])
-            mine = group_order[lo:hi]
-            if mine.size < k:  # new shops
-                new = np.arange(self.council.size, self.council.size + k - mine.size)
-                self.council = np.concatenate([self.council, np.full(new.size, council)])
-                self.productivity = np.concatenate([self.productivity, self._new_productivity(rng, new.size)])
-                self.output_per_hour = np.concatenate([self.output_per_hour, self.productivity[-new.size :]])
-                for row in new:
-                    PrimaryWorkGroup(self.model, row=int(row))
-                mine = np.concatenate([mine, new])
-            size = np.bincount(c.group[members], minlength=self.council.size)[mine]
-            keep = np.sort(mine[np.argsort(-size, kind="stable")[:k]])
-            for group, chunk in zip(keep, np.array_split(members, k), strict=True):
-                c.group[chunk] = group
+        members = workers[np.isin(self.council[c.group[workers]], councils)]
+        members = members[np.lexsort((c.group[members], self.council[c.group[members]]))]  # by enterprise, group
+        owner = self.council[c.group[members]]
+        slots = int(max(councils.max(initial=-1), self.council.max(initial=-1))) + 1
+        count = np.bincount(owner, minlength=slots)
+        k = np.maximum(1, -(-count // pop.group_size_max))
+        have = np.bincount(self.council, minlength=slots)
+        for council in councils[have[councils] < k[councils]]:  # new shops, in the order given
+            new = np.arange(self.council.size, self.council.size + k[council] - have[council])
+            self.council = np.concatenate([self.council, np.full(new.size, council)])
+            self.productivity = np.concatenate([self.productivity, self._new_productivity(rng, new.size)])
+            self.output_per_hour = np.concatenate([self.output_per_hour, self.productivity[-new.size :]])
+            for row in new:
+                PrimaryWorkGroup(self.model, row=int(row))
+        # Each enterprise's k largest groups, the first in row order among equals, kept in row order.
+        groups = np.flatnonzero(np.isin(self.council, councils))
+        size = np.bincount(c.group[members], minlength=self.council.size)[groups]
+        ranked = groups[np.lexsort((groups, -size, self.council[groups]))]
+        start = np.searchsorted(self.council[ranked], self.council[ranked], side="left")
+        kept = ranked[np.arange(ranked.size) - start < k[self.council[ranked]]]
+        kept = kept[np.lexsort((kept, self.council[kept]))]
+        first_kept = np.searchsorted(self.council[kept], owner)
+        # Member j of an enterprise with n members in k groups: chunks of q + 1 for the first r, then q.
+        j = np.arange(members.size) - np.searchsorted(owner, owner)
+        n, kk = count[owner], k[owner]
+        q, r = n // kk, n % kk
+        chunk = np.where(j < r * (q + 1), j // (q + 1), r + (j - r * (q + 1)) // np.maximum(q, 1))
+        c.group[members] = kept[first_kept + chunk]
 
     def turnover(self, consumers, rng) -> np.ndarray:
         """The year's movers: workers who rotate, and members the groups' assemblies ask to leave (seed §6).

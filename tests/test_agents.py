@@ -261,6 +261,55 @@ def test_an_enterprise_that_shrinks_keeps_its_largest_shops():
     _check_shops(m)
 
 
+def _regroup_by_enterprise(groups, consumers, councils, rng):
+    """The oracle: ``WorkGroups.regroup`` written one enterprise at a time, as it was before it was vectorised."""
+    c, pop = consumers, groups.population
+    workers = np.flatnonzero(c.group >= 0)
+    owner = groups.council[c.group[workers]]
+    by_owner = np.argsort(owner, kind="stable")
+    bounds = np.searchsorted(owner[by_owner], [councils, councils + 1])
+    group_order = np.argsort(groups.council, kind="stable")
+    for council, start, stop in zip(councils, *bounds, strict=True):
+        members = workers[by_owner[start:stop]]
+        members = members[np.argsort(c.group[members], kind="stable")]
+        k = max(1, -(-members.size // pop.group_size_max))
+        lo, hi = np.searchsorted(groups.council[group_order], [council, council + 1])
+        mine = group_order[lo:hi]
+        if mine.size < k:
+            new = np.arange(groups.council.size, groups.council.size + k - mine.size)
+            groups.council = np.concatenate([groups.council, np.full(new.size, council)])
+            groups.productivity = np.concatenate([groups.productivity, groups._new_productivity(rng, new.size)])
+            groups.output_per_hour = np.concatenate([groups.output_per_hour, groups.productivity[-new.size :]])
+            mine = np.concatenate([mine, new])
+        size = np.bincount(c.group[members], minlength=groups.council.size)[mine]
+        keep = np.sort(mine[np.argsort(-size, kind="stable")[:k]])
+        for group, chunk in zip(keep, np.array_split(members, k), strict=True):
+            c.group[chunk] = group
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_regrouping_deals_workers_as_one_enterprise_at_a_time_would(seed):
+    """The vectorised regroup against the plain loop, after random moves that grow, shrink and empty shops."""
+    m = _model()
+    c, groups, rng = m.consumers, m.work_groups, np.random.default_rng(seed)
+    workers = np.flatnonzero(c.group >= 0)
+    movers = rng.choice(workers, 80, replace=False)
+    enterprises = np.unique(groups.council)
+    c.group[movers[:40]] = rng.choice(np.flatnonzero(groups.council == rng.choice(enterprises)), 40)
+    c.group[movers[40:]] = rng.choice(groups.council.size, 40)  # scattered, some into shops that were empty
+    councils = np.unique(np.concatenate([rng.choice(enterprises, 5, replace=False), groups.council[c.group[movers]]]))
+    oracle = WorkGroups(None, groups.council.copy(), groups.productivity.copy(), groups.rules, groups.population)
+    oracle.output_per_hour = groups.output_per_hour.copy()
+    expected = c.group.copy()
+    plain = type("People", (), {"group": expected})()
+    _regroup_by_enterprise(oracle, plain, councils, np.random.default_rng(99))
+    groups.regroup(c, councils, np.random.default_rng(99))
+    np.testing.assert_array_equal(c.group, expected)
+    np.testing.assert_array_equal(groups.council, oracle.council)
+    np.testing.assert_array_equal(groups.productivity, oracle.productivity)
+    _check_shops(m)
+
+
 def test_workers_leave_for_the_communes_and_come_back_to_the_enterprises_named():
     m = _model()
     c, groups, rng = m.consumers, m.work_groups, np.random.default_rng(4)
