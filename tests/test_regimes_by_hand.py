@@ -90,11 +90,11 @@ def test_each_owners_dividend_worked_by_hand():
     """Four weeks since the last plan; wages paid 400, 200, 120; net income 150, 30, 60 a week.
 
     Profits a week: 150 − 100 = 50, 30 − 50 = −20, 60 − 30 = 30; together 60 of the 80 the
-    profitable ones made, so they pay 50 · 60/80 = 37.5 and 30 · 60/80 = 22.5, of which the
-    payout (½) goes to the owners: 18.75 and 11.25. Funds beyond working capital: 80, −40, 0;
-    together 40 of the 80, so the first pays out 40, over the period's 4 weeks: 10 a week.
-    Dividends: 28.75, 0, 11.25, 40 a week in all, shared equally by the 30 owners (the top
-    10 % of 300): 4/3 each a week, on top of their wage.
+    profitable ones made, so they pay 50 · 60/80 = 37.5 and 30 · 60/80 = 22.5. Funds beyond
+    working capital: 80, −40, 0; together 40 of the 80, so the first has 40 to pay out, over the
+    period's 4 weeks: 10 a week. The payout (½) of both goes to the owners: dividends 23.75, 0,
+    11.25, 35 a week in all, shared equally by the 30 owners (the top 10 % of 300): 7/6 each a
+    week, on top of their wage.
     """
     model = model_of("market", market_payout=0.5, market_owners_share=0.1)
     regime = model.regime
@@ -105,13 +105,13 @@ def test_each_owners_dividend_worked_by_hand():
     books.funds = working + np.array([80.0, -40.0, 0.0])
     books.orders = np.zeros(3)  # nothing committed to capacity
     regime.share(model, np.array([150.0, 30.0, 60.0]), working)
-    assert regime.dividends == pytest.approx([28.75, 0.0, 11.25], rel=1e-12)
+    assert regime.dividends == pytest.approx([23.75, 0.0, 11.25], rel=1e-12)
     owners = regime.owners
     assert owners.sum() == 30
     gross, paid = regime.incomes(model, regime.producer_of_persons(model))
     c, s = model.consumers, model.state
     wage = regime.money_wage * s.hours_per_week * c.wage_factor / c.wage_factor.mean()
-    assert gross[owners] - wage[owners] == pytest.approx(np.full(30, 40.0 / 30.0), rel=1e-12)
+    assert gross[owners] - wage[owners] == pytest.approx(np.full(30, 35.0 / 30.0), rel=1e-12)
     assert gross[~owners] == pytest.approx(wage[~owners], rel=1e-12)
     assert paid.sum() == pytest.approx(gross.sum(), rel=1e-12)  # every token paid is received
 

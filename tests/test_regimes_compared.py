@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -268,7 +270,7 @@ def test_equal_investment_is_paid_as_the_plan_pays_it_before_incomes():
         population_councils=30,
         population_communes=10,
     )
-    b, share, off_path = m.regime.books, [], []
+    share, off_path = [], []
     for _ in range(m.conditions.weeks):
         m.step()
         assert not m.regime.books.investment.any()  # no enterprise pays for its capacity
@@ -280,15 +282,23 @@ def test_equal_investment_is_paid_as_the_plan_pays_it_before_incomes():
     assert max(off_path[second_year]) < 0.5 * m.regime.books.normal_income  # the levy balances within a period
 
 
+@functools.cache
 def like_for_like(regime: str, seed: int) -> dict:
-    """Issue 24's test economy: the market with its own closure off, at equal investment, beside the councils."""
+    """Issue 24's test economy: the market with its own closure off, at equal investment, beside the councils.
+
+    Equal owners who save as everyone does, zero markup, the councils' stock horizon, profits
+    retained (``payout = 0``: tokens spent above normal prices stay with the enterprises, as
+    under the councils they return to the plan), no firing, credit, deficit, wage curve,
+    expected growth or entry.
+    """
     market_off = dict(
         market_owners_share=1.0,
         market_wage_gini=0.0,
         market_markup=0.0,
-        market_owners_buffer_weeks=4.0,  # equal owners save as everyone does (consumption.buffer_weeks)
+        market_payout=0.0,
+        market_owners_buffer_weeks=4.0,  # consumption.buffer_weeks
         market_owners_smoothing_weeks=8.0,
-        market_rebuild_weeks=6.0,  # the councils' readjustment.rebuild_weeks
+        market_rebuild_weeks=6.0,  # readjustment.rebuild_weeks
         market_firing=0.0,
         bank_credit=False,
         market_wage_slope=0.0,
@@ -309,14 +319,27 @@ def like_for_like(regime: str, seed: int) -> dict:
     return m.run()
 
 
+LIKE_FOR_LIKE = ("hours_used_last_year", "welfare_per_person_last_year", "price_level_last_year")
+
+
+def test_at_equal_investment_the_market_without_its_closure_comes_within_half_a_percent_of_the_councils():
+    """What the closure decided is gone: with its own closure off the market's hours, welfare and price level
+    are the councils' within 0.5 % (before equal investment was levied as the plan levies it, public
+    consumption held to its share and profits retained, they differed by 5–8 %)."""
+    for key in LIKE_FOR_LIKE:
+        councils = np.mean([like_for_like("councils", s)[key] for s in (1, 2, 3)])
+        market_ = np.mean([like_for_like("market", s)[key] for s in (1, 2, 3)])
+        assert market_ == pytest.approx(councils, rel=0.005), key
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 24, open: the zero-markup market pays its price premium out as income (a widow's cruse), "
-    "so it works its labour reserve and its prices stay above values (docs/regimes.md, Limits)",
+    reason="issue 24, open: the market's output rule for producer goods keeps its stocks nearer their targets "
+    "than the plan factory does, so its prices sit 0.3 % lower and it works 0.2 % more hours (docs/regimes.md)",
 )
 def test_at_equal_investment_the_market_without_its_closure_is_within_noise_of_the_councils():
     seeds = (1, 2, 3)
-    for key in ("hours_used_last_year", "welfare_per_person_last_year", "price_level_last_year"):
+    for key in LIKE_FOR_LIKE:
         councils = np.array([like_for_like("councils", s)[key] for s in seeds])
         market_ = np.array([like_for_like("market", s)[key] for s in seeds])
         noise = 3 * np.sqrt((councils.var(ddof=1) + market_.var(ddof=1)) / len(seeds))

@@ -304,60 +304,54 @@ def test_the_balance_sheets_name_every_sector_and_sum_its_accounts():
 def test_investing_alike_spends_the_plans_investment_share_of_the_net_product_worked_by_hand():
     """Net income 600 over 4 weeks, 150 a week; 1 − 0.6 − 0.2 of it, 30 a week, 120 over the period.
 
-    The accelerator wanted 1 and 2 units a week of capacity costing 10 and 20 a unit: 50 for the
-    lot, so each gets 120 / 50 = 2.4 times what it wanted, 2.4 and 4.8, within the most capacity
-    may grow: 0.52 a year of 100 over 4 weeks, 4.
+    Capacity 100 each at 10, 20, 30 a unit (6,000 for the lot); each may grow by 0.52 · 100 · 4 / 52 = 4.
+    The accelerator wanted 1 and 2 units: 50 spent there first; the 70 left grows every producer by
+    70 / 6,000 of its capacity, 1.1667 each: 2.1667, 3.1667, 1.1667 (as the plan factory spends its fund).
     """
     model = model_of(plan_private_share=0.6, plan_public_share=0.2, plan_max_capacity_growth=0.52)
     regime, b = model.regime, model.regime.books
     model.producers.capacity = np.full(3, 100.0)
     b.net_income, b.weeks = np.array([300.0, 200.0, 100.0]), 4
     cost = np.array([10.0, 20.0, 30.0])
-    orders = regime._equal_orders(model, np.array([1.0, 2.0, 0.0]), np.array([3.0, 0.0, 1.0]), cost)
-    np.testing.assert_allclose(orders, [2.4, 4.0, 0.0], rtol=1e-12)
-    # Where the accelerator wanted nothing, in proportion to expected use: 3 and 1 cost 60, 2 times each.
-    orders = regime._equal_orders(model, np.zeros(3), np.array([3.0, 0.0, 1.0]), cost)
-    np.testing.assert_allclose(orders, [4.0, 0.0, 2.0], rtol=1e-12)
-    # Just after a plan (no week yet) the period's net income counts as one week's: 600 a week, 480 over 4.
+    balanced = 70.0 / 6000.0 * 100.0
+    orders = regime._equal_orders(model, np.array([1.0, 2.0, 0.0]), cost)
+    np.testing.assert_allclose(orders, [1.0 + balanced, 2.0 + balanced, balanced], rtol=1e-12)
+    # Where the accelerator wanted nothing, all of it balanced: 120 / 6,000 · 100 = 2 each.
+    np.testing.assert_allclose(regime._equal_orders(model, np.zeros(3), cost), [2.0, 2.0, 2.0], rtol=1e-12)
+    # Wanted beyond what it may grow, 4 each, costs 240: half of it bought, nothing left to balance.
+    np.testing.assert_allclose(regime._equal_orders(model, np.full(3, 5.0), cost), [2.0, 2.0, 2.0], rtol=1e-12)
+    # Just after a plan (no week yet) the period's net income counts as one week's: 600 a week, 480 over 4;
+    # 3 spent on 0.1 of the third, 477 left: 7.95 each, within 4.
     b.weeks = 0
-    orders = regime._equal_orders(model, np.array([0.0, 0.0, 0.1]), np.array([3.0, 0.0, 1.0]), cost)
-    np.testing.assert_allclose(orders, [0.0, 0.0, 4.0], rtol=1e-12)
-    b.weeks = 4
-    orders = regime._equal_orders(model, np.array([0.0, 0.0, 0.1]), np.array([3.0, 0.0, 1.0]), cost)
-    np.testing.assert_allclose(orders, [0.0, 0.0, 4.0], rtol=1e-12)  # 120 / 3 = 40 units wanted, 4 allowed
-    orders = regime._equal_orders(model, np.array([0.0, 0.0, 0.001]), np.array([3.0, 0.0, 1.0]), cost)
-    np.testing.assert_allclose(orders, [0.0, 0.0, 4.0], rtol=1e-12)
-    # A loss buys nothing; nor does capacity that costs nothing to build.
-    b.net_income = np.array([-300.0, 200.0, 0.0])
-    np.testing.assert_array_equal(regime._equal_orders(model, np.ones(3), np.ones(3), cost), 0.0)
+    np.testing.assert_allclose(regime._equal_orders(model, np.array([0.0, 0.0, 0.1]), cost), [4.0, 4.0, 4.0])
+    # A loss buys nothing; capacity that costs nothing is had as wanted (as in the plan factory).
+    b.weeks, b.net_income = 4, np.array([-300.0, 200.0, 0.0])
+    np.testing.assert_array_equal(regime._equal_orders(model, np.ones(3), cost), 0.0)
     b.net_income = np.array([300.0, 200.0, 100.0])
-    np.testing.assert_array_equal(regime._equal_orders(model, np.ones(3), np.ones(3), np.zeros(3)), 0.0)
+    np.testing.assert_array_equal(regime._equal_orders(model, np.ones(3), np.zeros(3)), 1.0)
 
 
 def test_investing_alike_orders_a_tenth_of_a_unit_worked_by_hand():
-    """120 over the period on capacity at 30 a unit that wanted 0.1 a week: 4 units, all it may grow by."""
+    """120 over the period; capacity 100 each may grow by 1.3 · 100 · 4 / 52 = 10.
+
+    0.1 wanted of the third at 30: 3 spent, 117 left, 1.95 each: 1.95, 1.95, 2.05. 0.5 of the first at
+    10: 5 spent, 115 left, 1.9167 each. 12 of the first: 10 allowed, 100 spent, 20 left: 0.3333 for the
+    two others (the first may grow no more).
+    """
     model = model_of(plan_private_share=0.6, plan_public_share=0.2, plan_max_capacity_growth=1.3)
     regime, b = model.regime, model.regime.books
-    model.producers.capacity = np.full(3, 100.0)  # may grow by 1.3 · 100 · 4 / 52 = 10
+    model.producers.capacity = np.full(3, 100.0)
     b.net_income, b.weeks = np.array([300.0, 200.0, 100.0]), 4
-    orders = regime._equal_orders(model, np.array([0.0, 0.0, 0.1]), np.ones(3), np.array([10.0, 20.0, 30.0]))
-    np.testing.assert_allclose(orders, [0.0, 0.0, 4.0], rtol=1e-12)
-    orders = regime._equal_orders(model, np.array([0.5, 0.0, 0.0]), np.ones(3), np.array([10.0, 20.0, 30.0]))
-    np.testing.assert_allclose(orders, [10.0, 0.0, 0.0], rtol=1e-12)  # 12 wanted, 10 allowed
-    # Just after a plan the period's net income is one week's: 600 a week, 120 a week invested, 480 over 4:
-    # 0.1 · 480 / 3 = 16 units wanted, 10 allowed (not 8, as if it were two weeks' net income).
-    b.weeks = 0
-    orders = regime._equal_orders(model, np.array([0.0, 0.0, 0.1]), np.ones(3), np.array([10.0, 20.0, 30.0]))
-    np.testing.assert_allclose(orders, [0.0, 0.0, 10.0], rtol=1e-12)
-    b.weeks = 1
-    orders = regime._equal_orders(model, np.array([0.0, 0.0, 0.1]), np.ones(3), np.array([10.0, 20.0, 30.0]))
-    np.testing.assert_allclose(orders, [0.0, 0.0, 10.0], rtol=1e-12)
-    b.weeks = 2  # 300 a week, 60 invested, 240 over the period: 0.1 · 240 / 3 = 8 units
-    orders = regime._equal_orders(model, np.array([0.0, 0.0, 0.1]), np.ones(3), np.array([10.0, 20.0, 30.0]))
-    np.testing.assert_allclose(orders, [0.0, 0.0, 8.0], rtol=1e-12)
-    # Capacity that costs nothing to build is not ordered, whatever was wanted.
-    orders = regime._equal_orders(model, np.array([1.0, 0.0, 0.0]), np.ones(3), np.zeros(3))
-    np.testing.assert_array_equal(orders, [0.0, 0.0, 0.0])
+    cost = np.array([10.0, 20.0, 30.0])
+    np.testing.assert_allclose(regime._equal_orders(model, np.array([0.0, 0.0, 0.1]), cost), [1.95, 1.95, 2.05])
+    each = 115.0 / 60.0
+    orders = regime._equal_orders(model, np.array([0.5, 0.0, 0.0]), cost)
+    np.testing.assert_allclose(orders, [0.5 + each, each, each], rtol=1e-12)
+    orders = regime._equal_orders(model, np.array([12.0, 0.0, 0.0]), cost)
+    np.testing.assert_allclose(orders, [10.0, 1 / 3, 1 / 3], rtol=1e-12)
+    # Two weeks since the plan: 300 a week, 60 invested, 240 over the period: 3 spent, 237 left, 3.95 each.
+    b.weeks = 2
+    np.testing.assert_allclose(regime._equal_orders(model, np.array([0.0, 0.0, 0.1]), cost), [3.95, 3.95, 4.05])
 
 
 def test_the_self_managed_market_neither_borrows_nor_bargains_nor_plans_a_deficit():
@@ -749,8 +743,9 @@ def test_the_share_diverted_counts_a_grant_of_less_than_a_unit():
 def test_family_farms_share_their_net_income_and_the_owners_only_the_enterprises_profits_worked_by_hand():
     """Three enterprises and two family farms (50 and 20 members); payout ½, so farms keep ½ of a positive net income.
 
-    Enterprises as in ``test_regimes_by_hand``: profits 50, −20, 30 a week, dividends 28.75, 0,
-    11.25 (funds beyond need 80, −40, 0: the first pays 40 over 4 weeks). The farms earn 20 and
+    Enterprises as in ``test_regimes_by_hand``: profits 50, −20, 30 a week, 37.5, 0, 22.5 paid out
+    (the loss carried), funds beyond need 80, −40, 0 (40 together, the first's: 10 a week over 4 weeks);
+    half of both, dividends 23.75, 0, 11.25. The farms earn 20 and
     −10 a week: the first shares 10 among 50, 0.2 each; the second's loss is kept, 0 each. Their
     funds beyond need, 12 and −10, together 2: the first shares 2 over 4 weeks, 0.01 each a week.
     The same profits over one week since the plan (wages 100, 50, 30) give the same dividends.
@@ -763,7 +758,7 @@ def test_family_farms_share_their_net_income_and_the_owners_only_the_enterprises
     for weeks, wages in ((4, [400.0, 200.0, 120.0, 0.0, 0.0]), (1, [100.0, 50.0, 30.0, 0.0, 0.0])):
         b.weeks, regime.wages = weeks, np.array(wages)
         regime.share(model, np.array([150.0, 30.0, 60.0, 20.0, -10.0]), np.zeros(5))
-        np.testing.assert_allclose(regime.dividends, [28.75, 0.0, 11.25, 0.0, 0.0], rtol=1e-12)
+        np.testing.assert_allclose(regime.dividends, [23.75, 0.0, 11.25, 0.0, 0.0], rtol=1e-12)
         np.testing.assert_allclose(regime.member_income, [0.0, 0.0, 0.0, 0.21, 0.0], rtol=1e-12)
         np.testing.assert_array_equal(regime.wages, 0.0)  # counted afresh until the next plan
 
@@ -929,7 +924,7 @@ def test_orders_look_ahead_at_the_growth_expected_and_stop_at_funds_and_credit_w
     use 1.052 times as high. IN: 1.052 · 15 · 1.25 − 14 = 5.725. The second (share ⅓ of OUT's 36) wants
     1.052 · 12 · 1.25 − 11, less the 1 already on order: 3.78; its funds beyond working capital, 500 − 300,
     and its credit, 0.1 of 975 + 97.5, 107.25, pay 307.25 / 97.5 of it. The third makes a loss: it orders nothing.
-    Investing alike, the accelerator's orders and the use it saw are what the equal share is spread by.
+    Investing alike, the accelerator's orders are where the equal share goes first.
     """
 
     def ordered(investment):
@@ -951,9 +946,9 @@ def test_orders_look_ahead_at_the_growth_expected_and_stop_at_funds_and_credit_w
         b.weeks, b.net_income = 1, np.array([0.0, 100.0, -100.0])
         seen = []
 
-        def equal(model_, wanted, use, cost):
+        def equal(model_, wanted, cost):
             assert model_ is model
-            seen.append((wanted.copy(), use.copy(), cost.copy()))
+            seen.append((wanted.copy(), cost.copy()))
             return np.array([2.6, 5.2, 7.8])
 
         monkeypatch.setattr(regime, "_equal_orders", equal)
@@ -965,9 +960,8 @@ def test_orders_look_ahead_at_the_growth_expected_and_stop_at_funds_and_credit_w
     assert seen == []
     orders, seen = ordered("equal")
     np.testing.assert_allclose(orders, [0.1, 0.2, 0.3], rtol=1e-12)
-    wanted, use, cost = seen[0]
+    wanted, cost = seen[0]
     np.testing.assert_allclose(wanted, [5.725, 307.25 / 97.5, 0.0], rtol=1e-12)
-    np.testing.assert_allclose(use, 1.052 * np.array([15.0, 12.0, 24.0]), rtol=1e-12)
     np.testing.assert_allclose(cost, [0.0, 97.5, 97.5], rtol=1e-12)
 
 

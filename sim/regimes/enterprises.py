@@ -269,6 +269,11 @@ class MarketEconomy(Regime):
         planner.revise_coefficients(*councils.reports(model.conditions.noise.reports, rng))
         planner.refresh()
         model.state.values = planner.values
+        if self.levies(model):  # public consumption, too, is the plan's share of the net product in hours
+            s = model.state
+            public = float(planner.values @ s.public_plan)
+            if public > 0:
+                s.public_plan = s.public_plan * (model.conditions.plan.public_share * s.net_product / public)
         b = self.books
         weeks = max(b.weeks, 1)
         self._bargain(model, weeks)

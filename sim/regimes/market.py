@@ -24,8 +24,9 @@ institutions change (``[market]`` in the scenario):
   ``target_utilisation``, where the profit rate beats the real rate on loans; paid from funds
   and from the bank's loans (``[bank]``), up to ``bank.leverage`` of the capacity's value
   (Dosi, Fagiolo & Roventini 2010; Caiani et al. 2016). At each plan period the owners are
-  paid, every week until the next, ``payout`` of the period's positive profits and the funds
-  beyond working capital and the capacity ordered.
+  paid, every week until the next, ``payout`` of the period's positive profits and of the
+  funds beyond working capital and the capacity ordered: in a steady state all the profit, the
+  rest a period or more later; at ``payout = 0`` the enterprises keep it all.
 - **Employment.** At each plan period enterprises lay off ``firing`` of the hands beyond what
   their output needs (with the labour reserve they hoard) and hire the unemployed where they
   lack hands. The unemployed earn nothing from work; the treasury pays them ``benefit`` × the
@@ -110,7 +111,7 @@ class Market(MarketEconomy):
         return gross, wage_bill + shares + self.dividends
 
     def share(self, model, net_income, working_capital):
-        """Owners get ``payout`` of the period's profit and the funds beyond need; communes share their net income.
+        """Owners get ``payout`` of the period's profit and of the funds beyond need; communes share their net income.
 
         Dividends are paid every week until the next plan, at the rate the period's
         profits set (firms smooth their dividends: Lintner 1956).
@@ -120,7 +121,7 @@ class Market(MarketEconomy):
         profit = np.where(enterprise, net_income - self.wages / max(b.weeks, 1), 0.0)
         spare = b.funds - working_capital - self.committed(model)
         excess = firms.paid_out(np.where(enterprise, spare, 0.0)) / model.conditions.plan.period_weeks
-        self.dividends = rules.payout * firms.paid_out(profit) + excess
+        self.dividends = rules.payout * (firms.paid_out(profit) + excess)
         self.profit = profit * WEEKS_PER_YEAR
         members = producers.workers.astype(float)
         per_member, _ = firms.income_shares(net_income, members, 1.0 - rules.payout, 0.0)

@@ -295,7 +295,7 @@ class Market:
     wage_gini: float = _rule("0 <= x <= 0.9", default=0.35)  # Gini of the hierarchy of hourly wages
     markup: float = _rule("0 <= x <= 0.75", default=0.15)  # over normal unit cost (wages, inputs, capital used up)
     rebuild_weeks: float = _rule("1 <= x <= 520", default=13.0)  # weeks to close an inventory gap (a quarter)
-    payout: float = _rule("0 <= x <= 1", default=0.5)  # share of a week's profit paid to owners at once
+    payout: float = _rule("0 <= x <= 1", default=0.5)  # share of profits and spare funds paid out each plan period
     owners_buffer_weeks: float = _rule("0 <= x <= 520", default=182.0)  # savings owners like to hold, weeks of income
     owners_smoothing_weeks: float = _rule("1 <= x <= 1040", default=364.0)  # weeks owners take to spend down an excess
     target_utilisation: float = _rule("0.3 <= x <= 1", default=0.78)  # capacity use investment aims at (G.17, 2014)
