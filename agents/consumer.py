@@ -146,15 +146,20 @@ class Consumers:
         self.paid, self.purchases = np.array(prices, dtype=float), week
         return week
 
-    def notional_demand(self, prices) -> np.ndarray:
+    def notional_demand(self, prices, persons=slice(None)) -> np.ndarray:
         """What households would buy this week at ``prices`` (tokens per unit), with their spending and tastes.
 
-        An observer's measure (DESIGN §4): no agent knows it. Units per consumer good.
+        An observer's measure (DESIGN §4): no agent knows it. Units per consumer good, summed
+        over ``persons`` (every person by default; a slice or rows for a survey).
         """
-        plenty = np.full(prices.size, np.inf)
-        return market.buy(
-            self.preferences, self.spending, prices, self.reference, self.taste, plenty, taste_floor=self.taste_floor
-        ).wanted
+        return market.notional(
+            self.preferences,
+            self.spending[persons],
+            prices,
+            self.reference,
+            self.taste[persons],
+            self.taste_floor,
+        )
 
 
 class Consumer(mesa.Agent):

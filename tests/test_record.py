@@ -473,3 +473,27 @@ def test_a_week_exactly_at_the_verdicts_tolerance_is_in_tolerance(tolerance, exp
     m.record.week_done()
     assert m.record.series("stock_gap_own_prices")[-1] == 1.0
     assert m.record.series("in_tolerance")[-1] == expected
+
+
+def test_the_at_value_diagnostic_is_surveyed_where_normal_prices_are_not_values(monkeypatch):
+    """Under a market the observer's own-price demand counts every person; demand at labour values, a diagnostic
+    only, is the panel's (every 4th person here) scaled to the population. Under the councils both are the same."""
+    from sim.run import record
+
+    monkeypatch.setattr(record, "PANEL", 250)
+    for regime in ("market", "councils"):
+        m = CouncilsModel(seed=3, regime=regime, years=1, population_consumers=1000, population_councils=20)
+        m.run(6)
+        r, c, cg = m.record, m.consumers, m.consumer_goods
+        values = m.state.values[cg]
+        normal = m.regime.normal_prices(m)
+        np.testing.assert_allclose(r.series("normal_demand")[-1, cg], c.notional_demand(normal), rtol=1e-12)
+        full = c.notional_demand(values)
+        if regime == "councils":
+            np.testing.assert_array_equal(r.series("notional_demand")[-1], r.series("normal_demand")[-1])
+            continue
+        assert not np.allclose(normal, values)
+        surveyed = c.notional_demand(values, slice(None, None, 4)) * 4.0  # 250 of 1,000
+        np.testing.assert_allclose(r.series("notional_demand")[-1, cg], surveyed, rtol=1e-12)
+        assert not np.allclose(surveyed, full, rtol=1e-6)  # a survey, not the population
+        np.testing.assert_allclose(surveyed.sum() / full.sum(), 1.0, atol=0.05)

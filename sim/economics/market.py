@@ -413,6 +413,54 @@ def unclipped(prefs: Preferences, log_real, base, taste_floor) -> np.ndarray:
     return (log_real >= low) & (log_real <= high)
 
 
+def _wanted(prefs: Preferences, x, prices, values, taste, taste_floor):
+    """What every consumer wants, summed, with what :func:`buy` needs to ration and pay for it.
+
+    Returns ``wanted`` (G,), the ``rows`` of the consumers built in full and their demand
+    ``matrix``, and for the others ``c`` (``x_i / Σ_k φ_ik ρ_k``, 0 for the rows) and ``log_u``,
+    with the price terms ``rho``.
+    """
+    theta, alpha, beta = prefs.price_response, prefs.alpha, prefs.beta
+    log_p = np.log(prices / values)
+    e, rho = _price_terms(theta, log_p)
+    active = x > 0
+    linear = ~active  # who spends nothing buys nothing, on either path
+    log_u = c = np.zeros_like(x)
+    if taste_floor is not None:
+        ref = prefs.reference_spending
+        y = np.log(np.where(active, x, ref) / ref)
+        at_value = not e.any()  # then ln M = 0 and u = x: no product with the tastes
+        a = 0.0 if at_value else taste @ e + alpha @ e
+        b = beta @ e
+        solved = _solve_unclipped(theta, y, a, b)
+        linear |= unclipped(prefs, solved, alpha, taste_floor)
+        # Those the bounds leave in doubt: linear where their own weights at the unclipped root are ≥ 0.
+        doubt = np.flatnonzero(active & ~linear)
+        if doubt.size:
+            weights = np.multiply.outer(solved[doubt], beta)
+            weights += alpha
+            weights += taste[doubt]
+            linear[doubt] = weights.min(axis=1) >= 0  # NaN (no unclipped root) is not
+        on = linear & active
+        log_u = np.where(on, solved, 0.0)
+        c = np.where(on, x, 0.0)
+        if not at_value:
+            c /= 1.0 + theta * (a + b * log_u)  # x / Σ_k φ_k ρ_k
+    rows = np.flatnonzero(~linear)
+    wanted = rho * (alpha * c.sum() + taste.T @ c + beta * (log_u @ c)) / prices
+    matrix = demand(prefs, x[rows], prices, values, taste[rows]) if rows.size else np.zeros((0, prices.size))
+    wanted += matrix.sum(axis=0)
+    return wanted, rows, matrix, c, log_u, rho
+
+
+def notional(prefs: Preferences, spending, prices, values, taste, taste_floor=None) -> np.ndarray:
+    """What consumers would buy at ``prices`` with nothing short, summed, units per good (G,).
+
+    :func:`buy`'s demand without rationing or payment: an observer's measure (DESIGN §4).
+    """
+    return _wanted(prefs, np.asarray(spending), np.asarray(prices), values, taste, taste_floor)[0]
+
+
 def buy(
     prefs: Preferences, spending, prices, values, taste, on_sale, rationing="proportional", rng=None, taste_floor=None
 ) -> Purchases:
@@ -424,7 +472,8 @@ def buy(
     ``L_i``, so the totals and those consumers' spending take matrix–vector products instead
     of rows of an (N, G) demand matrix. Which consumers these are is decided from bounds
     (``taste_floor``, the per-good minimum of ``taste``, and each one's ``L_i``:
-    :func:`unclipped`); the rows of the others are built in full. Under the queue, only the
+    :func:`unclipped`), and for those the bounds leave in doubt from their own weights at the
+    unclipped ``L_i``; the rows of the others are built in full. Under the queue, only the
     goods that are short are queued for, with every consumer's demand for them. Without
     ``taste_floor`` every row is built. All ways give the same result.
 
@@ -448,29 +497,8 @@ def buy(
     x = np.asarray(spending)
     prices = np.asarray(prices)
     on_sale = np.asarray(on_sale)
-    theta, alpha, beta = prefs.price_response, prefs.alpha, prefs.beta
-    log_p = np.log(prices / values)
-    e, rho = _price_terms(theta, log_p)
-    active = x > 0
-    linear = ~active  # who spends nothing buys nothing, on either path
-    log_u = c = np.zeros_like(x)
-    if taste_floor is not None:
-        ref = prefs.reference_spending
-        y = np.log(np.where(active, x, ref) / ref)
-        at_value = not e.any()  # then ln M = 0 and u = x: no product with the tastes
-        a = 0.0 if at_value else taste @ e + alpha @ e
-        b = beta @ e
-        solved = _solve_unclipped(theta, y, a, b)
-        linear |= unclipped(prefs, solved, alpha, taste_floor)
-        on = linear & active
-        log_u = np.where(on, solved, 0.0)
-        c = np.where(on, x, 0.0)
-        if not at_value:
-            c /= 1.0 + theta * (a + b * log_u)  # x / Σ_k φ_k ρ_k
-    rows = np.flatnonzero(~linear)
-    wanted = rho * (alpha * c.sum() + taste.T @ c + beta * (log_u @ c)) / prices
-    matrix = demand(prefs, x[rows], prices, values, taste[rows]) if rows.size else np.zeros((0, prices.size))
-    wanted += matrix.sum(axis=0)
+    alpha, beta = prefs.alpha, prefs.beta
+    wanted, rows, matrix, c, log_u, rho = _wanted(prefs, x, prices, values, taste, taste_floor)
     if rationing == "queue":
         short = np.flatnonzero(wanted > on_sale)
         weights = alpha[short] + taste[:, short] + np.multiply.outer(log_u, beta[short])

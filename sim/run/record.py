@@ -163,14 +163,15 @@ class Record:
         demand = np.zeros_like(price)
         sales = np.zeros_like(price)
         demand[cg], sales[cg] = s.wanted, s.sales
-        notional = np.zeros_like(price)
-        notional[cg] = m.consumers.notional_demand(s.values[cg])  # a diagnostic: at p = v
         normal_price = s.values.copy()
         normal_price[cg] = m.regime.normal_prices(m)
-        normal_demand = notional  # the observer's measure: at p = pₙ, the same where normal prices are values
-        if not np.array_equal(normal_price[cg], s.values[cg]):
-            normal_demand = np.zeros_like(price)
-            normal_demand[cg] = m.consumers.notional_demand(normal_price[cg])
+        normal_demand = np.zeros_like(price)  # the observer's measure: at p = pₙ, over every person
+        normal_demand[cg] = m.consumers.notional_demand(normal_price[cg])
+        notional = normal_demand  # a diagnostic: at p = v, the same where normal prices are values
+        if not np.array_equal(normal_price[cg], s.values[cg]):  # else surveyed, as the welfare measures are
+            panel = self._panel()
+            notional = np.zeros_like(price)
+            notional[cg] = m.consumers.notional_demand(s.values[cg], panel) * (c.income.size / c.income[panel].size)
         others = s.inputs_used + s.public_use + s.investment_use + s.exported
         normal_reserve = m.conditions.readjustment.reserve_weeks * (normal_demand + others)
         row = {
@@ -239,10 +240,14 @@ class Record:
         week["in_tolerance"] = self.weekly["in_tolerance"][t] = float(self._in_tolerance(t))
         self.latest = week
 
+    def _panel(self) -> slice:
+        """The observer's survey: every k-th person, at most :data:`PANEL` of them (as the BLS's panels)."""
+        return slice(None, None, -(-self.model.consumers.spending.size // PANEL))
+
     def _welfare(self, normal) -> dict:
         """The week's yardstick (docs/welfare.md): money metrics at week-0 values, their costs and Atkinson's EDEs."""
         c, s = self.model.consumers, self.model.state
-        panel = slice(None, None, -(-c.spending.size // PANEL))  # every k-th person: a survey, as the BLS's
+        panel = self._panel()
         bought = c.purchases
         if bought is not None and bought.got is not None:
             bought = dataclasses.replace(bought, got=bought.got[panel])
