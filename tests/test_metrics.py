@@ -172,3 +172,31 @@ def test_price_level_is_the_stone_index_of_prices_against_values():
     geometric = 1.5**0.5 * 1.0**0.3 * 0.5**0.2
     assert metrics.price_level(prices, values, weights) == pytest.approx(geometric, rel=1e-14)
     assert metrics.price_level([2, 10], [1, 5], [1, 0]) == pytest.approx(2.0, rel=1e-15)  # integers alike
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda rng: rng.lognormal(0.0, 0.6, 50_000),  # incomes
+        lambda rng: rng.lognormal(0.0, 0.02, 50_000),  # near-equal wages
+        lambda rng: np.r_[np.ones(45_000), 20.0 * np.ones(5_000)],  # two classes
+        lambda rng: np.r_[np.zeros(1_000), rng.random(9_000)],  # some without income
+        lambda rng: rng.pareto(1.2, 50_000),  # a tail long enough that sorting is cheaper
+        lambda rng: rng.random(3),
+    ],
+)
+def test_the_binned_gini_is_within_its_stated_error_of_the_exact_one(draw):
+    values = draw(np.random.default_rng(7))
+    exact = metrics.gini(values)
+    binned = metrics.gini_binned(values)
+    assert exact - 1e-4 <= binned <= exact + 1e-12  # within-bin pairs are left out: never above
+    assert metrics.gini_binned(values, error=1e-6) == pytest.approx(exact, abs=1e-6)
+
+
+def test_the_binned_gini_of_nothing_of_equals_and_of_one_who_has_all():
+    assert metrics.gini_binned([]) == 0.0
+    assert metrics.gini_binned(np.zeros(5)) == 0.0
+    assert metrics.gini_binned(np.full(10, 3.0)) == 0.0
+    one = np.zeros(1_000)
+    one[17] = 5.0
+    assert metrics.gini_binned(one) == pytest.approx(metrics.gini(one), abs=1e-12)  # (n − 1) / n

@@ -210,8 +210,8 @@ class Record:
             "sovereignty_index": metrics.sovereignty_index(supply, notional[cg], s.values[cg]),
             "fulfilment_floor": float(fulfilment.min()),
             "wage_gini": m.regime.earnings_gini(m),  # hourly earnings: the regime knows how they are set
-            "income_gini": metrics.gini(c.income),
-            "consumption_gini": metrics.gini(c.spent),
+            "income_gini": metrics.gini_binned(c.income),  # within 1e-4, in O(n)
+            "consumption_gini": metrics.gini_binned(c.spent),
             "hours_per_week": s.hours_per_week,
             "hours_used": float(np.sum(m.councils.labour[p.sector] * p.method * p.output)) / c.income.size,
             "hours_paid": s.hours_per_week * (1.0 - unemployed),
