@@ -258,6 +258,10 @@ def test_the_summary_is_worked_out_from_the_series(ran):
         "excess_stock_share_last_year": r.series("excess_stock_share")[year].mean(),
         "price_level_last_year": r.series("price_level")[year].mean(),
         "hours_used_last_year": r.series("hours_used")[year].mean(),
+        "enterprise_income_cv_last_year": r.series("enterprise_income_cv")[year].mean(),
+        "enterprise_income_gini_last_year": r.series("enterprise_income_gini")[year].mean(),
+        "sector_income_gini_last_year": r.series("sector_income_gini")[year].mean(),
+        "income_capital_correlation_last_year": r.series("income_capital_correlation")[year].mean(),
     }
     assert summary["regime"] == m.conditions.regime == "councils"
     for key, value_ in expected.items():
@@ -265,7 +269,9 @@ def test_the_summary_is_worked_out_from_the_series(ran):
     assert summary["converged"] is False and summary["converged_week"] is None  # 60 weeks of a scarce economy
     assert summary["rationing_cost_last_year"] > 0 and summary["welfare_gap_last_year"] > 0  # queues cost welfare
     assert summary["output_per_hour_growth"] is None  # under two years: no yearly growth to measure
-    assert set(summary) == {*expected, "converged", "converged_week", "regime", "output_per_hour_growth"}
+    assert summary["enterprise_income_gini_trend"] is None  # under three years: no trend from the second
+    trended = {"output_per_hour_growth", "enterprise_income_gini_trend"}
+    assert set(summary) == {*expected, "converged", "converged_week", "regime", *trended}
     # the last year differs from the whole run here, so a summary over the wrong weeks shows
     assert r.series("stock_gap").mean() != pytest.approx(summary["stock_gap_last_year"], rel=1e-3)
     assert 0 < summary["cumulative_unmet_share"] < 1 and summary["price_changes_logged"] > 0

@@ -234,6 +234,7 @@ def self_managed(capital_second: float) -> CouncilsModel:
         work_groups_productivity_spread=0.0,
         work_groups_rotation=0.0,
         work_groups_exclusion=0.0,
+        self_managed_market_separation=0.0,  # members who leave at random would make the enterprises unlike
         **QUIET,
     )
 

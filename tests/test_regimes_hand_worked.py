@@ -354,10 +354,13 @@ def test_investing_alike_orders_a_tenth_of_a_unit_worked_by_hand():
     np.testing.assert_allclose(regime._equal_orders(model, np.array([0.0, 0.0, 0.1]), cost), [3.95, 3.95, 4.05])
 
 
-def test_the_self_managed_market_neither_borrows_nor_bargains_nor_plans_a_deficit():
-    model = model_of("self_managed_market")
+def test_the_self_managed_market_lends_at_its_fixed_rate_and_neither_bargains_nor_plans_a_deficit():
+    model = model_of("self_managed_market", self_managed_market_credit=False)
     regime = model.regime
     assert not regime.lends(model)
+    assert regime.rates(model, 0.5) == (0.0, 0.0)  # the fixed loan rate, whatever inflation
+    lent = model_of("self_managed_market", self_managed_market_loan_rate=-0.04)
+    assert lent.regime.lends(lent) and lent.regime.rates(lent, 0.5) == (-0.04, -0.04)
     assert regime.wage_slope(model) == 0.0 and regime.deficit(model) == 0.0 and regime.initial_growth(model) == 0.0
     assert regime.investment_margin(model) == model.conditions.plan.investment_margin
     np.testing.assert_array_equal(regime.invests(model), [True, True, True])
@@ -488,7 +491,12 @@ def test_what_enterprises_committed_to_capacity_is_not_shared():
 
 def test_members_of_the_worst_paying_enterprise_move_to_the_best_paying_one_that_needs_hands():
     """Every member looks elsewhere (mobility 1); the first pays 10, the second 30 a week and needs 40 hands more."""
-    model = model_of("self_managed_market", self_managed_market_mobility=1.0, population_group_size_min=2)
+    model = model_of(
+        "self_managed_market",
+        self_managed_market_mobility=1.0,
+        self_managed_market_separation=0.0,  # nobody leaves but the movers
+        population_group_size_min=2,
+    )
     regime, p = model.regime, model.producers
     regime.member_income = np.array([10.0, 30.0, 20.0])
     before = p.workers.copy()
@@ -989,3 +997,44 @@ def test_a_net_income_below_one_token_is_kept_in_part_too():
     per_member, kept = firms.income_shares([0.8], [1.0], 0.25, 0.0)
     np.testing.assert_allclose(per_member, [0.6], rtol=1e-12)
     np.testing.assert_allclose(kept, [0.2], rtol=1e-12)
+
+
+# --- the self-managed market's restrictive hiring (Ward 1958; issue 29) ----------------------------------------
+
+
+def test_wards_rule_refuses_a_member_who_adds_less_than_the_income_per_member_worked_by_hand():
+    """OUT's councils: a member makes 35 units a week (an hour a unit), each worth 1.5 − ½ · 0.9375 = 1.03125:
+    36.09 a week added. A council paying 40 a member refuses; one paying 30 admits; IN's (0.9375 a unit,
+    32.81 added) paying 30 admits. Under ``hiring = "need"`` none refuses."""
+    model = model_of("self_managed_market")
+    regime = model.regime
+    assert regime.all_prices == pytest.approx([0.9375, 1.5])
+    model.producers.productivity[:] = 1.0
+    model.producers.method[:] = 1.0
+    regime.member_income = np.array([30.0, 40.0, 30.0])
+    np.testing.assert_array_equal(regime.refuses(model), [False, True, False])
+    regime.member_income = np.array([32.9, 36.0, 36.1])
+    np.testing.assert_array_equal(regime.refuses(model), [True, False, True])
+    need = model_of("self_managed_market", self_managed_market_hiring="need")
+    need.regime.member_income = np.full(3, 1e6)
+    assert not need.regime.refuses(need).any()
+
+
+def test_councils_that_refuse_hire_nobody_and_the_others_hire_to_their_places():
+    model = model_of("self_managed_market")
+    regime, c, p = model.regime, model.consumers, model.producers
+    persons = np.flatnonzero(c.group >= 0)
+    c.group[persons[:60]] = -1  # 60 without work
+    model.councils.staff(c.group, model.work_groups, HOURS)
+    p.target = 1.5 * p.target  # every council needs hands
+    places = regime._places(model)
+    assert (places > 0).sum() >= 2
+    refusing = np.flatnonzero(places > 0)[0]
+    regime.member_income = np.zeros(3)
+    regime.member_income[refusing] = 1e6
+    before = p.workers.copy()
+    regime._hire(model)
+    assert p.workers[refusing] == before[refusing]
+    others = (places > 0) & (np.arange(3) != refusing)
+    hired = int(min(places[others].sum(), 60))
+    assert (p.workers - before)[others].sum() == hired and regime.jobless(model).sum() == 60 - hired

@@ -65,6 +65,54 @@ def gini_binned(values, error: float = 1e-4) -> float:
     return max(0.0, float((sums @ below_count - count @ below_sum) / (x.size * total)))
 
 
+def dispersion(income, members, group) -> tuple[float, float, float]:
+    """How income per member differs between enterprises and between the groups of enterprises (sectors).
+
+    Parameters
+    ----------
+    income : numpy.ndarray, shape (P,)
+        Income per member of every enterprise, tokens a week.
+    members : numpy.ndarray, shape (P,)
+        Its members (the weights; enterprises without members do not count).
+    group : numpy.ndarray of int, shape (P,)
+        The sector of each enterprise.
+
+    Returns
+    -------
+    cv, gini, between_sectors : float
+        Members-weighted coefficient of variation and Gini of income per member between
+        enterprises, and the Gini between sectors' mean incomes per member (Estrin 1983
+        measures Yugoslav dispersion both ways).
+    """
+    w = np.asarray(members, dtype=float)
+    x = np.asarray(income, dtype=float)
+    keep = w > 0
+    if not keep.any():
+        return 0.0, 0.0, 0.0
+    mean = float(np.average(x[keep], weights=w[keep]))
+    sd = float(np.sqrt(np.average((x[keep] - mean) ** 2, weights=w[keep])))
+    cv = sd / mean if mean > 0 else 0.0
+    g = np.asarray(group)[keep]
+    per = np.bincount(g, weights=w[keep])
+    sector_mean = np.divide(np.bincount(g, weights=w[keep] * x[keep]), per, out=np.zeros(per.size), where=per > 0)
+    return cv, gini(x[keep], weights=w[keep]), gini(sector_mean, weights=per)
+
+
+def weighted_correlation(x, y, weights) -> float:
+    """Pearson's correlation of ``x`` and ``y`` weighted by ``weights``; 0 where either does not vary."""
+    w = np.asarray(weights, dtype=float)
+    keep = w > 0
+    x, y, w = np.asarray(x, dtype=float)[keep], np.asarray(y, dtype=float)[keep], w[keep]
+    if w.size < 2:
+        return 0.0
+    dx, dy = x - np.average(x, weights=w), y - np.average(y, weights=w)
+    sxx, syy = np.average(dx * dx, weights=w), np.average(dy * dy, weights=w)
+    tiny = 1e-20  # relative variance below this is rounding, not variation
+    if sxx <= tiny * np.average(x * x, weights=w) or syy <= tiny * np.average(y * y, weights=w):
+        return 0.0
+    return float(np.average(dx * dy, weights=w) / np.sqrt(sxx * syy))
+
+
 def price_value_gap(prices, values) -> float:
     """``max_g |ln(p_g / v_g)|``: how far the worst price is from labour value (0 = all at value)."""
     return float(np.max(np.abs(np.log(np.asarray(prices) / np.asarray(values)))))

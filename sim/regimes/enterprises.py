@@ -151,8 +151,19 @@ class MarketEconomy(Regime):
         """At each plan, after the books: enterprises that fail close (none here)."""
 
     def benefits(self, model) -> np.ndarray:
-        """What the treasury pays each person this week besides incomes from work (N,), tokens: none here."""
-        return np.zeros(model.consumers.income.size)
+        """The unemployed get the regime's ``benefit`` × the mean weekly wage from the treasury (its tax pays)."""
+        jobless = self.jobless(model)
+        return np.where(jobless, self.rules(model).benefit * self.money_wage * model.state.hours_per_week, 0.0)
+
+    @staticmethod
+    def jobless(model) -> np.ndarray:
+        """Mask of persons without work: in no work group and no commune."""
+        c = model.consumers
+        return (c.group < 0) & (c.commune < 0)
+
+    def unemployment_rate(self, model) -> float:
+        """Persons without work ÷ every person (everyone is in the labour force; communes' members farm)."""
+        return float(self.jobless(model).mean())
 
     # --- the week ---------------------------------------------------------------------------------
 
@@ -398,6 +409,18 @@ class MarketEconomy(Regime):
         """Whether enterprises may borrow from the bank (the market regime's ``bank.credit``); not here."""
         return False
 
+    def rates(self, model, inflation: float) -> tuple[float, float]:
+        """The central bank's rate by Taylor's (1993) rule and the bank's on loans, ``spread`` above it, per year."""
+        rules = model.conditions.bank
+        policy = banking.taylor_rate(
+            inflation,
+            self.unemployment_rate(model),
+            rules.natural_unemployment,
+            rules.neutral_rate,
+            rules.inflation_target,
+        )
+        return policy, policy + rules.spread
+
     def _bank(self, model, working, weeks: int):
         """The central bank sets its rate (Taylor 1993); enterprises repay what is due; the bank pays out its profit."""
         b, rules = self.books, model.conditions.bank
@@ -407,14 +430,7 @@ class MarketEconomy(Regime):
         year_ago = level.size > WEEKS_PER_YEAR
         inflation = level[-1] / level[-WEEKS_PER_YEAR - 1] - 1.0 if year_ago else rules.inflation_target
         self.inflation = inflation
-        b.policy_rate = banking.taylor_rate(
-            inflation,
-            self.unemployment_rate(model),
-            rules.natural_unemployment,
-            rules.neutral_rate,
-            rules.inflation_target,
-        )
-        b.loan_rate = b.policy_rate + rules.spread
+        b.policy_rate, b.loan_rate = self.rates(model, inflation)
         spare = b.funds - working - self.committed(model)
         repaid = np.minimum(
             banking.repayment(b.loans, spare, rules.loan_years * WEEKS_PER_YEAR, weeks), np.maximum(b.funds, 0.0)

@@ -281,21 +281,6 @@ class Market(MarketEconomy):
         """Enterprises borrow from the bank unless ``bank.credit`` is off."""
         return model.conditions.bank.credit
 
-    def benefits(self, model) -> np.ndarray:
-        """The unemployed get ``benefit`` × the mean weekly wage from the treasury (the tax pays for it)."""
-        jobless = self.jobless(model)
-        return np.where(jobless, model.conditions.market.benefit * self.money_wage * model.state.hours_per_week, 0.0)
-
-    @staticmethod
-    def jobless(model) -> np.ndarray:
-        """Mask of persons without work: in no work group and no commune."""
-        c = model.consumers
-        return (c.group < 0) & (c.commune < 0)
-
-    def unemployment_rate(self, model) -> float:
-        """Persons without work ÷ every person (everyone is in the labour force; communes' members farm)."""
-        return float(self.jobless(model).mean())
-
     def move_labour(self, model):
         """Enterprises lay off ``firing`` of the hands beyond need and hire the unemployed where they lack hands.
 

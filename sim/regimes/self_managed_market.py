@@ -18,11 +18,20 @@ General Theory of Labor-Managed Market Economies*; on Yugoslavia, Estrin 1983,
   and the capacity it ordered are shared too (members gain nothing from funds they leave
   behind: Furubotn & Pejovich 1970). No member gets less than ``minimum_income`` of the
   average (the guaranteed personal income of Yugoslav law), paid from the funds.
-- **Investment** only from the enterprise's own funds, in its own capacity.
+- **Investment** in its own capacity, from its funds and, where ``credit`` is on, from social
+  capital the bank lends at a fixed ``loan_rate`` (0 a year by default: below what capital
+  earns, as Yugoslav banks' real rates were, so that income per member rises with the capital
+  a council can borrow: Estrin 1983, ch. 6), up to ``bank.leverage`` of its capacity's value.
 - **Membership.** Members of enterprises that pay below the average move, slowly
   (``mobility`` a year), to enterprises that pay above it — which admit them only where
   their output needs the hands, since another member beyond that lowers income per member
-  (Ward 1958; Vanek 1970). Nobody is dismissed.
+  (Ward 1958; Vanek 1970). Nobody is dismissed, but ``separation`` of the members leave
+  each year (they retire, quit, emigrate) and are replaced only by hiring from the
+  unemployed, which under ``hiring = "income"`` a council does only where its output needs
+  the hands and what a new member's hours add to its net income, at this week's prices, is
+  at least the income per member it pays (Ward's restrictive hiring: Ward 1958; Vanek 1970;
+  Estrin 1983, ch. 4); under ``hiring = "need"`` wherever its output needs them. The
+  unemployed wait, with ``benefit`` × the normal personal income from the treasury.
 - **Rural communes** share their net income among their members by the same rule.
 """
 
@@ -50,9 +59,11 @@ class SelfManagedMarket(MarketEconomy):
         self.member_income = np.full(model.producers.sector.size, self.money_wage * model.state.hours_per_week)
 
     def incomes(self, model, producer_of):
-        """Every person gets the income per member of the enterprise or commune they work in."""
-        gross = self.member_income[producer_of]
-        return gross, np.bincount(producer_of, weights=gross, minlength=model.producers.sector.size)
+        """Every person gets the income per member of the enterprise or commune they work in; the jobless nothing."""
+        working = producer_of >= 0
+        gross = np.where(working, self.member_income[np.maximum(producer_of, 0)], 0.0)
+        paid = np.bincount(producer_of[working], weights=gross[working], minlength=model.producers.sector.size)
+        return gross, paid
 
     def share(self, model, net_income, working_capital):
         """Keep ``retention`` of net income, share the rest and the funds beyond need per member, above the floor."""
@@ -68,19 +79,72 @@ class SelfManagedMarket(MarketEconomy):
         self.member_income = per_member
 
     def move_labour(self, model):
-        """Members of worse-paying enterprises move to better-paying ones that need the hands (Ward 1958)."""
-        sc, c, groups, producers = model.conditions, model.consumers, model.work_groups, model.producers
-        hours = model.state.hours_per_week
-        labour = model.councils.labour[producers.sector] * producers.method  # hours per unit, its own method
-        need = producers.target * labour / producers.productivity / hours
-        places = np.ceil(need * (1.0 + sc.plan.labour_reserve)).astype(int) - producers.workers
-        rate = 1.0 - (1.0 - sc.self_managed_market.mobility) ** (sc.plan.period_weeks / WEEKS_PER_YEAR)
+        """Members leave (``separation``); those of worse-paying enterprises move to better-paying ones that need
+        the hands; councils hire the unemployed where Ward's rule lets them (:meth:`_hire`)."""
+        sc, c, groups, rng = model.conditions, model.consumers, model.work_groups, model.rng
+        rules, hours, floor = sc.self_managed_market, model.state.hours_per_week, sc.population.group_size_min
+        share_of_year = sc.plan.period_weeks / WEEKS_PER_YEAR
+        if rules.separation > 0:
+            workers = model.producers.workers[model.councils.rows]
+            chance = 1.0 - (1.0 - rules.separation) ** share_of_year
+            leaving = rng.binomial(np.maximum(workers - floor, 0), chance)
+            if leaving.any():
+                groups.release(c, model.councils.members_drawn(c, groups, leaving, rng), rng)
+                model.councils.staff(c.group, groups, hours)
+        rate = 1.0 - (1.0 - rules.mobility) ** share_of_year
         persons, destination = model.councils.movers_to_income(
-            c, groups, self.member_income, rate, places, sc.population.group_size_min, model.rng
+            c, groups, self.member_income, rate, self._places(model), floor, rng
         )
         if persons.size:
-            groups.join(c, persons, destination, model.rng)
+            groups.join(c, persons, destination, rng)
             model.councils.staff(c.group, groups, hours)
+        if rules.separation > 0:
+            self._hire(model)
+
+    def _places(self, model) -> np.ndarray:
+        """Members each producer's output needs beyond those it has, with the labour reserve (P,)."""
+        sc, producers, hours = model.conditions, model.producers, model.state.hours_per_week
+        labour = model.councils.labour[producers.sector] * producers.method  # hours per unit, its own method
+        need = producers.target * labour / producers.productivity / hours
+        return np.ceil(need * (1.0 + sc.plan.labour_reserve)).astype(int) - producers.workers
+
+    def refuses(self, model) -> np.ndarray:
+        """Councils that would refuse a new member (P,): what the member adds is below the income per member.
+
+        A member adds the hours of the week at the council's productivity and method, each unit
+        worth its price less the inputs and capital it uses up at this week's prices. Under
+        ``hiring = "need"`` none refuses.
+        """
+        producers = model.producers
+        if model.conditions.self_managed_market.hiring == "need":
+            return np.zeros(producers.sector.size, dtype=bool)
+        p = self.all_prices
+        labour = model.councils.labour[producers.sector] * producers.method
+        made = model.state.hours_per_week * producers.productivity / labour  # units a member makes a week
+        added = made * (p - p @ model.councils.inputs_true)[producers.sector]
+        return added < self.member_income
+
+    def _hire(self, model):
+        """Councils with places hire the unemployed at random, except where Ward's rule refuses (:meth:`refuses`)."""
+        c, groups, rng, rows = model.consumers, model.work_groups, model.rng, model.councils.rows
+        vacancies = np.maximum(self._places(model), 0)
+        vacancies[self.refuses(model)] = 0
+        vacancies = vacancies[rows]
+        pool = np.flatnonzero(self.jobless(model))
+        hired = int(min(vacancies.sum(), pool.size))
+        if hired:
+            destination = rng.permutation(np.repeat(rows, vacancies))[:hired]
+            groups.admit(c, rng.choice(pool, hired, replace=False), destination, rng)
+            model.councils.staff(c.group, groups, model.state.hours_per_week)
+
+    def lends(self, model) -> bool:
+        """Councils borrow social capital where ``credit`` is on."""
+        return model.conditions.self_managed_market.credit
+
+    def rates(self, model, inflation: float) -> tuple[float, float]:
+        """The bank lends at the fixed ``loan_rate``, whatever inflation and unemployment."""
+        rate = model.conditions.self_managed_market.loan_rate
+        return rate, rate
 
     def earnings_gini(self, model) -> float:
         """Gini of hourly earnings over enterprises' members: each one's income per member, weighted by members."""

@@ -80,6 +80,10 @@ WEEK_SERIES = (
     "sovereignty_own_prices",
     "fulfilment_floor_own_prices",
     "stock_gap_own_prices",
+    "enterprise_income_cv",
+    "enterprise_income_gini",
+    "sector_income_gini",
+    "income_capital_correlation",
 )
 #: Persons in the observer's welfare panel at most: every k-th person, k = ⌈N / PANEL⌉ (docs/welfare.md).
 PANEL = 20_000
@@ -107,6 +111,8 @@ class Record:
         self.decisions: list[dict] = []  # each year's variants, proposals, votes, result and recalls (seed §7f)
         self._base_values = model.state.values[model.state.consumer_goods].copy()  # week 0: a fixed yardstick
         self._values0 = model.state.values.copy()  # every good's, for output and capacity at fixed weights
+        # hours of capital at week-0 values per unit of weekly capacity, each good's
+        self._capital_per_capacity = WEEKS_PER_YEAR * (self._values0 @ model.planner.capital_per_capacity)
         s = model.state  # an hour of free time is worth leisure_value of the week-0 wage (docs/welfare.md)
         self._hour_of_leisure = model.conditions.welfare.leisure_value * s.wage
         self._hours_before = s.hours_per_week
@@ -234,11 +240,36 @@ class Record:
             "stock_gap_own_prices": metrics.stock_gap(s.stock[cg], normal_reserve[cg]),
         }
         week.update(self._welfare(normal_price[cg]))
+        week.update(self._dispersion())
         for name, value in week.items():
             self.weekly[name][t] = value
         self.weeks += 1
         week["in_tolerance"] = self.weekly["in_tolerance"][t] = float(self._in_tolerance(t))
         self.latest = week
+
+    def _dispersion(self) -> dict:
+        """Income per member between enterprises and sectors, and its correlation with capital per member.
+
+        Income per member is the mean income of an enterprise's workers this week (tokens, after
+        tax); capital per member its capacity's capital at week-0 values over its workers
+        (:func:`sim.economics.metrics.dispersion`; Estrin 1983 on Yugoslav enterprises).
+        """
+        m = self.model
+        c, p, rows = m.consumers, m.producers, m.councils.rows
+        workers = np.flatnonzero(c.group >= 0)
+        enterprise = m.work_groups.council[c.group[workers]]
+        members = np.bincount(enterprise, minlength=p.sector.size)[rows].astype(float)
+        paid = np.bincount(enterprise, weights=c.income[workers], minlength=p.sector.size)[rows]
+        income = np.divide(paid, members, out=np.zeros(rows.size), where=members > 0)
+        cv, between, sectors = metrics.dispersion(income, members, p.sector[rows])
+        capital = (self._capital_per_capacity[p.sector] * p.capacity)[rows]
+        per_member = np.divide(capital, members, out=np.zeros(rows.size), where=members > 0)
+        return {
+            "enterprise_income_cv": cv,
+            "enterprise_income_gini": between,
+            "sector_income_gini": sectors,
+            "income_capital_correlation": metrics.weighted_correlation(income, per_member, members),
+        }
 
     def _panel(self) -> slice:
         """The observer's survey: every k-th person, at most :data:`PANEL` of them (as the BLS's panels)."""
@@ -354,6 +385,11 @@ class Record:
             "capacity_utilisation_last_year": mean.get("capacity_utilisation"),
             "output_per_hour_last_year": mean.get("output_per_hour"),
             "output_per_hour_growth": _yearly_growth(self.series("output_per_hour")) if self.weeks else None,
+            "enterprise_income_cv_last_year": mean.get("enterprise_income_cv"),
+            "enterprise_income_gini_last_year": mean.get("enterprise_income_gini"),
+            "sector_income_gini_last_year": mean.get("sector_income_gini"),
+            "income_capital_correlation_last_year": mean.get("income_capital_correlation"),
+            "enterprise_income_gini_trend": _yearly_trend(self.series("enterprise_income_gini")),
             "cumulative_unmet_hours": unmet,
             "cumulative_unmet_share": unmet / wanted if wanted > 0 else 0.0,
             "min_sovereignty_index": float(self.series("sovereignty_index").min()) if self.weeks else None,
@@ -386,6 +422,15 @@ class Record:
             for name in WEEK_SERIES
         ]
         return pd.concat(frames, ignore_index=True)
+
+
+def _yearly_trend(series) -> float | None:
+    """Least-squares slope of a weekly series' yearly means, per year, from the second year (``None`` under three)."""
+    years = series.size // WEEKS_PER_YEAR
+    if years < 3:  # none before a run has three years (and none without weeks)
+        return None
+    means = series[: years * WEEKS_PER_YEAR].reshape(years, WEEKS_PER_YEAR).mean(axis=1)[1:]
+    return float(np.polyfit(np.arange(means.size), means, 1)[0])
 
 
 def _yearly_growth(series) -> float | None:

@@ -334,6 +334,11 @@ class SelfManagedMarket:
         "0 <= x <= 1", default=0.05
     )  # share of members of worse-paying enterprises who move, per year
     minimum_income: float = _rule("0 <= x <= 1", default=0.5)  # guaranteed personal income, share of the average
+    separation: float = _rule("0 <= x <= 1", default=0.1)  # members who leave each year, replaced only by hiring
+    hiring: str = _rule("in income, need", default="income")  # hire where income per member rises, or to need
+    benefit: float = _rule("0 <= x <= 1", default=0.4)  # unemployment benefit, share of the mean income, from the tax
+    credit: bool = True  # councils borrow social capital from the bank for their capacity (false: own funds only)
+    loan_rate: float = _rule("-0.2 <= x <= 0.3", default=0.0)  # the bank's fixed rate on loans, a year (no Taylor)
 
 
 @dataclass(frozen=True)
