@@ -6,6 +6,8 @@ for a few years with everyone sharing one preference, and read the record of dec
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -13,7 +15,7 @@ from sim.economics import decision, voting_rules
 from sim.economics.units import WEEKS_PER_YEAR
 from sim.model import CouncilsModel
 from sim.run.federation import CENTRAL, Delegates, assembly_names, assembly_of
-from sim.run.scenario import Capital, Decision, Noise, Population, Scenario, TechnicalChange
+from sim.run.scenario import Capital, Decision, Noise, Population, Scenario, TechnicalChange, from_dict, read_toml
 from sim.views.cli import main
 from sim.views.decision_table import decisions_table
 
@@ -511,3 +513,79 @@ def test_a_variants_row_in_the_record_gives_its_implications_and_consumption_in_
         "bottlenecks": ["MACH"],
         "offered": True,
     }
+
+
+@pytest.mark.parametrize("aggregation", ["persons", "assemblies"])
+def test_each_years_record_says_how_firm_the_decision_was_and_what_every_rule_and_a_direct_vote_choose(aggregation):
+    model = CouncilsModel(
+        years=3, seed=5, **SMALL, decision_vote=True, decision_rule="ranked_pairs", decision_aggregation=aggregation
+    )
+    model.run()
+    assert len(model.record.decisions) == 3
+    for d in model.record.decisions:
+        r, won = d["robustness"], d["result"]
+        offered = {k for k, v in enumerate(d["variants"]) if v["offered"]}
+        assert d["rule"] == "ranked_pairs" and r["rules"]["ranked_pairs"] == won
+        assert r["runner_up"] in offered - {won}
+        assert r["margin_share"] == pytest.approx(r["margin"] / SMALL["population_consumers"], rel=1e-12)
+        assert won in r["smith_set"] and set(r["smith_set"]) <= offered
+        assert (r["condorcet_winner"] is None) == (d["how"] == "cycle")
+        for name in voting_rules.CONDORCET_CONSISTENT:  # each chooses within the Smith set
+            assert r["rules"][name] in r["smith_set"]
+        assert r["agree"] == (set(r["rules"].values()) == {won})
+        assert r["differs"] == {name: r["rules"][name] != r["direct"][name] for name in voting_rules.RULES}
+        if aggregation == "persons":  # the Central Assembly counts every person: a direct vote
+            assert r["direct"] == r["rules"]
+        in_force = d["variants"][d["in_force"]]
+        assert in_force["hours_per_week"] == model.record.series("hours_per_week")[d["week"] - 1]
+
+
+def test_an_unknown_voting_rule_is_refused_in_one_line_naming_the_rules_there_are(tmp_path, capsys):
+    out = tmp_path / "r"
+    argv = [
+        "run",
+        "scenarios/democratic_growth.toml",
+        "--no-plots",
+        "--out",
+        str(out),
+        "--set",
+        "decision.rule=plurality",
+    ]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("councils: ")
+    assert "decision.rule = 'plurality'" in err[0] and "copeland, schulze, ranked_pairs, borda, approval" in err[0]
+    assert not out.exists()
+
+
+def _democratic_growth(rule: str, seed: int) -> CouncilsModel:
+    """``scenarios/democratic_growth.toml`` at 2,000 persons for six years, with ``rule``."""
+    scenario = from_dict(read_toml("scenarios/democratic_growth.toml"))
+    population = dataclasses.replace(scenario.population, consumers=2000, councils=25, communes=5)
+    decided = dataclasses.replace(scenario.decision, rule=rule)
+    model = CouncilsModel(dataclasses.replace(scenario, seed=seed, years=6.0, population=population, decision=decided))
+    model.run()
+    return model
+
+
+@pytest.mark.parametrize("rule", voting_rules.CONDORCET_CONSISTENT)
+def test_a_decision_in_force_outside_the_smith_set_and_beaten_by_over_2_percent_does_not_stay(rule):
+    """``democratic_growth``: whenever the decision in force is outside the Smith set and some variant beats it
+    head to head by more than 2 % of the votes, next year's hours or investment share differ from it."""
+    tested = 0
+    for seed in (1, 2):
+        model = _democratic_growth(rule, seed)
+        hours, invested = (model.record.series(name) for name in ("hours_per_week", "investment_share"))
+        voters = model.consumers.income.size
+        for d in model.record.decisions:
+            r, now = d["robustness"], d["in_force"]
+            assert now is not None and d["variants"][now]["offered"]  # the decision in force is on the ballot
+            tally = np.asarray(r["tally"])
+            beaten_by = float((tally[:, now] - tally[now, :]).max()) / voters
+            if now in r["smith_set"] or beaten_by <= 0.02:
+                continue
+            tested += 1
+            week = d["week"]
+            assert d["result"] != now
+            assert (hours[week], invested[week]) != pytest.approx((hours[week - 1], invested[week - 1]), abs=1e-9)
+    assert tested, "the decision in force was never outside the Smith set and beaten: the test does not test"

@@ -212,7 +212,7 @@ class Councils(Regime):
             enterprise_output=[float(x) for x in by_enterprise],
             result=offered[won],
             how=_how(won, firm["condorcet_winner"]),
-            robustness=_robustness_row(firm, offered, int(members.sum())),
+            robustness=_robustness_row(firm, offered, len(variants), central.tally, int(members.sum())),
             first_preferences=[int(x) for x in first],
             labour_values={goods[g]: float(s.values[g]) for g in s.consumer_goods},
             assemblies=[
@@ -257,10 +257,17 @@ def _how(won: int, condorcet: int | None) -> str:
     return "majority" if won == condorcet else "not condorcet"
 
 
-def _robustness_row(firm: dict, offered: list[int], voters: int) -> dict:
-    """:func:`~sim.economics.voting_rules.robustness` as a record row, variants as numbered in the record."""
+def _robustness_row(firm: dict, offered: list[int], shown: int, tally, voters: int) -> dict:
+    """:func:`~sim.economics.voting_rules.robustness` as a record row, variants as numbered in the record.
+
+    ``tally`` is the Central Assembly's pairwise count over the ``offered`` variants; the row
+    gives it over all ``shown`` variants (0 for those not put to the vote).
+    """
     on = {None: None, **{k: offered[k] for k in range(len(offered))}}
+    full = np.zeros((shown, shown))
+    full[np.ix_(offered, offered)] = tally
     return {
+        "tally": full.tolist(),
         "runner_up": on[firm["runner_up"]],
         "margin": firm["margin"],
         "margin_share": firm["margin"] / voters if voters else 0.0,

@@ -177,7 +177,8 @@ class Verdict:
     rationed) that queues and prices away from normal took away; and the **stock gap**, the
     worst consumer good's ``|S/S*ₙ − 1|`` against the reserve rule applied to what households
     would buy at normal prices and the week's other uses, ``S*ₙ = reserve_weeks · (Dₙ + other)``.
-    Over the trailing ``window_weeks`` (fewer in the first weeks), the economy is *in
+    Over the trailing ``window_weeks`` (fewer in the first weeks, and after each decision of the
+    assemblies, which restarts the window: each decision is a new reference), the economy is *in
     tolerance* when the welfare gap is at most ``welfare_tolerance`` and the mean stock gap at
     most ``stock_tolerance``. A run converges at the first week from which it stays in tolerance
     to its end; one that is not in tolerance at its end has not converged (censored at its horizon).
@@ -213,18 +214,17 @@ class Decision:
     bottlenecks and not put to the vote. Every person weighs consumption now, free time and
     growth (how much more the same hours buy ``growth_years`` on) by weights drawn around
     ``consumption``, ``leisure`` and ``growth`` (lognormal, σ ``preference_spread``,
-    normalised to sum to 1); the default means make the average person's favourite about 35
-    hours a week and 15 % invested. Each General Assembly chooses by ``rule``
+    normalised to sum to 1). Each General Assembly chooses by ``rule``
     (``sim.economics.voting_rules``: ``copeland``, ``schulze``, ``ranked_pairs``, ``borda``,
     ``approval``); the Central Assembly adds up their results by ``aggregation``:
     ``persons`` (one person one vote) or ``assemblies`` (each assembly's majority, weighted
     by its members), and chooses by the same rule. Ties go to the variant first in an order
-    of the ballot drawn at random each year. With ``vote = false`` hours and shares stay as
-    the scenario's ``[plan]`` sets them (and the plan's rule moves the investment share),
-    which isolates the corrective loops.
+    of the ballot drawn at random each year. The vote is on by default; with ``vote = false``
+    hours and shares stay as the scenario's ``[plan]`` sets them (and the plan's rule moves
+    the investment share), which isolates the corrective loops.
     """
 
-    vote: bool = False  # whether the assemblies vote each year (false: [plan] keeps hours and shares)
+    vote: bool = True  # whether the assemblies vote each year (false: [plan] keeps hours and shares)
     rule: str = _rule("in " + ", ".join(RULES), default="schulze")  # the voting rule of assemblies and Central Assembly
     aggregation: str = _rule("in persons, assemblies", default="persons")  # how the Central Assembly adds up votes
     hours_step: float = _rule("0 <= x <= 10", default=2.0)  # hours per week: the neighbours' step, the frontier's grid
