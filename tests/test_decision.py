@@ -7,6 +7,7 @@ for a few years with everyone sharing one preference, and read the record of dec
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -589,3 +590,26 @@ def test_a_decision_in_force_outside_the_smith_set_and_beaten_by_over_2_percent_
             assert d["result"] != now
             assert (hours[week], invested[week]) != pytest.approx((hours[week - 1], invested[week - 1]), abs=1e-9)
     assert tested, "the decision in force was never outside the Smith set and beaten: the test does not test"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "phrase"),
+    [
+        ("runner_up", 99, "not the position of one of its"),
+        ("agree", "yes", "agree"),
+        ("differs", {"schulze": 1}, "must map rules to true or false"),
+        ("smith_set", [-1], "not the position of one of its"),
+    ],
+)
+def test_a_damaged_robustness_row_is_refused_in_one_line(tmp_path, capsys, key, value, phrase):
+    out = tmp_path / "r"
+    argv = ["run", "scenarios/democratic_growth.toml", "--years", "1", "--no-plots", "--out", str(out)]
+    assert main([*argv, "--set", "population.consumers=600", "--set", "population.councils=20"]) == 0
+    path = out / "decisions.json"
+    decisions = json.loads(path.read_text(encoding="utf-8"))
+    decisions[0]["robustness"][key] = value
+    path.write_text(json.dumps(decisions), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["decisions", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and phrase in err[0] and "robustness" in err[0]
