@@ -172,7 +172,7 @@ def test_a_variant_beyond_capacity_is_shown_with_its_bottlenecks_and_not_put_to_
 
 
 def test_without_a_vote_hours_and_shares_stay_and_nothing_is_recorded():
-    model = CouncilsModel(years=2, seed=3, plan_investment_rule="share", **SMALL)
+    model = CouncilsModel(years=2, seed=3, plan_investment_rule="share", decision_vote=False, **SMALL)
     model.run()
     assert model.record.decisions == []
     assert set(model.record.series("hours_per_week")) == {35.0}
@@ -180,7 +180,7 @@ def test_without_a_vote_hours_and_shares_stay_and_nothing_is_recorded():
 
 
 def test_without_a_vote_the_plans_rule_moves_the_investment_share_from_the_second_year_and_hours_stay():
-    model = CouncilsModel(years=2, seed=3, **SMALL)  # plan.investment_rule = "need", the default
+    model = CouncilsModel(years=2, seed=3, decision_vote=False, **SMALL)  # plan.investment_rule = "need", the default
     model.run()
     share = model.record.series("investment_share")
     assert model.record.decisions == [] and set(model.record.series("hours_per_week")) == {35.0}

@@ -282,7 +282,7 @@ class Record:
         )
 
     def reference_week(self, t: int) -> int:
-        """The week from which the decision in force at week ``t`` holds: the last decision adopted by then (0: none)."""
+        """The week from which the decision in force at week ``t`` holds: the last one adopted by then (0: none)."""
         return max((d["week"] for d in self.decisions if d.get("result") is not None and d["week"] <= t), default=0)
 
     def _grow(self):
