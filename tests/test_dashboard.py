@@ -310,7 +310,9 @@ def test_sector_network_weighs_flows_in_hours_and_marks_bottlenecks_and_short_st
 
 
 def test_the_vote_panel_appears_only_for_a_model_whose_assemblies_vote(model):
-    assert not dashboard.has_votes(model)
+    assert dashboard.has_votes(model)  # the baseline votes, as every councils run does by default
+    params = controls(BASELINE, load_scenario(BASELINE), dashboard.SMALL_POPULATION)
+    assert not dashboard.has_votes(DashboardModel(**{**initial(params), "decision_vote": False}))
     voting = DashboardModel(
         scenario_file=str(BASELINE.with_name("democratic_growth.toml")),
         population_consumers=1500,
@@ -322,15 +324,18 @@ def test_the_vote_panel_appears_only_for_a_model_whose_assemblies_vote(model):
     for _ in range(WEEKS_PER_YEAR):
         voting.step()
     text = dashboard.last_vote_markdown(voting)
-    assert text.startswith("```\nYear 1 (week 52), one person one vote:") and "delegates:" in text
+    assert text.startswith("```\nYear 1 (week 52), one person one vote, schulze:") and "delegates:" in text
 
 
 @pytest.mark.skipif(importlib.util.find_spec("altair") is None, reason="the dashboard extra is not installed")
 def test_the_page_has_a_panel_per_measure_and_a_vote_panel_only_with_votes(model):
     from sim.views import app
 
-    panels = app.components(model)
-    assert len(panels) == 6 and app.LastVote not in panels
+    panels = app.components(model)  # the baseline votes, as every councils run does by default
+    assert len(panels) == 7 and panels[-1] is app.LastVote
+    params = controls(BASELINE, load_scenario(BASELINE), dashboard.SMALL_POPULATION)
+    quiet = app.components(DashboardModel(**{**initial(params), "decision_vote": False}))
+    assert len(quiet) == 6 and app.LastVote not in quiet
     voting = DashboardModel(
         scenario_file=str(BASELINE.with_name("democratic_growth.toml")),
         population_consumers=1500,

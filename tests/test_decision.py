@@ -6,14 +6,17 @@ for a few years with everyone sharing one preference, and read the record of dec
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import numpy as np
 import pytest
 
-from sim.economics import decision
+from sim.economics import decision, voting_rules
 from sim.economics.units import WEEKS_PER_YEAR
 from sim.model import CouncilsModel
 from sim.run.federation import CENTRAL, Delegates, assembly_names, assembly_of
-from sim.run.scenario import Capital, Decision, Noise, Population, Scenario, TechnicalChange
+from sim.run.scenario import Capital, Decision, Noise, Population, Scenario, TechnicalChange, from_dict, read_toml
 from sim.views.cli import main
 from sim.views.decision_table import decisions_table
 
@@ -40,16 +43,24 @@ def yearly(model, name):
 # --- the pure rules ------------------------------------------------------------------------------------
 
 
+def _copeland(tally, order=None):
+    n = np.asarray(tally).shape[0]
+    return voting_rules.copeland(
+        voting_rules.Profile(np.asarray(tally), np.zeros(n), np.arange(n) if order is None else np.asarray(order))
+    )
+
+
 def test_a_condorcet_winner_is_chosen_and_a_cycle_goes_to_the_variant_beating_most():
     # three voters, three variants: 0 beats 1 and 2
     tally = np.array([[0, 2, 2], [1, 0, 2], [1, 1, 0]])
-    assert decision.majority_choice(tally) == (0, "majority")
-    # the classic cycle 0 > 1 > 2 > 0: each beats one; the first (nearest the decision in force) wins the tie
+    assert _copeland(tally) == 0 == voting_rules.condorcet_winner(tally)
+    # the classic cycle 0 > 1 > 2 > 0: each beats one; the first in the tie order wins the tie
     cycle = np.array([[0, 2, 1], [1, 0, 2], [2, 1, 0]])
-    assert decision.majority_choice(cycle) == (0, "cycle")
-    # a cycle among 1, 2, 3 that all beat 0: Copeland picks the nearest of the three
+    assert voting_rules.condorcet_winner(cycle) is None
+    assert _copeland(cycle) == 0 and _copeland(cycle, [2, 0, 1]) == 2
+    # a cycle among 1, 2, 3 that all beat 0: Copeland picks the first of the three in the tie order
     four = np.array([[0, 0, 0, 0], [3, 0, 2, 1], [3, 1, 0, 2], [3, 2, 1, 0]])
-    assert decision.majority_choice(four) == (1, "cycle")
+    assert _copeland(four) == 1 and _copeland(four, [0, 3, 2, 1]) == 3
 
 
 def test_the_aggregation_rule_matters_for_unequal_assemblies_with_opposite_majorities():
@@ -63,8 +74,8 @@ def test_the_aggregation_rule_matters_for_unequal_assemblies_with_opposite_major
     assemblies = decision.central_tally(tallies, members, "assemblies")
     assert persons[1, 0] == 990 and persons[0, 1] == 510
     assert assemblies[0, 1] == 1000 and assemblies[1, 0] == 500
-    assert decision.majority_choice(persons)[0] == 1  # one person one vote: B
-    assert decision.majority_choice(assemblies)[0] == 0  # weighted assemblies' majorities: A
+    assert _copeland(persons) == 1  # one person one vote: B
+    assert _copeland(assemblies) == 0  # weighted assemblies' majorities: A
 
 
 def test_utilities_rank_by_the_weights():
@@ -110,9 +121,10 @@ def growth():
     return run(6, decision_consumption=0.05, decision_leisure=0.05, decision_growth=0.9)
 
 
-def test_when_everyone_prefers_leisure_the_hours_fall_year_after_year(leisure):
+def test_when_everyone_prefers_leisure_the_hours_fall_at_once_to_the_fewest_the_ballot_offers_and_stay(leisure):
     hours = yearly(leisure, "hours_per_week")
-    assert np.all(np.diff(hours) < 0), hours
+    fewest = leisure.conditions.decision.hours_min  # the ballot spans the feasible set, its fewest hours too
+    assert hours[0] == 35.0 and np.all(hours[1:] == fewest), hours
     for d in leisure.record.decisions:  # the record shows what led there: the variants and the votes
         won = d["variants"][d["result"]]
         assert won["hours_per_week"] == min(v["hours_per_week"] for v in d["variants"] if v["offered"])
@@ -120,9 +132,12 @@ def test_when_everyone_prefers_leisure_the_hours_fall_year_after_year(leisure):
         assert all(a["choice"] == d["result"] for a in d["assemblies"])
 
 
-def test_when_everyone_prefers_growth_investment_rises_and_buys_more_consumption_later(leisure, growth):
+def test_when_everyone_prefers_growth_investment_rises_to_the_most_allowed_and_buys_more_consumption_later(
+    leisure, growth
+):
     share = yearly(growth, "investment_share")
-    assert np.all(np.diff(share) > 0), share
+    top = growth.conditions.decision.investment_max
+    assert np.all(np.diff(share) >= 0) and share[1] > share[0] and share[-1] == pytest.approx(top, abs=1e-9), share
     consumption = {m: m.record.series("consumption_per_person") for m in (leisure, growth)}
     five_years_on = slice(5 * WEEKS_PER_YEAR, 6 * WEEKS_PER_YEAR)
     assert consumption[growth][five_years_on].mean() > consumption[leisure][five_years_on].mean()
@@ -157,7 +172,7 @@ def test_a_variant_beyond_capacity_is_shown_with_its_bottlenecks_and_not_put_to_
 
 
 def test_without_a_vote_hours_and_shares_stay_and_nothing_is_recorded():
-    model = CouncilsModel(years=2, seed=3, plan_investment_rule="share", **SMALL)
+    model = CouncilsModel(years=2, seed=3, plan_investment_rule="share", decision_vote=False, **SMALL)
     model.run()
     assert model.record.decisions == []
     assert set(model.record.series("hours_per_week")) == {35.0}
@@ -165,7 +180,7 @@ def test_without_a_vote_hours_and_shares_stay_and_nothing_is_recorded():
 
 
 def test_without_a_vote_the_plans_rule_moves_the_investment_share_from_the_second_year_and_hours_stay():
-    model = CouncilsModel(years=2, seed=3, **SMALL)  # plan.investment_rule = "need", the default
+    model = CouncilsModel(years=2, seed=3, decision_vote=False, **SMALL)  # plan.investment_rule = "need", the default
     model.run()
     share = model.record.series("investment_share")
     assert model.record.decisions == [] and set(model.record.series("hours_per_week")) == {35.0}
@@ -198,8 +213,15 @@ def test_councils_decisions_prints_the_table(tmp_path, capsys):
     capsys.readouterr()
     assert main(["decisions", str(out)]) == 0
     text = capsys.readouterr().out
-    assert text.startswith("Year 1 (week 52), one person one vote:")
+    assert text.startswith("Year 1 (week 52), one person one vote, schulze:")
     assert "Year 2 (week 104)" in text and "delegates:" in text and "proposals:" in text
+    for robustness in (
+        "  margin: ",
+        "  Condorcet winner: ",
+        "  every rule: copeland [",
+        "  a direct vote of all persons",
+    ):
+        assert text.count(robustness) == 2, robustness  # each year's
     assert main(["decisions", str(tmp_path)]) == 2
     assert "not a results directory" in capsys.readouterr().err
 
@@ -492,3 +514,102 @@ def test_a_variants_row_in_the_record_gives_its_implications_and_consumption_in_
         "bottlenecks": ["MACH"],
         "offered": True,
     }
+
+
+@pytest.mark.parametrize("aggregation", ["persons", "assemblies"])
+def test_each_years_record_says_how_firm_the_decision_was_and_what_every_rule_and_a_direct_vote_choose(aggregation):
+    model = CouncilsModel(
+        years=3, seed=5, **SMALL, decision_vote=True, decision_rule="ranked_pairs", decision_aggregation=aggregation
+    )
+    model.run()
+    assert len(model.record.decisions) == 3
+    for d in model.record.decisions:
+        r, won = d["robustness"], d["result"]
+        offered = {k for k, v in enumerate(d["variants"]) if v["offered"]}
+        assert d["rule"] == "ranked_pairs" and r["rules"]["ranked_pairs"] == won
+        assert r["runner_up"] in offered - {won}
+        assert r["margin_share"] == pytest.approx(r["margin"] / SMALL["population_consumers"], rel=1e-12)
+        assert won in r["smith_set"] and set(r["smith_set"]) <= offered
+        assert (r["condorcet_winner"] is None) == (d["how"] == "cycle")
+        for name in voting_rules.CONDORCET_CONSISTENT:  # each chooses within the Smith set
+            assert r["rules"][name] in r["smith_set"]
+        assert r["agree"] == (set(r["rules"].values()) == {won})
+        assert r["differs"] == {name: r["rules"][name] != r["direct"][name] for name in voting_rules.RULES}
+        if aggregation == "persons":  # the Central Assembly counts every person: a direct vote
+            assert r["direct"] == r["rules"]
+        in_force = d["variants"][d["in_force"]]
+        assert in_force["hours_per_week"] == model.record.series("hours_per_week")[d["week"] - 1]
+
+
+def test_an_unknown_voting_rule_is_refused_in_one_line_naming_the_rules_there_are(tmp_path, capsys):
+    out = tmp_path / "r"
+    argv = [
+        "run",
+        "scenarios/democratic_growth.toml",
+        "--no-plots",
+        "--out",
+        str(out),
+        "--set",
+        "decision.rule=plurality",
+    ]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("councils: ")
+    assert "decision.rule = 'plurality'" in err[0] and "copeland, schulze, ranked_pairs, borda, approval" in err[0]
+    assert not out.exists()
+
+
+def _democratic_growth(rule: str, seed: int) -> CouncilsModel:
+    """``scenarios/democratic_growth.toml`` at 2,000 persons for six years, with ``rule``."""
+    scenario = from_dict(read_toml("scenarios/democratic_growth.toml"))
+    population = dataclasses.replace(scenario.population, consumers=2000, councils=25, communes=5)
+    decided = dataclasses.replace(scenario.decision, rule=rule)
+    model = CouncilsModel(dataclasses.replace(scenario, seed=seed, years=6.0, population=population, decision=decided))
+    model.run()
+    return model
+
+
+@pytest.mark.parametrize("rule", voting_rules.CONDORCET_CONSISTENT)
+def test_a_decision_in_force_outside_the_smith_set_and_beaten_by_over_2_percent_does_not_stay(rule):
+    """``democratic_growth``: whenever the decision in force is outside the Smith set and some variant beats it
+    head to head by more than 2 % of the votes, next year's hours or investment share differ from it."""
+    tested = 0
+    for seed in (1, 2):
+        model = _democratic_growth(rule, seed)
+        hours, invested = (model.record.series(name) for name in ("hours_per_week", "investment_share"))
+        voters = model.consumers.income.size
+        for d in model.record.decisions:
+            r, now = d["robustness"], d["in_force"]
+            assert now is not None and d["variants"][now]["offered"]  # the decision in force is on the ballot
+            tally = np.asarray(r["tally"])
+            beaten_by = float((tally[:, now] - tally[now, :]).max()) / voters
+            if now in r["smith_set"] or beaten_by <= 0.02:
+                continue
+            tested += 1
+            week = d["week"]
+            assert d["result"] != now
+            assert (hours[week], invested[week]) != pytest.approx((hours[week - 1], invested[week - 1]), abs=1e-9)
+    assert tested, "the decision in force was never outside the Smith set and beaten: the test does not test"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "phrase"),
+    [
+        ("runner_up", 99, "not the position of one of its"),
+        ("agree", "yes", "agree"),
+        ("differs", {"schulze": 1}, "must map rules to true or false"),
+        ("smith_set", [-1], "not the position of one of its"),
+    ],
+)
+def test_a_damaged_robustness_row_is_refused_in_one_line(tmp_path, capsys, key, value, phrase):
+    out = tmp_path / "r"
+    argv = ["run", "scenarios/democratic_growth.toml", "--years", "1", "--no-plots", "--out", str(out)]
+    assert main([*argv, "--set", "population.consumers=600", "--set", "population.councils=20"]) == 0
+    path = out / "decisions.json"
+    decisions = json.loads(path.read_text(encoding="utf-8"))
+    decisions[0]["robustness"][key] = value
+    path.write_text(json.dumps(decisions), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["decisions", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and phrase in err[0] and "robustness" in err[0]

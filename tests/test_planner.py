@@ -442,7 +442,7 @@ def test_the_investment_fund_scales_with_the_economy_and_grows_nothing_that_is_r
 
 # --- the yearly decision's variants and their adoption (seed §7f) ---------------------------------------
 
-HALF_HOUR, EIGHTH = 0.5, 0.03125  # steps exact in binary: equal distances are exact ties
+HALF_HOUR, EIGHTH = 0.5, 0.03125  # steps exact in binary
 
 
 def _variants(m, rules, asked=None, change=None):
@@ -450,54 +450,91 @@ def _variants(m, rules, asked=None, change=None):
     return m.planner.variants(m.state, NO_COMMUNES.consumers, asked, rules, change or TechnicalChange())
 
 
-@pytest.mark.parametrize(
-    ("shares", "rules", "hours", "investment"),
-    [
-        ((0.75, 0.125), {}, [34.5, 35.0, 35.5], [0.09375, 0.125, 0.15625]),  # inside every bound
-        ((0.75, 0.125), {"hours_min": 35.0}, [35.0, 35.5], [0.09375, 0.125, 0.15625]),
-        ((0.75, 0.125), {"hours_max": 35.0}, [34.5, 35.0], [0.09375, 0.125, 0.15625]),
-        ((0.75, 0.125), {"investment_max": 0.14}, [34.5, 35.0, 35.5], [0.09375, 0.125, 0.14]),
-        ((0.02, 0.85), {"investment_max": 0.4}, [34.5, 35.0, 35.5], [0.09875, 0.13, 0.14]),  # 0.99 − public
-        ((0.875, 0.125), {}, [34.5, 35.0, 35.5], [0.0, 0.03125]),  # nothing invested: no less than nothing
-        # steps finer than the grid's rounding (a billionth) fall onto the decision in force
-        ((0.75, 0.125), {"hours_step": 4e-10, "investment_step": 4e-10}, [35.0], [0.125]),
-    ],
-)
-def test_the_variants_are_the_hours_and_investment_in_force_a_step_either_way_within_the_bounds(
-    shares, rules, hours, investment
-):
+def _capacity(m, asked=None):
+    s = m.state
+    return WEEKS_PER_YEAR * (s.sector_capacity + s.pipeline.sum(axis=0) + (0.0 if asked is None else asked))
+
+
+def test_the_most_hours_within_capacity_is_where_the_first_good_runs_out():
+    """Just below the frontier every good fits its capacity; just above, one does not."""
     m = _model()
-    m.planner.private_share, m.planner.public_share = shares
-    public = shares[1]
-    found = _variants(m, Decision(vote=True, **{"hours_step": HALF_HOUR, "investment_step": EIGHTH, **rules}))
-    grid = sorted((v.hours_per_week, v.investment_share) for v in found)
-    expected = [(h, i) for h in hours for i in investment]
-    assert len(grid) == len(expected)  # each combination once
-    np.testing.assert_allclose(grid, expected, rtol=0, atol=1e-12)
-    for v in found:  # the public share as decided, the rest to households
-        assert v.public_share == public
-        assert v.private_share == pytest.approx(1.0 - public - v.investment_share, abs=1e-12)
+    s, planner = m.state, m.planner
+    household = np.zeros(m.technology.n)
+    household[s.consumer_goods] = s.expected_demand
+    capital = planner.capital_per_capacity @ s.sector_capacity
+    trade = WEEKS_PER_YEAR * (s.exports - s.imports)
+    per_hour = s.net_product / s.hours_per_week
+    for share in [(0.7, 0.15, 0.15), (0.85, 0.15, 0.0), (0.45, 0.15, 0.4)]:
+        most = planner.plan_factory.most_hours(per_hour, household, s.public_plan, capital, share, _capacity(m), trade)
+        assert 0.0 < most < 80.0
+        below, above = planner.plan_factory.variants(
+            per_hour,
+            1.0,
+            household,
+            s.public_plan,
+            capital,
+            [most * (1 - 1e-6), most * (1 + 1e-6)],
+            [share],
+            capacity=_capacity(m),
+            trade=trade,
+        )
+        assert not below.bottlenecks and above.bottlenecks
 
 
 @pytest.mark.parametrize(
-    "shares",
+    ("shares", "rules"),
     [
-        (0.75, 0.125),  # 12.5 % invested, exactly
-        (0.70, 0.15),  # the shipped shares: 1 − 0.70 − 0.15 is 0.15000000000000005, a hair above the grid's
+        ((0.75, 0.125), {}),
+        ((0.75, 0.125), {"hours_max": 36.0, "hours_min": 30.0}),
+        ((0.75, 0.125), {"investment_max": 0.14}),
+        ((0.02, 0.85), {"investment_max": 0.4}),  # at most 0.99 − public
+        ((0.875, 0.125), {"hours_step": 0.0, "investment_step": 0.0}),  # nothing invested; no neighbours
     ],
 )
-def test_the_variants_come_nearest_the_decision_in_force_first_and_ties_keep_the_grids_order(shares):
-    """Distance: steps of hours plus steps of investment; equals stay fewer hours first, then less investment.
+def test_the_ballot_spans_the_feasible_set_and_holds_the_decision_in_force_and_its_neighbours(shares, rules):
+    """Four investment shares from 0 to the most allowed, each at the fewest hours and at the frontier.
 
-    Rounding noise in the share in force must not break the ties.
+    The frontier at a share is checked by extrapolating its two variants (output is affine in the
+    hours): one more step of hours would exceed the capacity there will be, unless it is at
+    ``hours_max`` already.
     """
     m = _model()
     m.planner.private_share, m.planner.public_share = shares
-    invested = round(1.0 - sum(shares), 9)
-    found = _variants(m, Decision(vote=True, hours_step=HALF_HOUR, investment_step=EIGHTH))
-    steps = [(0, 0), (-1, 0), (0, -1), (0, 1), (1, 0), (-1, -1), (-1, 1), (1, -1), (1, 1)]
-    expected = [(35.0 + HALF_HOUR * dh, round(invested + EIGHTH * di, 9)) for dh, di in steps]
-    assert [(v.hours_per_week, v.investment_share) for v in found] == expected
+    public = shares[1]
+    rules = Decision(vote=True, **{"hours_step": HALF_HOUR, "investment_step": EIGHTH, **rules})
+    found = _variants(m, rules)
+    points = [(v.hours_per_week, round(v.investment_share, 9)) for v in found]
+    assert points == sorted(set(points))  # each once, fewer hours first, then less investment
+    assert 5 <= len(found) <= 13
+    h0, i0 = 35.0, round(1.0 - sum(shares), 9)
+    top = min(rules.investment_max, 0.99 - public)
+    assert found[m.planner.in_force(m.state, found)].hours_per_week == h0
+    step_h, step_i = rules.hours_step, rules.investment_step
+    neighbours = {
+        (
+            float(np.clip(h0 + dh * step_h, rules.hours_min, rules.hours_max)),
+            round(float(np.clip(i0 + di * step_i, 0, top)), 9),
+        )
+        for dh, di in ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1))
+    }
+    assert neighbours <= set(points)
+    capacity = _capacity(m)
+    for level in np.linspace(0.0, top, 4):
+        i = round(min(round(level / step_i) * step_i if step_i else level, top), 9)
+        at = sorted((v for v in found if round(v.investment_share, 9) == i), key=lambda v: v.hours_per_week)
+        fewest, frontier = at[0], at[-1]
+        assert fewest.hours_per_week == rules.hours_min
+        if frontier.bottlenecks:  # the capacity allows not even the fewest hours at this share
+            assert frontier is fewest
+            continue
+        if frontier.hours_per_week < rules.hours_max and frontier.hours_per_week > fewest.hours_per_week:
+            slope = (frontier.gross_output - fewest.gross_output) / (frontier.hours_per_week - fewest.hours_per_week)
+            beyond = frontier.gross_output + max(step_h, 1e-6) * slope
+            assert np.any(beyond > capacity)
+    for v in found:  # the public share as decided, the rest to households, within the bounds
+        assert v.public_share == public
+        assert v.private_share == pytest.approx(1.0 - public - v.investment_share, abs=1e-12)
+        assert rules.hours_min <= v.hours_per_week <= rules.hours_max and 0.0 <= v.investment_share <= top + 1e-12
 
 
 def test_a_variant_is_a_bottleneck_where_its_output_exceeds_capacity_in_service_on_order_and_asked_for():
@@ -508,7 +545,8 @@ def test_a_variant_is_a_bottleneck_where_its_output_exceeds_capacity_in_service_
     s.sector_capacity[good] = 0.3 * s.plan_output[good]  # far short, unless what is on order and asked comes
     found = _variants(m, rules)
     output = sorted({v.gross_output[good] for v in found})
-    in_force = found[0].gross_output[good]
+    now = m.planner.in_force(s, found)
+    in_force = found[now].gross_output[good]
     above = min(x for x in output if x > in_force)
     yearly = (in_force + above) / 2  # room for the decision in force and less, not for more
     s.pipeline[1, good], s.pipeline[5, good] = 0.1 * yearly / WEEKS_PER_YEAR, 0.15 * yearly / WEEKS_PER_YEAR
@@ -520,7 +558,7 @@ def test_a_variant_is_a_bottleneck_where_its_output_exceeds_capacity_in_service_
     for v in found:
         assert v.bottlenecks == tuple(names[j] for j in range(n) if v.gross_output[j] > capacity[j])
     short = [names[good] in v.bottlenecks for v in found]
-    assert any(short) and not all(short) and not short[0]
+    assert any(short) and not all(short) and not short[m.planner.in_force(s, found)]
 
 
 def test_each_variants_output_makes_its_final_demand_with_trade_and_its_investment_buys_growth():
@@ -532,7 +570,7 @@ def test_each_variants_output_makes_its_final_demand_with_trade_and_its_investme
     values = np.linalg.solve((np.eye(n) - inputs).T, labour)
     change = TechnicalChange(rate=0.02, embodied=0.3)
     found = _variants(m, Decision(vote=True), change=change)
-    assert len(found) == 9
+    assert 7 <= len(found) <= 13
     household = np.zeros(n)
     household[cg] = s.expected_demand
     capital = planner.capital_per_capacity @ s.sector_capacity  # new capacity, like the old
@@ -573,9 +611,11 @@ def test_investment_without_capital_buys_only_the_methods_rate_and_cheap_capital
         rules = Decision(vote=True)
         g = 0.25
     found = _variants(m, rules, change=change)
-    assert len(found) == (3 if capital == "none" else 9)
-    for v in found:
-        assert v.consumption_growth == pytest.approx(1 / ((1 - 0.02) * (1 - 0.3 * g / (1 + g))) - 1, rel=1e-12)
+    assert 5 <= len(found) <= 13 and (capital != "none" or all(v.investment_share == 0 for v in found))
+    assert any(v.investment_share > 0 for v in found) == (capital != "none")
+    for v in found:  # a variant that invests nothing buys only the methods' rate
+        grows = g if v.investment_share > 0 else 0.0
+        assert v.consumption_growth == pytest.approx(1 / ((1 - 0.02) * (1 - 0.3 * grows / (1 + grows))) - 1, rel=1e-12)
 
 
 @pytest.mark.parametrize("public", [0.15, 1e-5, 0.0])  # 1e-5: public consumption worth under an hour a week

@@ -503,3 +503,24 @@ def test_the_at_value_diagnostic_is_surveyed_where_normal_prices_are_not_values(
         np.testing.assert_allclose(r.series("notional_demand")[-1, cg], surveyed, rtol=1e-12)
         assert not np.allclose(surveyed, full, rtol=1e-6)  # a survey, not the population
         np.testing.assert_allclose(surveyed.sum() / full.sum(), 1.0, atol=0.05)
+
+
+def test_the_verdicts_trailing_window_restarts_at_each_decision_the_assemblies_adopt():
+    """A first year far out of tolerance, then none lost: a 52-week window that kept the first year's
+    weeks would stay out of tolerance until week 103; restarted at the decision of week 52, it is in
+    tolerance from week 52. A vote that adopted nothing (no variant within capacity) is no new reference."""
+    m = CouncilsModel(dataclasses.replace(SCENARIO, years=2.0, verdict=Verdict(window_weeks=52)))
+    r, weeks = m.record, 2 * WEEKS_PER_YEAR
+    r.weeks = weeks
+    for name in ("rationing_cost", "price_distortion_cost", "unconstrained_welfare", "stock_gap_own_prices"):
+        r.weekly[name] = np.zeros(weeks)
+    r.weekly["unconstrained_welfare"][:] = 100.0
+    r.weekly["rationing_cost"][:WEEKS_PER_YEAR] = 50.0  # half of welfare lost, the whole first year
+    before = [r._in_tolerance(t) for t in range(weeks)]
+    assert not any(before[:103]) and before[103]
+    r.decisions = [{"week": 52, "result": None}]
+    assert [r._in_tolerance(t) for t in range(weeks)] == before
+    r.decisions = [{"week": 52, "result": 3}, {"week": 80, "result": None}]
+    assert r.reference_week(51) == 0 and r.reference_week(52) == r.reference_week(103) == 52
+    after = [r._in_tolerance(t) for t in range(weeks)]
+    assert not any(after[:52]) and all(after[52:])

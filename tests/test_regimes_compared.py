@@ -140,6 +140,9 @@ def market_without_owners(**changes) -> CouncilsModel:
         "market_growth_expected": 0.0,
         "market_target_utilisation": 1 / 1.1,
         "technical_change_rate": 0.0,
+        # Hours and shares as the scenario sets them (the vote off, as before issue 27): the comparison is of
+        # prices and output, not of what assemblies decide.
+        "decision_vote": False,
         "technical_change_embodied": 0.0,
         "capital_wear": False,
         "plan_investment_rule": "share",

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from agents.factory_council import WORKERS_PER_DELEGATE
-from sim.economics import decision
+from sim.economics import decision, voting_rules
 from sim.run.federation import CENTRAL, Delegates, assembly_names, assembly_of, federation_graph
 
 # Five persons, three variants; persons 0–2 meet in assembly 0, persons 3–4 in assembly 1, and
@@ -85,30 +85,41 @@ def test_pairwise_tallies_count_strict_preferences_only_in_each_assembly_an_empt
     np.testing.assert_array_equal(tallies, TALLIES)
 
 
-def test_first_preferences_count_each_persons_favourite_ties_to_the_nearest_variant():
-    # favourites: 0, 1, 0 (0 = 1: the nearest), 2, 0 (all equal: the nearest)
+def test_first_preferences_count_each_persons_favourite_ties_to_the_first_on_the_ballot():
+    # favourites: 0, 1, 0 (0 = 1: the first), 2, 0 (all equal: the first)
     firsts = decision.first_preferences(PROFILE, ASSEMBLY, 3)
     np.testing.assert_array_equal(firsts, [[2, 1, 0], [1, 0, 1], [0, 0, 0]])
 
 
+def _copeland(tally, order=None):
+    n = np.asarray(tally).shape[0]
+    order = np.arange(n) if order is None else np.asarray(order)
+    return voting_rules.copeland(voting_rules.Profile(np.asarray(tally), np.zeros(n), order))
+
+
 def test_a_tie_between_two_variants_is_a_win_for_neither():
-    """1 ties 0, beats 2; 2 beats 0: no Condorcet winner, and 1 wins most pairs (one)."""
+    """1 ties 0, beats 2; 2 beats 0: no Condorcet winner; 1 and 2 each win one pair, 0 none."""
     tally = np.array([[0, 1, 0], [1, 0, 2], [2, 0, 0]])
-    assert decision.majority_choice(tally) == (1, "cycle")
-    # assembly 0 of the profile: 0 ties 1, 0 beats 2, 1 beats 2: Copeland's tie goes to the nearest, 0
-    assert decision.majority_choice(TALLIES[0]) == (0, "cycle")
+    assert voting_rules.condorcet_winner(tally) is None
+    assert _copeland(tally) == 1 and _copeland(tally, [2, 0, 1]) == 2 and _copeland(tally, [0, 1, 2]) == 1
+    assert _copeland(tally, [0, 2, 1]) == 2  # 0 first in the order, but it wins no pair
+    # assembly 0 of the profile: 0 ties 1, 0 beats 2, 1 beats 2: Copeland's tie goes to the first in the order
+    assert voting_rules.condorcet_winner(TALLIES[0]) is None
+    assert _copeland(TALLIES[0]) == 0 and _copeland(TALLIES[0], [1, 0, 2]) == 1
     # assembly 1: 2 beats both, 1 beats 0
-    assert decision.majority_choice(TALLIES[1]) == (2, "majority")
+    assert voting_rules.condorcet_winner(TALLIES[1]) == 2 == _copeland(TALLIES[1], [0, 1, 2])
 
 
-def test_a_single_variant_on_the_ballot_is_chosen_by_majority():
-    assert decision.majority_choice(np.zeros((1, 1), dtype=int)) == (0, "majority")
+def test_a_single_variant_on_the_ballot_is_chosen_by_every_rule():
+    one = voting_rules.Profile(np.zeros((1, 1), dtype=int), np.zeros(1), np.zeros(1, dtype=int))
+    assert voting_rules.condorcet_winner(one.tally) == 0
+    assert all(rule(one) == 0 for rule in voting_rules.RULES.values())
 
 
 def test_copeland_picks_the_variant_that_beats_most_not_the_first_when_it_beats_fewer():
-    """0 beats 3 only; 1 beats 0 and 2; 2 beats 0; 3 beats 1 and 2: scores 1, 2, 1, 2 → 1, the nearer of the two."""
+    """0 beats 3 only; 1 beats 0 and 2; 2 beats 0; 3 beats 1 and 2: scores 1, 2, 1, 2 → 1, the first of the two."""
     tally = np.array([[0, 1, 1, 3], [3, 0, 3, 1], [3, 1, 0, 1], [1, 3, 3, 0]])
-    assert decision.majority_choice(tally) == (1, "cycle")
+    assert _copeland(tally) == 1
 
 
 def test_the_central_assembly_counts_persons_or_each_assemblys_majority_weighted_by_its_members():
@@ -119,10 +130,23 @@ def test_the_central_assembly_counts_persons_or_each_assemblys_majority_weighted
     # assembly 1 (2 members) gives 1>0, 2>0 and 2>1 its 2; the empty assembly's ties weigh nothing
     by_assembly = decision.central_tally(TALLIES, members, "assemblies")
     np.testing.assert_array_equal(by_assembly, [[0.0, 1.5, 3.0], [3.5, 0.0, 3.0], [2.0, 2.0, 0.0]])
-    assert decision.majority_choice(by_assembly) == (1, "majority")
+    assert voting_rules.condorcet_winner(by_assembly) == 1
     # an empty assembly given weight: its ties split its members half and half, nobody prefers a variant to itself
     weighted = decision.central_tally(TALLIES, np.array([0, 0, 4]), "assemblies")
     np.testing.assert_array_equal(weighted, 2.0 * (1 - np.eye(3)))
+
+
+def test_approvals_are_each_persons_variants_at_or_above_their_mean_counted_by_persons_or_by_assemblies():
+    # means 2, 2, 5/3, 2, 1: person 0 approves 0, 1; person 1: 1, 2; person 2: 0, 1; person 3: 1, 2; person 4: all
+    approved = voting_rules.approvals(PROFILE, ASSEMBLY, 3)
+    np.testing.assert_array_equal(approved, [[2, 3, 1], [1, 2, 2], [0, 0, 0]])
+    members = np.array([3, 2, 0])
+    np.testing.assert_array_equal(decision.central_approvals(approved, members, "persons"), [3, 5, 3])
+    # assembly 0 (3): a majority approves 0 and 1, not 2 → 3, 3, 0; assembly 1 (2): half approve 0 → 1, all of
+    # 1 and 2 → 2, 2; the empty assembly weighs nothing
+    np.testing.assert_array_equal(decision.central_approvals(approved, members, "assemblies"), [4.0, 5.0, 2.0])
+    with pytest.raises(ValueError, match=r"^aggregation 'seats': must be 'persons' or 'assemblies'$"):
+        decision.central_approvals(approved, members, "seats")
 
 
 def test_an_unknown_aggregation_is_refused_by_name():
@@ -197,6 +221,18 @@ def test_a_new_delegate_favours_the_assemblys_choice_or_is_any_member_and_an_emp
     assert delegates.elected_year.tolist() == [4, 4, 4]
     assert delegates.supported.tolist() == [-1, -1, -1]  # nobody was seated at the vote
     assert counts["recalled"] == counts["rotated"] == counts["moved"] == 0
+    assert counts["elected"] == 2  # the seats of assemblies 0 and 1: the empty assembly's stays empty
+
+
+def test_an_assembly_with_no_members_elects_nobody_year_after_year():
+    """Assembly 0 (persons 0 and 1) has two seats, the empty assembly 1 one; terms of a year."""
+    delegates = Delegates(np.array([2, 0]), seats=1)
+    assert delegates.assembly.tolist() == [0, 0, 1]
+    utility = np.array([[1.0, 0.0], [1.0, 0.0]])
+    for year, rotated in ((1, 0), (2, 2), (3, 2)):
+        counts = delegates.answer(np.array([0, 0]), utility, np.array([0, 1]), 0, year, 1, np.random.default_rng(0))
+        assert counts == {"recalled": 0, "rotated": rotated, "moved": 0, "elected": 2}
+        assert delegates.person[2] == -1 and set(delegates.person[:2]) <= {0, 1}
 
 
 def test_a_delegate_who_prefers_the_result_to_their_assemblys_choice_is_recalled_and_replaced():

@@ -8,8 +8,11 @@
 - ``wages``: the hierarchy a transition starts from and its equalisation (§7d, §7e, §9a, §10);
 - ``metrics``: what a run measures; ``welfare``: the yardstick, every person's money metric in
   hours at week-0 values, the costs of queues and of prices off normal;
-- ``decision``: the vote's rules (§7f); ``firms``: the market regimes' rules; ``plan_corrections``:
-  the fixed plan's corrections of its targets within the year and its soft budget (Kornai 1980);
+- ``decision``: the vote (§7f): persons' weights and utilities, the assemblies' pairwise counts and
+  the Central Assembly's; ``voting_rules``: the registry of voting rules (Copeland, Schulze,
+  ranked pairs, Borda, approval), the Smith set and how firm a decision is; ``firms``: the market
+  regimes' rules; ``plan_corrections``: the fixed plan's corrections of its targets within the
+  year and its soft budget (Kornai 1980);
   ``corrective_loop``: the one-good loop linearised (§7c);
 - ``capital``: capacity that wears out and is renewed, and the better methods new and renewed
   capacity embody (§8); ``banking``: the market regime's bank, its loans and the central bank's rule;

@@ -4,11 +4,10 @@ Once a year "the population as a whole" chooses, "in full knowledge of the relev
 facts", how long to work and how to split the net product between private consumption,
 public consumption and investment (seed §7f). Each person ranks the variants the plan
 factory offers by their own weights on consumption now, free time and consumption five
-years on; each General Assembly decides by simple majority between every pair of
-variants (its Condorcet winner, or when majorities cycle the variant that wins most
-pairs, Copeland's rule); the Central Assembly of Delegates adds up the assemblies'
-results by the rule the scenario selects. Ties — and cycles whose Copeland scores tie —
-go to the variant nearest the decision in force: the variants arrive in that order.
+years on; each General Assembly counts its members' preferences between every pair of
+variants and their approvals, and chooses by the voting rule the scenario selects
+(:mod:`sim.economics.voting_rules`); the Central Assembly of Delegates adds up the
+assemblies' results by the aggregation the scenario selects and chooses by the same rule.
 
 Units: consumption in hours of labour value per person per year, time in hours per week.
 """
@@ -89,32 +88,6 @@ def pairwise_tallies(utility, assembly, assemblies: int) -> np.ndarray:
     return out
 
 
-def majority_choice(tally) -> tuple[int, str]:
-    """The variant a body chooses by simple majority between every pair, and how.
-
-    Parameters
-    ----------
-    tally : numpy.ndarray, shape (V, V)
-        Votes for i over j. Variants are ordered nearest the decision in force first;
-        that order breaks ties.
-
-    Returns
-    -------
-    index : int
-    how : str
-        ``"majority"`` (a Condorcet winner: it beats every other variant) or ``"cycle"``
-        (no such winner: the one that beats most others, ties to the nearest).
-    """
-    tally = np.asarray(tally)
-    wins = tally > tally.T
-    beats = wins.sum(axis=1)
-    n = tally.shape[0]
-    winners = np.flatnonzero(beats == n - 1)
-    if winners.size:
-        return int(winners[0]), "majority"
-    return int(np.argmax(beats)), "cycle"  # argmax takes the first, i.e. the nearest, of equals
-
-
 def central_tally(tallies, members, aggregation: str) -> np.ndarray:
     """The Central Assembly's pairwise count from the assemblies' results (seed §5, §7f).
 
@@ -138,6 +111,30 @@ def central_tally(tallies, members, aggregation: str) -> np.ndarray:
     share = np.where(tallies > transposed, 1.0, np.where(tallies == transposed, 0.5, 0.0))
     np.einsum("aii->ai", share)[:] = 0.0
     return np.einsum("a,aij->ij", np.asarray(members, dtype=float), share)
+
+
+def central_approvals(approved, members, aggregation: str) -> np.ndarray:
+    """The Central Assembly's approvals from the assemblies' (seed §5, §7f).
+
+    Parameters
+    ----------
+    approved : numpy.ndarray, shape (A, V)
+        Members of each assembly approving each variant
+        (:func:`sim.economics.voting_rules.approvals`).
+    members : numpy.ndarray, shape (A,)
+    aggregation : {"persons", "assemblies"}
+        ``persons``: every member's approval counts. ``assemblies``: an assembly approves a
+        variant that a majority of its members approve, with the weight of all its members
+        (exactly half of them: half its weight).
+    """
+    approved = np.asarray(approved)
+    if aggregation == "persons":
+        return approved.sum(axis=0)
+    if aggregation != "assemblies":
+        raise ValueError(f"aggregation {aggregation!r}: must be 'persons' or 'assemblies'")
+    members = np.asarray(members, dtype=float)[:, None]
+    share = np.where(2 * approved > members, 1.0, np.where(2 * approved == members, 0.5, 0.0))
+    return (members * share).sum(axis=0)
 
 
 def first_preferences(utility, assembly, assemblies: int) -> np.ndarray:

@@ -351,6 +351,44 @@ class PlanFactory:
                 )
         return out
 
+    def most_hours(
+        self, workers: float, private, public, investment, share, capacity, trade=None, weeks_per_year=WEEKS_PER_YEAR
+    ) -> float:
+        """The most weekly hours a variant with these shares can ask within capacity: the frontier (seed §7f).
+
+        A variant's gross output is affine in its hours, ``x(H) = H a + b``, with ``b`` what
+        trade alone needs: the frontier is ``min_j (capacity_j − b_j) / a_j`` over the goods
+        ``a_j > 0``, never below 0.
+
+        Parameters
+        ----------
+        workers : float
+            Hours of value an hour of the working week yields (persons who work, in effect).
+        private, public, investment : array_like, shape (n,)
+            Composition of each part of the final product (any scale).
+        share : (float, float, float)
+            Private, public and investment shares of the net product.
+        capacity : array_like, shape (n,)
+            Yearly capacity, units.
+        trade : array_like, shape (n,), optional
+            Exports less imports per year, units.
+        weeks_per_year : float
+
+        Returns
+        -------
+        float
+            Hours per week (``inf`` if no good's output grows with the hours).
+        """
+        v = self.labour_values()
+        bundles = [np.asarray(b, dtype=float) for b in (private, public, investment)]
+        per_hour = sum(s * b / (v @ b) for s, b in zip(share, bundles, strict=True) if s > 0 and v @ b > 0)
+        a = self._net_output(workers * weeks_per_year * np.asarray(per_hour + np.zeros(self.technology.n)))
+        b = np.zeros(self.technology.n) if trade is None else self._net_output(np.asarray(trade, dtype=float))
+        grows = a > 1e-12 * np.abs(a).max(initial=0.0)
+        if not grows.any():
+            return float("inf")
+        return max(float(np.min((np.asarray(capacity)[grows] - b[grows]) / a[grows])), 0.0)
+
     def _net_output(self, net_final_demand):
         """Gross output when capital used up is also replaced: ``x = A x + D x + y``."""
         D = self.technology.capital_consumption

@@ -355,6 +355,9 @@ DECISION_SCHEMA = {
     "variants": ((list,), True),
     "result": ((int, type(None)), False),
     "aggregation": ((str,), False),
+    "rule": ((str,), False),
+    "in_force": ((int, type(None)), False),
+    "robustness": ((dict, type(None)), False),
     "first_preferences": ((list, type(None)), False),
     "assemblies": ((list,), False),
     "proposals": ((list,), False),
@@ -380,8 +383,20 @@ PROPOSAL_SCHEMA = {
     "implies": ((dict,), True),
 }
 DELEGATE_SCHEMA = {key: ((int,), True) for key in ("elected", "recalled", "rotated", "moved")}
+#: What ``councils decisions`` reads of how firm a year's decision was (``voting_rules.robustness``).
+ROBUSTNESS_SCHEMA = {
+    "runner_up": ((int, type(None)), True),
+    "margin": (NUMBER, True),
+    "margin_share": (NUMBER, True),
+    "condorcet_winner": ((int, type(None)), True),
+    "smith_set": ((list,), True),
+    "rules": ((dict,), True),
+    "agree": ((bool,), True),
+    "direct": ((dict,), True),
+    "differs": ((dict,), True),
+}
 #: The ways a decision is reached and the ways votes are added up (``sim.views.decision_table``).
-HOW = ("majority", "cycle", "no variant within capacity")
+HOW = ("majority", "cycle", "not condorcet", "no variant within capacity")
 AGGREGATIONS = ("persons", "assemblies")
 
 
@@ -442,6 +457,19 @@ def _check_decision(d, where: str):
         raise ResultsError(f"{where}, methods: must map goods to numbers")
     if d.get("delegates"):
         _check_fields(d["delegates"], DELEGATE_SCHEMA, f"{where}, delegates")
+    if d.get("robustness"):
+        _check_robustness(d["robustness"], len(variants), f"{where}, robustness")
+
+
+def _check_robustness(r, variants: int, where: str):
+    """Refuse a robustness row whose variants are not positions on the ballot, or whose rules' map is not one."""
+    _check_fields(r, ROBUSTNESS_SCHEMA, where)
+    named = [r["runner_up"], r["condorcet_winner"], *r["smith_set"], *r["rules"].values(), *r["direct"].values()]
+    for k in named:
+        if k is not None and not (_is(k, (int,)) and 0 <= k < variants):
+            raise ResultsError(f"{where}: {show(k)} is not the position of one of its {variants} variants")
+    if not all(isinstance(name, str) and isinstance(d, bool) for name, d in r["differs"].items()):
+        raise ResultsError(f"{where}, differs: must map rules to true or false")
 
 
 def _is(value, kinds) -> bool:

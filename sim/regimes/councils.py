@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.economics import decision, market, production, wages
+from sim.economics import decision, market, production, voting_rules, wages
 from sim.economics.units import WEEKS_PER_YEAR
 from sim.regimes.base import Regime
 from sim.run.federation import assembly_names, assembly_of, federation_graph
@@ -162,6 +162,8 @@ class Councils(Regime):
             "year": model.week // WEEKS_PER_YEAR,
             "week": model.week,
             "aggregation": rules.aggregation,
+            "rule": rules.rule,
+            "in_force": planner.in_force(s, variants),
             "proposals": proposals,
             # What councils report of their methods: labour per unit ÷ the old method's, by good.
             "methods": {goods[j]: float(method[j]) for j in np.unique(producers.sector[rows])},
@@ -180,8 +182,22 @@ class Councils(Regime):
             rules.growth_years,
         )
         tallies = decision.pairwise_tallies(utility, assembly, members.size)
-        choice = np.array([decision.majority_choice(t)[0] for t in tallies])
-        won, how = decision.majority_choice(decision.central_tally(tallies, members, rules.aggregation))
+        approved = voting_rules.approvals(utility, assembly, members.size)
+        order = model.rng.permutation(len(ballot))  # breaks ties; knows nothing of the decision in force
+        choice = np.array(
+            [
+                voting_rules.choose(rules.rule, voting_rules.Profile(t, a, order))
+                for t, a in zip(tallies, approved, strict=True)
+            ]
+        )
+        central = voting_rules.Profile(
+            decision.central_tally(tallies, members, rules.aggregation),
+            decision.central_approvals(approved, members, rules.aggregation),
+            order,
+        )
+        direct = voting_rules.Profile(tallies.sum(axis=0), approved.sum(axis=0), order)
+        firm = voting_rules.robustness(rules.rule, central, direct)
+        won = firm["winner"]
         firsts = decision.first_preferences(utility, assembly, members.size)
         model.graph = federation_graph(model.work_groups.council, members, councils, communes)
         answered = model.delegates.answer(
@@ -195,7 +211,8 @@ class Councils(Regime):
         record.update(
             enterprise_output=[float(x) for x in by_enterprise],
             result=offered[won],
-            how=how,
+            how=_how(won, firm["condorcet_winner"]),
+            robustness=_robustness_row(firm, offered, len(variants), central.tally, int(members.sum())),
             first_preferences=[int(x) for x in first],
             labour_values={goods[g]: float(s.values[g]) for g in s.consumer_goods},
             assemblies=[
@@ -230,4 +247,34 @@ def _variant_row(v, offered: bool) -> dict:
         "output": [float(x) for x in v.gross_output],
         "bottlenecks": list(v.bottlenecks),
         "offered": offered,
+    }
+
+
+def _how(won: int, condorcet: int | None) -> str:
+    """How the result was reached: ``majority`` (the Condorcet winner), ``cycle`` (none) or ``not condorcet``."""
+    if condorcet is None:
+        return "cycle"
+    return "majority" if won == condorcet else "not condorcet"
+
+
+def _robustness_row(firm: dict, offered: list[int], shown: int, tally, voters: int) -> dict:
+    """:func:`~sim.economics.voting_rules.robustness` as a record row, variants as numbered in the record.
+
+    ``tally`` is the Central Assembly's pairwise count over the ``offered`` variants; the row
+    gives it over all ``shown`` variants (0 for those not put to the vote).
+    """
+    on = {None: None, **{k: offered[k] for k in range(len(offered))}}
+    full = np.zeros((shown, shown))
+    full[np.ix_(offered, offered)] = tally
+    return {
+        "tally": full.tolist(),
+        "runner_up": on[firm["runner_up"]],
+        "margin": firm["margin"],
+        "margin_share": firm["margin"] / voters if voters else 0.0,
+        "condorcet_winner": on[firm["condorcet_winner"]],
+        "smith_set": [on[k] for k in firm["smith_set"]],
+        "rules": {name: on[k] for name, k in firm["rules"].items()},
+        "agree": firm["agree"],
+        "direct": {name: on[k] for name, k in firm["direct"].items()},
+        "differs": firm["differs"],
     }

@@ -106,7 +106,8 @@ class Delegates:
         Returns
         -------
         dict
-            ``recalled``, ``rotated``, ``moved`` (delegates who left their assembly), ``elected``.
+            ``recalled``, ``rotated``, ``moved`` (delegates who left their assembly), ``elected``
+            (seats filled: an assembly with no members elects nobody).
         """
         seated = self.person >= 0
         who = np.maximum(self.person, 0)
@@ -131,5 +132,5 @@ class Delegates:
             "recalled": int(recalled.sum()),
             "rotated": int(rotated.sum()),
             "moved": int(moved.sum()),
-            "elected": int(vacant.sum()),
+            "elected": int((vacant & (self.person >= 0)).sum()),
         }

@@ -443,20 +443,28 @@ class Planner:
         return out
 
     def variants(self, state: EconomyState, persons: int, asked, rules, change) -> list[PlanVariant]:
-        """The plan variants for next year and their implications a–e (seed §7f).
+        """The ballot for next year: variants across the feasible set, with their implications a–e (seed §7f).
 
-        Every combination of the hours in force ± ``rules.hours_step`` and the investment
-        share in force ± ``rules.investment_step`` (within the scenario's bounds), the
-        public share as decided. Each variant's net product is the hours it asks times the
-        hours of value an hour of the week yields now; its output by good is what that
-        product needs with the current estimates; its bottlenecks are the goods whose output
-        would exceed the capacity there will be (in service, on order and the feasible
-        proposals). Its consumption growth is what its investment buys: capacity grows by
-        ``g`` a year (balanced, at the current cost of capacity, at most
-        ``plan.max_capacity_growth``), new capacity works with methods ``change.embodied``
-        better, and methods improve by ``change.rate`` a year besides, so labour per unit
-        falls by ``1 − (1 − rate)(1 − embodied·g/(1+g))`` a year — the rate at which the same
-        hours buy more.
+        The ballot spans the whole set of hours × investment the capacity allows, not only
+        the neighbourhood of the decision in force. At four investment shares evenly spread
+        from 0 to the most allowed (``rules.investment_max``, at most 0.99 less the public
+        share), rounded to ``rules.investment_step``, two variants: the fewest hours
+        (``rules.hours_min``) and the frontier, the most hours the capacity there will be
+        allows at that share (:meth:`PlanFactory.most_hours`, rounded down to
+        ``rules.hours_step``, at most ``rules.hours_max``). Beside these eight, the decision in
+        force and its four neighbours (its hours ± ``hours_step``, its share ±
+        ``investment_step``, within the bounds): 13 at most, each once. The public share
+        stays as decided.
+
+        Each variant's net product is the hours it asks times the hours of value an hour of
+        the week yields now; its output by good is what that product needs with the current
+        estimates; its bottlenecks are the goods whose output would exceed the capacity there
+        will be (in service, on order and the feasible proposals). Its consumption growth is
+        what its investment buys: capacity grows by ``g`` a year (balanced, at the current
+        cost of capacity, at most ``plan.max_capacity_growth``), new capacity works with
+        methods ``change.embodied`` better, and methods improve by ``change.rate`` a year
+        besides, so labour per unit falls by ``1 − (1 − rate)(1 − embodied·g/(1+g))`` a year —
+        the rate at which the same hours buy more.
 
         Parameters
         ----------
@@ -471,44 +479,55 @@ class Planner:
         Returns
         -------
         list of PlanVariant
-            Ordered nearest the decision in force first (the order that breaks ties).
+            Fewer hours first, then less investment.
         """
-        # Rounded as the grid is, so that distances to the decision in force tie exactly
-        # (1 − 0.70 − 0.15 is 0.15000000000000005, not the grid's 0.15).
+        # Rounded to a billionth, so that the decision in force is found again on the ballot
+        # (1 − 0.70 − 0.15 is 0.15000000000000005, not 0.15).
         h0, i0, public = round(state.hours_per_week, 9), round(self.investment_share, 9), self.public_share
-        steps = np.array([-1, 0, 1])
-        hours = np.unique(np.round(np.clip(h0 + rules.hours_step * steps, rules.hours_min, rules.hours_max), 9))
         top = max(min(rules.investment_max, 0.99 - public), 0.0)
-        invest = np.unique(np.round(np.clip(i0 + rules.investment_step * steps, 0.0, top), 9))
         cg = state.consumer_goods
         household = np.zeros(self.technology.n)
         household[cg] = state.expected_demand
         capital = self.capital_per_capacity @ state.sector_capacity  # the composition of new capacity
         capacity = WEEKS_PER_YEAR * (state.sector_capacity + state.pipeline.sum(axis=0) + asked)
         per_hour = state.net_product / h0  # hours of value per hour of the working week
-        found = self.plan_factory.variants(
-            workers=per_hour,
-            population=persons,
-            private=household,
-            public=state.public_plan,
-            investment=capital,
-            hours_per_week=hours,
-            shares=[(1.0 - public - i, public, i) for i in invest],
-            capacity=capacity,
-            trade=WEEKS_PER_YEAR * (state.exports - state.imports),
-        )
+        trade = WEEKS_PER_YEAR * (state.exports - state.imports)
+        bundles = {"private": household, "public": state.public_plan, "investment": capital}
+        points = {(h0, i0)}
+        for share in np.linspace(0.0, top, 4):
+            i = min(_on_grid(share, rules.investment_step, round), top)
+            most = self.plan_factory.most_hours(
+                per_hour, *bundles.values(), (1.0 - public - i, public, i), capacity, trade
+            )
+            # a billionth inside the frontier, that rounding does not put it a hair beyond
+            frontier = _on_grid(min(most * (1.0 - 1e-9), rules.hours_max), rules.hours_step, np.floor)
+            points |= {(rules.hours_min, i), (max(frontier, rules.hours_min), i)}
+        for dh, di in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+            h = float(np.clip(h0 + dh * rules.hours_step, rules.hours_min, rules.hours_max))
+            i = float(np.clip(i0 + di * rules.investment_step, 0.0, top))
+            points.add((round(h, 9), round(i, 9)))
         cost = WEEKS_PER_YEAR * float(self.values @ capital)  # hours to grow every capacity by 100 %
         out = []
-        for v in found:
+        for hours, i in sorted(points):
+            (v,) = self.plan_factory.variants(
+                workers=per_hour,
+                population=persons,
+                **bundles,
+                hours_per_week=[hours],
+                shares=[(1.0 - public - i, public, i)],
+                capacity=capacity,
+                trade=trade,
+            )
             g = min(v.investment / cost, self.conditions.plan.max_capacity_growth) if cost > 0 else 0.0
             growth = 1.0 / ((1.0 - change.rate) * (1.0 - change.embodied * g / (1.0 + g))) - 1.0
             out.append(dataclasses.replace(v, consumption_growth=growth))
-        distance = [
-            abs(v.hours_per_week - h0) / max(rules.hours_step, 1e-9)
-            + abs(v.investment_share - i0) / max(rules.investment_step, 1e-9)
-            for v in out
-        ]
-        return [out[k] for k in np.argsort(distance, kind="stable")]
+        return out
+
+    def in_force(self, state: EconomyState, variants: list[PlanVariant]) -> int | None:
+        """The index of the decision in force among ``variants`` (its hours and investment share), or ``None``."""
+        here = (round(state.hours_per_week, 9), round(self.investment_share, 9))
+        found = [k for k, v in enumerate(variants) if (v.hours_per_week, round(v.investment_share, 9)) == here]
+        return found[0] if found else None
 
     def adopt(self, variant: PlanVariant, state: EconomyState, persons: int):
         """The decided variant becomes the plan's frame: hours, wage, public consumption, investment fund.
@@ -524,3 +543,8 @@ class Planner:
         new_public = self.public_share * state.net_product
         state.public_plan = state.public_plan * (new_public / old_public if old_public > 0 else 0.0)
         state.wage = wages.hourly_wage(self.household_budget(state.net_product), persons * state.hours_per_week)
+
+
+def _on_grid(x: float, step: float, to) -> float:
+    """``x`` on the grid of ``step`` (``to``: ``round`` or ``numpy.floor``), to a billionth; ``x`` if the step is 0."""
+    return round(float(to(x / step)) * step, 9) if step > 0 else round(float(x), 9)

@@ -302,15 +302,24 @@ class Record:
         }
 
     def _in_tolerance(self, t: int) -> bool:
-        """Whether the trailing window to week ``t`` (fewer weeks at first) meets both tolerances of the verdict."""
+        """Whether the trailing window to week ``t`` meets both tolerances of the verdict.
+
+        The window restarts at each decision of the assemblies (a new reference: the economy is
+        judged on how it works out the decision in force, not on the weeks before it), so it
+        holds fewer weeks at the start of the run and after each decision.
+        """
         v = self.model.conditions.verdict
-        window = slice(max(0, t + 1 - v.window_weeks), t + 1)
+        window = slice(max(0, t + 1 - v.window_weeks, self.reference_week(t)), t + 1)
         w = self.weekly
         lost = w["rationing_cost"][window] + w["price_distortion_cost"][window]
         return bool(
             _share_lost(lost, w["unconstrained_welfare"][window]) <= v.welfare_tolerance
             and self.weekly["stock_gap_own_prices"][window].mean() <= v.stock_tolerance
         )
+
+    def reference_week(self, t: int) -> int:
+        """The week from which the decision in force at week ``t`` holds: the last one adopted by then (0: none)."""
+        return max((d["week"] for d in self.decisions if d.get("result") is not None and d["week"] <= t), default=0)
 
     def _grow(self):
         for table in (self.goods, self.weekly):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sim.economics.economy import SHIPPED_ECONOMIES
 from sim.economics.units import WEEKS_PER_YEAR
+from sim.economics.voting_rules import RULES
 from sim.regimes import regime_problem
 from sim.storage import files
 from sim.storage.files import FileRefused, show
@@ -177,7 +178,8 @@ class Verdict:
     rationed) that queues and prices away from normal took away; and the **stock gap**, the
     worst consumer good's ``|S/S*ₙ − 1|`` against the reserve rule applied to what households
     would buy at normal prices and the week's other uses, ``S*ₙ = reserve_weeks · (Dₙ + other)``.
-    Over the trailing ``window_weeks`` (fewer in the first weeks), the economy is *in
+    Over the trailing ``window_weeks`` (fewer in the first weeks, and after each decision of the
+    assemblies, which restarts the window: each decision is a new reference), the economy is *in
     tolerance* when the welfare gap is at most ``welfare_tolerance`` and the mean stock gap at
     most ``stock_tolerance``. A run converges at the first week from which it stays in tolerance
     to its end; one that is not in tolerance at its end has not converged (censored at its horizon).
@@ -205,25 +207,29 @@ class Welfare:
 class Decision:
     """The fundamental decision (seed §7f): once a year the assemblies vote on plan variants.
 
-    The plan factory offers every combination of the weekly hours in force ± ``hours_step``
-    and the investment share in force ± ``investment_step`` (public share as decided); a
-    variant beyond the capacity there will be is shown with its bottlenecks and not put to
-    the vote. Every person weighs consumption now, free time and growth (how much more the
-    same hours buy ``growth_years`` on) by weights drawn around ``consumption``, ``leisure``
-    and ``growth`` (lognormal, σ ``preference_spread``, normalised to sum to 1); the default
-    means make the average person's favourite about 35 hours a week and 15 % invested, the
-    decision in force in the shipped scenarios. Each General Assembly votes by simple
-    majority; the Central Assembly adds up their results by ``aggregation``: ``persons``
-    (one person one vote) or ``assemblies`` (each assembly's majority, weighted by its
-    members). With ``vote = false`` (the default) hours and shares stay as the scenario's
-    ``[plan]`` sets them, which isolates the corrective loops (the transition-condition
-    sweeps); ``scenarios/democratic_growth.toml`` votes.
+    The plan factory offers a ballot across the whole feasible set (``Planner.variants``):
+    at four investment shares from 0 to ``investment_max``, the fewest hours
+    (``hours_min``) and the most the capacity allows (at most ``hours_max``); and the
+    decision in force with its neighbours, ± ``hours_step`` and ± ``investment_step``
+    (public share as decided). A variant beyond the capacity there will be is shown with its
+    bottlenecks and not put to the vote. Every person weighs consumption now, free time and
+    growth (how much more the same hours buy ``growth_years`` on) by weights drawn around
+    ``consumption``, ``leisure`` and ``growth`` (lognormal, σ ``preference_spread``,
+    normalised to sum to 1). Each General Assembly chooses by ``rule``
+    (``sim.economics.voting_rules``: ``copeland``, ``schulze``, ``ranked_pairs``, ``borda``,
+    ``approval``); the Central Assembly adds up their results by ``aggregation``:
+    ``persons`` (one person one vote) or ``assemblies`` (each assembly's majority, weighted
+    by its members), and chooses by the same rule. Ties go to the variant first in an order
+    of the ballot drawn at random each year. The vote is on by default; with ``vote = false``
+    hours and shares stay as the scenario's ``[plan]`` sets them (and the plan's rule moves
+    the investment share), which isolates the corrective loops.
     """
 
-    vote: bool = False  # whether the assemblies vote each year (false: [plan] keeps hours and shares)
+    vote: bool = True  # whether the assemblies vote each year (false: [plan] keeps hours and shares)
+    rule: str = _rule("in " + ", ".join(RULES), default="schulze")  # the voting rule of assemblies and Central Assembly
     aggregation: str = _rule("in persons, assemblies", default="persons")  # how the Central Assembly adds up votes
-    hours_step: float = _rule("0 <= x <= 10", default=2.0)  # hours per week between offered variants
-    investment_step: float = _rule("0 <= x <= 0.2", default=0.025)  # share of the net product
+    hours_step: float = _rule("0 <= x <= 10", default=2.0)  # hours per week: the neighbours' step, the frontier's grid
+    investment_step: float = _rule("0 <= x <= 0.2", default=0.025)  # share: the neighbours' step, the shares' grid
     hours_min: float = _rule("1 <= x <= 80", default=20.0)  # no variant below, hours per week
     hours_max: float = _rule("1 <= x <= 80", default=50.0)  # no variant above, hours per week
     investment_max: float = _rule("0 <= x < 1", default=0.40)  # no variant above, share of the net product
