@@ -86,12 +86,11 @@ def _run_checking_every_week(scenario):
     m = CouncilsModel(scenario)
     start = {"stock": m.state.stock.copy(), "prices": m.state.prices.copy()}
     c, p, regime = m.consumers, m.producers, m.regime
-    hours = m.state.hours_per_week
     weeks = {"bound": [], "stock": [], "priced": [], "reserve": []}
     produce, price = regime.produce, regime.price
 
     def noting_produce(model):
-        groups = model.work_groups
+        groups, hours = model.work_groups, model.state.hours_per_week  # the week the assemblies decided
         in_group = c.group >= 0
         persons = np.bincount(groups.council[c.group[in_group]], minlength=p.sector.size)
         effective = np.bincount(

@@ -119,7 +119,8 @@ class Councils(Regime):
         """Once a year: better methods, the fundamental decision, the hierarchy's schedule, rotation (seed §6–8)."""
         model.councils.improve_methods(model.conditions.technical_change.rate)
         model.planner.observe_growth(model.state)
-        if model.conditions.decision.vote:
+        # At equal investment every regime keeps the scenario's hours and shares: no vote changes them.
+        if model.conditions.decision.vote and model.conditions.comparison.investment == "own":
             self._vote(model)
         c, groups = model.consumers, model.work_groups
         c.set_wage_factors(wages.equalisation_progress(model.conditions.wages.equalisation_years, model.week))

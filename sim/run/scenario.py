@@ -163,7 +163,8 @@ class Comparison:
     institutions — prices, wages, who decides output — not thrift. The councils keep that share
     (no plan's rule); market enterprises order capacity worth it, first where their accelerator
     wants it, the rest on every enterprise's capacity alike, and the treasury pays for it out of
-    its tax, as the plan withholds the share before wages (no entry of enterprises then).
+    its tax, as the plan withholds the share before wages (no entry of enterprises then). The
+    councils hold no yearly vote then: every regime keeps the scenario's hours and shares.
     """
 
     investment: str = _rule("in own, equal", default="own")  # each regime invests by its own rule, or all alike
