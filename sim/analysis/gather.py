@@ -132,7 +132,7 @@ def _read_sweep(path: Path) -> tuple[pd.DataFrame, list[str], list[str], list[st
         raise AnalysisError(
             f"{path}: the sweep is still running ({err.holder}): tabulate it once it has finished"
         ) from None
-    runs = sweep.finished.reset_index(drop=True)
+    runs, swept = _expand_tables(sweep.finished.reset_index(drop=True), sweep.parameters)
     definition = sweep.definition
     common = _flat(definition.get("sweep", {}).get("set", {}))
     if definition.get("years") is not None:
@@ -145,7 +145,24 @@ def _read_sweep(path: Path) -> tuple[pd.DataFrame, list[str], list[str], list[st
     frame = pd.concat([keys, runs.assign(source=str(path))], axis=1)
     failed = len(sweep.runs) - len(runs)
     notes = [f"{path}: {failed} of {len(sweep.runs)} runs failed and are left out"] if failed else []
-    return frame, [c for c in runs.columns if c not in sweep.parameters], sweep.parameters, notes
+    return frame, [c for c in runs.columns if c not in swept], swept, notes
+
+
+def _expand_tables(runs: pd.DataFrame, parameters: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """A swept key whose values are tables (``population = [{consumers = 2000, …}, …]``) as one column per key.
+
+    ``population`` becomes ``population.consumers``, ``population.councils``, …, each a swept
+    key of its own, so that runs can be grouped by them.
+    """
+    swept = []
+    for key in parameters:
+        if key in runs and runs[key].map(lambda v: isinstance(v, dict)).any():
+            flat = pd.DataFrame([_flat(v) for v in runs[key]]).add_prefix(key + ".")
+            runs = pd.concat([runs.drop(columns=key), flat], axis=1)
+            swept += list(flat.columns)
+        else:
+            swept.append(key)
+    return runs, swept
 
 
 def _scenario_keys(table: dict) -> dict:

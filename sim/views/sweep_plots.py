@@ -316,11 +316,28 @@ def compare_regimes(paths: pd.DataFrame, title: str = "", figsize: tuple[float, 
     return fig
 
 
+def _label(value) -> str:
+    """A table's keys and values, or a list's items, as one short label; anything else as it is written."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
 def draw_sweep(
     runs: pd.DataFrame, parameters: list[str], out_dir: Path, title: str = "", formats=DEFAULT_FORMATS
 ) -> list[Path]:
-    """Every figure the sweep's design supports, once per format; return their paths in the first format."""
+    """Every figure the sweep's design supports, once per format; return their paths in the first format.
+
+    A parameter whose values are tables (a grid over ``population = [{...}, {...}]``) is drawn by
+    a label of each table's keys and values.
+    """
     out_dir = Path(out_dir)
+    runs = runs.copy()
+    for p in parameters:
+        if p in runs and runs[p].map(lambda v: isinstance(v, dict | list)).any():
+            runs[p] = runs[p].map(_label)
     ok = runs[runs["error"].isna()] if "error" in runs else runs
     written = []
     if len(ok) == 0:
