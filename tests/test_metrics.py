@@ -172,3 +172,11 @@ def test_price_level_is_the_stone_index_of_prices_against_values():
     geometric = 1.5**0.5 * 1.0**0.3 * 0.5**0.2
     assert metrics.price_level(prices, values, weights) == pytest.approx(geometric, rel=1e-14)
     assert metrics.price_level([2, 10], [1, 5], [1, 0]) == pytest.approx(2.0, rel=1e-15)  # integers alike
+
+
+def test_capacity_utilisation_is_output_over_capacity_weighted_by_value():
+    """``Σ w·output / Σ w·capacity``: outputs 3 and 1 of capacities 4 and 4 at values 2 and 1: (6 + 1) / (8 + 4)."""
+    assert metrics.utilisation([3.0, 1.0], [4.0, 4.0], [2.0, 1.0]) == pytest.approx(7.0 / 12.0, rel=1e-15)
+    assert metrics.utilisation([3, 1], [4, 4], [2, 1]) == pytest.approx(7.0 / 12.0, rel=1e-15)  # integers alike
+    assert metrics.utilisation([0.3], [0.5], [1.0]) == pytest.approx(0.6, rel=1e-15)  # capacity worth under one hour
+    assert metrics.utilisation([0.0, 0.0], [0.0, 0.0], [1.0, 1.0]) == 0.0  # no capacity: nothing is used
