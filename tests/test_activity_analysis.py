@@ -303,6 +303,27 @@ def test_an_infeasible_plan_names_a_good_even_when_its_shortfall_is_small_agains
     assert plan.shortfall[0] == pytest.approx(1e-5, rel=1e-3)
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_a_shortfall_within_the_targets_round_off_is_named_only_when_no_other_good_is_short(method):
+    """Targets 10,000 of bread and of water and 1 of salt; capacity 10,000 − 1, 10,000 − 10⁻⁵ and 10.
+
+    The round-off tolerance of targets of 10,000 is 10⁻⁷ · 10,000 = 10⁻³: bread's shortfall of 1
+    is named, water's 10⁻⁵ is not (salt is not short at all). Without bread short, water's
+    shortfall is the only one, and named.
+    """
+    t = Technology(np.zeros((3, 3)), [1.0, 1.0, 1.0], names=["bread", "water", "salt"])
+    factory = PlanFactory(t)
+    both = factory.activity_analysis(
+        [1e4, 1e4, 1.0], Processes(np.zeros((3, 3)), [0, 1, 2], [1.0] * 3, [1e4 - 1, 1e4 - 1e-5, 10.0]), method=method
+    )
+    assert both.binding_goods == (0,)
+    assert "short of bread;" in both.message
+    water = factory.activity_analysis(
+        [1e4, 1e4, 1.0], Processes(np.zeros((3, 3)), [0, 1, 2], [1.0] * 3, [1e4, 1e4 - 1e-5, 10.0]), method=method
+    )
+    assert water.binding_goods == (1,)
+
+
 def test_zero_capacity_leaves_every_good_with_a_target_short():
     t = Technology(np.array([[0.1, 0.2], [0.3, 0.1]]), [1.0, 2.0], names=["a", "b"])
     plan = PlanFactory(t).activity_analysis([1.0, 0.0], Processes(t.A, [0, 1], t.labour, [0.0, 0.0]))

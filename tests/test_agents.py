@@ -516,6 +516,43 @@ def test_new_capacity_embodies_better_methods_weighted_by_its_share_of_each_ente
     np.testing.assert_allclose(p.method, expected, rtol=1e-12)
 
 
+def test_enterprises_capacity_wears_at_its_goods_rate_and_communes_land_never_does_worked_by_hand():
+    """Two enterprises (goods 0 and 1) and a commune (good 1) with 100, 50 and 50 units; outputs 40, 20, 20.
+
+    Wear 0.52 and 5.2 a year (0.01 and 0.1 a week), base utilisation 0.5 and 0.8: the first
+    holds 40 / 0.5 = 80 of its 100 and loses 0.01 · 20 (99.8, of which 0.8 renewed); the second
+    holds 25 of its 50 and loses 0.1 · 25 (47.5, 2.5 renewed). The commune's land does not wear.
+    Renewed capacity works 0.1 better. Without rates of wear nothing wears.
+    """
+    from types import SimpleNamespace
+
+    from agents.factory_council import FactoryCouncils
+    from sim.economics.state import ProducerArrays
+
+    def producers():
+        return ProducerArrays(
+            sector=np.array([0, 1, 1]),
+            capacity=np.array([100.0, 50.0, 50.0]),
+            target=np.zeros(3),
+            output=np.array([40.0, 20.0, 20.0]),
+            productivity=np.ones(3),
+            workers=np.array([10, 10, 10]),
+            is_commune=np.array([False, False, True]),
+        )
+
+    state = SimpleNamespace(stock=np.zeros(2))
+    p = producers()
+    councils = FactoryCouncils(p, np.ones(2), np.zeros((2, 2)), [0.52, 5.2], [0.5, 0.8])
+    councils.wear(state, embodied=0.1)
+    np.testing.assert_allclose(p.capacity, [99.8, 47.5, 50.0], rtol=1e-12)
+    np.testing.assert_allclose(p.method, [1 - 0.1 * 0.8 / 99.8, 1 - 0.1 * 2.5 / 47.5, 1.0], rtol=1e-12)
+    np.testing.assert_allclose(state.sector_capacity, [99.8, 97.5], rtol=1e-12)
+    p = producers()
+    FactoryCouncils(p, np.ones(2), np.zeros((2, 2))).wear(state, embodied=0.1)
+    np.testing.assert_array_equal(p.capacity, [100.0, 50.0, 50.0])
+    np.testing.assert_array_equal(p.method, 1.0)
+
+
 def test_methods_improve_by_the_rate_times_each_enterprises_organisation_and_never_by_more_than_half():
     m = _model()
     p, rows = m.producers, m.councils.rows

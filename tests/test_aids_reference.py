@@ -632,6 +632,9 @@ def test_buy_aggregated_and_full_paths_match_the_reference(case, scarcity):
         np.testing.assert_allclose(week.bought, bought, rtol=1e-11, atol=1e-12)
         np.testing.assert_allclose(week.spent, spent, rtol=1e-11, atol=1e-12)
         assert np.all(week.bought <= on_sale * (1 + 1e-12))
+        # every consumer got the share of their demand that what was on sale covers: min(1, on sale / wanted)
+        np.testing.assert_allclose(week.fill, np.minimum(1.0, scarcity), rtol=1e-11)
+        assert week.rationed == bool(np.any(scarcity < 1.0))
 
 
 @pytest.mark.parametrize("theta", [0.0, 1.0])
@@ -756,13 +759,18 @@ def test_buy_queue_serves_the_reference_demand_in_the_generators_order():
     week = market.buy(prefs, spending, prices, VALUES, taste, on_sale, rationing="queue", rng=np.random.default_rng(2))
     left = on_sale.copy()
     spent = np.zeros_like(spending)
+    got = np.zeros_like(q)
     for person in np.random.default_rng(2).permutation(spending.size):
-        take = np.minimum(q[person], left)
-        left -= take
-        spent[person] = take @ prices
+        got[person] = np.minimum(q[person], left)
+        left -= got[person]
+        spent[person] = got[person] @ prices
     np.testing.assert_allclose(week.wanted, wanted, rtol=1e-11)
     np.testing.assert_allclose(week.bought, np.minimum(wanted, on_sale), rtol=1e-11, atol=1e-12)
     np.testing.assert_allclose(week.spent, spent, rtol=1e-10, atol=1e-12)
+    # the goods queued for (those short: 0.5, 0.8 and none of what was wanted) and what each consumer got of them
+    np.testing.assert_array_equal(week.short, [0, 2, 3])
+    np.testing.assert_allclose(week.got, got[:, [0, 2, 3]], rtol=1e-10, atol=1e-12)
+    assert week.rationed
 
 
 def _mixed_population():

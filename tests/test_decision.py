@@ -613,3 +613,20 @@ def test_a_damaged_robustness_row_is_refused_in_one_line(tmp_path, capsys, key, 
     assert main(["decisions", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and phrase in err[0] and "robustness" in err[0]
+
+
+def test_the_plans_rule_moves_the_investment_share_a_period_over_half_a_year_of_the_way_to_what_is_needed(
+    monkeypatch,
+):
+    """Needed 0.25 against 0.15 invested: a plan every 4 weeks moves 4/26 of the way, to 0.15 + 0.1 · 4/26; a plan
+    every 26 weeks or more, all the way; never beyond ``investment_max`` (0.2 here)."""
+    for period, share in ((4, 0.15 + 0.1 * 4 / 26), (26, 0.25), (52, 0.25)):
+        model = CouncilsModel(seed=3, years=0.1, plan_period_weeks=period, **SMALL)
+        monkeypatch.setattr(model.planner, "needed_share", lambda state, asked: 0.25)
+        assert model.planner.investment_share == pytest.approx(0.15, rel=1e-12)
+        model.regime._invest_as_needed(model, None)
+        assert model.planner.investment_share == pytest.approx(share, rel=1e-12)
+    model = CouncilsModel(seed=3, years=0.1, plan_period_weeks=52, decision_investment_max=0.2, **SMALL)
+    monkeypatch.setattr(model.planner, "needed_share", lambda state, asked: 0.25)
+    model.regime._invest_as_needed(model, None)
+    assert model.planner.investment_share == pytest.approx(0.2, rel=1e-12)

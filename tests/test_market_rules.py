@@ -493,6 +493,7 @@ def test_wage_hierarchy_has_the_asked_gini_and_mean_one(target):
         ("xxxxxxxx", 0),  # in tolerance from the first week
         ("..xxxxxxx", 2),  # from the week after the last out
         ("x.x.xxxxx", 4),
+        (".x.x.xxxx", 5),  # the last of three spells out, not the second
         ("xxxxxxxx.", None),  # out at the end: not settled, censored at the horizon
         ("x", 0),
         (".", None),
@@ -503,6 +504,7 @@ def test_settled_week_is_the_first_week_after_the_last_out(weeks, expected):
     """The verdict's rule (docs/welfare.md) on hand-worked series: in tolerance every week from it to the end."""
     ok = np.array([c == "x" for c in weeks], dtype=bool)
     assert metrics.settled_week(ok) == expected
+    assert metrics.settled_week(ok.astype(int)) == expected  # in tolerance given as 1 and 0 alike
 
 
 def test_fulfilment_is_sales_over_demand_and_one_where_nothing_is_wanted():

@@ -200,3 +200,11 @@ def test_the_binned_gini_of_nothing_of_equals_and_of_one_who_has_all():
     one = np.zeros(1_000)
     one[17] = 5.0
     assert metrics.gini_binned(one) == pytest.approx(metrics.gini(one), abs=1e-12)  # (n − 1) / n
+
+
+def test_capacity_utilisation_is_output_over_capacity_weighted_by_value():
+    """``Σ w·output / Σ w·capacity``: outputs 3 and 1 of capacities 4 and 4 at values 2 and 1: (6 + 1) / (8 + 4)."""
+    assert metrics.utilisation([3.0, 1.0], [4.0, 4.0], [2.0, 1.0]) == pytest.approx(7.0 / 12.0, rel=1e-15)
+    assert metrics.utilisation([3, 1], [4, 4], [2, 1]) == pytest.approx(7.0 / 12.0, rel=1e-15)  # integers alike
+    assert metrics.utilisation([0.3], [0.5], [1.0]) == pytest.approx(0.6, rel=1e-15)  # capacity worth under one hour
+    assert metrics.utilisation([0.0, 0.0], [0.0, 0.0], [1.0, 1.0]) == 0.0  # no capacity: nothing is used

@@ -496,6 +496,17 @@ def test_variants_table_is_compact_and_truthful():
     assert max(len(line) for line in table.splitlines()) == TABLE_WIDTH  # twenty bottlenecks wrap within it
 
 
+def test_variants_table_widens_a_column_to_its_widest_cell_and_never_splits_a_sectors_name():
+    """Consumption of 12.3 billion hours a person: its column is 14 wide, not its heading's 11. The bottlenecks get
+    100 − 69 = 31 characters: a name with hyphens goes whole to the next line, not cut at a hyphen."""
+    bottlenecks = ("S00", "S01", "S02", "GAS-AND-WATER-SUPPLY")
+    v = PlanVariant(35.0, 0.7, 0.15, 0.15, np.zeros(2), 1.23e10, 1.04e8, 4.0e10, 0.0, bottlenecks)
+    lines = variants_table([v]).splitlines()
+    assert lines[2].index("12,300,000,000") + 14 == lines[0].index("consumption") + len("consumption")
+    assert lines[2].endswith(" S00, S01, S02,")
+    assert lines[3] == " " * 69 + "GAS-AND-WATER-SUPPLY"
+
+
 def test_variants_accept_a_technology_whose_capital_is_all_zero():
     """With ``B = 0`` no capital limits growth: the growth rate is unknown (NaN), not a number ≥ 0."""
     t = Technology(np.array([[0.1, 0.2], [0.3, 0.1]]), [1.0, 2.0], capital=np.zeros((2, 2)), depreciation=0.1)

@@ -524,3 +524,20 @@ def test_the_verdicts_trailing_window_restarts_at_each_decision_the_assemblies_a
     assert r.reference_week(51) == 0 and r.reference_week(52) == r.reference_week(103) == 52
     after = [r._in_tolerance(t) for t in range(weeks)]
     assert not any(after[:52]) and all(after[52:])
+
+
+def test_yearly_growth_is_from_the_first_years_mean_to_the_last_years_worked_by_hand():
+    """Three years at 1, 1.1 and 1.21: (1.21 / 1)^(1/2) − 1 = 10 % a year; two years at 0.5 and 0.605: 21 %.
+
+    Under two years, or a first or last year at 0, there is no growth to tell.
+    """
+    from sim.run.record import _yearly_growth
+
+    def years(*levels):
+        return np.repeat(np.array(levels, dtype=float), WEEKS_PER_YEAR)
+
+    assert _yearly_growth(years(1.0, 1.1, 1.21)) == pytest.approx(0.1, rel=1e-12)
+    assert _yearly_growth(years(0.5, 0.605)) == pytest.approx(0.21, rel=1e-12)
+    assert _yearly_growth(years(1.0, 1.1)[1:]) is None
+    assert _yearly_growth(years(0.0, 1.0)) is None
+    assert _yearly_growth(years(1.0, 0.0)) is None

@@ -311,3 +311,18 @@ def test_prices_at_value_are_never_a_planning_error_even_with_no_margin():
     m.run(12)
     np.testing.assert_array_equal(m.state.prices, m.state.values[m.consumer_goods])
     assert not np.any(m.record.series("planning_error"))
+
+
+def test_the_councils_balance_sheets_are_households_savings_and_the_plans_tokens_outstanding():
+    """Households hold their savings; the plan's accounts owe what was held at the start, plus paid, less spent."""
+    model = CouncilsModel(seed=2, years=0.1, population_consumers=1500, population_councils=25, population_communes=3)
+    for _ in range(3):
+        model.step()
+    s = model.state
+    sheets = model.regime.balance_sheets(model)
+    assert sheets == {
+        "households": pytest.approx(model.consumers.savings.sum(), rel=1e-12),
+        "plan's accounts": pytest.approx(-(s.tokens_held_at_start + s.tokens_paid - s.tokens_spent), rel=1e-12),
+    }
+    assert s.tokens_paid > 0 and s.tokens_spent > 0
+    assert sum(sheets.values()) == pytest.approx(0.0, abs=1e-9 * s.tokens_paid)

@@ -12,6 +12,12 @@ mutmut's number, which moves when the code does). Survivors with no recorded rea
 marked so, and the script exits 1 when there are any or when a part's score or the overall
 score is below the bar, so that a new survivor is looked at. A mutant that makes a test run
 forever (a timeout) counts as caught, as mutmut counts it: the suite would not finish.
+
+With ``--rerun``, the directory holds survivors of the part's last run that were run again by
+name (``mutmut run NAME…``) after tests were written for them, on the same code: their new
+status replaces the recorded one, and the rest of the record stays (a mutant killed before
+stays killed, as tests were only added). A mutant that is not a recorded survivor, or whose
+change is not the recorded one (the code moved), is refused: run the whole part again.
 """
 
 from __future__ import annotations
@@ -85,6 +91,37 @@ def read_part(directory: Path) -> dict:
     return {"modules": {m: dict(c) for m, c in sorted(modules.items())}, "not_killed": dict(sorted(survivors.items()))}
 
 
+def read_rerun(directory: Path) -> dict:
+    """The mutants ``mutmut run NAME…`` ran in ``directory`` (the others are not checked), with status and change."""
+    here = Path.cwd()
+    os.chdir(directory)
+    try:
+        run = {name: s for name, s in statuses().items() if s != "not checked"}
+        return {name: {"status": s, "change": change(name)} for name, s in sorted(run.items())}
+    finally:
+        os.chdir(here)
+
+
+def rerun_into(part: dict, rerun: dict) -> int:
+    """Survivors run again by name (``read_rerun``) into ``part``'s record; returns how many are now caught.
+
+    Raises SystemExit if one of them is not a survivor the record holds with the same change.
+    """
+    for name, mutant in rerun.items():
+        old = part["not_killed"].get(name)
+        if old is None or old["change"] != mutant["change"]:
+            raise SystemExit(f"report: {name} is not a survivor of the part's last run on this code; run it again")
+        counts = part["modules"][module_of(name)]
+        counts[old["status"]] -= 1
+        counts[mutant["status"]] = counts.get(mutant["status"], 0) + 1
+        part["modules"][module_of(name)] = {s: n for s, n in counts.items() if n}
+        if mutant["status"] == "killed":
+            del part["not_killed"][name]
+        else:
+            part["not_killed"][name] = mutant
+    return sum(detected({m["status"]: 1}) for m in rerun.values())
+
+
 def detected(counts) -> int:
     """Mutants the tests catch: those they fail on, and those that make them run forever (as mutmut counts)."""
     return counts.get("killed", 0) + counts.get("timeout", 0)
@@ -115,9 +152,16 @@ def section(parts: dict, reasons: dict) -> tuple[list[str], int, list[str]]:
         score = detected(c) / n
         if score < BAR:
             low.append(name)
+        reruns = part.get("reruns", [])
+        again = "".join(
+            f"; {r['mutants']} of its survivors run again by name on {r['date']} after tests were added "
+            f"({r['caught']} caught)"
+            for r in reruns
+        )
+        seconds = part["seconds"] + sum(r["seconds"] for r in reruns)
         lines.append(
             f"| `{name}` | {part['date']}, `{part['command']}` (mutmut {part['mutmut']}, {part['children']} children "
-            f"under `nice -n 19`) | {part['seconds'] / 60:.1f} min | {n} | {detected(c)} | {100 * score:.1f} % |"
+            f"under `nice -n 19`){again} | {seconds / 60:.1f} min | {n} | {detected(c)} | {100 * score:.1f} % |"
         )
     lines += [
         "",
@@ -171,10 +215,29 @@ def main() -> int:
     parser.add_argument("--command", help="the command that was run, as a person would type it")
     parser.add_argument("--seconds", type=float, help="wall time of mutmut run")
     parser.add_argument("--children", type=int)
+    parser.add_argument("--rerun", action="store_true", help="--dir holds survivors run again by name (see above)")
     args = parser.parse_args()
 
     parts = json.loads(LAST_RUN.read_text("utf-8")) if LAST_RUN.exists() else {}
-    if args.part is not None:
+    if args.rerun:
+        if args.part not in parts or None in (args.dir, args.command, args.seconds):
+            parser.error("--rerun needs a --part already recorded, --dir, --command and --seconds")
+        rerun = read_rerun(args.dir.resolve())
+        if not rerun:
+            print(f"report: no mutant was run in {args.dir}", file=sys.stderr)
+            return 1
+        caught = rerun_into(parts[args.part], rerun)
+        parts[args.part].setdefault("reruns", []).append(
+            {
+                "date": dt.date.today().isoformat(),
+                "command": args.command,
+                "seconds": args.seconds,
+                "mutants": len(rerun),
+                "caught": caught,
+            }
+        )
+        LAST_RUN.write_text(json.dumps(parts, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    elif args.part is not None:
         if None in (args.dir, args.command, args.seconds, args.children):
             parser.error("--part needs --dir, --command, --seconds and --children")
         part = read_part(args.dir.resolve())
