@@ -355,10 +355,7 @@ class MarketEconomy(Regime):
             interest=zeros.copy(),
         )
         gross = self.money_wage * s.hours_per_week * model.consumers.income.size
-        bought = s.public_plan + s.exports - s.imports
-        if self.levies(model):  # and the skeleton's capital goods, under equal investment
-            bought = bought + s.investment_plan
-        spending = float(self.normal @ bought)
+        spending = float(self.normal @ (s.public_plan + s.exports - s.imports))  # no capital goods ordered yet
         self.books.tax_rate = float(np.clip(spending / gross, 0.0, MAX_TAX_RATE)) if gross > 0 else 0.0
         self.books.normal_income = gross
         self.expected_growth = self.initial_growth(model)
@@ -505,10 +502,17 @@ class MarketEconomy(Regime):
         """Spare capacity enterprises invest to keep, share of expected use: the plan's ``investment_margin``."""
         return model.conditions.plan.investment_margin
 
-    def capital_value(self, model) -> np.ndarray:
-        """Each producer's capacity valued at normal prices, tokens (what the bank lends against)."""
+    def capital_value(self, model, capacity=None) -> np.ndarray:
+        """Each producer's ``capacity`` (default: in service) at normal prices, tokens (what the bank lends against)."""
         per_good = WEEKS_PER_YEAR * (self.normal @ model.planner.capital_per_capacity)
-        return per_good[model.producers.sector] * model.producers.capacity
+        return per_good[model.producers.sector] * (model.producers.capacity if capacity is None else capacity)
+
+    def hands_needed(self, model) -> np.ndarray:
+        """Members each producer's target needs at its method and productivity, with the labour reserve (P,)."""
+        producers, hours = model.producers, model.state.hours_per_week
+        labour = model.councils.labour[producers.sector] * producers.method  # hours per unit, its own method
+        need = producers.target * labour / producers.productivity / hours
+        return np.ceil(need * (1.0 + model.conditions.plan.labour_reserve))
 
     def invests(self, model) -> np.ndarray:
         """Which producers may order capacity this plan (P,): all here."""

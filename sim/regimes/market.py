@@ -169,8 +169,7 @@ class Market(MarketEconomy):
         """
         super().buy(model)
         b, producers = self.books, model.producers
-        per_unit = WEEKS_PER_YEAR * (self.normal @ model.planner.capital_per_capacity)
-        worth = b.funds - b.loans + per_unit[producers.sector] * (producers.capacity + b.pipeline.sum(axis=0))
+        worth = b.funds - b.loans + self.capital_value(model, producers.capacity + b.pipeline.sum(axis=0))
         negative = (worth < 0) & ~producers.is_commune & ~self.closed
         self.negative_weeks = np.where(negative, self.negative_weeks + 1, 0)
 
@@ -301,9 +300,7 @@ class Market(MarketEconomy):
                 groups.join(c, persons, destination, rng)
                 model.councils.staff(c.group, groups, hours)
             return
-        labour = model.councils.labour[producers.sector] * producers.method
-        need = producers.target * labour / producers.productivity / hours
-        desired = np.maximum(np.ceil(need * (1.0 + sc.plan.labour_reserve)), sc.population.group_size_min)[rows]
+        desired = np.maximum(self.hands_needed(model), sc.population.group_size_min)[rows]
         desired = np.where(self.closed[rows], 0, desired)  # a closed enterprise hires nobody
         have = producers.workers[rows]
         fired = np.floor(sc.market.firing * np.maximum(have - desired, 0)).astype(int)

@@ -103,10 +103,7 @@ class SelfManagedMarket(MarketEconomy):
 
     def _places(self, model) -> np.ndarray:
         """Members each producer's output needs beyond those it has, with the labour reserve (P,)."""
-        sc, producers, hours = model.conditions, model.producers, model.state.hours_per_week
-        labour = model.councils.labour[producers.sector] * producers.method  # hours per unit, its own method
-        need = producers.target * labour / producers.productivity / hours
-        return np.ceil(need * (1.0 + sc.plan.labour_reserve)).astype(int) - producers.workers
+        return self.hands_needed(model).astype(int) - model.producers.workers
 
     def refuses(self, model) -> np.ndarray:
         """Councils that would refuse a new member (P,): what the member adds is below the income per member.
