@@ -262,6 +262,9 @@ def test_the_summary_is_worked_out_from_the_series(ran):
         "enterprise_income_gini_last_year": r.series("enterprise_income_gini")[year].mean(),
         "sector_income_gini_last_year": r.series("sector_income_gini")[year].mean(),
         "income_capital_correlation_last_year": r.series("income_capital_correlation")[year].mean(),
+        "market_rent_per_member_last_year": r.series("market_rent_per_member")[year].mean(),
+        "credit_rent_per_member_last_year": r.series("credit_rent_per_member")[year].mean(),
+        "hiring_refused_last_year": r.series("hiring_refused")[year].mean(),
     }
     assert summary["regime"] == m.conditions.regime == "councils"
     for key, value_ in expected.items():

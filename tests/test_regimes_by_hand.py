@@ -51,6 +51,7 @@ def model_of(regime: str, **parameters) -> CouncilsModel:
         plan_period_weeks=PERIOD,
         market_markup=MARKUP,
         self_managed_market_markup=MARKUP,
+        self_managed_market_market_power=0.0,  # one markup for both goods
         **parameters,
     )
 

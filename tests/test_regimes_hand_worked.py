@@ -55,6 +55,7 @@ def model_of(regime: str = "market", capital: bool = False, **parameters) -> Cou
         "plan_period_weeks": 4,
         "market_markup": 0.2,
         "self_managed_market_markup": 0.2,
+        "self_managed_market_market_power": 0.0,  # one markup for both goods, as worked out above
     }
     return CouncilsModel(economy=two_goods(capital), regime=regime, **{**defaults, **parameters})
 

@@ -12,6 +12,8 @@ and change who sets prices, output, investment and incomes:
   Caiani et al. (2016, *JEDC* 69) and Assenza, Delli Gatti & Grazzini (2015, *JEDC* 50).
   With a uniform markup the normal prices are Sraffa's (1960) prices of production, which
   are proportional to labour values only at a zero markup;
+- **market power**: where few producers make a good its markup is higher, as in a Cournot
+  industry (Cowling & Waterson 1976, *Economica* 43);
 - **inventory-driven output**: expected sales plus a share of the gap between target and
   actual inventories (Godley & Lavoie 2007, ch. 8; the same form as the seed's corrective c);
 - **investment from internal funds**: capacity is ordered where expected demand needs it
@@ -204,6 +206,38 @@ def entry_sectors(profit, value, sector, active, n: int, premium: float) -> np.n
     rate = np.divide(np.bincount(sector, weights=profit, minlength=n), by_good, out=np.zeros(n), where=by_good > 0)
     drawn = np.flatnonzero((by_good > 0) & (rate > profit.sum() / total + premium))
     return drawn[np.argsort(-rate[drawn], kind="stable")]
+
+
+def concentration_markups(capacity, sector, n: int, markup: float, power: float) -> np.ndarray:
+    """Markups by good that rise with how concentrated its production is (Cowling & Waterson 1976).
+
+    In a Cournot industry the price–cost margin is the Herfindahl index of its producers'
+    shares over the price elasticity of demand, ``(p − c)/p = H / η`` (Cowling & Waterson
+    1976, *Economica* 43): ``power`` stands for ``1 / η``, and the markup over normal unit cost
+    is ``markup + power × H``, where ``H = Σ sᵢ²`` over the good's producers' shares of its
+    capacity. A good nobody makes keeps ``markup``.
+
+    Parameters
+    ----------
+    capacity : numpy.ndarray, shape (P,)
+        Each producer's weekly capacity, units.
+    sector : numpy.ndarray of int, shape (P,)
+        The good each makes.
+    n : int
+        Number of goods.
+    markup : float
+        The markup of a good made by infinitely many equal producers.
+    power : float
+        The markup a monopoly adds (``H = 1``).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+    """
+    capacity = np.asarray(capacity, dtype=float)
+    total = np.bincount(sector, weights=capacity, minlength=n)
+    share = np.divide(capacity, total[sector], out=np.zeros(capacity.size), where=total[sector] > 0)
+    return markup + power * np.bincount(sector, weights=share**2, minlength=n)
 
 
 def split_by_weight(amount, weight) -> np.ndarray:

@@ -131,6 +131,14 @@ class Regime:
         """Share of the net product invested: the plan's decided share (seed §7f)."""
         return model.planner.investment_share
 
+    def marks(self, model) -> dict:
+        """This week's marks of the regime's history, by name of ``sim.run.record.HISTORY_SERIES``; none here.
+
+        A regime records what shows its own history (rents, refusals, queues); a mark it does
+        not name is recorded as 0.
+        """
+        return {}
+
     def unemployment_rate(self, model) -> float:
         """Share of the persons who work for an enterprise or a commune and have no work this week: none here.
 

@@ -321,7 +321,7 @@ class MarketEconomy(Regime):
         s, sc, t = model.state, model.conditions, model.technology
         cg, producers = s.consumer_goods, model.producers
         inputs = model.councils.inputs_true  # enterprises know what they use
-        markup = self.rules(model).markup
+        markup = self.markups(model)
         paid = t.labour * (1.0 + sc.plan.labour_reserve)  # hours paid per unit: at work, and in reserve
         values = firms.normal_prices(t.labour, inputs, 1.0, 0.0)  # true labour values, whatever the office estimates
         shares = model.consumers.preferences.base_shares
@@ -394,7 +394,11 @@ class MarketEconomy(Regime):
         weighted = producers.by_sector(producers.capacity * producers.method, t.n)
         method = np.divide(weighted, by_good, out=np.ones(t.n), where=by_good > 0)
         paid = t.labour * method * (1.0 + sc.plan.labour_reserve)
-        self.normal = firms.normal_prices(paid, model.councils.inputs_true, self.money_wage, self.rules(model).markup)
+        self.normal = firms.normal_prices(paid, model.councils.inputs_true, self.money_wage, self.markups(model))
+
+    def markups(self, model):
+        """Markup over normal unit cost: the scenario's ``markup``, every good alike (float, or (n,) by good)."""
+        return self.rules(model).markup
 
     def investment_share(self, model) -> float:
         """This week's capital goods over its net product (sales less inputs and capital used up), at its prices."""

@@ -8,10 +8,15 @@ General Theory of Labor-Managed Market Economies*; on Yugoslavia, Estrin 1983,
 
 - **Prices and output.** A council maximises net income per member; with its membership
   given in the short run that is its net income. The model uses a simpler adaptive rule,
-  the same as the market's: a ``markup`` over normal unit cost — where the normal
-  personal income stands for the wage — moved by the stock against its target, and output
-  toward expected sales and the inventory target (``sim.regimes.enterprises``). Ward's
-  short-run supply response (output falling when the price rises) is not modelled.
+  the same as the market's: a markup over normal unit cost — where the normal personal
+  income stands for the wage — moved by the stock against its target, and output toward
+  expected sales and the inventory target (``sim.regimes.enterprises``). Ward's short-run
+  supply response (output falling when the price rises) is not modelled.
+- **Market power.** The markup of a good is ``markup + market_power × H``, ``H`` the
+  Herfindahl index of its producers' shares of its capacity, recomputed at each plan
+  (:func:`sim.economics.firms.concentration_markups`; Cowling & Waterson 1976): goods made by
+  few enterprises earn a rent their members share. ``H`` is measured among the simulated
+  enterprises, so it depends on how many a run has (``population.councils``).
 - **Incomes.** At each plan period the council keeps ``retention`` of the period's net
   income per week (sales less inputs and capital used up) and shares the rest equally per
   member, as an advance paid every week until the next plan; funds beyond working capital
@@ -32,7 +37,13 @@ General Theory of Labor-Managed Market Economies*; on Yugoslavia, Estrin 1983,
   at least the income per member it pays (Ward's restrictive hiring: Ward 1958; Vanek 1970;
   Estrin 1983, ch. 4); under ``hiring = "need"`` wherever its output needs them. The
   unemployed wait, with ``benefit`` × the normal personal income from the treasury.
+- **Entry and exit.** None: no enterprise closes (the bank and the commune cover losses, a
+  soft budget: Kornai 1986) and none is founded, as new enterprises were rare in Yugoslavia
+  after 1965 (Sacks 1973; Estrin 1983, ch. 4): the enterprises that earn rents keep them.
 - **Rural communes** share their net income among their members by the same rule.
+
+Its history is recorded (:meth:`SelfManagedMarket.marks`): the rent per member that market power
+and cheap credit bring, and the places Ward's rule refuses.
 """
 
 from __future__ import annotations
@@ -52,6 +63,9 @@ class SelfManagedMarket(MarketEconomy):
     def __init__(self):
         super().__init__()
         self.member_income = None  # (P,) tokens per member per week, until the next plan
+        self.credit_rent = 0.0  # tokens a week that borrowed capital earns beyond its interest, at the last plan
+        self.refused = 0  # places Ward's rule refused at the last plan, persons
+        self.markup = None  # (n,) each good's markup at the last plan
 
     def open(self, model):
         """Everyone starts with the normal personal income of the decided week."""
@@ -77,6 +91,50 @@ class SelfManagedMarket(MarketEconomy):
             excess / model.conditions.plan.period_weeks, members, out=np.zeros(members.size), where=members > 0
         )
         self.member_income = per_member
+        self.credit_rent = self._credit_rent(model, net_income)
+
+    def _credit_rent(self, model, net_income) -> float:
+        """Tokens a week the capital bought with loans earns beyond its interest.
+
+        An enterprise's return on capital is its net income beyond the normal personal income of
+        its members, over its capacity's value, a year; its loans earn that return less the
+        ``loan_rate``.
+        """
+        b, producers = self.books, model.producers
+        normal = self.money_wage * model.state.hours_per_week * producers.workers
+        value = self.capital_value(model)
+        ret = np.divide((net_income - normal) * WEEKS_PER_YEAR, value, out=np.zeros(value.size), where=value > 0)
+        rate = model.conditions.self_managed_market.loan_rate
+        return float(np.sum(b.loans * (ret - rate))) / WEEKS_PER_YEAR
+
+    def markups(self, model) -> np.ndarray:
+        """Each good's markup, higher where few enterprises make it (``market_power``), (n,)."""
+        rules, producers = model.conditions.self_managed_market, model.producers
+        n = model.technology.n
+        self.markup = firms.concentration_markups(
+            producers.capacity, producers.sector, n, rules.markup, rules.market_power
+        )
+        return self.markup
+
+    def marks(self, model) -> dict:
+        """Rent per member from market power and from cheap credit, and the share of places Ward's rule refused.
+
+        - ``market_rent_per_member``: what the goods' markups above ``markup`` bring at
+          normal unit cost on this week's output, over every member, tokens a week;
+        - ``credit_rent_per_member``: what the capital bought with loans earned at the last plan
+          beyond the interest it costs (a return above the ``loan_rate``), over every member,
+          tokens a week (Estrin 1983, ch. 6);
+        - ``hiring_refused``: places refused at the last plan, share of persons.
+        """
+        producers, s = model.producers, model.state
+        members = max(float(producers.workers.sum()), 1.0)
+        extra = self.markup - model.conditions.self_managed_market.markup
+        unit_cost = self.normal / (1.0 + self.markup)
+        return {
+            "market_rent_per_member": float(extra * unit_cost @ s.output) / members,
+            "credit_rent_per_member": self.credit_rent / members,
+            "hiring_refused": self.refused / model.consumers.income.size,
+        }
 
     def move_labour(self, model):
         """Members leave (``separation``); those of worse-paying enterprises move to better-paying ones that need
@@ -124,9 +182,10 @@ class SelfManagedMarket(MarketEconomy):
     def _hire(self, model):
         """Councils with places hire the unemployed at random, except where Ward's rule refuses (:meth:`refuses`)."""
         c, groups, rng, rows = model.consumers, model.work_groups, model.rng, model.councils.rows
-        vacancies = np.maximum(self._places(model), 0)
-        vacancies[self.refuses(model)] = 0
-        vacancies = vacancies[rows]
+        vacancies = np.maximum(self._places(model), 0)[rows]
+        refused = self.refuses(model)[rows]
+        self.refused = int(vacancies[refused].sum())
+        vacancies[refused] = 0
         pool = np.flatnonzero(self.jobless(model))
         hired = int(min(vacancies.sum(), pool.size))
         if hired:

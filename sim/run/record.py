@@ -41,6 +41,12 @@ GOOD_SERIES = (
     "normal_demand",
     "normal_reserve",
 )
+#: Per-week marks of a regime's own history (:meth:`sim.regimes.base.Regime.marks`), 0 where it has none.
+HISTORY_SERIES = (
+    "market_rent_per_member",  # tokens a week: markups above the regime's own, from market power
+    "credit_rent_per_member",  # tokens a week: what borrowed capital earns beyond its interest
+    "hiring_refused",  # places councils refused under Ward's rule, share of persons
+)
 #: Per-week series.
 WEEK_SERIES = (
     "price_value_gap",
@@ -84,6 +90,7 @@ WEEK_SERIES = (
     "enterprise_income_gini",
     "sector_income_gini",
     "income_capital_correlation",
+    *HISTORY_SERIES,
 )
 #: Persons in the observer's welfare panel at most: every k-th person, k = ⌈N / PANEL⌉ (docs/welfare.md).
 PANEL = 20_000
@@ -241,6 +248,7 @@ class Record:
         }
         week.update(self._welfare(normal_price[cg]))
         week.update(self._dispersion())
+        week.update(dict.fromkeys(HISTORY_SERIES, 0.0) | m.regime.marks(m))
         for name, value in week.items():
             self.weekly[name][t] = value
         self.weeks += 1
@@ -399,6 +407,7 @@ class Record:
             "sector_income_gini_last_year": mean.get("sector_income_gini"),
             "income_capital_correlation_last_year": mean.get("income_capital_correlation"),
             "enterprise_income_gini_trend": _yearly_trend(self.series("enterprise_income_gini")),
+            **{f"{name}_last_year": mean.get(name) for name in HISTORY_SERIES},
             "cumulative_unmet_hours": unmet,
             "cumulative_unmet_share": unmet / wanted if wanted > 0 else 0.0,
             "min_sovereignty_index": float(self.series("sovereignty_index").min()) if self.weeks else None,

@@ -346,6 +346,9 @@ class SelfManagedMarket:
     benefit: float = _rule("0 <= x <= 1", default=0.4)  # unemployment benefit, share of the mean income, from the tax
     credit: bool = True  # councils borrow social capital from the bank for their capacity (false: own funds only)
     loan_rate: float = _rule("-0.2 <= x <= 0.3", default=0.0)  # the bank's fixed rate on loans, a year (no Taylor)
+    market_power: float = _rule(
+        "0 <= x <= 1", default=0.2
+    )  # markup a monopoly adds: markup + market_power × Herfindahl of the good's capacity (0: none)
 
 
 @dataclass(frozen=True)

@@ -76,13 +76,19 @@ def check_against_economy(scenario: Scenario, economy: Economy, where: str) -> N
                     f"{where}: taste_shift.{key} = {show(code)}: not a consumer good; consumer goods: "
                     f"{', '.join(consumer_goods)}"
                 )
-    markup = getattr(getattr(scenario, scenario.regime, None), "markup", None)  # the chosen regime's section
+    section = getattr(scenario, scenario.regime, None)  # the chosen regime's section
+    markup = getattr(section, "markup", None)
     if markup is not None:
+        what = f"{scenario.regime}.markup = {markup}"
+        power = getattr(section, "market_power", 0.0)
+        if power:  # the highest markup is that of a good one producer makes
+            markup += power
+            what += f" + market_power = {power}"
         inputs = t.A + (0 if t.capital_consumption is None else t.capital_consumption)
         rho = spectral_radius(inputs)
         if (1.0 + markup) * rho >= 1.0:
             raise ScenarioError(
-                f"{where}: {scenario.regime}.markup = {markup}: too high for {economy.name}, whose inputs and capital "
+                f"{where}: {what}: too high for {economy.name}, whose inputs and capital "
                 f"used up per unit have spectral radius {rho:.3f}: prices of production need "
                 f"(1 + markup) × {rho:.3f} < 1, so markup < {1.0 / rho - 1.0:.3f}"
             )
