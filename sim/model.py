@@ -8,10 +8,12 @@ agents (``agents/``) act on their rows, the plan factory (``sim.run.planning``) 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 
 import mesa
 import numpy as np
 
+from agents import Consumer
 from sim.economics.economy import Economy
 from sim.economics.units import WEEKS_PER_YEAR
 from sim.regimes import make_regime
@@ -94,6 +96,7 @@ class CouncilsModel(mesa.Model):
         self.events = Events(scenario)
         self.noise = Noise(scenario.noise)
         self.week = 0
+        self._persons_made = False  # person agents are made when first asked for (:meth:`make_persons`)
         initial_conditions.establish(self)
         self.regime.plan(self)  # the first plan, from the skeleton
         self.record = Record(self, scenario.weeks)
@@ -101,6 +104,35 @@ class CouncilsModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={**self.record.reporters(), **self._summary_reporters()}
         )
+
+    @property
+    def agents(self):
+        """Every agent, Mesa's ``AgentSet``; asking for it makes the person agents (:meth:`make_persons`)."""
+        self.make_persons()
+        return super().agents
+
+    @property
+    def agent_types(self) -> list[type]:
+        """Every kind of agent, ``Consumer`` included (:meth:`make_persons`)."""
+        self.make_persons()
+        return super().agent_types
+
+    @property
+    def agents_by_type(self) -> Mapping:
+        """Mesa's agents by kind; person agents are made when ``Consumer`` is first asked for (:meth:`make_persons`)."""
+        return _AgentsByType(self, super().agents_by_type)
+
+    def make_persons(self):
+        """Make the ``Consumer`` agents, one view on each row of ``consumers``, if they are not made yet.
+
+        Persons live as rows (``model.consumers``) and every weekly pass over them is
+        vectorised, so their Mesa agents are made only when someone asks for them (the
+        oracle, the dashboard, a user's ``model.agents``): a million persons' agent objects
+        take about 0.45 GB and 7 s to make, which a run that never asks does not pay.
+        """
+        if not self._persons_made:
+            self._persons_made = True
+            Consumer.create_agents(self, self.consumers.income.size, row=np.arange(self.consumers.income.size))
 
     @property
     def seed(self) -> int:
@@ -169,6 +201,26 @@ class CouncilsModel(mesa.Model):
     def explain_prices(self, limit: int = 20) -> list[str]:
         """Why prices moved: the logged changes, newest last (seed §7c: "fully explained to the people")."""
         return self.record.explain_prices(limit)
+
+
+class _AgentsByType(Mapping):
+    """Mesa's ``agents_by_type``, with the person agents made the first time they are asked for."""
+
+    def __init__(self, model: CouncilsModel, by_type: dict):
+        self._model, self._by_type = model, by_type
+
+    def __getitem__(self, kind):
+        if isinstance(kind, type) and issubclass(kind, Consumer):
+            self._model.make_persons()
+        return self._by_type[kind]
+
+    def __iter__(self):
+        self._model.make_persons()
+        return iter(self._by_type)
+
+    def __len__(self) -> int:
+        self._model.make_persons()
+        return len(self._by_type)
 
 
 def _seed_of(rng) -> int:

@@ -102,3 +102,21 @@ def test_rng_seeds_a_model_as_in_mesa_and_a_scenario_file_keeps_its_seed():
         CouncilsModel(seed=1, rng=2, **TINY)
     with pytest.raises(ScenarioError, match=r"seed"):
         CouncilsModel(rng=-1, **TINY)
+
+
+def test_person_agents_are_made_when_first_asked_for_and_change_nothing_the_run_computes():
+    """Persons live as rows; their ``Consumer`` agents are made on first asking (issue 28), one per row."""
+    from agents import Consumer, FactoryCouncil, PrimaryWorkGroup
+
+    quiet = CouncilsModel(seed=5, **TINY)
+    assert len(quiet.agents_by_type[PrimaryWorkGroup]) > 0 and len(quiet.agents_by_type[FactoryCouncil]) == 25
+    quiet_summary = quiet.run()
+    assert not quiet._persons_made  # a run, and asking for other kinds, makes none
+
+    asked = CouncilsModel(seed=5, **TINY)
+    persons = asked.agents_by_type[Consumer]
+    assert sorted(person.row for person in persons) == list(range(600))
+    assert Consumer in asked.agent_types and len(asked.agents) == len(quiet.agents)  # now made for both
+    assert asked.run() == quiet_summary
+    person = next(iter(persons))
+    assert person.income == asked.consumers.income[person.row]  # a view on its row

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents import (
-    Consumer,
     Consumers,
     FactoryCouncil,
     FactoryCouncils,
@@ -371,7 +370,6 @@ def _consumers(model, people: FirstPeople):
     own = rng.spawn(1)[0]  # a stream of its own: drawing them leaves the rest of the run's draws as they were
     model.consumers.weights = decision.person_weights(n, (d.consumption, d.leisure, d.growth), d.preference_spread, own)
     model.consumers.set_wage_factors(wages.equalisation_progress(scenario.wages.equalisation_years, week=0))
-    Consumer.create_agents(model, n, row=np.arange(n))
     state.tokens_held_at_start = float(model.consumers.savings.sum())
 
 
