@@ -50,7 +50,7 @@ def main():
         )
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(
-            f"{r['consumers']:>9,} consumers ({r['agents']:,} agents besides persons, made on asking): peak {r['peak_mb']:,.0f} MB "
+            f"{r['consumers']:>9,} consumers ({r['agents']:,} agents besides persons): peak {r['peak_mb']:,.0f} MB "
             f"(after imports {r['imports_mb']:,.0f} MB, after building {r['built_mb']:,.0f} MB); "
             f"build {r['build_s']:.1f} s, {r['week_s']:.3f} s per week"
         )

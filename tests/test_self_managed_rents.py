@@ -84,11 +84,11 @@ def test_the_other_regimes_record_no_mark_of_this_history():
 
 
 def test_a_markup_that_market_power_lifts_past_prices_of_production_is_refused_naming_both():
-    """US 2014: ρ(A + D) = 0.565, so a markup needs to stay below 0.768; 0.15 + 0.7 does not."""
+    """US 2014: ρ(A + D) = 0.565, so a markup needs to stay below 0.768; 0.45 + 0.4 does not."""
     scenario = from_dict(
-        {"regime": "self_managed_market", "self_managed_market": {"markup": 0.15, "market_power": 0.7}}, "x.toml"
+        {"regime": "self_managed_market", "self_managed_market": {"markup": 0.45, "market_power": 0.4}}, "x.toml"
     )
-    phrase = "self_managed_market.markup = 0.15 + market_power = 0.7: too high for"
+    phrase = "self_managed_market.markup = 0.45 + market_power = 0.4: too high for"
     with pytest.raises(ScenarioError, match=re.escape(phrase)):
         check_against_economy(scenario, load_economy(), "x.toml")
     lower = from_dict({"regime": "self_managed_market", "self_managed_market": {"market_power": 0.5}}, "x.toml")

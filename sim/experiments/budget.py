@@ -1,9 +1,10 @@
 """What a run or a sweep will need, estimated before anything is allocated, against what the machine has.
 
 The figures are measured on the default economy (``benchmarks/``, and the calibration
-below), rounded up: a person costs about 1.1 kB of arrays and Mesa agent (1.5 kB
-assumed), a row of the tidy time series about 80 bytes (200 assumed: writing and drawing
-hold copies), an interpreter with NumPy, pandas, SciPy, Mesa and Matplotlib about 160 MB
+below), rounded up: a person costs about 0.5 kB of arrays (0.8 kB assumed; its Mesa agent,
+made only when asked for, would add about 0.45 kB), a row of the tidy time series about 80
+bytes (200 assumed: writing and drawing hold copies), an interpreter with NumPy, pandas,
+SciPy, Mesa and Matplotlib about 160 MB
 (300 MB assumed, figures included). Time is only reported, never a reason to refuse.
 
 Time grows with the economy as well as with the persons and weeks: measured on economies
@@ -25,8 +26,8 @@ from pathlib import Path
 from sim.run.record import GOOD_SERIES, WEEK_SERIES
 from sim.run.scenario import Scenario
 
-#: Bytes per person (consumer arrays, tastes, demand temporaries, one Mesa agent).
-BYTES_PER_PERSON = 1_500
+#: Bytes per person (consumer arrays, tastes, demand temporaries; no Mesa agent, made only on asking).
+BYTES_PER_PERSON = 800
 #: Bytes per row of the tidy time series (``week, good, variable, value``) while it is built and written.
 BYTES_PER_ROW = 200
 #: Bytes of one interpreter with the model's libraries loaded, figures drawn.
@@ -36,7 +37,7 @@ BYTES_PER_MATRIX_ENTRY = 8 * 40
 #: Bytes of a sweep's parent per run it holds (the run's scenario table and its row).
 BYTES_PER_SWEEP_RUN = 8_000
 #: Seconds: set-up per person and per good, a week per person, a week of the plan and records, and per good.
-SECONDS_SETUP_PER_PERSON = 2e-5
+SECONDS_SETUP_PER_PERSON = 5e-6
 SECONDS_SETUP_PER_GOOD = 0.01
 SECONDS_PER_PERSON_WEEK = 1.5e-6
 SECONDS_PER_WEEK = 2e-3

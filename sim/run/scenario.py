@@ -334,7 +334,7 @@ class Bank:
 class SelfManagedMarket:
     """Market self-management (``regime = "self_managed_market"``, Yugoslavia after 1965): shared net income."""
 
-    markup: float = _rule("0 <= x <= 0.75", default=0.15)  # over normal unit cost (normal personal income, inputs)
+    markup: float = _rule("0 <= x <= 0.5", default=0.15)  # over normal unit cost (normal personal income, inputs)
     rebuild_weeks: float = _rule("1 <= x <= 520", default=13.0)  # weeks to close an inventory gap (a quarter)
     retention: float = _rule("0 <= x <= 1", default=0.25)  # share of net income the council keeps for its funds
     mobility: float = _rule(
@@ -347,7 +347,7 @@ class SelfManagedMarket:
     credit: bool = True  # councils borrow social capital from the bank for their capacity (false: own funds only)
     loan_rate: float = _rule("-0.2 <= x <= 0.3", default=0.0)  # the bank's fixed rate on loans, a year (no Taylor)
     market_power: float = _rule(
-        "0 <= x <= 1", default=0.2
+        "0 <= x <= 0.5", default=0.2
     )  # markup a monopoly adds: markup + market_power × Herfindahl of the good's capacity (0: none)
 
 
