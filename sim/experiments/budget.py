@@ -4,8 +4,8 @@ The figures are measured on the default economy (``benchmarks/``, and the calibr
 below), rounded up: a person costs about 0.5 kB of arrays (0.8 kB assumed; its Mesa agent,
 made only when asked for, would add about 0.45 kB), a row of the tidy time series about 80
 bytes (200 assumed: writing and drawing hold copies), an interpreter with NumPy, pandas,
-SciPy, Mesa and Matplotlib about 160 MB
-(300 MB assumed, figures included). Time is only reported, never a reason to refuse.
+SciPy, Mesa and Matplotlib about 160 MB (300 MB assumed, figures included). Time is only
+reported, never a reason to refuse.
 
 Time grows with the economy as well as with the persons and weeks: measured on economies
 of 20 to 500 goods (3,000 to 6,000 persons, half a year, on a shared 2-core machine), the
