@@ -32,12 +32,26 @@ The same economy, people, noise and shocks as under the councils; ``[fixed_plan]
   councils. ``diverted`` is the share of the year's investment granted beyond need
   (:func:`sim.economics.plan_corrections.diverted_share`); ``investment_hunger = 0`` is a
   hard budget on investment, and ``diverted`` stays 0.
-- **Rationing** of scarce goods is by queue, whatever ``consumption.rationing`` says.
+- **Hoarding** (Kornai 1980): enterprises that met a shortage of an input in the period
+  just ended (the quarter between corrections, or the year with none) — households queued
+  for it, or producers lacked it — hold ``hoarding`` weeks of its use above their need
+  through the next period, taken from the stock on sale before households come
+  (:func:`sim.economics.shortage.hoard_target`); production draws on the hoards as on any
+  stock, and a good no longer short is hoarded no more. The planners' pile corrections see
+  the stock less the hoards. ``hoarding = 0``: none.
+- **Rationing** of scarce goods is by queue, whatever ``consumption.rationing`` says. A
+  household turned away spends ``substitution`` of the money on the goods still on sale, in
+  the proportions of the average budget, as far as their stocks go (forced substitution,
+  :func:`sim.economics.shortage.substitute`), and saves the rest (forced saving); what it
+  asks for in substitution is demand the planners see. ``substitution = 0``: all of it saved.
 - **Wages** keep a managerial hierarchy of Gini ``wage_gini`` (the same persons at the
   top as before), with the same wage bill as the councils' equal wage; communes are
   credited as under the councils (collective farms delivering to the plan).
 
-Queues (the unmet share) and unsold piles (``excess_stock_share``) are both measured.
+Queues (the unmet share) and unsold piles (``excess_stock_share``) are both measured, and
+Kornai's marks of a shortage economy with them under every regime (:mod:`sim.run.record`):
+queued and piled goods in the same week, forced saving, substituted spending, hoards.
+With ``hoarding = 0`` and ``substitution = 0`` the regime is the one before them, bit for bit.
 """
 
 from __future__ import annotations
