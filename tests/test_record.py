@@ -139,6 +139,8 @@ def test_per_week_measures_follow_their_definitions(run):
     m, seen = run
     r, cg, v = m.record, m.consumer_goods, m.conditions.verdict
     labour, inputs_true = m.technology.labour, m.councils.inputs_true
+    forced_savings = 0.0  # tokens households could not spend, spent down over smoothing_weeks
+    smoothing = m.conditions.consumption.smoothing_weeks
     for t, week in enumerate(seen):
         s = week["state"]
         value = s.values[cg]
@@ -148,6 +150,12 @@ def test_per_week_measures_follow_their_definitions(run):
         a, b = value * np.maximum(supply, 0), value * notional
         fulfilment = s.sales / notional
         x = s.output
+        unmet = s.wanted - s.sales
+        queued = unmet > 1e-9 * s.wanted
+        piled = s.stock[cg] > (1 + v.stock_tolerance) * s.reserve[cg]  # no hoards under the councils
+        rationed = np.any(s.sales < s.wanted)
+        forced = np.maximum(week["spending"] - week["spent"], 0).sum() if rationed else 0.0
+        forced_savings = forced_savings * (1 - 1 / smoothing) + forced
         expected = {
             "price_value_gap": np.max(np.abs(np.log(s.prices / value))),
             "stock_gap": np.max(np.abs(ratio - 1)),
@@ -169,11 +177,29 @@ def test_per_week_measures_follow_their_definitions(run):
                 and np.all(np.abs(fulfilment - 1) <= v.fulfilment_tolerance)
             ),
             "coefficient_error": (x * np.abs(week["estimated"] - inputs_true)).sum() / (x * inputs_true).sum(),
+            "queued_goods_share": queued.mean(),
+            "queue_length": (unmet[queued] / s.wanted[queued]).mean() if queued.any() else 0.0,
+            "piled_goods_share": piled.mean(),
+            "shortage_and_surplus": float(queued.any() and piled.any()),
+            "forced_saving": forced_savings / SCENARIO.population.consumers,
+            "substituted_spending": 0.0,  # forced substitution is the fixed plan's
+            "hoarded_stock": 0.0,  # and so are hoards
         }
         for name, value_ in expected.items():
             assert r.series(name)[t] == pytest.approx(value_, rel=1e-9, abs=1e-12), f"{name}, week {t}"
     # every measure moves in this run, so that a wrong one cannot pass by being constant
-    for name in ("price_value_gap", "stock_gap", "unmet_share", "sovereignty_index", "fulfilment_floor"):
+    for name in (
+        "price_value_gap",
+        "stock_gap",
+        "unmet_share",
+        "sovereignty_index",
+        "fulfilment_floor",
+        "queued_goods_share",
+        "queue_length",
+        "piled_goods_share",
+        "shortage_and_surplus",
+        "forced_saving",
+    ):
         assert np.ptp(r.series(name)) > 0, name
     assert r.series("coefficient_error").min() > 0
     assert np.any(r.series("in_tolerance") == 0)
@@ -234,6 +260,13 @@ def test_the_summary_is_worked_out_from_the_series(ran):
                 "unemployment_rate",
                 "capacity_utilisation",
                 "output_per_hour",
+                "queued_goods_share",
+                "queue_length",
+                "piled_goods_share",
+                "shortage_and_surplus",
+                "forced_saving",
+                "substituted_spending",
+                "hoarded_stock",
             )
         },
         "in_tolerance_last_year": r.series("in_tolerance")[year].mean(),

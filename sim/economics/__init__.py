@@ -12,7 +12,8 @@
   the Central Assembly's; ``voting_rules``: the registry of voting rules (Copeland, Schulze,
   ranked pairs, Borda, approval), the Smith set and how firm a decision is; ``firms``: the market
   regimes' rules; ``plan_corrections``: the fixed plan's corrections of its targets within the
-  year and its soft budget (Kornai 1980);
+  year and its soft budget (Kornai 1980); ``shortage``: the shortage economy's rules and marks —
+  hoarded inputs, forced substitution and forced saving, queues beside piles (Kornai 1980);
   ``corrective_loop``: the one-good loop linearised (§7c);
 - ``capital``: capacity that wears out and is renewed, and the better methods new and renewed
   capacity embody (§8); ``banking``: the market regime's bank, its loans and the central bank's rule;

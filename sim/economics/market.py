@@ -348,6 +348,11 @@ class Purchases:
         Under the queue, the goods queued for.
     got : numpy.ndarray, shape (N, S), optional
         Under the queue, the units of each good queued for that each consumer got.
+    substituted : numpy.ndarray, shape (N,), optional
+        Tokens each consumer spent in forced substitution, on goods in place of those queued for.
+    per_token : numpy.ndarray, shape (G,), optional
+        Units of each good a token of substitution bought: consumer ``i`` got ``substituted[i] · per_token``
+        on top of ``bought``'s share (:func:`sim.economics.shortage.substitute`).
     """
 
     wanted: np.ndarray
@@ -356,6 +361,8 @@ class Purchases:
     fill: np.ndarray | None = None
     short: np.ndarray | None = None
     got: np.ndarray | None = None
+    substituted: np.ndarray | None = None
+    per_token: np.ndarray | None = None
 
     @property
     def rationed(self) -> bool:

@@ -318,6 +318,8 @@ def week_welfare(
         bundle = wanted * purchases.fill if purchases.got is None else wanted.copy()
         if purchases.got is not None:
             bundle[:, purchases.short] = purchases.got[rows]
+        if purchases.substituted is not None:  # what forced substitution bought in place of the goods queued for
+            bundle += np.multiply.outer(purchases.substituted[rows], purchases.per_token)
         short = np.any(bundle < wanted * (1.0 - 1e-12), axis=1)  # who got less than they wanted
         rows = rows[short]
         achieved[rows] = bundle_utility(prefs, bundle[short], reference, taste[rows], upper=at_prices[rows])

@@ -147,6 +147,14 @@ class Regime:
         """
         return 0.0
 
+    def hoarded(self, model) -> np.ndarray:
+        """Inputs enterprises hold above their need this week, units (n,): none but under the fixed plan."""
+        return np.zeros(model.technology.n)
+
+    def substituted_spending(self, model) -> float:
+        """Tokens households spent this week on goods in place of those queued for: none but under the fixed plan."""
+        return 0.0
+
     # --- each regime's own institutions ---------------------------------------------------------
 
     def pay(self, model):

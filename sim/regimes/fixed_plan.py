@@ -32,12 +32,26 @@ The same economy, people, noise and shocks as under the councils; ``[fixed_plan]
   councils. ``diverted`` is the share of the year's investment granted beyond need
   (:func:`sim.economics.plan_corrections.diverted_share`); ``investment_hunger = 0`` is a
   hard budget on investment, and ``diverted`` stays 0.
-- **Rationing** of scarce goods is by queue, whatever ``consumption.rationing`` says.
+- **Hoarding** (Kornai 1980): enterprises that met a shortage of an input in the period
+  just ended (the quarter between corrections, or the year with none) — households queued
+  for it, or producers lacked it — hold ``hoarding`` weeks of its use above their need
+  through the next period, taken from the stock on sale before households come
+  (:func:`sim.economics.shortage.hoard_target`); production draws on the hoards as on any
+  stock, and a good no longer short is hoarded no more. The planners' pile corrections see
+  the stock less the hoards. ``hoarding = 0``: none.
+- **Rationing** of scarce goods is by queue, whatever ``consumption.rationing`` says. A
+  household turned away spends ``substitution`` of the money on the goods still on sale, in
+  the proportions of the average budget, as far as their stocks go (forced substitution,
+  :func:`sim.economics.shortage.substitute`), and saves the rest (forced saving); what it
+  asks for in substitution is demand the planners see. ``substitution = 0``: all of it saved.
 - **Wages** keep a managerial hierarchy of Gini ``wage_gini`` (the same persons at the
   top as before), with the same wage bill as the councils' equal wage; communes are
   credited as under the councils (collective farms delivering to the plan).
 
-Queues (the unmet share) and unsold piles (``excess_stock_share``) are both measured.
+Queues (the unmet share) and unsold piles (``excess_stock_share``) are both measured, and
+Kornai's marks of a shortage economy with them under every regime (:mod:`sim.run.record`):
+queued and piled goods in the same week, forced saving, substituted spending, hoards.
+With ``hoarding = 0`` and ``substitution = 0`` the regime is the one before them, bit for bit.
 """
 
 from __future__ import annotations
@@ -46,7 +60,7 @@ import dataclasses
 
 import numpy as np
 
-from sim.economics import plan_corrections
+from sim.economics import plan_corrections, shortage
 from sim.economics.units import WEEKS_PER_YEAR
 from sim.regimes.base import Regime
 
@@ -61,6 +75,12 @@ class FixedPlan(Regime):
         need (:func:`sim.economics.plan_corrections.diverted_share`): the soft budget's mark.
     corrections : int
         Corrections of the targets made so far within the years.
+    hoard : numpy.ndarray, shape (n,)
+        Inputs enterprises hold above their need this week, kept from households, units
+        (:func:`sim.economics.shortage.hoard_target`).
+    substituted : float
+        Tokens households spent this week on goods in place of those queued for
+        (:func:`sim.economics.shortage.substitute`).
     """
 
     name = "fixed_plan"
@@ -76,6 +96,21 @@ class FixedPlan(Regime):
         self._stock_at_plan = None  # (n,) stocks when the year's plan was made, units
         self.diverted: list[float] = []
         self.corrections = 0
+        self.hoard = None
+        self.substituted = 0.0
+        self._hoard_target = None  # (n,) the input stock enterprises mean to hold above need this period, units
+        self._used = None  # (n,) goods used as inputs since the hoards were last set, summed, units
+        self._short = None  # (n,) bool: goods queued for or lacked by producers since then
+        self._short_weeks = 0
+
+    def produce(self, model):
+        """Production as under every regime; the regime notes the goods its producers lacked and what they used."""
+        p, s = model.producers, model.state
+        wanted = p.by_sector(np.minimum(np.minimum(p.target, p.capacity), p.labour_cap), s.stock.size)
+        self._short |= shortage.lacked(model.councils.inputs_true, wanted, s.stock)
+        super().produce(model)
+        self._used += s.inputs_used
+        self._short_weeks += 1
 
     def pay(self, model):
         """The managerial hierarchy of wages, with the councils' wage bill; communes credit their members."""
@@ -86,14 +121,60 @@ class FixedPlan(Regime):
         s.tokens_paid += float(c.income.sum())
 
     def buy(self, model):
-        """Households buy, queueing where goods are short; the plan factory learns what they asked for."""
-        super().buy(model)
+        """Enterprises take their hoards; households buy, queue, substitute; the plan factory learns their asks.
+
+        The hoards come out of the stock on sale before households come, as far as it goes. A
+        household turned away by a queue spends ``substitution`` of that money on the goods still
+        on sale (:func:`sim.economics.shortage.substitute`), and saves the rest; the goods it
+        asks for in substitution are demand the planners see.
+        """
         s = model.state
+        self.hoard = np.minimum(self._hoard_target, np.maximum(s.stock - s.earmarked, 0.0))
+        s.earmarked += self.hoard
+        super().buy(model)
+        self._substitute(model)
+        self._short[s.consumer_goods] |= shortage.queued(s.wanted, s.sales)
         model.planner.observe(s, s.seen_demand)
         self._asked += s.seen_demand
         self._weeks += 1
         self._queued += s.wanted - s.sales
         self._queue_weeks += 1
+
+    def _substitute(self, model):
+        """Forced substitution: a share of the money the queues turned away spent on the goods left (Kornai 1980)."""
+        s, c = model.state, model.consumers
+        cg, share = s.consumer_goods, model.conditions.fixed_plan.substitution
+        unserved = c.spending - c.spent
+        remaining = np.maximum(s.stock[cg] - s.earmarked[cg], 0.0)
+        remaining[c.purchases.short] = 0.0
+        asked, per_token, spent = shortage.substitute(unserved, share, remaining, s.prices, c.preferences.base_shares)
+        self.substituted = float(spent.sum())
+        if self.substituted <= 0.0:
+            return
+        bought = per_token * (share * float(unserved.sum()))
+        s.wanted, s.sales = s.wanted + asked, s.sales + bought
+        s.seen_demand = s.wanted
+        s.stock[cg] = np.maximum(s.stock[cg] - bought, 0.0)
+        s.tokens_spent += self.substituted
+        c.spent += spent
+        c.savings -= spent
+        c.purchases = dataclasses.replace(c.purchases, substituted=share * unserved, per_token=per_token)
+
+    def hoarded(self, model) -> np.ndarray:
+        """The inputs enterprises hold above their need this week, units (n,): the hoards."""
+        return self.hoard
+
+    def substituted_spending(self, model) -> float:
+        """Tokens households spent this week on other goods in place of those queued for."""
+        return self.substituted
+
+    def _set_hoards(self, model):
+        """At the end of a period, the hoards of the next: ``hoarding`` weeks of use of every input short in it."""
+        use = self._used / max(self._short_weeks, 1)
+        self._hoard_target = shortage.hoard_target(use, self._short, model.conditions.fixed_plan.hoarding)
+        self._used[:] = 0.0
+        self._short[:] = False
+        self._short_weeks = 0
 
     def price(self, model):
         """Prices stay where the yearly plan fixed them."""
@@ -116,13 +197,15 @@ class FixedPlan(Regime):
         self._raised = plan_corrections.raised_for_queues(
             self._raised, inputs, queued, rules.correction_strength, s.sector_capacity
         )
-        piles = plan_corrections.piled(s.stock, s.reserve, self._stock_at_plan, done / WEEKS_PER_YEAR)
+        # the planners see the stocks producers hold for sale, not their users' hoards
+        piles = plan_corrections.piled(s.stock - self.hoard, s.reserve, self._stock_at_plan, done / WEEKS_PER_YEAR)
         weeks = min(rules.correction_weeks, WEEKS_PER_YEAR - done)  # to the next correction, or to the yearly plan
         s.plan_output = plan_corrections.cut_for_piles(self._raised, inputs, piles, weeks, rules.correction_strength)
         model.councils.take_targets(s.plan_output)
         self._assign_workers(model)
         self._queued[:] = 0.0
         self._queue_weeks = 0
+        self._set_hoards(model)
         self.corrections += 1
 
     def plan(self, model):
@@ -143,6 +226,8 @@ class FixedPlan(Regime):
             model.planner.conditions = dataclasses.replace(sc, plan=yearly)
             self._asked = np.zeros(cg.size)
             self._queued = np.zeros(cg.size)
+            self._used = np.zeros(s.stock.size)
+            self._short = np.zeros(s.stock.size, dtype=bool)
         model.planner.revise_coefficients(*councils.reports(sc.noise.reports, rng))
         margin = sc.plan.investment_margin
         need = councils.ask_for_capacity(s, margin)
@@ -163,6 +248,7 @@ class FixedPlan(Regime):
         self._weeks = 0
         self._queued[:] = 0.0
         self._queue_weeks = 0
+        self._set_hoards(model)
         self._assign_workers(model)
 
     @staticmethod

@@ -6,7 +6,9 @@ public_use + investment_use + exports + Δstock``; the regime's normal price, wh
 would buy at it and the reserve the rule asks for it.
 Per week: the gaps, shares and Ginis of :mod:`sim.economics.metrics`, and the yardstick
 of :mod:`sim.economics.welfare`: welfare in hours of work, its costs, and the measures at the
-regime's own normal prices (docs/welfare.md). Per run: settled or not, from which week, peak
+regime's own normal prices (docs/welfare.md); and Kornai's marks of a shortage economy (queued
+and piled goods, forced saving, forced substitution, hoarded inputs: :mod:`sim.economics.shortage`).
+Per run: settled or not, from which week, peak
 and cumulative shortage.
 """
 
@@ -17,7 +19,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from sim.economics import metrics, welfare
+from sim.economics import metrics, shortage, welfare
 from sim.economics.units import WEEKS_PER_YEAR
 
 #: Per-good series, all goods (prices of goods households do not buy stay at value).
@@ -90,6 +92,13 @@ WEEK_SERIES = (
     "enterprise_income_gini",
     "sector_income_gini",
     "income_capital_correlation",
+    "queued_goods_share",
+    "queue_length",
+    "piled_goods_share",
+    "shortage_and_surplus",
+    "forced_saving",
+    "substituted_spending",
+    "hoarded_stock",
     *HISTORY_SERIES,
 )
 #: Persons in the observer's welfare panel at most: every k-th person, k = ⌈N / PANEL⌉ (docs/welfare.md).
@@ -125,6 +134,7 @@ class Record:
         self._hours_before = s.hours_per_week
         c = model.consumers  # the old hierarchy among those who work when the run starts
         self._wage_gini_before = metrics.gini(c.base_wage[c.workers])
+        self._forced_savings = 0.0  # tokens, the stock households could not spend (sim.economics.shortage)
         self.weeks = 0
 
     def reporters(self) -> dict:
@@ -248,6 +258,7 @@ class Record:
         }
         week.update(self._welfare(normal_price[cg]))
         week.update(self._dispersion())
+        week.update(self._shortage())
         week.update(dict.fromkeys(HISTORY_SERIES, 0.0) | m.regime.marks(m))
         for name, value in week.items():
             self.weekly[name][t] = value
@@ -279,6 +290,36 @@ class Record:
             "income_capital_correlation": metrics.weighted_correlation(income, per_member, members),
         }
 
+    def _shortage(self) -> dict:
+        """Kornai's marks of a shortage economy this week (:mod:`sim.economics.shortage`; docs/validation.md).
+
+        Queued goods are the consumer goods with demand left unmet; piled goods those whose stock,
+        less the enterprises' hoards, is above its reserve by more than the verdict's stock
+        tolerance; ``shortage_and_surplus`` is 1 in a week with both. Forced saving is the tokens
+        households meant to spend and could not, kept as a stock that they spend down over
+        ``consumption.smoothing_weeks``; it, substituted spending (tokens a week) and the hoards
+        (hours at week-0 values) are per person.
+        """
+        m, s = self.model, self.model.state
+        c, cg, persons = m.consumers, s.consumer_goods, m.consumers.income.size
+        rationed = c.purchases is not None and c.purchases.rationed
+        forced = float(np.maximum(c.spending - c.spent, 0.0).sum()) if rationed else 0.0
+        self._forced_savings = shortage.forced_savings(
+            self._forced_savings, forced, m.conditions.consumption.smoothing_weeks
+        )
+        hoard = m.regime.hoarded(m)
+        queued = shortage.queued(s.wanted, s.sales)
+        piled = shortage.piled(s.stock[cg] - hoard[cg], s.reserve[cg], m.conditions.verdict.stock_tolerance)
+        return {
+            "queued_goods_share": float(queued.mean()),
+            "queue_length": shortage.queue_length(s.wanted, s.sales),
+            "piled_goods_share": float(piled.mean()),
+            "shortage_and_surplus": float(queued.any() and piled.any()),
+            "forced_saving": self._forced_savings / persons,
+            "substituted_spending": m.regime.substituted_spending(m) / persons,
+            "hoarded_stock": float(self._values0 @ hoard) / persons,
+        }
+
     def _panel(self) -> slice:
         """The observer's survey: every k-th person, at most :data:`PANEL` of them (as the BLS's panels)."""
         return slice(None, None, -(-self.model.consumers.spending.size // PANEL))
@@ -289,7 +330,8 @@ class Record:
         panel = self._panel()
         bought = c.purchases
         if bought is not None and bought.got is not None:
-            bought = dataclasses.replace(bought, got=bought.got[panel])
+            substituted = None if bought.substituted is None else bought.substituted[panel]
+            bought = dataclasses.replace(bought, got=bought.got[panel], substituted=substituted)
         measured = welfare.week_welfare(
             c.preferences, c.spending[panel], c.paid, c.reference, normal, c.taste[panel], bought, c.taste_floor
         )
@@ -407,6 +449,13 @@ class Record:
             "sector_income_gini_last_year": mean.get("sector_income_gini"),
             "income_capital_correlation_last_year": mean.get("income_capital_correlation"),
             "enterprise_income_gini_trend": _yearly_trend(self.series("enterprise_income_gini")),
+            "queued_goods_share_last_year": mean.get("queued_goods_share"),
+            "queue_length_last_year": mean.get("queue_length"),
+            "piled_goods_share_last_year": mean.get("piled_goods_share"),
+            "shortage_and_surplus_last_year": mean.get("shortage_and_surplus"),
+            "forced_saving_last_year": mean.get("forced_saving"),
+            "substituted_spending_last_year": mean.get("substituted_spending"),
+            "hoarded_stock_last_year": mean.get("hoarded_stock"),
             **{f"{name}_last_year": mean.get(name) for name in HISTORY_SERIES},
             "cumulative_unmet_hours": unmet,
             "cumulative_unmet_share": unmet / wanted if wanted > 0 else 0.0,

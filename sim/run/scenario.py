@@ -285,13 +285,18 @@ class WorkGroups:
 class FixedPlan:
     """Bureaucratic planning (``regime = "fixed_plan"``, seed §1, §7b note 2): prices at value, yearly plan, queues.
 
-    Targets are corrected within the year from queues and piles; enterprises' budgets are soft (Kornai 1980).
+    Targets are corrected within the year from queues and piles; enterprises' budgets are soft, they hoard
+    inputs that were short, and households turned away by a queue buy something else or save (Kornai 1980).
     """
 
     wage_gini: float = _rule("0 <= x <= 0.9", default=0.25)  # Gini of the managerial hierarchy of hourly wages, kept
     correction_weeks: int = _rule("0 <= x <= 26", default=13)  # weeks between corrections of targets in a year; 0: none
     correction_strength: float = _rule("0 <= x <= 1", default=0.5)  # share of a queue's or a pile's gap corrected
     investment_hunger: float = _rule("0 <= x <= 1", default=0.25)  # capacity asked beyond need, share; 0: hard budget
+    # weeks of an input's use enterprises hold above need after it was short (Kornai 1980); 0: no hoarding
+    hoarding: float = _rule("0 <= x <= 26", default=2.0)
+    # share of the money turned away by a queue spent on goods still on sale, the rest saved (Kornai 1980); 0: none
+    substitution: float = _rule("0 <= x <= 1", default=0.5)
 
 
 @dataclass(frozen=True)
