@@ -4,7 +4,7 @@ Runs the default scenario under ``regime = "self_managed_market"`` and, for empl
 ``"councils"`` (every other key at its default), seeds 1–20, on two processes, and prints the
 Markdown table of each measure's mean and 95 % interval over the seeds.
 
-    .venv/bin/python scripts/history_self_managed.py --seeds 20
+    .venv/bin/python scripts/history_self_managed.py --seeds 20 [--market-power 0.2]
 
 About 20 s a run at the default 10,000 persons on one core.
 """
@@ -33,8 +33,10 @@ MEASURES = (
 )
 
 
-def one(seed: int, years: int) -> dict:
-    smm = CouncilsModel(seed=seed, regime="self_managed_market", years=years).run()
+def one(seed: int, years: int, market_power: float) -> dict:
+    smm = CouncilsModel(
+        seed=seed, regime="self_managed_market", years=years, self_managed_market_market_power=market_power
+    ).run()
     councils = CouncilsModel(seed=seed, regime="councils", years=years).run()
     return {**smm, "councils_hours_paid_last_year": councils["hours_paid_last_year"]}
 
@@ -44,9 +46,12 @@ def main():
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--market-power", type=float, default=0.0, help="self_managed_market.market_power")
     args = parser.parse_args()
     with ProcessPoolExecutor(args.workers) as pool:
-        runs = list(pool.map(one, range(1, args.seeds + 1), [args.years] * args.seeds))
+        runs = list(
+            pool.map(one, range(1, args.seeds + 1), [args.years] * args.seeds, [args.market_power] * args.seeds)
+        )
     print("| measure | model (95 % interval over the seeds) |\n|---|---|")
     for key, name, share in MEASURES:
         e = mean_interval([run[key] for run in runs])

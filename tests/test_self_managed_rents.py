@@ -50,7 +50,7 @@ def history(**rules) -> CouncilsModel:
 
 
 def test_market_power_raises_the_normal_price_of_a_concentrated_good_against_one_many_make():
-    concentrated, many = history(), history(market_power=0.0)
+    concentrated, many = history(market_power=0.2), history()
     p = concentrated.producers
     count = np.bincount(p.sector, minlength=concentrated.technology.n)
     alone, crowded = int(np.argmin(np.where(count > 0, count, 99))), int(np.argmax(count))
@@ -60,13 +60,13 @@ def test_market_power_raises_the_normal_price_of_a_concentrated_good_against_one
 
 
 def test_market_power_earns_a_rent_per_member_and_none_without_it():
-    assert history().record.series("market_rent_per_member")[1:].min() > 0
-    assert not history(market_power=0.0).record.series("market_rent_per_member").any()
+    """Off by default (its rents depend on how many enterprises are simulated: docs/regimes.md)."""
+    assert history(market_power=0.2).record.series("market_rent_per_member")[1:].min() > 0
+    assert not history().record.series("market_rent_per_member").any()
 
 
 def test_borrowed_capital_earns_or_loses_against_its_rate_only_where_councils_borrow():
     """With credit off no council owes the bank, so nothing is earned on borrowed capital."""
-    assert history().regime.books.loans.max() > 0
     assert np.abs(history().record.series("credit_rent_per_member")).max() > 0
     assert not history(credit=False).record.series("credit_rent_per_member").any()
 

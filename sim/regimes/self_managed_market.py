@@ -16,7 +16,8 @@ General Theory of Labor-Managed Market Economies*; on Yugoslavia, Estrin 1983,
   Herfindahl index of its producers' shares of its capacity, recomputed at each plan
   (:func:`sim.economics.firms.concentration_markups`; Cowling & Waterson 1976): goods made by
   few enterprises earn a rent their members share. ``H`` is measured among the simulated
-  enterprises, so it depends on how many a run has (``population.councils``).
+  enterprises, so it depends on how many a run has (``population.councils``): off by default
+  (``market_power = 0``).
 - **Incomes.** At each plan period the council keeps ``retention`` of the period's net
   income per week (sales less inputs and capital used up) and shares the rest equally per
   member, as an advance paid every week until the next plan; funds beyond working capital
@@ -36,7 +37,9 @@ General Theory of Labor-Managed Market Economies*; on Yugoslavia, Estrin 1983,
   the hands and what a new member's hours add to its net income, at this week's prices, is
   at least the income per member it pays (Ward's restrictive hiring: Ward 1958; Vanek 1970;
   Estrin 1983, ch. 4); under ``hiring = "need"`` wherever its output needs them. The
-  unemployed wait, with ``benefit`` × the normal personal income from the treasury.
+  unemployed wait, with ``benefit`` × the normal personal income from the treasury. A
+  council's labour reserve is the plan's ``labour_reserve`` and the members its output no
+  longer needs, until they leave.
 - **Entry and exit.** None: no enterprise closes (the bank and the commune cover losses, a
   soft budget: Kornai 1986) and none is founded, as new enterprises were rare in Yugoslavia
   after 1965 (Sacks 1973; Estrin 1983, ch. 4): the enterprises that earn rents keep them.

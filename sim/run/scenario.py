@@ -352,7 +352,7 @@ class SelfManagedMarket:
     credit: bool = True  # councils borrow social capital from the bank for their capacity (false: own funds only)
     loan_rate: float = _rule("-0.2 <= x <= 0.3", default=0.0)  # the bank's fixed rate on loans, a year (no Taylor)
     market_power: float = _rule(
-        "0 <= x <= 0.5", default=0.2
+        "0 <= x <= 0.5", default=0.0
     )  # markup a monopoly adds: markup + market_power × Herfindahl of the good's capacity (0: none)
 
 
