@@ -19,6 +19,10 @@ institutions change (``[market]`` in the scenario):
   production: wages at normal productivity, inputs and capital used up at their normal
   prices), moved by the stock against its target (``sim.regimes.enterprises``; Godley &
   Lavoie 2007, ch. 8; Lavoie 2014, ch. 3; Caiani et al. 2016).
+- **For comparison only**, ``prices = "values"`` centres prices on the statistical office's
+  labour values and ``readjustment = "plan"`` readjusts output by the councils' rules
+  (corrective (c) for consumer goods, the other goods planned through the input-output
+  inverse at each plan: ``MarketEconomy.readjust``); the defaults are the market's own.
 - **Output** follows expected sales and inventories. **Investment** is an accelerator:
   capacity for the use expected once the order arrives, at ``growth_expected`` a year and
   ``target_utilisation``, where the profit rate beats the real rate on loans; paid from funds
@@ -275,6 +279,14 @@ class Market(MarketEconomy):
         count = np.bincount(sector, minlength=model.technology.n)
         movable = slots[count[sector[slots]] > 1]
         return int(movable[0]) if movable.size else -1
+
+    def price_rule(self, model) -> str:
+        """``market.prices``: ``"normal"`` (normal-cost prices, the default) or ``"values"`` (the councils' centre)."""
+        return model.conditions.market.prices
+
+    def output_rule(self, model) -> str:
+        """``market.readjustment``: ``"sales"`` (every good toward expected use, the default) or ``"plan"``."""
+        return model.conditions.market.readjustment
 
     def lends(self, model) -> bool:
         """Enterprises borrow from the bank unless ``bank.credit`` is off."""

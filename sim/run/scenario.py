@@ -315,6 +315,8 @@ class Market:
     entry: bool = True  # a closed enterprise's place is taken where profits are high (false: closed for good)
     entry_premium: float = _rule("0 <= x <= 1", default=0.02)  # profit rate over the mean that draws entry, a year
     entry_size: float = _rule("0.05 <= x <= 2", default=0.5)  # an entrant's capacity, share of its sector's mean
+    prices: str = _rule("in normal, values", default="normal")  # prices gravitate to: own costs, or the office's values
+    readjustment: str = _rule("in sales, plan", default="sales")  # output rule: every good weekly, or the councils'
 
 
 @dataclass(frozen=True)
