@@ -566,12 +566,19 @@ class MarketEconomy(Regime):
         per_good = WEEKS_PER_YEAR * (self.normal @ model.planner.capital_per_capacity)
         return per_good[model.producers.sector] * (model.producers.capacity if capacity is None else capacity)
 
-    def hands_needed(self, model) -> np.ndarray:
-        """Members each producer's target needs at its method and productivity, with the labour reserve (P,)."""
+    def members_needed(self, model) -> np.ndarray:
+        """Members each producer's target needs at its method and productivity, with the labour reserve (P,).
+
+        Persons, not whole: ``target × labour per unit ÷ productivity ÷ hours per week × (1 + plan.labour_reserve)``.
+        """
         producers, hours = model.producers, model.state.hours_per_week
         labour = model.councils.labour[producers.sector] * producers.method  # hours per unit, its own method
         need = producers.target * labour / producers.productivity / hours
-        return np.ceil(need * (1.0 + model.conditions.plan.labour_reserve))
+        return need * (1.0 + model.conditions.plan.labour_reserve)
+
+    def hands_needed(self, model) -> np.ndarray:
+        """:meth:`members_needed` rounded up to whole persons (P,)."""
+        return np.ceil(self.members_needed(model))
 
     def invests(self, model) -> np.ndarray:
         """Which producers may order capacity this plan (P,): all here."""
