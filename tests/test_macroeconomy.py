@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sim.economics import banking, capital, firms
+from sim.economics.units import WEEKS_PER_YEAR
 from sim.model import CouncilsModel
 
 SMALL = dict(population_consumers=2000, population_councils=30, population_communes=10)
@@ -127,6 +128,43 @@ def test_the_market_fires_hands_it_does_not_need_and_records_unemployment():
     assert 0.5 * benefit < got[0] < benefit  # the benefit, less the income tax
     worker = fired.consumers.income[fired.consumers.workers & ~fired.regime.owners]
     assert got[0] < np.median(worker)
+
+
+def idle_against_reserve(regime: str, seed: int) -> tuple[float, float, float]:
+    """The baseline economy (5,000 persons, 3 years), its last year: idle paid hours, the reserve it states, and
+    the hours its enterprises' targets lost to inputs that fell short, each a share of the hours paid.
+
+    The stated reserve: ``plan.labour_reserve`` of the hours the enterprises use (``r / (1 + r)`` of those
+    they pay), and the farms' spare hands (``1 − 1 / staffing`` of theirs, seed §9a).
+    """
+    from sim.run.scenario import from_parameters, load_scenario
+
+    base = load_scenario("scenarios/baseline.toml")
+    m = CouncilsModel(from_parameters(base, regime=regime, seed=seed, population_consumers=5000, years=3))
+    r, hours = m.conditions.plan.labour_reserve, m.state.hours_per_week
+    paid = farms = short = 0.0
+    for week in range(m.conditions.weeks):
+        m.step()
+        if week >= m.conditions.weeks - WEEKS_PER_YEAR:
+            p, rows = m.producers, m.councils.rows
+            labour = (m.councils.labour[p.sector] * p.method)[rows]
+            paid += float(p.workers.sum()) * hours
+            farms += float(p.workers[m.communes.rows].sum()) * hours
+            short += float(np.maximum(p.target[rows] - p.output[rows], 0.0) @ labour)
+    summary = m.record.summary()
+    idle = 1.0 - summary["hours_used_last_year"] / summary["hours_paid_last_year"]
+    reserve = (paid - farms) / paid * r / (1 + r) + farms / paid * (1 - 1 / m.communes.staffing)
+    return idle, reserve, short / paid
+
+
+def test_the_market_pays_no_idle_hours_beyond_its_reserve_and_the_people_it_does_not_need_are_unemployed():
+    """Issue 24: enterprises hire and fire toward their targets' hours with the labour reserve, family farms
+    keep their spare hands and shed the rest, so what idles beyond the reserve is no more than what inputs
+    that fell short left undone (before, enterprises laid off half the hands beyond a need rounded up, farms
+    kept every member, and 8 % of hours paid idled against a reserve of 5 %, with 0.5 % lost to inputs)."""
+    for seed in (1, 2):
+        idle, reserve, short = idle_against_reserve("market", seed)
+        assert reserve < idle <= reserve + short, (seed, idle, reserve, short)
 
 
 # --- investment that pays -------------------------------------------------------------------------

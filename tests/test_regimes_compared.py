@@ -174,6 +174,39 @@ def test_market_with_equal_ownership_and_zero_markup_is_a_price_adjusting_econom
     assert r.series("income_gini")[settled].max() < 1e-9
 
 
+def test_the_market_can_run_with_the_councils_rules_for_prices_and_output():
+    """``market.prices = "values"``: prices are the office's labour values moved by φ, as corrective (b);
+    ``market.readjustment = "plan"``: consumer goods follow corrective (c) every week, the other goods the
+    targets set at the plan through the input-output inverse, unchanged between plans."""
+    m = market_without_owners(market_prices="values", market_readjustment="plan", years=1)
+    s, cg, rule, rules = m.state, m.consumer_goods, m.conditions.prices, m.conditions.readjustment
+    planned = np.ones(m.technology.n, dtype=bool)
+    planned[cg] = False
+    skeleton = s.plan_output.copy()
+    values, reserve, other = s.values.copy(), s.reserve.copy(), s.other_use.copy()
+    for week in range(m.conditions.weeks):
+        m.step()
+        corrective_b = market.price_from_stock(values[cg], s.stock[cg], reserve[cg], **vars(rule))
+        np.testing.assert_allclose(s.prices, corrective_b, rtol=1e-12)
+        np.testing.assert_array_equal(m.regime.normal, s.values)  # the centre is the office's values
+        np.testing.assert_allclose(s.reserve[cg], rules.reserve_weeks * (s.expected_demand + other[cg]))
+        if week > 0:  # the other goods' targets are the plan's, shared by capacity
+            targets = m.producers.by_sector(m.producers.target, m.technology.n)
+            np.testing.assert_allclose(targets[planned], s.plan_output[planned], rtol=1e-9)
+        values, reserve, other = s.values.copy(), s.reserve.copy(), s.other_use.copy()
+    assert not np.allclose(s.plan_output[planned], skeleton[planned])  # the market planned them itself
+
+
+@pytest.mark.parametrize("key", ["market.prices=cost", "market.readjustment=queues"])
+def test_a_rule_the_market_does_not_know_is_refused_in_one_line(key, capsys, tmp_path):
+    from sim.views.cli import main
+
+    assert main(["run", "scenarios/baseline.toml", "--set", key, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("councils: ") and "\n" not in err and key.split("=")[1] in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_markup_moves_the_market_away_from_demand_at_labour_values_not_from_demand_at_its_own_prices():
     """With a markup, prices are prices of production: households buy other than at labour values, and the
     at-value diagnostic says so; judged at its own normal prices, as the yardstick does, it serves demand."""
@@ -287,13 +320,15 @@ def test_equal_investment_is_paid_as_the_plan_pays_it_before_incomes():
 
 
 @functools.cache
-def like_for_like(regime: str, seed: int) -> dict:
+def like_for_like(regime: str, seed: int, communes: int = 1) -> dict:
     """Issue 24's test economy: the market with its own closure off, at equal investment, beside the councils.
 
-    Equal owners who save as everyone does, zero markup, the councils' stock horizon, profits
-    retained (``payout = 0``: tokens spent above normal prices stay with the enterprises, as
-    under the councils they return to the plan), no firing, credit, deficit, wage curve,
-    expected growth or entry.
+    Equal owners who save as everyone does, zero markup, profits retained (``payout = 0``:
+    tokens spent above normal prices stay with the enterprises, as under the councils they
+    return to the plan), no firing, credit, deficit, wage curve, expected growth or entry; and
+    the councils' rules for prices (labour values moved by φ) and output (corrective (c) for
+    consumer goods, the other goods planned through the input-output inverse each period).
+    ``communes = 0`` runs both without rural communes (the default keeps the scenario's).
     """
     market_off = dict(
         market_owners_share=1.0,
@@ -302,13 +337,14 @@ def like_for_like(regime: str, seed: int) -> dict:
         market_payout=0.0,
         market_owners_buffer_weeks=4.0,  # consumption.buffer_weeks
         market_owners_smoothing_weeks=8.0,
-        market_rebuild_weeks=6.0,  # readjustment.rebuild_weeks
         market_firing=0.0,
         bank_credit=False,
         market_wage_slope=0.0,
         market_deficit=0.0,
         market_growth_expected=0.0,
         market_entry=False,
+        market_prices="values",
+        market_readjustment="plan",
     )
     m = CouncilsModel(
         seed=seed,
@@ -318,6 +354,7 @@ def like_for_like(regime: str, seed: int) -> dict:
         population_councils=30,
         comparison_investment="equal",
         wages_initial_gini=0.0,
+        **({} if communes else {"population_communes": 0}),
         **(market_off if regime == "market" else {}),
     )
     return m.run()
@@ -336,15 +373,30 @@ def test_at_equal_investment_the_market_without_its_closure_comes_within_half_a_
         assert market_ == pytest.approx(councils, rel=0.005), key
 
 
+def within_noise(seeds, communes: int = 1):
+    """Each measure's market mean against the councils': the gap and 3 standard errors of it."""
+    for key in LIKE_FOR_LIKE:
+        councils = np.array([like_for_like("councils", s, communes)[key] for s in seeds])
+        market_ = np.array([like_for_like("market", s, communes)[key] for s in seeds])
+        noise = 3 * np.sqrt((councils.var(ddof=1) + market_.var(ddof=1)) / len(seeds))
+        yield key, abs(market_.mean() - councils.mean()), noise, market_, councils
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 24, open: the market's output rule for producer goods keeps its stocks nearer their targets "
-    "than the plan factory does, so its prices sit 0.3 % lower and it works 0.2 % more hours (docs/regimes.md)",
+    reason="issue 24, open: family farms are not communes. The councils credit every commune member the "
+    "wage, spare hands included, out of the plan's household budget; a family farm's members share what "
+    "it sells, so they earn less and the market works 0.3 % fewer hours, its welfare 0.4 % lower; without "
+    "communes it is within noise (docs/regimes.md)",
 )
 def test_at_equal_investment_the_market_without_its_closure_is_within_noise_of_the_councils():
-    seeds = (1, 2, 3)
-    for key in LIKE_FOR_LIKE:
-        councils = np.array([like_for_like("councils", s)[key] for s in seeds])
-        market_ = np.array([like_for_like("market", s)[key] for s in seeds])
-        noise = 3 * np.sqrt((councils.var(ddof=1) + market_.var(ddof=1)) / len(seeds))
-        assert abs(market_.mean() - councils.mean()) <= noise, (key, market_, councils)
+    for key, gap, noise, market_, councils in within_noise((1, 2, 3)):
+        assert gap <= noise, (key, market_, councils)
+
+
+def test_at_equal_investment_and_without_communes_the_market_with_the_councils_rules_is_the_councils():
+    """With every institution alike — the councils' rules for prices and output, no owners, no closure of its
+    own, and no farms, which are communes under the one and family farms under the other — the market's hours,
+    welfare and price level are the councils' within 3 standard errors over five seeds."""
+    for key, gap, noise, market_, councils in within_noise((1, 2, 3, 4, 5), communes=0):
+        assert gap <= noise, (key, market_, councils)

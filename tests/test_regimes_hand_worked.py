@@ -717,9 +717,10 @@ def test_where_the_market_lays_nobody_off_nobody_closes():
 def test_the_market_lays_off_the_hands_beyond_need_and_hires_the_unemployed_where_it_lacks_them_worked_by_hand():
     """Targets 350, 700, 35 a week at 1 hour a unit; methods 1, ½, 1; productivity 1, 2, 1; 35 hours a week.
 
-    Hands needed 10, 700 · ½ / 2 / 35 = 5 and 1; with the 5 % reserve 10.5, 5.25, 1.05: 11, 6 and
-    2 (the least a group may have). Firing all beyond need leaves 11, 6, 2. Then the first's
-    target rises to 1,050: 30 hands, 31.5 with the reserve, 32: it hires 21 of the unemployed.
+    Hands needed 10, 700 · ½ / 2 / 35 = 5 and 1; with the 5 % reserve 10.5, 5.25, 1.05, to the nearest
+    person (a half to the even one): 10, 5 and 2 (the least a group may have). Firing all beyond need
+    leaves 10, 5, 2. Then the first's target rises to 1,050: 30 hands, 31.5 with the reserve, 32: it
+    hires 22 of the unemployed.
     """
     model = model_of(market_firing=1.0, population_group_size_min=2)
     regime, p = model.regime, model.producers
@@ -728,18 +729,47 @@ def test_the_market_lays_off_the_hands_beyond_need_and_hires_the_unemployed_wher
     p.productivity = np.array([1.0, 2.0, 1.0])
     persons = p.workers.sum()
     regime.move_labour(model)
-    np.testing.assert_array_equal(p.workers, [11, 6, 2])
-    assert regime.jobless(model).sum() == persons - 19
+    np.testing.assert_array_equal(p.workers, [10, 5, 2])
+    assert regime.jobless(model).sum() == persons - 17
     p.target[0] = 1_050.0
     p.productivity = np.array([1.0, 2.0, 1.0])  # as before (re-formed groups drew their own)
     regime.move_labour(model)
-    np.testing.assert_array_equal(p.workers, [32, 6, 2])
-    assert regime.jobless(model).sum() == persons - 40
+    np.testing.assert_array_equal(p.workers, [32, 5, 2])
+    assert regime.jobless(model).sum() == persons - 39
     p.target[0] = 14_000.0  # 400 hands, 420 with the reserve: more than there are; every unemployed person is hired
     p.productivity = np.array([1.0, 2.0, 1.0])
     regime.move_labour(model)
-    np.testing.assert_array_equal(p.workers, [persons - 8, 6, 2])
+    np.testing.assert_array_equal(p.workers, [persons - 7, 5, 2])
     assert regime.jobless(model).sum() == 0
+
+
+def test_family_farms_shed_their_hands_beyond_need_and_take_in_the_unemployed_worked_by_hand():
+    """Two farms of 113 and 131 members, staffing 1.2, 35 hours, an hour a unit at productivity 1.
+
+    Targets 350 and 175 want 12 and 6 members: 226 too many, but at mobility ½ of 300 persons a
+    year only 300 · ½ · 4 / 52 = 11.5, so 11 leave in a period, shared by spare hands (101, 125 →
+    4.92, 6.08 → 5 and 6) and unemployed. Targets that want 120 and 140 (lacking 12 and 15) take in
+    the 11 unemployed, 5 and 6. At mobility 0 nobody moves.
+    """
+    model = model_of(population_communes=2, communes_sector="OUT", communes_mobility=0.5)
+    regime, p, communes = model.regime, model.producers, model.communes
+    rows = communes.rows
+    np.testing.assert_array_equal(p.workers[rows], [113, 131])
+    communes.staffing = 1.2
+    p.productivity[rows] = 1.0
+    p.target[rows] = [350.0, 175.0]
+    regime._farm_hands(model)
+    np.testing.assert_array_equal(p.workers[rows], [108, 125])
+    assert regime.jobless(model).sum() == 11
+    np.testing.assert_array_equal(np.bincount(model.consumers.commune[model.consumers.commune >= 0]), [108, 125])
+    p.target[rows] = [120 * 35 / 1.2, 140 * 35 / 1.2]
+    regime._farm_hands(model)
+    np.testing.assert_array_equal(p.workers[rows], [113, 131])
+    assert regime.jobless(model).sum() == 0
+    still = model_of(population_communes=2, communes_sector="OUT", communes_mobility=0.0)
+    still.producers.target[still.communes.rows] = [350.0, 175.0]
+    still.regime._farm_hands(still)
+    np.testing.assert_array_equal(still.producers.workers[still.communes.rows], [113, 131])
 
 
 def test_the_share_diverted_counts_a_grant_of_less_than_a_unit():

@@ -31,7 +31,9 @@ councils, and the price level is comparable.
 
 **Output** of every good follows its expected use and its inventory, ``D̂ + (S* − S)/τ``
 within capacity (Godley & Lavoie 2007, ch. 8), where ``D̂`` smooths what households and
-every other user took. **Investment**: each producer orders capacity where its expected
+every other user took. A regime may instead take the councils' rules for prices and output
+(:meth:`MarketEconomy.price_rule`, :meth:`MarketEconomy.output_rule`), so that a comparison can
+set every institution alike. **Investment**: each producer orders capacity where its expected
 use, grown at the regime's expected growth until the order arrives, needs it at a target
 utilisation, as far as its own funds beyond a working capital (and the bank's credit, where
 it lends) pay for it (Dosi, Fagiolo & Roventini 2010; Caiani et al. 2016); under
@@ -165,6 +167,14 @@ class MarketEconomy(Regime):
         """Persons without work ÷ every person (everyone is in the labour force; communes' members farm)."""
         return float(self.jobless(model).mean())
 
+    def price_rule(self, model) -> str:
+        """What prices gravitate to: ``"normal"``, the enterprises' own normal-cost prices (here always)."""
+        return "normal"
+
+    def output_rule(self, model) -> str:
+        """How output is readjusted: ``"sales"``, every good weekly toward its expected use (here always)."""
+        return "sales"
+
     # --- the week ---------------------------------------------------------------------------------
 
     def pay(self, model):
@@ -229,8 +239,17 @@ class MarketEconomy(Regime):
         s.prices = new
 
     def readjust(self, model):
-        """Every good's output toward its expected use and the rebuild of its stock (Godley & Lavoie 2007, ch. 8)."""
+        """Every good's output toward its expected use and the rebuild of its stock (Godley & Lavoie 2007, ch. 8).
+
+        Under the output rule ``"plan"`` (:meth:`output_rule`), the councils' rule instead:
+        consumer goods follow corrective (c) every week (``FactoryCouncils.readjust``, the
+        scenario's ``[readjustment]``), the other goods keep the targets set at the plan
+        (:meth:`_plan_targets`).
+        """
         s, rules = model.state, model.conditions.readjustment
+        if self.output_rule(model) == "plan":
+            model.councils.readjust(s, rules, s.seen_demand)
+            return
         cg, smooth = s.consumer_goods, rules.demand_smoothing
         s.expected_demand += smooth * (s.seen_demand - s.expected_demand)
         others = s.inputs_used + s.public_use + s.investment_use + s.exported
@@ -292,6 +311,8 @@ class MarketEconomy(Regime):
         working = self.working_capital(model)
         self._bank(model, working, weeks)
         self._order(model, working)
+        if self.output_rule(model) == "plan":
+            self._plan_targets(model)
         self._tax(model)
         self._borrow(model, working)
         self.share(model, b.net_income / weeks, working)
@@ -327,6 +348,8 @@ class MarketEconomy(Regime):
         shares = model.consumers.preferences.base_shares
         self.money_wage = firms.wage_for_level(paid, inputs, markup, values, shares, cg)
         self.normal = firms.normal_prices(paid, inputs, self.money_wage, markup)
+        if self.price_rule(model) == "values":  # the office's estimate, as the councils price at week 0
+            self.normal = s.values.copy()
         self.all_prices = self.normal.copy()
         s.prices = self.normal[cg].copy()
         s.wage = self.money_wage
@@ -387,8 +410,14 @@ class MarketEconomy(Regime):
         """Normal prices follow normal unit cost at the methods in use (capacity-weighted by good), at the money wage.
 
         Enterprises price on their own costs (full-cost pricing: Lavoie 2014, ch. 3): where
-        methods improved, labour per unit and so the normal price fall.
+        methods improved, labour per unit and so the normal price fall. Under the price rule
+        ``"values"`` (:meth:`price_rule`) normal prices are the statistical office's labour
+        values instead, as under the councils (seed §7c: price equals value; a token buys an
+        hour of estimated value), whatever the methods in use.
         """
+        if self.price_rule(model) == "values":
+            self.normal = model.state.values.copy()
+            return
         t, producers, sc = model.technology, model.producers, model.conditions
         by_good = producers.by_sector(producers.capacity, t.n)
         weighted = producers.by_sector(producers.capacity * producers.method, t.n)
@@ -461,6 +490,36 @@ class MarketEconomy(Regime):
             "monetary authority": -b.issued,
         }
 
+    def _plan_targets(self, model):
+        """Output rule ``"plan"``: targets of the goods households do not buy, set as the plan factory sets them.
+
+        As :meth:`sim.run.planning.Planner.solve` does each plan period: the final use
+        expected — households' expected demand, public consumption, the capital goods ordered,
+        exports less imports — through the input-output inverse of the office's estimates,
+        plus each good's stock rebuilt to ``reserve_weeks`` of its use over
+        ``max(rebuild_weeks, period_weeks)``; the goods' reserves and their other use follow.
+        Households' demand is the mix enterprises expect from their sales, scaled to what
+        households were paid this week after tax at normal prices (the plan factory scales its
+        estimate to the tokens the plan pays households: what their incomes would buy, not
+        what they bought); the stock is the enterprises' own count (no stock-taking error).
+        """
+        s, sc, planner = model.state, model.conditions, model.planner
+        n, cg = model.technology.n, s.consumer_goods
+        household = np.zeros(n)
+        household[cg] = s.expected_demand
+        household *= float(model.consumers.income.sum()) / max(float(self.normal @ household), 1e-12)
+        final = household + s.public_plan + s.investment_plan + s.exports - s.imports
+        reserve = sc.readjustment.reserve_weeks * (planner.plan_factory.intermediate_targets(final) + s.imports)
+        rebuild = (reserve - s.stock) / max(sc.readjustment.rebuild_weeks, sc.plan.period_weeks)
+        s.plan_output = np.maximum(planner.plan_factory.intermediate_targets(final + rebuild), 0.0)
+        s.other_use = planner.inputs_estimated @ s.plan_output + s.public_plan + s.investment_plan + s.exports
+        planned = np.ones(n, dtype=bool)
+        planned[cg] = False
+        s.reserve[planned] = reserve[planned]
+        targets = model.producers.by_sector(model.producers.target, n)
+        targets[planned] = s.plan_output[planned]
+        model.councils.take_targets(targets)
+
     def _targets(self, model):
         """Reserve targets of every good: weeks of its expected use (imports included)."""
         s, rules = model.state, model.conditions.readjustment
@@ -511,12 +570,19 @@ class MarketEconomy(Regime):
         per_good = WEEKS_PER_YEAR * (self.normal @ model.planner.capital_per_capacity)
         return per_good[model.producers.sector] * (model.producers.capacity if capacity is None else capacity)
 
-    def hands_needed(self, model) -> np.ndarray:
-        """Members each producer's target needs at its method and productivity, with the labour reserve (P,)."""
+    def members_needed(self, model) -> np.ndarray:
+        """Members each producer's target needs at its method and productivity, with the labour reserve (P,).
+
+        Persons, not whole: ``target × labour per unit ÷ productivity ÷ hours per week × (1 + plan.labour_reserve)``.
+        """
         producers, hours = model.producers, model.state.hours_per_week
         labour = model.councils.labour[producers.sector] * producers.method  # hours per unit, its own method
         need = producers.target * labour / producers.productivity / hours
-        return np.ceil(need * (1.0 + model.conditions.plan.labour_reserve))
+        return need * (1.0 + model.conditions.plan.labour_reserve)
+
+    def hands_needed(self, model) -> np.ndarray:
+        """:meth:`members_needed` rounded up to whole persons (P,)."""
+        return np.ceil(self.members_needed(model))
 
     def invests(self, model) -> np.ndarray:
         """Which producers may order capacity this plan (P,): all here."""

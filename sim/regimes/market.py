@@ -19,6 +19,10 @@ institutions change (``[market]`` in the scenario):
   production: wages at normal productivity, inputs and capital used up at their normal
   prices), moved by the stock against its target (``sim.regimes.enterprises``; Godley &
   Lavoie 2007, ch. 8; Lavoie 2014, ch. 3; Caiani et al. 2016).
+- **For comparison only**, ``prices = "values"`` centres prices on the statistical office's
+  labour values and ``readjustment = "plan"`` readjusts output by the councils' rules
+  (corrective (c) for consumer goods, the other goods planned through the input-output
+  inverse at each plan: ``MarketEconomy.readjust``); the defaults are the market's own.
 - **Output** follows expected sales and inventories. **Investment** is an accelerator:
   capacity for the use expected once the order arrives, at ``growth_expected`` a year and
   ``target_utilisation``, where the profit rate beats the real rate on loans; paid from funds
@@ -27,10 +31,17 @@ institutions change (``[market]`` in the scenario):
   paid, every week until the next, ``payout`` of the period's positive profits and of the
   funds beyond working capital and the capacity ordered: in a steady state all the profit, the
   rest a period or more later; at ``payout = 0`` the enterprises keep it all.
-- **Employment.** At each plan period enterprises lay off ``firing`` of the hands beyond what
-  their output needs (with the labour reserve they hoard) and hire the unemployed where they
-  lack hands. The unemployed earn nothing from work; the treasury pays them ``benefit`` × the
-  mean wage. With ``firing = 0`` hands move between enterprises instead, nobody is laid off.
+- **Employment.** At each plan period enterprises lay off ``firing`` (all, by default) of the
+  hands beyond their desired workforce — the hours their targets need, with the labour reserve
+  they hoard, to the nearest person — and hire the unemployed where they lack hands (Dosi,
+  Fagiolo & Roventini 2010; Caiani et al. 2016). The unemployed earn nothing from work; the
+  treasury pays them ``benefit`` × the mean wage. With ``firing = 0`` hands move between
+  enterprises instead, nobody is laid off.
+- **The market's labour reserve**: ``plan.labour_reserve`` (5 %) of the hours its enterprises'
+  targets need, hoarded by the enterprises, and the spare hands family farms started with
+  (``RuralCommunes.staffing``, as many as their spare land, as under the councils). Hours paid
+  beyond these idle only where inputs fall short of what targets need; the people not needed
+  are unemployed (``unemployment_rate``).
 - **Exit and entry.** An enterprise whose net worth stays negative ``exit_weeks`` closes; its
   debts beyond its funds are written off against the bank's. Where a good's profit rate beats
   the economy's by ``entry_premium``, a new enterprise, founded from the owners' savings, takes
@@ -39,7 +50,9 @@ institutions change (``[market]`` in the scenario):
   structural rate, which plans a deficit of ``deficit`` of normal income (automatic
   stabilisers: ``sim.regimes.enterprises``).
 - **Rural communes** become family farms: they sell on the market and share their net
-  income among their members, keeping ``1 − payout`` of it to invest.
+  income among their members, keeping ``1 − payout`` of it to invest. Members beyond what a
+  farm needs with its spare hands leave to look for wage work, and a farm short of hands takes
+  in the unemployed, at most ``communes.mobility`` of the population a year (Lewis 1954).
 """
 
 from __future__ import annotations
@@ -276,21 +289,35 @@ class Market(MarketEconomy):
         movable = slots[count[sector[slots]] > 1]
         return int(movable[0]) if movable.size else -1
 
+    def price_rule(self, model) -> str:
+        """``market.prices``: ``"normal"`` (normal-cost prices, the default) or ``"values"`` (the councils' centre)."""
+        return model.conditions.market.prices
+
+    def output_rule(self, model) -> str:
+        """``market.readjustment``: ``"sales"`` (every good toward expected use, the default) or ``"plan"``."""
+        return model.conditions.market.readjustment
+
     def lends(self, model) -> bool:
         """Enterprises borrow from the bank unless ``bank.credit`` is off."""
         return model.conditions.bank.credit
 
     def move_labour(self, model):
-        """Enterprises lay off ``firing`` of the hands beyond need and hire the unemployed where they lack hands.
+        """Enterprises hire and fire toward the workforce their targets need; family farms shed or take in hands.
 
         With ``firing = 0`` nobody is laid off: workers move from enterprises with more hands
         than their output needs to those that lack them, as under the plan.
 
-        An enterprise needs the hours its target takes at its method and its groups'
-        productivity, plus the labour reserve (``plan.labour_reserve``) that it hoards; it
-        keeps at least ``population.group_size_min`` members. Hires are drawn at random
-        from the unemployed (Dosi, Fagiolo & Roventini 2010; Caiani et al. 2016: firms hire
-        and fire to their desired workforce, and the unemployed wait for a vacancy).
+        Otherwise, at each plan, an enterprise's desired workforce is the hours its target
+        takes at its method and its groups' productivity, plus the labour reserve
+        (``plan.labour_reserve``) that it hoards, to the nearest person
+        (:meth:`~sim.regimes.enterprises.MarketEconomy.members_needed`), and at least
+        ``population.group_size_min``. It lays off ``firing`` of the hands beyond it (all, by
+        default) and hires where it lacks hands, drawn at random from the unemployed (Dosi,
+        Fagiolo & Roventini 2010; Caiani et al. 2016: firms fire the workers beyond their
+        desired workforce and hire up to it, and the unemployed wait for a vacancy). Family
+        farms first (:meth:`_farm_hands`). So the market pays no idle hours beyond its reserve
+        — the labour reserve in its enterprises, the spare hands its farms started with —
+        and the people it does not need are unemployed.
         """
         sc, c, groups, producers, rng = model.conditions, model.consumers, model.work_groups, model.producers, model.rng
         rows, hours = model.councils.rows, model.state.hours_per_week
@@ -300,7 +327,8 @@ class Market(MarketEconomy):
                 groups.join(c, persons, destination, rng)
                 model.councils.staff(c.group, groups, hours)
             return
-        desired = np.maximum(self.hands_needed(model), sc.population.group_size_min)[rows]
+        self._farm_hands(model)
+        desired = np.maximum(np.round(self.members_needed(model)), sc.population.group_size_min)[rows]
         desired = np.where(self.closed[rows], 0, desired)  # a closed enterprise hires nobody
         have = producers.workers[rows]
         fired = np.floor(sc.market.firing * np.maximum(have - desired, 0)).astype(int)
@@ -313,3 +341,29 @@ class Market(MarketEconomy):
             destination = rng.permutation(np.repeat(rows, vacancies))[:hired]
             groups.admit(c, rng.choice(pool, hired, replace=False), destination, rng)
         model.councils.staff(c.group, groups, hours)
+
+    @staticmethod
+    def _farm_hands(model):
+        """Family farms keep the hands their targets need with the spare hands they started with; the rest leave.
+
+        A farm wants ``RuralCommunes.members_wanted``: its target's hours at its productivity
+        times ``staffing``, the spare hands it started with (as many as its spare land, seed
+        §9a; the same rule as the communes' under the councils). Members beyond it leave to
+        look for wage work and are unemployed until an enterprise hires them; a farm that
+        lacks hands takes in the unemployed. At most ``communes.mobility`` of the population
+        moves a year, in either direction, as between farming and industry under the councils
+        (the surplus labour of family farms moving to wage work: Lewis 1954; Harris & Todaro 1970).
+        """
+        communes, sc, c, rng = model.communes, model.conditions, model.consumers, model.rng
+        allowance = int(sc.communes.mobility * sc.population.consumers * sc.plan.period_weeks / WEEKS_PER_YEAR)
+        if communes.rows.size == 0 or allowance == 0:
+            return
+        farm = model.producers.sector[communes.rows[0]]
+        wanted = communes.members_wanted(model.technology.labour[farm], model.state.hours_per_week)
+        moves = int(np.clip(round(wanted.sum() - model.producers.workers[communes.rows].sum()), -allowance, allowance))
+        if moves < 0:
+            communes.release(c, -moves, wanted, rng)
+        elif moves > 0:
+            pool = np.flatnonzero(MarketEconomy.jobless(model))
+            if pool.size:
+                communes.admit(c, rng.choice(pool, min(moves, pool.size), replace=False), wanted, rng)

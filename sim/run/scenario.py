@@ -315,11 +315,13 @@ class Market:
     deficit: float = _rule("-0.1 <= x <= 0.2", default=0.028)  # the treasury's planned deficit, share of income
     wage_slope: float = _rule("0 <= x <= 5", default=0.5)  # yearly money-wage fall per point of excess unemployment
     exit_weeks: int = _rule("0 <= x <= 520", default=26)  # weeks of negative net worth before it closes (0: never)
-    firing: float = _rule("0 <= x <= 1", default=0.5)  # share of the hands beyond need laid off each plan (0: moved)
+    firing: float = _rule("0 <= x <= 1", default=1.0)  # share of the hands beyond need laid off each plan (0: moved)
     benefit: float = _rule("0 <= x <= 1", default=0.4)  # unemployment benefit, share of the mean wage, from the tax
     entry: bool = True  # a closed enterprise's place is taken where profits are high (false: closed for good)
     entry_premium: float = _rule("0 <= x <= 1", default=0.02)  # profit rate over the mean that draws entry, a year
     entry_size: float = _rule("0.05 <= x <= 2", default=0.5)  # an entrant's capacity, share of its sector's mean
+    prices: str = _rule("in normal, values", default="normal")  # prices gravitate to: own costs, or the office's values
+    readjustment: str = _rule("in sales, plan", default="sales")  # output rule: every good weekly, or the councils'
 
 
 @dataclass(frozen=True)
