@@ -304,3 +304,11 @@ def test_the_first_person_can_be_a_delegate_and_answers_for_their_own_preference
     counts = delegates.answer(np.array([0, 0]), utility, np.array([0]), 1, 1, 5, np.random.default_rng(0))
     assert counts == {"recalled": 1, "rotated": 0, "moved": 0, "elected": 1}
     assert delegates.person.tolist() == [1] and delegates.supported.tolist() == [1]
+
+
+def test_the_first_person_elected_to_a_vacant_seat_is_counted_as_elected():
+    """Assembly 0 has one member, person 0, and its seat is vacant: person 0 fills it, one elected."""
+    delegates = Delegates(np.array([1]), seats=0)
+    counts = delegates.answer(np.array([0]), np.array([[1.0, 0.0]]), np.array([0]), 0, 1, 5, np.random.default_rng(0))
+    assert delegates.person.tolist() == [0]
+    assert counts == {"recalled": 0, "rotated": 0, "moved": 0, "elected": 1}

@@ -172,6 +172,20 @@ def test_robustness_gives_the_runner_up_its_margin_and_what_each_rule_and_a_dire
     assert (alone["winner"], alone["runner_up"], alone["margin"], alone["agree"]) == (0, None, 0.0, True)
 
 
+def test_on_a_ballot_of_two_the_runner_up_is_the_other_variant_and_the_margin_the_majority_less_the_minority():
+    """Three voters rank A over B, two B over A: A wins 3–2, so B is runner-up with margin 3 − 2 = 1.
+
+    With the ballot reversed (two for A, three for B) B wins and A is runner-up, by the same margin.
+    """
+    tally = tally_of([(3, "AB"), (2, "BA")], "AB")
+    for rule in voting_rules.RULES:
+        firm = voting_rules.robustness(rule, profile(tally, approvals=[3, 2]), profile(tally, approvals=[3, 2]))
+        assert (firm["winner"], firm["runner_up"], firm["margin"]) == (0, 1, 1.0), rule
+    reversed_tally = tally_of([(2, "AB"), (3, "BA")], "AB")
+    firm = voting_rules.robustness("copeland", profile(reversed_tally), profile(reversed_tally))
+    assert (firm["winner"], firm["runner_up"], firm["margin"]) == (1, 0, 1.0)
+
+
 def test_a_profile_without_a_variant_keeps_the_others_counts_and_their_tie_order():
     tally = np.arange(16).reshape(4, 4)
     rest, keep = profile(tally, [2, 0, 3, 1], [5, 6, 7, 8]).without(2)
