@@ -39,6 +39,10 @@ The same economy, people, noise and shocks as under the councils; ``[fixed_plan]
   (:func:`sim.economics.shortage.hoard_target`); production draws on the hoards as on any
   stock, and a good no longer short is hoarded no more. The planners' pile corrections see
   the stock less the hoards. ``hoarding = 0``: none.
+- **Hours** are fixed from above at the scenario's week and nobody is dismissed: the hours
+  that methods improving within the year free are held on the job until the next plan
+  assigns workers again (labour hoarding: Kornai 1980). Its labour reserve is the plan's
+  ``labour_reserve`` and those hours.
 - **Rationing** of scarce goods is by queue, whatever ``consumption.rationing`` says. A
   household turned away spends ``substitution`` of the money on the goods still on sale, in
   the proportions of the average budget, as far as their stocks go (forced substitution,
