@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from sim.economics import firms
 from sim.economics.economy import load_economy
 from sim.model import CouncilsModel
+from sim.regimes.self_managed_market import SelfManagedMarket
 from sim.run.scenario import ScenarioError, from_dict
 from sim.run.scenario_economy import check_against_economy
 
@@ -93,3 +95,51 @@ def test_a_markup_that_market_power_lifts_past_prices_of_production_is_refused_n
         check_against_economy(scenario, load_economy(), "x.toml")
     lower = from_dict({"regime": "self_managed_market", "self_managed_market": {"market_power": 0.5}}, "x.toml")
     check_against_economy(lower, load_economy(), "x.toml")  # 0.15 + 0.5 < 0.768: no error
+
+
+def test_a_good_whose_producers_hold_no_capacity_or_less_than_a_unit_keeps_its_shares_right():
+    """Good 0: two producers without capacity (closed), H = 0; good 1: ¼ and ¼ of a unit, H = ½."""
+    markups = firms.concentration_markups(np.array([0.0, 0.0, 0.25, 0.25]), np.array([0, 0, 1, 1]), 2, 0.1, 0.4)
+    np.testing.assert_allclose(markups, [0.1, 0.1 + 0.4 * 0.5])
+
+
+def hand_worked_regime():
+    """Two enterprises: 10 and 30 members, 1,000 persons; markups ½ above a base of 0.1 on good 0, none on good 1."""
+    regime = SelfManagedMarket()
+    regime.markup = np.array([0.6, 0.1])
+    regime.normal = np.array([3.2, 2.2])  # unit cost 2 on both goods
+    regime.credit_rent, regime.refused = 80.0, 5
+    model = SimpleNamespace(
+        producers=SimpleNamespace(workers=np.array([10, 30])),
+        state=SimpleNamespace(output=np.array([4.0, 7.0]), hours_per_week=35.0),
+        conditions=SimpleNamespace(self_managed_market=SimpleNamespace(markup=0.1, loan_rate=0.02)),
+        consumers=SimpleNamespace(income=np.zeros(1000)),
+    )
+    return regime, model
+
+
+def test_the_marks_worked_by_hand():
+    """Market rent: (0.6 − 0.1) × 2 tokens × 4 units = 4 tokens over 40 members; credit rent 80 / 40; 5 of 1,000."""
+    regime, model = hand_worked_regime()
+    marks = regime.marks(model)
+    assert marks["market_rent_per_member"] == pytest.approx(4.0 / 40)
+    assert marks["credit_rent_per_member"] == pytest.approx(80.0 / 40)
+    assert marks["hiring_refused"] == pytest.approx(5 / 1000)
+    model.producers.workers = np.array([0, 0])  # nobody works: per member of at least one
+    assert regime.marks(model)["market_rent_per_member"] == pytest.approx(4.0)
+
+
+def test_what_borrowed_capital_earns_beyond_its_rate_worked_by_hand():
+    """A week: net income 500 and 50 tokens; normal pay 0.5 × 35 × 10 = 175 and × 2 = 35; capital 1,300 and ½ token.
+
+    Returns a year: (500 − 175) × 52 / 1,300 = 13 and (50 − 35) × 52 / 0.5 = 1,560; the loans (100 and 1)
+    earn 100 × (13 − 0.02) + 1 × (1,560 − 0.02) = 2,858 a year, 2,858 / 52 a week. A producer without
+    capital earns no return on it and owes nothing.
+    """
+    regime, model = hand_worked_regime()
+    model.producers.workers = np.array([10, 2, 5])
+    regime.money_wage = 0.5
+    regime.books = SimpleNamespace(loans=np.array([100.0, 1.0, 0.0]))
+    regime.capital_value = lambda model: np.array([1300.0, 0.5, 0.0])
+    rent = regime._credit_rent(model, np.array([500.0, 50.0, 7.0]))
+    assert rent == pytest.approx((100 * (13 - 0.02) + 1 * (1560 - 0.02)) / 52)
