@@ -131,6 +131,23 @@ class Regime:
         """Share of the net product invested: the plan's decided share (seed §7f)."""
         return model.planner.investment_share
 
+    @staticmethod
+    def farm_moves(model) -> tuple[int, np.ndarray] | None:
+        """Persons who should move into farming this plan period (negative: out of it), and each commune's wanted.
+
+        The communes want ``RuralCommunes.members_wanted`` (their targets' hours with the spare
+        hands their land keeps, seed §9a); at most ``communes.mobility`` of the population moves
+        a year, in either direction. ``None`` where there are no communes or nobody may move.
+        """
+        communes, sc = model.communes, model.conditions
+        allowance = int(sc.communes.mobility * sc.population.consumers * sc.plan.period_weeks / WEEKS_PER_YEAR)
+        if communes.rows.size == 0 or allowance == 0:
+            return None
+        farm = model.producers.sector[communes.rows[0]]
+        wanted = communes.members_wanted(model.technology.labour[farm], model.state.hours_per_week)
+        moves = int(np.clip(round(wanted.sum() - model.producers.workers[communes.rows].sum()), -allowance, allowance))
+        return moves, wanted
+
     def marks(self, model) -> dict:
         """This week's marks of the regime's history, by name of ``sim.run.record.HISTORY_SERIES``; none here.
 

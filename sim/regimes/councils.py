@@ -97,13 +97,10 @@ class Councils(Regime):
     @staticmethod
     def _migrate(model):
         """Labour moves between farming and industry toward what the plan asks of farming, at a yearly rate (§9a)."""
-        communes, sc, rng = model.communes, model.conditions, model.rng
-        allowance = int(sc.communes.mobility * sc.population.consumers * sc.plan.period_weeks / WEEKS_PER_YEAR)
-        if communes.rows.size == 0 or allowance == 0:
+        communes, rng = model.communes, model.rng
+        if (found := Regime.farm_moves(model)) is None:
             return
-        farm = model.producers.sector[communes.rows[0]]
-        wanted = communes.members_wanted(model.technology.labour[farm], model.state.hours_per_week)
-        moves = int(np.clip(round(wanted.sum() - model.producers.workers[communes.rows].sum()), -allowance, allowance))
+        moves, wanted = found
         c, groups = model.consumers, model.work_groups
         if moves > 0:
             persons = rng.choice(np.flatnonzero(c.workers), moves, replace=False)

@@ -354,13 +354,10 @@ class Market(MarketEconomy):
         moves a year, in either direction, as between farming and industry under the councils
         (the surplus labour of family farms moving to wage work: Lewis 1954; Harris & Todaro 1970).
         """
-        communes, sc, c, rng = model.communes, model.conditions, model.consumers, model.rng
-        allowance = int(sc.communes.mobility * sc.population.consumers * sc.plan.period_weeks / WEEKS_PER_YEAR)
-        if communes.rows.size == 0 or allowance == 0:
+        communes, c, rng = model.communes, model.consumers, model.rng
+        if (found := MarketEconomy.farm_moves(model)) is None:
             return
-        farm = model.producers.sector[communes.rows[0]]
-        wanted = communes.members_wanted(model.technology.labour[farm], model.state.hours_per_week)
-        moves = int(np.clip(round(wanted.sum() - model.producers.workers[communes.rows].sum()), -allowance, allowance))
+        moves, wanted = found
         if moves < 0:
             communes.release(c, -moves, wanted, rng)
         elif moves > 0:
