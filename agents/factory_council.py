@@ -13,6 +13,7 @@ import mesa
 import numpy as np
 
 from sim.economics import capital, market, production
+from sim.economics.ordering import stable_order
 from sim.economics.state import EconomyState, ProducerArrays
 
 #: Workers per delegate (seed §5: one delegate per 100–200 workers).
@@ -260,9 +261,11 @@ class FactoryCouncils:
         person_council[workers] = work_groups.council[c.group[workers]]
         order = rng.permutation(c.group.size)
         order = order[person_council[order] >= 0]
-        order = order[np.argsort(person_council[order], kind="stable")]
-        start = np.searchsorted(person_council[order], councils)
-        return np.concatenate([order[start[k] : start[k] + count[k]] for k in np.flatnonzero(count)])
+        order = order[stable_order(person_council[order], councils.size)]
+        members = np.bincount(person_council[order], minlength=councils.size)
+        start = np.cumsum(members) - members  # where each council's members begin in ``order``
+        drawn = np.minimum(count, members)
+        return order[np.repeat(start - np.cumsum(drawn) + drawn, drawn) + np.arange(drawn.sum())]
 
     # --- reports -----------------------------------------------------------------------------------
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim.economics.ordering import stable_order
+
 
 class WorkGroups:
     """All primary work groups at once (M rows).
@@ -78,11 +80,16 @@ class WorkGroups:
         """
         c, pop = consumers, self.population
         councils = np.asarray(councils, dtype=int)
-        workers = np.flatnonzero(c.group >= 0)
-        members = workers[np.isin(self.council[c.group[workers]], councils)]
-        members = members[np.lexsort((c.group[members], self.council[c.group[members]]))]  # by enterprise, group
-        owner = self.council[c.group[members]]
         slots = int(max(councils.max(initial=-1), self.council.max(initial=-1))) + 1
+        concerned = np.zeros(slots, dtype=bool)
+        concerned[councils] = True
+        workers = np.flatnonzero(c.group >= 0)
+        members = workers[concerned[self.council[c.group[workers]]]]
+        # By enterprise, then group (each group's rank in that order), members of a group by row.
+        rank = np.empty(self.council.size, dtype=np.int64)
+        rank[np.lexsort((np.arange(self.council.size), self.council))] = np.arange(self.council.size)
+        members = members[stable_order(rank[c.group[members]], self.council.size)]
+        owner = self.council[c.group[members]]
         count = np.bincount(owner, minlength=slots)
         k = np.maximum(1, -(-count // pop.group_size_max))
         have = np.bincount(self.council, minlength=slots)
@@ -94,15 +101,15 @@ class WorkGroups:
             for row in new:
                 PrimaryWorkGroup(self.model, row=int(row))
         # Each enterprise's k largest groups, the first in row order among equals, kept in row order.
-        groups = np.flatnonzero(np.isin(self.council, councils))
+        groups = np.flatnonzero(concerned[self.council])
         size = np.bincount(c.group[members], minlength=self.council.size)[groups]
         ranked = groups[np.lexsort((groups, -size, self.council[groups]))]
         start = np.searchsorted(self.council[ranked], self.council[ranked], side="left")
         kept = ranked[np.arange(ranked.size) - start < k[self.council[ranked]]]
         kept = kept[np.lexsort((kept, self.council[kept]))]
-        first_kept = np.searchsorted(self.council[kept], owner)
+        first_kept = np.searchsorted(self.council[kept], np.arange(slots))[owner]
         # Member j of an enterprise with n members in k groups: chunks of q + 1 for the first r, then q.
-        j = np.arange(members.size) - np.searchsorted(owner, owner)
+        j = np.arange(members.size) - (np.cumsum(count) - count)[owner]
         n, kk = count[owner], k[owner]
         q, r = n // kk, n % kk
         chunk = np.where(j < r * (q + 1), j // (q + 1), r + (j - r * (q + 1)) // np.maximum(q, 1))
@@ -118,10 +125,14 @@ class WorkGroups:
         """
         workers = np.flatnonzero(consumers.group >= 0)
         rotating = workers[rng.random(workers.size) < self.rules.rotation]
-        groups = self.model.agents_by_type[PrimaryWorkGroup]  # with those formed since the start
-        asking = groups.select(lambda group: rng.random() < self.rules.exclusion)
-        leaving = [group.ask_to_leave(rng) for group in asking]
-        leaving = np.array([row for row in leaving if row is not None], dtype=int)
+        # Each group's assembly (those formed since the start too) asks one member to leave,
+        # drawn as :meth:`PrimaryWorkGroup.ask_to_leave` draws, for all groups at once.
+        asking = np.flatnonzero(rng.random(self.council.size) < self.rules.exclusion)
+        members = self.members_per_group(consumers.group)
+        asking = asking[members[asking] > self.population.group_size_min]
+        roster = workers[stable_order(consumers.group[workers], self.council.size)]  # by group, then row
+        first = np.cumsum(members) - members
+        leaving = roster[first[asking] + rng.integers(0, members[asking])]
         return np.unique(np.concatenate([rotating, leaving]))
 
 

@@ -366,6 +366,21 @@ def test_assemblies_ask_one_member_each_to_leave_but_never_shrink_a_group_below_
         assert group.productivity == m.work_groups.productivity[group.row]
 
 
+@pytest.mark.parametrize("exclusion", [0.3, 1.0])
+def test_the_year_s_movers_are_those_the_agents_draw_one_by_one(exclusion):
+    """The oracle: each group's assembly asked in turn (its agent), the same draws from the same stream."""
+    m = _model(work_groups=WorkGroupRules(rotation=0.1, exclusion=exclusion))
+    c, groups = m.consumers, m.work_groups
+    movers = groups.turnover(c, np.random.default_rng(7))
+    rng = np.random.default_rng(7)
+    workers = np.flatnonzero(c.group >= 0)
+    rotating = workers[rng.random(workers.size) < 0.1]
+    asking = m.agents_by_type[PrimaryWorkGroup].select(lambda group: rng.random() < exclusion)
+    leaving = [row for row in (group.ask_to_leave(rng) for group in asking) if row is not None]
+    assert len(leaving) > 0
+    np.testing.assert_array_equal(movers, np.unique(np.concatenate([rotating, leaving])))
+
+
 # --- factory councils ---------------------------------------------------------------------------------------
 
 

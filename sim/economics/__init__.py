@@ -18,8 +18,9 @@
 - ``capital``: capacity that wears out and is renewed, and the better methods new and renewed
   capacity embody (§8); ``banking``: the market regime's bank, its loans and the central bank's rule;
 - ``state``: the one container of what the economy shares (stocks, prices, the plan in force),
-  which the agents and the regimes read and write; ``units``: the calendar.
+  which the agents and the regimes read and write; ``units``: the calendar;
+- ``ordering``: persons put in order by enterprise or group in one pass (a counting sort, numba).
 
-May import numpy, scipy, pandas and :mod:`sim.storage` (to read an economy's files), nothing
+May import numpy, scipy, pandas, numba (compiled passes over persons) and :mod:`sim.storage` (to read an economy's files), nothing
 else of the project. Each rule can be tested alone and swapped by a scenario.
 """
