@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 # --- demand: AIDS Engel curves, priced by a CES index over each person's own shares -------------
@@ -158,23 +159,49 @@ def _solve_unclipped(theta: float, y, a, b):
         L /= 1.0 + b / (1.0 + theta * a)
         if theta == 0 or b == 0:
             return L
+        # Each step in three passes over persons, not fifteen: the index's argument, its
+        # logarithm (numpy's, as everywhere else in the model), then the step itself.
+        L, a, y = (np.ascontiguousarray(v, dtype=float) for v in np.broadcast_arrays(L, a, y))
+        z, log1p_z, slope = np.empty_like(L), np.empty_like(L), np.empty_like(L)
         for _ in range(_MAX_STEPS):
-            z = b * L
-            z += a
-            z *= theta  # θ φ·E
-            total = z + 1.0  # Σ_k φ_k ρ_k
-            step = np.log1p(z)
-            step /= theta
-            step += L
-            step -= y  # L + ln M − y
-            slope = b / total
-            slope += 1.0  # ∂(L + ln M)/∂L = ∂ln e/∂ln u
-            step /= slope
-            L -= step
+            _index_argument(theta, a, b, L, z)  # θ φ·E
+            np.log1p(z, out=log1p_z)
             # Newton leaves an error |f''/2f'| step², f'' = −θ b² / total²; NaN holds neither side
-            if theta * b * b * np.fmax.reduce(step * step) <= 2.0 * _TOLERANCE * np.fmin.reduce(slope * total * total):
+            largest_step, least_slope = _newton_step(theta, b, y, L, z, log1p_z, slope)
+            if theta * b * b * largest_step <= 2.0 * _TOLERANCE * least_slope:
                 break
     return np.where(slope > 0, L, np.nan)
+
+
+@numba.njit(cache=True)
+def _index_argument(theta, a, b, L, z):
+    """``z = θ (a + b L)`` for every person, in place (``a`` per person, ``b`` common)."""
+    for i in range(L.size):
+        z[i] = (b * L[i] + a[i]) * theta
+
+
+@numba.njit(cache=True)
+def _newton_step(theta, b, y, L, z, log1p_z, slope):
+    """One Newton step of ``L + ln(1 + z)/θ = y`` for every person, in place.
+
+    Returns the largest ``step²`` and the least ``slope·total²``, with ``total = 1 + z =
+    Σ_k φ_k ρ_k`` and ``slope = 1 + b / total = ∂ln e/∂ln u``. NaNs are skipped by both
+    extremes, as :func:`numpy.fmax` and :func:`numpy.fmin` skip them (NaN if all are).
+    """
+    largest, least = np.nan, np.nan
+    for i in range(L.size):
+        total = z[i] + 1.0
+        step = log1p_z[i] / theta + L[i] - y[i]
+        rise = b / total + 1.0
+        step /= rise
+        L[i] -= step
+        slope[i] = rise
+        square, curvature = step * step, rise * total * total
+        if square == square and not square <= largest:
+            largest = square
+        if curvature == curvature and not curvature >= least:
+            least = curvature
+    return largest, least
 
 
 def _solve_clipped(prefs: Preferences, y, base, log_prices, e):
