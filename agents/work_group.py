@@ -10,7 +10,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.economics.ordering import stable_order
+from sim.economics.ordering import dealt, stable_order
 
 
 class WorkGroups:
@@ -107,13 +107,8 @@ class WorkGroups:
         start = np.searchsorted(self.council[ranked], self.council[ranked], side="left")
         kept = ranked[np.arange(ranked.size) - start < k[self.council[ranked]]]
         kept = kept[np.lexsort((kept, self.council[kept]))]
-        first_kept = np.searchsorted(self.council[kept], np.arange(slots))[owner]
-        # Member j of an enterprise with n members in k groups: chunks of q + 1 for the first r, then q.
-        j = np.arange(members.size) - (np.cumsum(count) - count)[owner]
-        n, kk = count[owner], k[owner]
-        q, r = n // kk, n % kk
-        chunk = np.where(j < r * (q + 1), j // (q + 1), r + (j - r * (q + 1)) // np.maximum(q, 1))
-        c.group[members] = kept[first_kept + chunk]
+        first_kept = np.searchsorted(self.council[kept], np.arange(slots))
+        c.group[members] = kept[first_kept[owner] + dealt(owner, count, k)]
 
     def turnover(self, consumers, rng) -> np.ndarray:
         """The year's movers: workers who rotate, and members the groups' assemblies ask to leave (seed §6).

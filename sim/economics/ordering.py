@@ -51,3 +51,42 @@ def _counting_order(key, n_keys):
         order[start[k]] = i
         start[k] += 1
     return order
+
+
+def dealt(owner, count, chunks) -> np.ndarray:
+    """The chunk each member falls in when every enterprise deals its members into chunks as equal as can be.
+
+    Members come sorted by enterprise (``owner``); the j-th member of an enterprise with
+    ``n`` members in ``k`` chunks falls in chunk ``j // (q + 1)`` among the first ``r``
+    chunks of ``q + 1`` members, then in chunks of ``q`` (``q, r = divmod(n, k)``).
+
+    Parameters
+    ----------
+    owner : array_like of int, shape (N,)
+        Each member's enterprise, sorted.
+    count : array_like of int, shape (K,)
+        Members of each enterprise (``numpy.bincount(owner)``).
+    chunks : array_like of int, shape (K,)
+        Chunks (work groups) each enterprise deals its members into, at least 1.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (N,)
+        Each member's chunk, ``0 … chunks[owner] − 1``.
+    """
+    owner = np.ascontiguousarray(owner, dtype=np.int64)
+    return _dealt(owner, np.ascontiguousarray(count, dtype=np.int64), np.ascontiguousarray(chunks, dtype=np.int64))
+
+
+@numba.njit(cache=True)
+def _dealt(owner, count, chunks):
+    start = np.zeros(count.size, np.int64)
+    for o in range(1, count.size):
+        start[o] = start[o - 1] + count[o - 1]
+    chunk = np.empty(owner.size, np.int64)
+    for i in range(owner.size):
+        o = owner[i]
+        j, n, k = i - start[o], count[o], chunks[o]
+        q, r = n // k, n % k
+        chunk[i] = j // (q + 1) if j < r * (q + 1) else r + (j - r * (q + 1)) // max(q, 1)
+    return chunk
