@@ -33,9 +33,8 @@ class Consumers:
     spent: np.ndarray  # tokens spent this week
     base_wage: np.ndarray  # pre-revolution relative hourly wage, mean 1 over workers
     wage_factor: np.ndarray  # current relative hourly wage (1 once equal)
-    taste: np.ndarray  # (N, G) personal shifts of the Engel weights (AIDS shares at value) this week, rows sum to 0
+    own_taste: np.ndarray  # (N, G) each person's own shifts of the Engel weights (AIDS shares at value), rows sum to 0
     taste_floor: np.ndarray  # (G,) a lower bound of the taste shifts per good (decides if demand aggregates exactly)
-    own_taste: np.ndarray  # (N, G) each person's own shifts, around which tastes drift
     own_floor: np.ndarray  # (G,) the smallest own shift per good
     exposure: np.ndarray  # (N,) how far each person follows the common drift of tastes (mean 1)
     drift: np.ndarray  # (G,) the common drift of tastes this week, sums to 0
@@ -48,6 +47,11 @@ class Consumers:
     smoothing_weeks: np.ndarray | None = None  # (N,) weeks each takes to spend down an excess; None: the scenario's
     paid: np.ndarray | None = None  # (G,) the prices of this week's purchases, tokens per unit
     purchases: market.Purchases | None = None  # this week's purchases (who was rationed, and how)
+
+    @property
+    def taste(self) -> market.TasteShifts:
+        """This week's taste shifts, (N, G): each person's own plus their share of the common drift."""
+        return market.TasteShifts(self.own_taste, self.exposure, self.drift)
 
     @property
     def workers(self) -> np.ndarray:
@@ -86,8 +90,6 @@ class Consumers:
         shares = self.preferences.base_shares
         self.drift = DRIFT_PERSISTENCE * self.drift + innovation * shares * rng.standard_normal(shares.size)
         self.drift -= shares * self.drift.sum()
-        np.multiply.outer(self.exposure, self.drift, out=self.taste)
-        self.taste += self.own_taste
         reach = np.where(self.drift >= 0, self.exposure.min(), self.exposure.max()) * self.drift
         self.taste_floor = self.own_floor + reach
 

@@ -119,7 +119,7 @@ def test_tastes_drift_as_an_ar1_around_each_persons_own_with_the_exposure_of_eac
     np.testing.assert_allclose(c.taste, c.own_taste + np.outer(c.exposure, drift), rtol=1e-12, atol=1e-15)
     reach = np.where(drift >= 0, c.exposure.min(), c.exposure.max()) * drift
     np.testing.assert_allclose(c.taste_floor, c.own_floor + reach, rtol=1e-12, atol=1e-15)
-    assert np.all(c.taste_floor <= c.taste.min(axis=0) + 1e-15)
+    assert np.all(c.taste_floor <= np.asarray(c.taste).min(axis=0) + 1e-15)
     assert np.any(c.drift > 0) and np.any(c.drift < 0)
 
 

@@ -63,7 +63,7 @@ def _copy_state(m) -> dict:
         "spent": c.spent.copy(),
         "savings": c.savings.copy(),
         "spending": c.spending.copy(),
-        "taste": c.taste.copy(),
+        "taste": np.asarray(c.taste),
         "wage_factor": c.wage_factor.copy(),
         "workers": c.group >= 0,
         "estimated": m.planner.inputs_estimated.copy(),

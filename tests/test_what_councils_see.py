@@ -236,8 +236,8 @@ def test_tastes_drift_around_each_persons_own_and_keep_their_budget():
     for _ in range(60):
         m.step()
         drift.append(c.drift.copy())
-        np.testing.assert_allclose(c.taste.sum(axis=1), 0.0, atol=1e-12)  # shifts, never scales, budgets
-        assert np.all(c.taste_floor <= c.taste.min(axis=0) + 1e-15)  # a true lower bound
+        np.testing.assert_allclose(np.asarray(c.taste).sum(axis=1), 0.0, atol=1e-12)  # shifts, never scales, budgets
+        assert np.all(c.taste_floor <= np.asarray(c.taste).min(axis=0) + 1e-15)  # a true lower bound
     drift = np.array(drift)
     np.testing.assert_allclose(c.taste, c.own_taste + np.outer(c.exposure, c.drift), atol=1e-15)
     assert np.abs(drift).max() > 0

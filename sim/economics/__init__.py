@@ -21,6 +21,6 @@
   which the agents and the regimes read and write; ``units``: the calendar;
 - ``ordering``: persons put in order by enterprise or group in one pass (a counting sort, numba).
 
-May import numpy, scipy, pandas, numba (compiled passes over persons) and :mod:`sim.storage` (to read an economy's files), nothing
-else of the project. Each rule can be tested alone and swapped by a scenario.
+May import numpy, scipy, pandas, numba (compiled passes over persons) and :mod:`sim.storage`
+(to read an economy's files), nothing else of the project. Each rule can be tested alone and swapped by a scenario.
 """

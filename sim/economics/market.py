@@ -132,6 +132,88 @@ def shift_tastes(prefs: Preferences, rises: int, falls: int, share: float) -> Pr
     return dataclasses.replace(prefs, alpha=alpha)
 
 
+@dataclass(frozen=True)
+class TasteShifts:
+    """Every person's taste shift this week, ``own + exposure ⊗ drift`` (N, G), never formed whole.
+
+    Each person keeps their own shifts and follows the common drift of tastes to their own
+    degree (``agents.Consumers.drift_tastes``). What demand asks of the tastes — a product with
+    a vector over goods (``taste @ e``) or over persons (``taste.T @ c``), the rows of some
+    persons, the columns of some goods — is computed from the three parts, so a run holds one
+    (N, G) array of tastes, not two, and writes none of it week by week. ``numpy.asarray``
+    forms the whole matrix (for tests and the per-agent oracle).
+    """
+
+    own: np.ndarray  # (N, G) each person's own shifts (float64 or float32), rows sum to 0
+    exposure: np.ndarray  # (N,) how far each follows the drift
+    drift: np.ndarray  # (G,) the common drift this week, sums to 0
+
+    ndim = 2
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(N, G)``."""
+        return self.own.shape
+
+    def __matmul__(self, v) -> np.ndarray:
+        """``taste @ v`` for ``v`` of shape (G,) or (G, k), in float64."""
+        v = np.asarray(v, dtype=float)
+        columns = v.reshape(v.shape[0], -1)
+        product = _rows_times(self.own, np.ascontiguousarray(columns), self.exposure, self.drift @ columns)
+        return product.reshape(self.own.shape[:1] + v.shape[1:])
+
+    @property
+    def T(self) -> _TransposedTastes:
+        """The transpose, for ``taste.T @ c`` with ``c`` over persons."""
+        return _TransposedTastes(self)
+
+    def __getitem__(self, index) -> np.ndarray:
+        """The shifts of some persons (rows), or of some persons in some goods (``[rows, goods]``), float64."""
+        rows, goods = index if isinstance(index, tuple) else (index, slice(None))
+        return np.multiply.outer(self.exposure[rows], self.drift[goods]) + self.own[rows, goods]
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        whole = self[:]
+        return whole if dtype is None else whole.astype(dtype)
+
+
+@dataclass(frozen=True)
+class _TransposedTastes:
+    tastes: TasteShifts
+
+    def __matmul__(self, c) -> np.ndarray:
+        """``taste.T @ c`` for ``c`` of shape (N,), in float64: one pass over the persons."""
+        t = self.tastes
+        c = np.ascontiguousarray(c, dtype=float)
+        return _columns_times(t.own, c) + t.drift * (t.exposure @ c)
+
+
+@numba.njit(cache=True)
+def _rows_times(own, columns, exposure, drift_times):
+    """``own @ columns + exposure ⊗ drift_times``, accumulated in float64 whatever ``own``'s precision."""
+    n, g = own.shape
+    k = columns.shape[1]
+    out = np.empty((n, k))
+    for i in range(n):
+        for j in range(k):
+            total = 0.0
+            for h in range(g):
+                total += own[i, h] * columns[h, j]
+            out[i, j] = total + exposure[i] * drift_times[j]
+    return out
+
+
+@numba.njit(cache=True)
+def _columns_times(own, c):
+    """``own.T @ c``, accumulated in float64 whatever ``own``'s precision: one pass over the rows."""
+    n, g = own.shape
+    out = np.zeros(g)
+    for i in range(n):
+        for h in range(g):
+            out[h] += own[i, h] * c[i]
+    return out
+
+
 def _price_terms(theta: float, log_prices):
     """``E_k = (r_k^θ − 1)/θ`` (``ln r_k`` at θ = 0) and ``ρ_k = r_k^θ = 1 + θ E_k``, for ``ln r``."""
     if theta == 0:

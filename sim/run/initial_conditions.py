@@ -345,6 +345,8 @@ def _consumers(model, people: FirstPeople):
     shares = _budget_shares(state)
     taste = scenario.consumption.taste_noise * shares * rng.standard_normal((n, cg.size))
     taste -= shares * taste.sum(axis=1, keepdims=True)  # rows sum to 0: tastes shift, not scale, budgets
+    taste = taste.astype(scenario.population.taste_precision, copy=False)
+    floor = taste.min(axis=0).astype(float)  # of the shifts as held: a lower bound of every one
     exposure = rng.uniform(0.5, 1.5, n)  # how far each person follows the fashion of the day, mean 1
     old_spending = state.wage * state.hours_per_week * people.base
     model.consumers = Consumers(
@@ -354,10 +356,9 @@ def _consumers(model, people: FirstPeople):
         spent=np.zeros(n),
         base_wage=people.base,
         wage_factor=np.ones(n),
-        taste=taste,
-        taste_floor=taste.min(axis=0),
-        own_taste=taste.copy(),
-        own_floor=taste.min(axis=0),
+        own_taste=taste,
+        taste_floor=floor,
+        own_floor=floor.copy(),
         exposure=exposure,
         drift=np.zeros(cg.size),
         group=people.group,

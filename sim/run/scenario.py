@@ -36,13 +36,20 @@ def _rule(check: str, **kw):
 
 @dataclass(frozen=True)
 class Population:
-    """Who lives in the simulated economy."""
+    """Who lives in the simulated economy.
+
+    ``taste_precision``: each person's own taste shifts (16 numbers a person) are the largest
+    person array; ``"float32"`` halves them, for a national run (``scenarios/national.toml``).
+    Demand is still summed in float64; a run's summary then agrees with float64's to the
+    tolerance ``tests/test_taste_precision.py`` states.
+    """
 
     consumers: int = _rule("100 <= x <= 10_000_000", default=10_000)  # persons; every one works in a group or a commune
     councils: int = _rule("1 <= x <= 100_000", default=100)  # enterprises (one factory council each)
     communes: int = _rule("0 <= x <= 100_000", default=20)  # rural communes (0: agriculture run by councils)
     group_size_min: int = _rule("2 <= x <= 1000", default=10)  # persons per primary work group, at least
     group_size_max: int = _rule("2 <= x <= 1000", default=30)  # persons per primary work group, at most
+    taste_precision: str = _rule("in float64, float32", default="float64")  # each person's own taste shifts held in
 
 
 @dataclass(frozen=True)
