@@ -159,7 +159,7 @@ class Consumers:
             self.spending[persons],
             prices,
             self.reference,
-            self.taste[persons],
+            market.TasteShifts(self.own_taste[persons], self.exposure[persons], self.drift),
             self.taste_floor,
         )
 

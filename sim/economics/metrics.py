@@ -5,6 +5,7 @@ Units: prices and values in tokens (= hours), stocks in units of goods, weeks.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 
@@ -57,12 +58,21 @@ def gini_binned(values, error: float = 1e-4) -> float:
     bins = int(np.ceil((hi - lo) * x.size / (2.0 * total * error)))
     if bins > 8 * x.size:
         return gini(x)
-    index = np.minimum(((x - lo) * (bins / (hi - lo))).astype(np.intp), bins - 1)
-    count = np.bincount(index, minlength=bins).astype(float)
-    sums = np.bincount(index, weights=x, minlength=bins)
+    count, sums = _binned(x, lo, bins / (hi - lo), bins)
     below_count = np.cumsum(count) - count
     below_sum = np.cumsum(sums) - sums
     return max(0.0, float((sums @ below_count - count @ below_sum) / (x.size * total)))
+
+
+@numba.njit(cache=True)
+def _binned(x, lo, scale, bins):
+    """How many values fall in each of ``bins`` equal bins from ``lo`` (``scale`` bins a unit), and their sum."""
+    count, sums = np.zeros(bins), np.zeros(bins)
+    for value in x:
+        k = min(int((value - lo) * scale), bins - 1)
+        count[k] += 1.0
+        sums[k] += value
+    return count, sums
 
 
 def dispersion(income, members, group) -> tuple[float, float, float]:
