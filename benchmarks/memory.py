@@ -19,10 +19,12 @@ import sys
 CHILD = """
 import json, resource, sys, time
 from agents import FactoryCouncil, PrimaryWorkGroup, RuralCommune
+from sim.experiments.budget import keep_freed_memory
 from sim.model import CouncilsModel
 from sim.run.scenario import Population, Scenario
 n, weeks = int(sys.argv[1]), int(sys.argv[2])
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+keep_freed_memory(n)  # as ``councils run`` does
 start = time.perf_counter()
 model = CouncilsModel(Scenario(years=1, population=Population(consumers=n, councils=1000, communes=20)))
 built = time.perf_counter() - start

@@ -24,6 +24,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from sim.experiments.budget import keep_freed_memory
 from sim.model import CouncilsModel
 from sim.run.scenario import WEEKS_PER_YEAR, Population, Scenario, load_scenario
 
@@ -67,6 +68,7 @@ def main():
         scenario = dataclasses.replace(scenario, years=args.years, population=population)
     if args.regime:
         scenario = dataclasses.replace(scenario, regime=args.regime)
+    keep_freed_memory(scenario.population.consumers)  # as ``councils run`` does
     start = time.perf_counter()
     model = CouncilsModel(scenario)
     setup = time.perf_counter() - start

@@ -18,8 +18,10 @@ good counted as a consumer good, no less than any of these and at most three tim
 
 from __future__ import annotations
 
+import ctypes
 import os
 import resource
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +48,43 @@ SECONDS_PER_WEEK_PER_GOOD = 5e-4
 SECONDS_FIGURES = 2.0
 SECONDS_FIGURES_PER_GOOD = 0.08
 SECONDS_FIGURES_PER_GOOD2 = 2.6e-3
+
+
+#: glibc's ``mallopt`` parameters: the most blocks served by mapping memory, the free top kept unreturned.
+_M_MMAP_MAX, _M_TRIM_THRESHOLD = -4, -1
+#: Bytes: the largest freed block glibc keeps for reuse of its own accord (its largest mapping threshold).
+_GLIBC_LARGEST_KEPT = 32 * 2**20
+
+
+def keep_freed_memory(persons: int) -> bool:
+    """Keep the memory a run of ``persons`` frees for its next week, instead of handing it back (glibc).
+
+    A week makes and frees temporaries of one number a person: 80 MB each at 10⁷ persons.
+    glibc maps blocks that large afresh each time, and the kernel zeroes every page mapped:
+    measured at 10⁷ persons, 1.4 s of system time a week besides 2.1 s of the run's own.
+    Served from the heap and kept, they are reused from the second week on (the week's CPU
+    time 1.9 s), for about 30 % more peak memory. glibc keeps blocks up to 32 MB of its own
+    accord, so this acts only where a number a person is more (above 4 million persons). The
+    process's allocator keeps the setting, so only the command line's ``run`` asks for it.
+    Does nothing off glibc.
+
+    Parameters
+    ----------
+    persons : int
+        The run's persons.
+
+    Returns
+    -------
+    bool
+        Whether the allocator took the settings.
+    """
+    if persons * 8 <= _GLIBC_LARGEST_KEPT or not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, 2**31 - 1))
 
 
 class BudgetError(ValueError):

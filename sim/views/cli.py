@@ -291,7 +291,7 @@ def load_with_overrides(path: str | Path, overrides=(), seed=None, years=None) -
 def cmd_run(args) -> int:
     from tqdm import tqdm
 
-    from sim.experiments.budget import check_run
+    from sim.experiments.budget import check_run, keep_freed_memory
     from sim.experiments.results import is_complete, write_run
     from sim.model import CouncilsModel
     from sim.storage.atomic import clean_leftovers
@@ -314,6 +314,7 @@ def cmd_run(args) -> int:
             say(f"note: {note}")
         _check_run_out(out)
         start = time.perf_counter()
+        keep_freed_memory(scenario.population.consumers)
         try:
             model = CouncilsModel(scenario, economy)
         except ScenarioError as err:
