@@ -11,6 +11,7 @@ import mesa
 import numpy as np
 
 from sim.economics import production, wages
+from sim.economics.ordering import stable_order
 from sim.economics.state import ProducerArrays
 
 #: Neighbouring communes that share the weather (``harvest`` noise).
@@ -85,10 +86,13 @@ class RuralCommunes:
         p = self.producers
         spare = np.maximum(p.workers[self.rows] - np.maximum(wanted, 1.0), 0.0)
         counts = np.minimum(production.largest_remainder(spare, count), p.workers[self.rows] - 1)
+        members = np.flatnonzero(consumers.commune >= 0)
+        members = members[stable_order(consumers.commune[members], self.rows.size)]  # by commune, then row
+        size = np.bincount(consumers.commune[members], minlength=self.rows.size)
+        first = np.cumsum(size) - size
         leaving = []
         for k in np.flatnonzero(counts):
-            members = np.flatnonzero(consumers.commune == k)
-            leaving.append(rng.choice(members, counts[k], replace=False))
+            leaving.append(rng.choice(members[first[k] : first[k] + size[k]], counts[k], replace=False))
         leaving = np.sort(np.concatenate(leaving)) if leaving else np.zeros(0, dtype=int)
         consumers.commune[leaving] = -1
         p.workers[self.rows] -= counts

@@ -905,3 +905,19 @@ def test_with_better_methods_councils_report_them_by_output_and_make_more_with_t
     councils.staff(m.consumers.group, m.work_groups, hours)
     per_unit = m.technology.labour[p.sector] * p.method
     np.testing.assert_allclose(p.labour_cap, p.workers * hours * p.productivity / per_unit, rtol=1e-12)
+
+
+def test_members_leave_the_communes_as_each_commune_s_agent_would_draw_them():
+    """The oracle: each commune's members (its agent), drawn commune by commune from the same stream."""
+    m = _model()
+    c, communes = m.consumers, m.communes
+    before = c.commune.copy()
+    members = [commune.members for commune in sorted(m.agents_by_type[RuralCommune], key=lambda k: k.index)]
+    wanted = np.zeros(communes.rows.size)  # every commune keeps one member, the rest are spare
+    spare = np.maximum(m.producers.workers[communes.rows] - 1.0, 0.0)
+    counts = np.minimum(production.largest_remainder(spare, 5), m.producers.workers[communes.rows] - 1)
+    leaving = communes.release(c, 5, wanted, np.random.default_rng(4))
+    rng = np.random.default_rng(4)
+    drawn = [rng.choice(members[k], counts[k], replace=False) for k in np.flatnonzero(counts)]
+    np.testing.assert_array_equal(leaving, np.sort(np.concatenate(drawn)))
+    assert leaving.size == 5 and np.all(before[leaving] >= 0) and np.all(c.commune[leaving] == -1)

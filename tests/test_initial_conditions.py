@@ -455,3 +455,16 @@ def test_check_buildable_draws_from_the_generator_the_models_seed_starts(monkeyp
     scenario = _scenario(seed=11)
     check_buildable(scenario, default_economy())
     assert seen == [np.random.default_rng(11).bit_generator.state]
+
+
+def test_tastes_drawn_a_block_of_persons_at_a_time_are_those_drawn_at_once(monkeypatch):
+    shares = np.array([0.5, 0.3, 0.2])
+    at_once = initial_conditions._tastes(10, 0.1 * shares, shares, "float64", np.random.default_rng(3))
+    draw = 0.1 * shares * np.random.default_rng(3).standard_normal((10, 3))
+    np.testing.assert_array_equal(at_once, draw - shares * draw.sum(axis=1, keepdims=True))
+    monkeypatch.setattr(initial_conditions, "_TASTE_BLOCK", 3)  # 3 + 3 + 3 + 1 persons
+    in_blocks = initial_conditions._tastes(10, 0.1 * shares, shares, "float64", np.random.default_rng(3))
+    np.testing.assert_array_equal(in_blocks, at_once)
+    single = initial_conditions._tastes(10, 0.1 * shares, shares, "float32", np.random.default_rng(3))
+    assert single.dtype == np.float32
+    np.testing.assert_array_equal(single, at_once.astype(np.float32))

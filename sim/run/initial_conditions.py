@@ -3,7 +3,8 @@
 :func:`establish` gives a new model everything it starts from: the technology it runs
 on, the plan factory with its first estimates and the skeleton plan, the enterprises and
 communes with their capacity, the primary work groups, the persons with the wage
-hierarchy they come from and their tastes, and a Mesa agent for each of them.
+hierarchy they come from and their tastes, and a Mesa agent for each enterprise, commune and
+work group (the persons' agents are made when asked for: ``CouncilsModel.make_persons``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from sim.economics.state import ProducerArrays
 from sim.run.federation import Delegates, assembly_of, federation_graph
 from sim.run.planning import Planner
 from sim.run.scenario import Scenario, ScenarioError
+
+#: Persons whose tastes are drawn at once (8 MB of draws for 16 goods).
+_TASTE_BLOCK = 2**16
 
 
 def establish(model):
@@ -343,9 +347,7 @@ def _consumers(model, people: FirstPeople):
         [np.full(n_workers, -1), np.repeat(np.arange(people.commune_members.size), people.commune_members)]
     )
     shares = _budget_shares(state)
-    taste = scenario.consumption.taste_noise * shares * rng.standard_normal((n, cg.size))
-    taste -= shares * taste.sum(axis=1, keepdims=True)  # rows sum to 0: tastes shift, not scale, budgets
-    taste = taste.astype(scenario.population.taste_precision, copy=False)
+    taste = _tastes(n, scenario.consumption.taste_noise * shares, shares, scenario.population.taste_precision, rng)
     floor = taste.min(axis=0).astype(float)  # of the shifts as held: a lower bound of every one
     exposure = rng.uniform(0.5, 1.5, n)  # how far each person follows the fashion of the day, mean 1
     old_spending = state.wage * state.hours_per_week * people.base
@@ -372,6 +374,21 @@ def _consumers(model, people: FirstPeople):
     model.consumers.weights = decision.person_weights(n, (d.consumption, d.leisure, d.growth), d.preference_spread, own)
     model.consumers.set_wage_factors(wages.equalisation_progress(scenario.wages.equalisation_years, week=0))
     state.tokens_held_at_start = float(model.consumers.savings.sum())
+
+
+def _tastes(n: int, spread: np.ndarray, shares: np.ndarray, precision: str, rng) -> np.ndarray:
+    """Each person's own taste shifts, (n, G): normal, ``spread`` per good, rows summing to 0 (seed §7c).
+
+    Drawn a block of persons at a time (the same draws as one call), each block held at once
+    in ``precision``: a national run never holds the draws in float64 whole.
+    """
+    taste = np.empty((n, shares.size), dtype=precision)
+    for start in range(0, n, _TASTE_BLOCK):
+        block = rng.standard_normal((min(_TASTE_BLOCK, n - start), shares.size))
+        block *= spread
+        block -= shares * block.sum(axis=1, keepdims=True)  # rows sum to 0: tastes shift, not scale, budgets
+        taste[start : start + block.shape[0]] = block
+    return taste
 
 
 def _budget_shares(state) -> np.ndarray:
