@@ -121,18 +121,20 @@ def test_enterprises_take_their_hoards_from_the_stock_before_households_and_shor
     """Hoards wanted: 50 of IN, none of B, 5 of C. IN: 100 in stock, 60 held for production: 40 hoarded.
 
     C: all its 3000 in stock held already: none. Households find no C on sale and queue for it;
-    B stays on sale in plenty. C and IN were noted short before; they stay so, and B is not.
+    B stays on sale in plenty. All three were noted short before (lacked by producers): they stay
+    so, B though nobody queued for it this week.
     """
     model = fixed_plan()
     s, regime = model.state, model.regime
     regime._hoard_target = np.array([50.0, 0.0, 5.0])
     s.stock[:] = [100.0, 1e5, 3000.0]
     s.earmarked = np.array([60.0, 0.0, 3000.0])
-    regime._short[:] = [True, False, True]
+    regime._short[:] = True
     regime.buy(model)
     np.testing.assert_allclose(regime.hoard, [40.0, 0.0, 0.0], rtol=1e-12)
     np.testing.assert_allclose(s.earmarked, [100.0, 0.0, 3000.0], rtol=1e-12)
-    np.testing.assert_array_equal(regime._short, [True, False, True])
+    np.testing.assert_array_equal(regime._short, True)
+    assert s.sales[0] == pytest.approx(s.wanted[0], rel=1e-12)  # B: no queue
     assert s.sales[1] == 0.0 and s.wanted[1] > 0  # C was queued for: all of its demand unmet
 
 

@@ -71,12 +71,19 @@ def test_goods_drawing_entry_come_most_profitable_first_and_ties_in_the_order_of
 
     The economy's rate is 15 / 11 ≈ 1.36: the goods earning 2 (2, 4, 6, 8, 10) draw entry, all
     at the same rate, so in the order of the goods; with good 5 earning 3 it comes first.
+    Eighteen goods: profits 0, then 2 for sixteen of them and 3 for the last; the economy's rate
+    35 / 18 ≈ 1.94: the last comes first, then the sixteen tied, in their order (a sort that is
+    not stable need not keep it: NumPy's default does not, on machines with AVX-512).
     """
     profit = np.array([0.0, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2])
     sector, value, active = np.arange(11), np.ones(11), np.ones(11, dtype=bool)
     np.testing.assert_array_equal(firms.entry_sectors(profit, value, sector, active, 11, 0.0), [2, 4, 6, 8, 10])
     profit[5] = 3.0  # the economy's rate 17 / 11 ≈ 1.55
     np.testing.assert_array_equal(firms.entry_sectors(profit, value, sector, active, 11, 0.0), [5, 2, 4, 6, 8, 10])
+    profit = np.array([0.0] + [2.0] * 16 + [3.0])
+    sector, value, active = np.arange(18), np.ones(18), np.ones(18, dtype=bool)
+    drawn = firms.entry_sectors(profit, value, sector, active, 18, 0.0)
+    np.testing.assert_array_equal(drawn, [17, *range(1, 17)])
 
 
 # --- who enters where, with what ----------------------------------------------------------------------
