@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.economics.granular import herfindahl, loadings, nation_shocks
+from sim.economics.granular import factors, herfindahl, loadings, nation_herfindahl, nation_shocks
 
 #: Seven sectors: groups of 10 to 30, five equal, two unequal, one alone, five of 10 to 30, one weightless, Zipf's.
 SECTOR = np.repeat(np.arange(7), [40, 5, 2, 1, 5, 3, 30])
@@ -128,3 +128,40 @@ def test_monte_carlo_unit_variance_sigma_squared_and_sector_aggregate_sigma_squa
     np.testing.assert_allclose(aggregate.var(axis=0, ddof=1), sigma**2 * h[weighted] / k, rtol=error)
     independent = sigma * draws[:, SECTOR == 0] @ _share()[SECTOR == 0]
     assert independent.var() > 50 * aggregate[:, 0].var()  # uncorrected: k = 100 times as much
+
+
+def test_the_nation_is_the_sample_and_k_minus_one_times_its_persons_again_in_units_of_the_levels_mean_size():
+    """Sectors of 4 units of 10 persons and of 1 unit of 5: the level's mean size is 45 / 5 = 9 persons."""
+    weights = np.array([10.0, 10.0, 10.0, 10.0, 5.0])
+    sector = np.array([0, 0, 0, 0, 1])
+    np.testing.assert_array_equal(nation_herfindahl(weights, sector, 2, 1.0), herfindahl(weights, sector, 2))
+    k = 1001.0
+    nation = nation_herfindahl(weights, sector, 2, k)
+    np.testing.assert_allclose(nation, [(1 / 4) * 4 / (4 + (k - 1) * 40 / 9), 1 / (1 + (k - 1) * 5 / 9)], rtol=1e-14)
+    by_persons = nation_herfindahl(weights * [1, 1, 1, 1, 3], sector, 2, k, size=weights)  # output differs, persons not
+    np.testing.assert_allclose(by_persons, nation, rtol=1e-14)
+
+
+def test_factors_are_the_runs_own_lognormal_draws_where_it_stands_for_itself():
+    drawn = factors(0.3, None, np.random.default_rng(4), (2, 5))
+    np.testing.assert_array_equal(drawn, np.random.default_rng(4).lognormal(-0.045, 0.3, (2, 5)))
+
+
+def test_factors_keep_mean_one_and_a_lognormals_variance_and_their_aggregate_is_the_nations_in_levels():
+    """σ = 0.1, k = 1000, 20,000 replicas; tolerances four standard errors of each estimate."""
+    replicas, sigma, k = 20_000, 0.1, 1000.0
+    tau2 = np.expm1(sigma**2)
+    weighted = [0, 1, 4]  # sectors even enough for every unit to keep its variance
+    rule = loadings(WEIGHTS, SECTOR, herfindahl(WEIGHTS, SECTOR, 7) / k)
+    f = factors(sigma, rule, np.random.default_rng(8), (replicas, SECTOR.size))
+    assert f.min() >= 0
+    units = np.isin(SECTOR, weighted)
+    error = 4 * np.sqrt(tau2 / replicas)
+    np.testing.assert_allclose(f[:, units].mean(axis=0), 1.0, atol=error)
+    kurtosis = np.exp(4 * sigma**2) + 2 * np.exp(3 * sigma**2) + 3 * np.exp(2 * sigma**2) - 3  # a lognormal's
+    np.testing.assert_allclose(f[:, units].var(axis=0), tau2, rtol=4 * np.sqrt((kurtosis - 1) / replicas))
+    onehot = (SECTOR[:, None] == np.array(weighted)).astype(float) * _share()[:, None]
+    aggregate = (f - 1) @ onehot
+    expected = tau2 * herfindahl(WEIGHTS, SECTOR, 7)[weighted] / k
+    standard_error = np.sqrt((np.mean(aggregate**4, axis=0) - aggregate.var(axis=0) ** 2) / replicas)  # of a variance
+    np.testing.assert_array_less(np.abs(aggregate.var(axis=0) - expected), 4 * standard_error)

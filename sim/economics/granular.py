@@ -50,6 +50,41 @@ def herfindahl(weights, sector, sectors: int) -> np.ndarray:
     return np.divide(squares, np.square(total), out=np.ones(sectors), where=total > 0)
 
 
+def nation_herfindahl(weights, sector, sectors: int, stands_for: float, size=None) -> np.ndarray:
+    """Each sector's Herfindahl index among the nation's units, when the sample stands for ``stands_for`` times itself.
+
+    The nation is the sample and ``stands_for − 1`` times its persons again, in units as large
+    as the sample's units of this level are on average over all sectors, spread in size within
+    each sector as the sample's are. With ``n`` a sector's units with weight and ``P`` their
+    size, ``N = n + (stands_for − 1) P / P̄`` are the nation's (``P̄``: the level's size per
+    unit), and its Herfindahl index is ``H n / N`` (docs/noise.md). ``stands_for = 1``: ``H``.
+
+    Parameters
+    ----------
+    weights : numpy.ndarray, shape (M,)
+        Each unit's weight in its sector's aggregate (output, or hours), ≥ 0.
+    sector : numpy.ndarray of int, shape (M,)
+        Each unit's sector, ``0 <= sector < sectors``.
+    sectors : int
+        Number of sectors.
+    stands_for : float
+        Persons the run stands for ÷ persons simulated, ≥ 1.
+    size : numpy.ndarray, shape (M,), optional
+        Each unit's size comparable across sectors (persons); default ``weights``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (sectors,)
+    """
+    h = herfindahl(weights, sector, sectors)
+    counted = weights > 0
+    units = np.bincount(sector, weights=counted, minlength=sectors)
+    amount = np.bincount(sector, weights=np.where(counted, weights if size is None else size, 0.0), minlength=sectors)
+    mean = amount.sum() / max(units.sum(), 1.0)
+    nation = units + (stands_for - 1) * np.divide(amount, mean, out=np.zeros(sectors), where=mean > 0)
+    return h * np.divide(units, nation, out=np.ones(sectors), where=nation > 0)
+
+
 class Loadings(NamedTuple):
     """How each unit's shock is made from independent draws (:func:`loadings`): ``x = f d (η − p v (v·η)) + b ξ``.
 
@@ -132,13 +167,13 @@ def loadings(weights, sector, herfindahl_nation) -> Loadings:
 
 
 def nation_shocks(draws, rule: Loadings, common=None) -> np.ndarray:
-    """Standard normal shocks of every unit, correlated within sectors by ``rule`` (:func:`loadings`).
+    """Shocks of mean 0 of every unit, correlated within sectors by ``rule`` (:func:`loadings`).
 
     Parameters
     ----------
     draws : numpy.ndarray, shape (M,) or (R, M)
-        Independent standard normal draws, one per unit (each row an independent replica,
-        transformed alike).
+        Independent draws of mean 0 and variance 1 (normal, or standardised lognormal), one
+        per unit (each row an independent replica, transformed alike).
     rule : Loadings
     common : numpy.ndarray, shape (S,) or (R, S), optional
         Independent standard normal sector shocks, needed where the nation is lumpier.
@@ -146,8 +181,8 @@ def nation_shocks(draws, rule: Loadings, common=None) -> np.ndarray:
     Returns
     -------
     numpy.ndarray, shape of ``draws``
-        Normal, mean 0, each unit's variance ``rule.variance``; ``Σ ŵ shocks`` has variance
-        ``Hₙ`` in each sector with weight.
+        Linear in the draws: mean 0, each unit's variance ``rule.variance``; ``Σ ŵ shocks``
+        has variance ``Hₙ`` in each sector with weight.
 
     Raises
     ------
@@ -222,3 +257,41 @@ def _point(a, sector, sectors: int, top, nu_max, h, target, which) -> np.ndarray
         low = np.where(above, middle, low)
         high = np.where(above, high, middle)
     return np.where(beyond, end, low)
+
+
+def factors(spread: float, rule: Loadings | None, rng, shape) -> np.ndarray:
+    """Factors with mean 1 and the variance of a lognormal of σ ``spread`` for each unit, correlated by ``rule``.
+
+    Each unit draws its lognormal factor ``f`` as a run that stands for itself does; where the
+    run stands for more, the standardised deviations ``(f − 1) / τ``, ``τ² = exp(σ²) − 1``, are
+    correlated by :func:`nation_shocks`. Working on the factors themselves, not their
+    logarithms, keeps the sector's aggregate exactly at the nation's variance at every order
+    (a lognormal's square terms do not cancel between units). A factor the correlation would
+    take below 0 is 0 (a week without output): never at σ ≤ 0.1, about 1 unit-week in 10⁴ at
+    σ = 0.3 in a sector of five units (docs/noise.md).
+
+    Parameters
+    ----------
+    spread : float
+        σ of each unit's log factor.
+    rule : Loadings or None
+        None where the run stands for itself: the factors are ``rng.lognormal`` itself.
+    rng : numpy.random.Generator
+    shape : int or tuple of int
+        Units (M,), or (R, M) for R independent factors of each unit.
+
+    Returns
+    -------
+    numpy.ndarray, shape ``shape``
+        Mean 1, each unit's variance ``τ² · rule.variance``, ≥ 0.
+    """
+    drawn = rng.lognormal(-(spread**2) / 2, spread, shape)
+    if rule is None:
+        return drawn
+    return np.maximum(1 + deviations(drawn, spread, rule), 0.0)
+
+
+def deviations(drawn, spread: float, rule: Loadings) -> np.ndarray:
+    """``τ · nation_shocks((f − 1) / τ)``: lognormal factors' deviations from 1, correlated by ``rule``."""
+    tau = np.sqrt(np.expm1(spread**2))
+    return tau * nation_shocks((drawn - 1) / tau, rule)
