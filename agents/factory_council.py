@@ -12,7 +12,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.economics import capital, market, production
+from sim.economics import capital, granular, market, production
 from sim.economics.ordering import stable_order
 from sim.economics.state import EconomyState, ProducerArrays
 
@@ -269,12 +269,15 @@ class FactoryCouncils:
 
     # --- reports -----------------------------------------------------------------------------------
 
-    def reports(self, error: float, rng):
+    def reports(self, error: float, rng, stands_for: float = 1.0):
         """What councils and communes tell the plan factory (seed §7b): output and the inputs they used per unit.
 
         Each producer measures the inputs it used per unit of output with a lognormal error
         of spread ``error`` (mean 1), drawn afresh at every report; it never sees the true
-        coefficients.
+        coefficients. When the run stands for ``stands_for`` > 1 times its producers, the
+        errors of each input are correlated within each sector by
+        :func:`sim.economics.granular.loadings` (weights: output; sizes: workers), so that each producer keeps
+        ``error`` and the sector's output-weighted report errs as the nation's would.
 
         Their labour per unit is the method they work with (hours at norm effort), which
         they know: they changed it.
@@ -291,7 +294,11 @@ class FactoryCouncils:
         """
         p = self.producers
         n = self.inputs_true.shape[0]
-        noise = rng.lognormal(-(error**2) / 2, error, (n, p.sector.size)) if error > 0 else 1.0
+        rule = None
+        if error > 0 and stands_for > 1:
+            nation = granular.nation_herfindahl(p.output, p.sector, n, stands_for, p.workers)
+            rule = granular.loadings(p.output, p.sector, nation)
+        noise = granular.factors(error, rule, rng, (n, p.sector.size)) if error > 0 else 1.0
         self.measured = self.inputs_true[:, p.sector] * noise  # (n, P): inputs per unit, as each producer saw them
         measured_sum = np.zeros((n, n))
         np.add.at(measured_sum.T, p.sector, (self.measured * p.output).T)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.economics import production, wages
+from sim.economics import granular, production, wages
 from sim.economics.ordering import stable_order
 from sim.economics.state import ProducerArrays
 
@@ -41,19 +41,58 @@ class RuralCommunes:
         self.rows = np.flatnonzero(producers.is_commune)
         self.fertility = producers.productivity[self.rows].copy()  # output per hour of their land, norm 1
         self.region = np.arange(self.rows.size) // COMMUNES_PER_REGION  # neighbours share the weather
+        self.weather = np.ones(self.rows.size)  # this year's yield ÷ fertility
+        self.first = np.flatnonzero(np.diff(self.region, prepend=-1))  # each region's first commune
 
-    def harvest(self, spread: float, rng):
+    def harvest(self, spread: float, rng, stands_for: float = 1.0):
         """This year's yield of every commune: fertility × weather, lognormal with mean 1 (seed §9a).
 
         Half of the variance of the log yield is shared by the communes of a region, half is
-        the commune's own.
+        the commune's own. When the run stands for ``stands_for`` > 1 times its communes and
+        regions, each part is correlated within the farming sector by
+        :func:`sim.economics.granular.loadings` (weights: each commune's and each region's
+        members × fertility), so that each commune's yield keeps its mean and variance and the
+        farm's total varies as the nation's communes would make it.
         """
         if self.rows.size == 0:
             return
         common = rng.standard_normal(self.region[-1] + 1)[self.region]
         own = rng.standard_normal(self.rows.size)
-        z = np.sqrt(0.5) * common + np.sqrt(0.5) * own
-        self.producers.productivity[self.rows] = self.fertility * np.exp(spread * z - spread**2 / 2)
+        if stands_for > 1:
+            self.weather = self._nation_weather(spread, common, own, stands_for)
+        else:
+            z = np.sqrt(0.5) * common + np.sqrt(0.5) * own
+            self.weather = np.exp(spread * z - spread**2 / 2)
+        self.producers.productivity[self.rows] = self.fertility * self.weather
+
+    def _nation_weather(self, spread: float, common, own, stands_for: float) -> np.ndarray:
+        """The weather, each part's deviations correlated within the farm (:func:`sim.economics.granular.deviations`).
+
+        Each part is a lognormal factor of σ ``spread / √2``, the region's and the commune's;
+        their deviations from 1, correlated over regions and over communes, each scaled to
+        half the variance of a lognormal of σ ``spread``, add up to the commune's weather.
+        """
+        half = spread / np.sqrt(2)
+        members = self.producers.workers[self.rows].astype(float)
+        weight = members * self.fertility
+        local = self._nation(weight, members, stands_for)
+        regional = self._nation(np.bincount(self.region, weights=weight), np.bincount(self.region, members), stands_for)
+        parts = (
+            granular.deviations(np.exp(half * own - half**2 / 2), half, local),
+            granular.deviations(np.exp(half * common[self.first] - half**2 / 2), half, regional)[self.region],
+        )
+        scale = np.sqrt(np.expm1(spread**2) / 2 / np.expm1(half**2))
+        return np.maximum(1 + scale * (parts[0] + parts[1]), 0.0)
+
+    @staticmethod
+    def _nation(weight, members, stands_for: float) -> granular.Loadings:
+        """The loadings of one part of the weather over units of ``weight`` and ``members``, all in one sector."""
+        one = np.zeros(weight.size, dtype=int)
+        return granular.loadings(weight, one, granular.nation_herfindahl(weight, one, 1, stands_for, members))
+
+    def vary(self, factor):
+        """This week's productivity of every commune: fertility × this year's weather × ``factor`` (the sector's)."""
+        self.producers.productivity[self.rows] = self.fertility * self.weather * factor
 
     def members_wanted(self, labour: float, hours_per_week: float) -> np.ndarray:
         """Members each commune needs for its target: its hours at its productivity, times ``staffing``.

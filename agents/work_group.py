@@ -37,9 +37,9 @@ class WorkGroups:
         self.rules = rules
         self.population = population
 
-    def vary(self, spread: float, rng):
-        """This week's output per hour of every group: its own productivity times a lognormal draw, mean 1."""
-        self.output_per_hour = self.productivity * rng.lognormal(-(spread**2) / 2, spread, self.council.size)
+    def vary(self, factor):
+        """This week's output per hour of every group: its own productivity times ``factor`` (mean 1; the noise's)."""
+        self.output_per_hour = self.productivity * factor
 
     def _new_productivity(self, rng, size: int) -> np.ndarray:
         spread = self.rules.productivity_spread

@@ -19,7 +19,7 @@ from sim.economics.units import WEEKS_PER_YEAR
 from sim.regimes import make_regime
 from sim.run import initial_conditions
 from sim.run.events import Events
-from sim.run.noise import Noise
+from sim.run.noise import Noise, stands_for
 from sim.run.record import Record
 from sim.run.scenario import Scenario, ScenarioError, from_parameters, validate
 from sim.run.scenario_economy import check_against_economy, economy_of
@@ -94,7 +94,7 @@ class CouncilsModel(mesa.Model):
         check_against_economy(scenario, self.economy, "scenario")
         self.regime = make_regime(scenario.regime)
         self.events = Events(scenario)
-        self.noise = Noise(scenario.noise)
+        self.noise = Noise(scenario.noise, stands_for(scenario.population, self.economy))
         self.week = 0
         self._persons_made = False  # person agents are made when first asked for (:meth:`make_persons`)
         initial_conditions.establish(self)

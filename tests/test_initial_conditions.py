@@ -381,12 +381,17 @@ def test_check_buildable_refuses_what_the_model_refuses_and_only_that():
 class _Spy:
     """Stands for the consumers, communes, work groups and councils: records each call in one shared list."""
 
-    def __init__(self, calls, name):
+    def __init__(self, calls, name, **attributes):
         self._calls, self._name = calls, name
         self.group = f"{name}.group"
+        self.__dict__.update(attributes)
 
     def __getattr__(self, method):
         return lambda *args: self._calls.append((f"{self._name}.{method}", *args))
+
+
+#: Four groups of two enterprises (producer rows 0 and 1) making goods 0 and 2; one commune (row 2) farming good 1.
+_GROUP_COUNCIL, _SECTOR = np.array([0, 0, 1, 1]), np.array([0, 2, 1])
 
 
 def _spied(week, **spreads):
@@ -395,14 +400,15 @@ def _spied(week, **spreads):
         rng=np.random.default_rng(0),
         week=week,
         consumers=_Spy(calls, "consumers"),
-        communes=_Spy(calls, "communes"),
-        work_groups=_Spy(calls, "work_groups"),
-        councils=_Spy(calls, "councils"),
+        communes=_Spy(calls, "communes", rows=np.array([2])),
+        work_groups=_Spy(calls, "work_groups", council=_GROUP_COUNCIL),
+        councils=_Spy(calls, "councils", rows=np.array([0, 1])),
+        producers=SimpleNamespace(sector=_SECTOR),
+        economy=SimpleNamespace(technology=SimpleNamespace(n=3)),
         state=SimpleNamespace(hours_per_week=35.0),
     )
-    WeeklyNoise(Noise(**{"taste_drift": 0.0, "productivity": 0.0, "harvest": 0.0, "reports": 0.0, **spreads})).draw(
-        model
-    )
+    quiet = {"taste_drift": 0.0, "productivity": 0.0, "harvest": 0.0, "reports": 0.0}
+    WeeklyNoise(Noise(**{**quiet, **spreads})).draw(model)
     return model, calls
 
 
@@ -422,7 +428,8 @@ def test_tastes_drift_every_week_by_the_scenarios_innovation_without_restaffing(
 def test_a_harvest_comes_at_the_start_of_each_year_and_the_councils_are_restaffed_after_it(week):
     model, calls = _spied(week, harvest=0.2)
     work_groups = model.work_groups
-    assert calls == [("communes.harvest", 0.2, model.rng), ("councils.staff", "consumers.group", work_groups, 35.0)]
+    staff = ("councils.staff", "consumers.group", work_groups, 35.0)
+    assert calls == [("communes.harvest", 0.2, model.rng, 1.0), staff]  # a run that stands for itself: k = 1
 
 
 @pytest.mark.parametrize("week", [1, WEEKS_PER_YEAR - 1, WEEKS_PER_YEAR + 1])
@@ -431,16 +438,37 @@ def test_no_harvest_in_any_other_week(week):
 
 
 def test_every_shock_in_its_order_tastes_harvest_productivity_then_the_councils_restaffed_once():
-    model, calls = _spied(2 * WEEKS_PER_YEAR, taste_drift=0.01, harvest=0.2, productivity=0.05)
+    _, calls = _spied(2 * WEEKS_PER_YEAR, taste_drift=0.01, harvest=0.2, productivity=0.05)
     assert [call[0] for call in calls] == [
         "consumers.drift_tastes",
         "communes.harvest",
         "work_groups.vary",
         "councils.staff",
     ]
-    assert calls[2] == ("work_groups.vary", 0.05, model.rng)
     _, weekly = _spied(5, productivity=0.05)
     assert [call[0] for call in weekly] == ["work_groups.vary", "councils.staff"]
+
+
+def test_each_groups_output_per_hour_is_its_own_lognormal_draw_the_same_a_run_has_always_made():
+    model, calls = _spied(5, productivity=0.05)
+    np.testing.assert_array_equal(calls[0][1], np.random.default_rng(0).lognormal(-(0.05**2) / 2, 0.05, 4))
+    assert model.rng.bit_generator.state != np.random.default_rng(0).bit_generator.state
+
+
+def test_enterprise_and_sector_shocks_are_shared_by_their_groups_and_the_sectors_by_its_communes():
+    """Draws in order: the groups', the enterprises' (one each), the sectors' (one each)."""
+    _, calls = _spied(5, productivity=0.05, enterprise=0.1, sector=0.2)
+    replay = np.random.default_rng(0)
+    groups = replay.lognormal(-(0.05**2) / 2, 0.05, 4)
+    enterprises = replay.lognormal(-(0.1**2) / 2, 0.1, 2)
+    sectors = replay.lognormal(-(0.2**2) / 2, 0.2, 3)
+    assert [call[0] for call in calls] == ["communes.vary", "work_groups.vary", "councils.staff"]
+    np.testing.assert_array_equal(calls[0][1], sectors[[1]])  # the commune farms good 1
+    expected = groups * enterprises[_GROUP_COUNCIL] * sectors[_SECTOR[_GROUP_COUNCIL]]
+    np.testing.assert_allclose(calls[1][1], expected, rtol=1e-15)
+    _, alone = _spied(5, enterprise=0.1)
+    only = np.random.default_rng(0).lognormal(-(0.1**2) / 2, 0.1, 2)
+    np.testing.assert_array_equal(alone[0][1], only[_GROUP_COUNCIL])
 
 
 def test_check_buildable_draws_from_the_generator_the_models_seed_starts(monkeypatch):

@@ -220,9 +220,9 @@ def test_the_monthly_plan_revises_coefficients_from_noisy_reports_and_asks_for_t
     calls = {}
     reports, ask = m.councils.reports, m.councils.ask_for_capacity
 
-    def spy_reports(error, rng):
-        calls["error"] = error
-        return reports(error, rng)
+    def spy_reports(error, rng, stands_for):
+        calls["error"], calls["stands_for"] = error, stands_for
+        return reports(error, rng, stands_for)
 
     def spy_ask(state, margin):
         calls["margin"] = margin
@@ -240,6 +240,7 @@ def test_the_monthly_plan_revises_coefficients_from_noisy_reports_and_asks_for_t
     monkeypatch.setattr(m.planner, "solve", spy_solve)
     m.regime.plan(m)
     assert calls["error"] == 0.3 and calls["margin"] == 0.4
+    assert calls["stands_for"] == 1.0  # the run stands for itself
     assert calls["solve"][0] == m.week == 3
     assert calls["solve"][1] is calls["asked"]
 

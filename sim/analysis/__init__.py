@@ -11,6 +11,8 @@ the table of outcomes over seeds (``councils table``).
 - ``gather``: the finished runs of run and sweep directories, one row each;
 - ``table``: those runs grouped, each outcome with its interval, and the warnings a reader
   needs; ``table_text``: that table as Markdown, LaTeX or CSV;
+- ``noise_scale``: whether a run's noise depends on how many persons it simulates: each sector's
+  output per hour, week to week, with the noise drawn alone (docs/noise.md);
 - ``validation``: the capitalist regime against the United States of 2014, the economy it
   starts from: the facts, their sources and bands, and a run's figures for each.
 

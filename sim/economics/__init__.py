@@ -15,6 +15,8 @@
   year and its soft budget (Kornai 1980); ``shortage``: the shortage economy's rules and marks —
   hoarded inputs, forced substitution and forced saving, queues beside piles (Kornai 1980);
   ``corrective_loop``: the one-good loop linearised (§7c);
+- ``granular``: the units' shocks correlated within each sector so that each keeps its variance and
+  each sector's aggregate has the nation's, when a run stands for more persons than it simulates;
 - ``capital``: capacity that wears out and is renewed, and the better methods new and renewed
   capacity embody (§8); ``banking``: the market regime's bank, its loans and the central bank's rule;
 - ``state``: the one container of what the economy shares (stocks, prices, the plan in force),

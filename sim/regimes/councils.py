@@ -60,7 +60,7 @@ class Councils(Regime):
         below value for no more than that (seed §7c).
         """
         s, councils, rng, sc = model.state, model.councils, model.rng, model.conditions
-        model.planner.revise_coefficients(*councils.reports(sc.noise.reports, rng))
+        model.planner.revise_coefficients(*councils.reports(sc.noise.reports, rng, model.noise.stands_for))
         asked = councils.ask_for_capacity(s, sc.plan.investment_margin)
         own = sc.comparison.investment == "own"
         if own and not sc.decision.vote and sc.plan.investment_rule == "need" and model.week >= WEEKS_PER_YEAR:

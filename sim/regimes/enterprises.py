@@ -296,7 +296,7 @@ class MarketEconomy(Regime):
             self._open(model)
             return
         planner, councils, rng = model.planner, model.councils, model.rng
-        planner.revise_coefficients(*councils.reports(model.conditions.noise.reports, rng))
+        planner.revise_coefficients(*councils.reports(model.conditions.noise.reports, rng, model.noise.stands_for))
         planner.refresh()
         model.state.values = planner.values
         if self.levies(model):  # public consumption, too, is the plan's share of the net product in hours

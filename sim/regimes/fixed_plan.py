@@ -232,7 +232,7 @@ class FixedPlan(Regime):
             self._queued = np.zeros(cg.size)
             self._used = np.zeros(s.stock.size)
             self._short = np.zeros(s.stock.size, dtype=bool)
-        model.planner.revise_coefficients(*councils.reports(sc.noise.reports, rng))
+        model.planner.revise_coefficients(*councils.reports(sc.noise.reports, rng, model.noise.stands_for))
         margin = sc.plan.investment_margin
         need = councils.ask_for_capacity(s, margin)
         asked = councils.ask_for_capacity(s, plan_corrections.hungry_margin(margin, sc.fixed_plan.investment_hunger))

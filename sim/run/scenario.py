@@ -34,6 +34,13 @@ def _rule(check: str, **kw):
     return field(metadata={"check": check}, **kw)
 
 
+#: What ``population.represents`` may name besides a number of persons.
+REPRESENTS = ("sample", "economy")
+#: The most persons a run may stand for: more than live on Earth.
+MAX_REPRESENTS = 10_000_000_000
+REPRESENTS_ALLOWED = f'`"sample"`, `"economy"` or `consumers <= represents <= {MAX_REPRESENTS:_}`'
+
+
 @dataclass(frozen=True)
 class Population:
     """Who lives in the simulated economy.
@@ -50,6 +57,8 @@ class Population:
     group_size_min: int = _rule("2 <= x <= 1000", default=10)  # persons per primary work group, at least
     group_size_max: int = _rule("2 <= x <= 1000", default=30)  # persons per primary work group, at most
     taste_precision: str = _rule("in float64, float32", default="float64")  # each person's own taste shifts held in
+    # persons the run stands for (docs/noise.md): "sample" itself, "economy" the economy's persons engaged, or a number
+    represents: int | str = field(default="sample", metadata={"allowed": REPRESENTS_ALLOWED})
 
 
 @dataclass(frozen=True)
@@ -145,20 +154,28 @@ class TasteShift:
 class Noise:
     """What nobody plans (DESIGN §4): tastes drift, work varies, harvests vary, reports err. All 0: deterministic.
 
-    ``taste_drift``: every person's budget shares drift around their own with a common,
-    mean-reverting fashion (AR(1), half-life 18 weeks) to which each person is exposed to
-    a personal degree; the weekly innovation is this share of each budget share.
-    ``productivity``: σ of each work group's weekly output per hour (lognormal, mean 1).
-    ``harvest``: σ of each commune's yearly yield (lognormal, mean 1), half of the
-    variance shared by the five neighbouring communes of its region (the weather).
-    ``reports``: σ of the councils' and communes' measurement of the inputs they used per
-    unit of output (lognormal, mean 1), in every report to the plan factory.
+    Each key is the spread at the level where the shock lives (docs/noise.md), lognormal
+    with mean 1 where it multiplies. The nation: ``taste_drift``, every person's budget
+    shares drift around their own with one common, mean-reverting fashion (AR(1), half-life
+    18 weeks) to which each person is exposed to a personal degree fixed for life; the weekly
+    innovation is this share of each budget share; ``sector``, σ of each sector's weekly
+    output per hour, shared by all its enterprises and communes. The enterprise:
+    ``enterprise``, σ of each enterprise's weekly output per hour, shared by its groups;
+    ``reports``, σ of each council's and commune's measurement of the inputs it used per unit
+    of output, in every report to the plan factory. The group: ``productivity``, σ of each
+    work group's weekly output per hour. The commune: ``harvest``, σ of each commune's yearly
+    yield, half of its variance shared by the five neighbouring communes of its region (the
+    weather). When the run stands for more persons than it simulates
+    (``population.represents``), every group, enterprise, commune and report keeps its σ, and
+    each sector's aggregate of them gets the variance the nation's units would give it.
     """
 
     taste_drift: float = _rule("0 <= x <= 0.2", default=0.002)  # weekly innovation of tastes, share of a budget share
     productivity: float = _rule("0 <= x <= 1", default=0.02)  # σ of each work group's weekly output per hour
     harvest: float = _rule("0 <= x <= 1", default=0.05)  # σ of each commune's yearly yield
     reports: float = _rule("0 <= x <= 1", default=0.02)  # σ of the councils' measurement of their inputs
+    enterprise: float = _rule("0 <= x <= 1", default=0.0)  # σ of each enterprise's weekly output per hour
+    sector: float = _rule("0 <= x <= 1", default=0.0)  # σ of each sector's weekly output per hour
 
 
 @dataclass(frozen=True)
@@ -440,6 +457,7 @@ def _check_tree(obj, path: str, where: str):
         raise ScenarioError(f"{where}: regime = {show(obj.regime)}: {problem}")
     if isinstance(obj, Population):
         _check_headcount(obj, where)
+        _check_represents(obj, where)
     if isinstance(obj, Decision) and obj.hours_min > obj.hours_max:
         raise ScenarioError(
             f"{where}: decision.hours_min = {obj.hours_min} > decision.hours_max = {obj.hours_max}: must be ≤ hours_max"
@@ -472,6 +490,17 @@ def _check_headcount(pop: Population, where: str):
             f"{where}: population.consumers = {pop.consumers}: too few for {pop.councils} councils with groups of "
             f"at least {pop.group_size_min} and {pop.communes} communes: must be ≥ {staff + pop.communes}"
         )
+
+
+def _check_represents(pop: Population, where: str):
+    """``population.represents``: "sample", "economy", or at least as many persons as are simulated."""
+    value = pop.represents
+    if value in REPRESENTS if isinstance(value, str) else pop.consumers <= value <= MAX_REPRESENTS:
+        return
+    raise ScenarioError(
+        f'{where}: population.represents = {show(value)}: must be "sample", "economy" or a number of persons '
+        f"from population.consumers = {pop.consumers} to {MAX_REPRESENTS:_}"
+    )
 
 
 def validate(scenario: Scenario, where: str = "scenario") -> Scenario:
@@ -521,7 +550,13 @@ def _build(cls, table: dict, path: str, where: str):
 
 def _coerce(kind, value, key, where):
     if isinstance(kind, types.UnionType):
-        kind = next(k for k in typing.get_args(kind) if k is not type(None))
+        kinds = [k for k in typing.get_args(kind) if k is not type(None)]
+        if len(kinds) > 1:  # a number or a word (``int | str``): either, never a truth value
+            if isinstance(value, tuple(kinds)) and not isinstance(value, bool):
+                return value
+            names = " or ".join(k.__name__ for k in kinds)
+            raise ScenarioError(f"{where}: {key} = {show(value)}: must be of type {names}")
+        kind = kinds[0]
     if typing.get_origin(kind) is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ScenarioError(f"{where}: {key} = {show(value)}: must be a list of strings")

@@ -58,6 +58,11 @@ def check_against_economy(scenario: Scenario, economy: Economy, where: str) -> N
             f"{where}: communes.sector = {show(scenario.communes.sector)}: not a sector of the economy, so "
             f"population.communes = {pop.communes} have nothing to farm; {known}"
         )
+    if pop.represents == "economy" and economy.workers < pop.consumers:
+        raise ScenarioError(
+            f'{where}: population.represents = "economy": {economy.name} has {economy.workers:,.0f} persons engaged, '
+            f"fewer than population.consumers = {pop.consumers}: must stand for at least the persons simulated"
+        )
     run_by_councils = len(sectors) - farmed
     if pop.councils < run_by_councils:
         raise ScenarioError(

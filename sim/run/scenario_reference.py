@@ -153,7 +153,7 @@ def _meanings(cls) -> dict[str, str]:
 
 def _unit(name: str, meaning: str, kind) -> str:
     """The unit of a number key: by its name (:data:`NAMED_UNITS`), else by its meaning (:data:`UNITS`)."""
-    if kind not in (int, float):
+    if kind not in (int, float) and int not in typing.get_args(kind):
         return "—"
     text = meaning.lower()
     unit = next((unit for test, unit in NAMED_UNITS if test(name)), None)
@@ -176,6 +176,8 @@ def _default(f) -> str:
 
 
 def _allowed(f, kind) -> str:
+    if "allowed" in f.metadata:  # a key whose rule is not one check (``population.represents``)
+        return f.metadata["allowed"]
     check = f.metadata.get("check")
     if check and check.startswith("in "):
         return " or ".join(f"`{choice.strip()}`" for choice in check[3:].split(","))
