@@ -24,7 +24,7 @@ def hill(values, k: int) -> float:
 
 
 def test_the_mean_firm_size_is_the_census_employees_per_firm():
-    assert MEAN_FIRM_SIZE == pytest.approx(121_069_944 / 5_825_458)
+    assert pytest.approx(121_069_944 / 5_825_458) == MEAN_FIRM_SIZE
     assert 20.7 < MEAN_FIRM_SIZE < 20.9  # "about 121 million employees in about 5.8 million firms"
 
 
@@ -38,9 +38,7 @@ def test_the_mean_firm_size_is_the_census_employees_per_firm():
         (1_000, 30, 33),  # a group of 30 allows only 1,000 // 30 enterprises, fewer than the mean's 48
     ],
 )
-def test_enterprises_are_the_workers_over_the_mean_size_at_least_one_each_holding_a_group(
-    workers, smallest, expected
-):
+def test_enterprises_are_the_workers_over_the_mean_size_at_least_one_each_holding_a_group(workers, smallest, expected):
     assert enterprise_count(workers, smallest) == expected
 
 
@@ -89,4 +87,3 @@ def test_too_few_workers_for_a_group_in_each_enterprise_is_refused():
         firm_sizes(19, 2, 10, np.random.default_rng(0))
     with pytest.raises(ValueError):
         firm_sizes(100, 0, 10, np.random.default_rng(0))
-

@@ -14,7 +14,8 @@
   regimes' rules; ``plan_corrections``: the fixed plan's corrections of its targets within the
   year and its soft budget (Kornai 1980); ``shortage``: the shortage economy's rules and marks —
   hoarded inputs, forced substitution and forced saving, queues beside piles (Kornai 1980);
-  ``corrective_loop``: the one-good loop linearised (§7c);
+  ``corrective_loop``: the one-good loop linearised (§7c); ``firm_sizes``: how many enterprises a
+  sector's workers form and how large each is, Zipf's law at the US census mean (``"auto"`` councils);
 - ``capital``: capacity that wears out and is renewed, and the better methods new and renewed
   capacity embody (§8); ``banking``: the market regime's bank, its loans and the central bank's rule;
 - ``state``: the one container of what the economy shares (stocks, prices, the plan in force),

@@ -34,7 +34,9 @@ MEAN_FIRM_SIZE = US_EMPLOYEES_2014 / US_FIRMS_2014
 
 
 def enterprise_count(workers: int, smallest: int, mean_size: float = MEAN_FIRM_SIZE) -> int:
-    """Enterprises ``workers`` persons form: ``round(workers / mean_size)``, at least 1, at most ``workers // smallest``.
+    """Enterprises ``workers`` persons form: their number over the mean size, each holding at least one group.
+
+    ``round(workers / mean_size)``, at least 1, at most ``workers // smallest``.
 
     Parameters
     ----------
