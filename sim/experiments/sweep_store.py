@@ -190,7 +190,9 @@ def text_where_mixed(frame: pd.DataFrame) -> pd.DataFrame:
     A grid over a key that takes a number or a word (``"population.councils" = ["auto", 40]``)
     gives such a column; ``40`` becomes ``"40"``, missing values stay missing.
     """
-    for name in frame.select_dtypes(include="object").columns:
+    for name in frame.columns:
+        if not pd.api.types.is_object_dtype(frame[name].dtype):
+            continue
         kinds = {type(v) for v in frame[name].dropna()}
         if str in kinds and len(kinds) > 1:
             frame[name] = frame[name].map(lambda v: v if v is None or isinstance(v, str) else str(v))
