@@ -74,6 +74,19 @@ def test_sizes_are_skewed_a_few_giants_and_many_near_a_group():
     assert top[0] < 0.2 * sizes.sum()  # the draws are cut where a hundred thousand would expect one above
 
 
+def test_no_draw_is_beyond_the_size_the_enterprises_would_expect_one_above():
+    count = 100_000
+    # Without the groups, and with so many workers that rounding is negligible, sizes are the draws scaled.
+    sizes = firm_sizes(10**13, count, 0, np.random.default_rng(6)).astype(float)
+    cut = count ** (1 / ZIPF_EXPONENT)  # P(X > cut) = 1 / count
+    assert sizes.max() / sizes.min() <= cut * (1 + 1e-6)
+    assert sizes.max() / sizes.min() > cut / 10  # the tail reaches towards it
+
+
+def test_one_enterprise_holds_every_worker():
+    assert firm_sizes(37, 1, 10, np.random.default_rng(0)).tolist() == [37]
+
+
 def test_the_same_seed_gives_the_same_sizes_and_another_seed_others():
     def draw(seed):
         return firm_sizes(50_000, 2_400, 10, np.random.default_rng(seed))
