@@ -135,6 +135,14 @@ class CouncilsModel(mesa.Model):
             Consumer.create_agents(self, self.consumers.income.size, row=np.arange(self.consumers.income.size))
 
     @property
+    def graph(self):
+        """The federation of assemblies as its assemblies last met, a ``networkx.DiGraph`` made when first read.
+
+        :class:`sim.run.federation.Federation`: groups → General Assemblies → the Central Assembly.
+        """
+        return self.federation.graph
+
+    @property
     def seed(self) -> int:
         """The run's seed (``conditions.seed``), drawn when none was given."""
         return self.conditions.seed

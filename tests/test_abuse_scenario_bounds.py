@@ -34,11 +34,16 @@ GROWTH = 64 << 20  # peak memory a refused command may add, bytes
 
 
 def numeric_rules(cls=Scenario, prefix: str = "") -> dict[str, tuple[type, float, str, str, float]]:
-    """Every numeric key: path → (type, low, low operator, high operator, high), read from the schema."""
+    """Every numeric key: path → (type, low, low operator, high operator, high), read from the schema.
+
+    A key that takes a word beside its number (``population.councils``: ``"auto"``) is its number type.
+    """
     rules = {}
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
         kind = hints[f.name]
+        if f.metadata.get("words"):
+            kind = next(k for k in typing.get_args(kind) if k in (int, float))
         if dataclasses.is_dataclass(kind):
             rules |= numeric_rules(kind, f"{prefix}{f.name}.")
         elif kind in (int, float):
@@ -49,6 +54,8 @@ def numeric_rules(cls=Scenario, prefix: str = "") -> dict[str, tuple[type, float
 
 
 RULES = numeric_rules()
+#: The words a numeric key also takes, as its error says them first (``"auto" or 1 <= councils <= …``).
+WORDS = {"population.councils": ('"auto"',)}
 
 
 def inside(key: str, value) -> bool:
@@ -101,7 +108,10 @@ def test_a_value_above_the_upper_bound_names_key_value_and_range(key):
         from_dict(table_with(key, value), "x.toml")
     name = key.rsplit(".", 1)[-1]
     message = str(info.value)
-    assert message.startswith(f"x.toml: {key} = {value!r}: must be {_g(low)} {op_low} {name} {op_high} "), message
+    words = "".join(f"{word} or " for word in WORDS.get(key, ()))
+    assert message.startswith(f"x.toml: {key} = {value!r}: must be {words}{_g(low)} {op_low} {name} {op_high} "), (
+        message
+    )
     assert float(message.rsplit(" ", 1)[-1]) == high  # the stated upper bound is the schema's
 
 

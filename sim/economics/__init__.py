@@ -14,7 +14,8 @@
   regimes' rules; ``plan_corrections``: the fixed plan's corrections of its targets within the
   year and its soft budget (Kornai 1980); ``shortage``: the shortage economy's rules and marks —
   hoarded inputs, forced substitution and forced saving, queues beside piles (Kornai 1980);
-  ``corrective_loop``: the one-good loop linearised (§7c);
+  ``corrective_loop``: the one-good loop linearised (§7c); ``firm_sizes``: how many enterprises a
+  sector's workers form and how large each is, Zipf's law at the US census mean (``"auto"`` councils);
 - ``granular``: the units' shocks correlated within each sector so that each keeps its variance and
   each sector's aggregate has the nation's, when a run stands for more persons than it simulates;
 - ``capital``: capacity that wears out and is renewed, and the better methods new and renewed

@@ -2,7 +2,10 @@
 
 The figures are measured on the default economy (``benchmarks/``, and the calibration
 below), rounded up: a person costs about 0.5 kB of arrays (0.8 kB assumed; its Mesa agent,
-made only when asked for, would add about 0.45 kB), a row of the tidy time series about 80
+made only when asked for, would add about 0.45 kB), an enterprise about 0.3 kB (its
+council's Mesa agent, its rows and its first group's agent: 10⁷ persons with
+``population.councils = "auto"``, 473,026 enterprises, peaked 0.2 GB above the same persons
+in 1,000; 1 kB assumed; under ``"auto"`` one per 20.78 persons), a row of the tidy time series about 80
 bytes (200 assumed: writing and drawing hold copies), an interpreter with NumPy, pandas,
 SciPy, Mesa and Matplotlib about 160 MB (300 MB assumed, figures included). Time is only
 reported, never a reason to refuse.
@@ -19,17 +22,21 @@ good counted as a consumer good, no less than any of these and at most three tim
 from __future__ import annotations
 
 import ctypes
+import math
 import os
 import resource
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.economics.firm_sizes import MEAN_FIRM_SIZE
 from sim.run.record import GOOD_SERIES, WEEK_SERIES
-from sim.run.scenario import Scenario
+from sim.run.scenario import AUTO, Population, Scenario
 
 #: Bytes per person (consumer arrays, tastes, demand temporaries; no Mesa agent, made only on asking).
 BYTES_PER_PERSON = 800
+#: Bytes per enterprise (its council's Mesa agent and rows, its first group's agent).
+BYTES_PER_ENTERPRISE = 1_000
 #: Bytes per row of the tidy time series (``week, good, variable, value``) while it is built and written.
 BYTES_PER_ROW = 200
 #: Bytes of one interpreter with the model's libraries loaded, figures drawn.
@@ -121,10 +128,27 @@ def run_need(scenario: Scenario, n_goods: int, figures: bool = True) -> Need:
     """
     persons, weeks = scenario.population.consumers, scenario.weeks
     rows = weeks * (len(GOOD_SERIES) * n_goods + len(WEEK_SERIES))
-    memory = PROCESS_BYTES + persons * BYTES_PER_PERSON + rows * BYTES_PER_ROW + n_goods**2 * BYTES_PER_MATRIX_ENTRY
+    memory = (
+        PROCESS_BYTES
+        + persons * BYTES_PER_PERSON
+        + enterprises(scenario.population) * BYTES_PER_ENTERPRISE
+        + rows * BYTES_PER_ROW
+        + n_goods**2 * BYTES_PER_MATRIX_ENTRY
+    )
     setup = persons * SECONDS_SETUP_PER_PERSON + n_goods * SECONDS_SETUP_PER_GOOD
     week = SECONDS_PER_WEEK + persons * SECONDS_PER_PERSON_WEEK + n_goods * SECONDS_PER_WEEK_PER_GOOD
     return Need(int(memory), setup + weeks * week + (figure_seconds(n_goods) if figures else 0.0))
+
+
+def enterprises(population: Population) -> int:
+    """Enterprises a population will have: the number set, or under ``"auto"`` its persons over the mean firm size.
+
+    Under ``"auto"`` the communes' members form none, so persons / 20.78
+    (:data:`sim.economics.firm_sizes.MEAN_FIRM_SIZE`) is an upper bound.
+    """
+    if population.councils == AUTO:
+        return math.ceil(population.consumers / MEAN_FIRM_SIZE)
+    return population.councils
 
 
 def figure_seconds(n_goods: int) -> float:
@@ -154,8 +178,10 @@ def check_run(scenario: Scenario, n_goods: int, where: str, figures: bool = True
     need = run_need(scenario, n_goods, figures)
     free = available_memory()
     if need.memory > free:
-        persons = scenario.population.consumers
-        room = (free - (need.memory - persons * BYTES_PER_PERSON)) // BYTES_PER_PERSON
+        pop = scenario.population
+        persons = pop.consumers
+        per_person = BYTES_PER_PERSON + (BYTES_PER_ENTERPRISE / MEAN_FIRM_SIZE if pop.councils == AUTO else 0)
+        room = int((free - (need.memory - persons * per_person)) // per_person)
         shrink = (
             f"lower population.consumers (about {room:,} would fit)"
             if room >= 100

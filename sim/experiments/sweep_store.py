@@ -181,7 +181,22 @@ def write_part(out_dir: Path, rows: list[dict]):
     parts = real_directory(Path(out_dir) / PARTS_DIR, "sweep directory's")
     name = hashlib.sha1("".join(sorted(r["run_id"] for r in rows)).encode()).hexdigest()[:16]
     with replacing(parts / f"{name}.parquet", "sweep part") as file:
-        pd.DataFrame(rows).to_parquet(file, index=False)
+        text_where_mixed(pd.DataFrame(rows)).to_parquet(file, index=False)
+
+
+def text_where_mixed(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every column that mixes text and numbers as text: a Parquet column holds one type.
+
+    A grid over a key that takes a number or a word (``"population.councils" = ["auto", 40]``)
+    gives such a column; ``40`` becomes ``"40"``, missing values stay missing.
+    """
+    for name in frame.columns:
+        if not pd.api.types.is_object_dtype(frame[name].dtype):
+            continue
+        kinds = {type(v) for v in frame[name].dropna()}
+        if str in kinds and len(kinds) > 1:
+            frame[name] = frame[name].map(lambda v: v if v is None or isinstance(v, str) else str(v))
+    return frame
 
 
 def compact(out_dir: Path, run_order: list[str], notice=None) -> pd.DataFrame:
@@ -195,6 +210,7 @@ def compact(out_dir: Path, run_order: list[str], notice=None) -> pd.DataFrame:
     frame = frame.drop_duplicates("run_id", keep="last")
     frame = frame.assign(_order=frame["run_id"].map(order)).sort_values("_order").drop(columns="_order")
     frame = frame.reset_index(drop=True)
+    frame = text_where_mixed(frame)
     with replacing(Path(out_dir) / RUNS_FILE, "sweep's runs") as file:
         frame.to_parquet(file, index=False)
     return frame

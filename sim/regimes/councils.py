@@ -18,7 +18,7 @@ import numpy as np
 from sim.economics import decision, market, production, voting_rules, wages
 from sim.economics.units import WEEKS_PER_YEAR
 from sim.regimes.base import Regime
-from sim.run.federation import assembly_names, assembly_of, federation_graph
+from sim.run.federation import Federation, assembly_names, assembly_of
 
 
 class Councils(Regime):
@@ -197,7 +197,7 @@ class Councils(Regime):
         firm = voting_rules.robustness(rules.rule, central, direct)
         won = firm["winner"]
         firsts = decision.first_preferences(utility, assembly, members.size)
-        model.graph = federation_graph(model.work_groups.council, members, councils, communes)
+        model.federation = Federation(model.work_groups.council, members, councils, communes)
         answered = model.delegates.answer(
             assembly, utility, choice, won, record["year"], rules.delegate_years, model.rng
         )

@@ -4,7 +4,11 @@ Persons → primary work groups → the enterprise's General Assembly and counci
 Central Assembly of Delegates, and the rural communes' assemblies beside the enterprises.
 The assemblies and groups are nodes of a ``networkx`` graph, edges point the way votes
 and delegations travel; which person is in which group stays in the persons' arrays
-(``Consumers.group``, ``Consumers.commune``), which change every month.
+(``Consumers.group``, ``Consumers.commune``), which change every month. A
+:class:`Federation` keeps what the graph is made of as its assemblies met, and makes the
+graph when it is first read: at national proportions (``population.councils = "auto"``, 10⁷
+persons) it has about a million nodes, some 10 s and a gigabyte that a run that never
+looks at it does not pay.
 
 Delegates: each assembly elects one delegate to its council per ``WORKERS_PER_DELEGATE``
 members (at least one), and sends delegates to the Central Assembly, one each plus
@@ -16,6 +20,8 @@ prefers the result supported it, against the mandate.
 """
 
 from __future__ import annotations
+
+import functools
 
 import networkx as nx
 import numpy as np
@@ -62,6 +68,30 @@ def federation_graph(group_council, members, councils: int, communes: int) -> nx
         graph.add_node(f"group {g}", kind="group")
         graph.add_edge(f"group {g}", names[council])
     return graph
+
+
+class Federation:
+    """The federation as its assemblies met: the groups' enterprises and the assemblies' members; the graph on asking.
+
+    Parameters
+    ----------
+    group_council : numpy.ndarray of int, shape (M,)
+        The enterprise of each primary work group (copied: groups formed later are not on it).
+    members : numpy.ndarray of int, shape (councils + communes,)
+        Persons in each General Assembly.
+    councils, communes : int
+        Enterprises and communes.
+    """
+
+    def __init__(self, group_council, members, councils: int, communes: int):
+        self.group_council = np.array(group_council)
+        self.members = np.asarray(members)
+        self.councils, self.communes = councils, communes
+
+    @functools.cached_property
+    def graph(self) -> nx.DiGraph:
+        """The federation as a graph (:func:`federation_graph`), made the first time it is read."""
+        return federation_graph(self.group_council, self.members, self.councils, self.communes)
 
 
 class Delegates:

@@ -22,12 +22,12 @@ from agents import (
     RuralCommunes,
     WorkGroups,
 )
-from sim.economics import decision, market, production, wages
+from sim.economics import decision, firm_sizes, market, production, wages
 from sim.economics.economy import Economy, Technology
 from sim.economics.state import ProducerArrays
-from sim.run.federation import Delegates, assembly_of, federation_graph
+from sim.run.federation import Delegates, Federation, assembly_of
 from sim.run.planning import Planner
-from sim.run.scenario import Scenario, ScenarioError
+from sim.run.scenario import AUTO, Scenario, ScenarioError
 
 #: Persons whose tastes are drawn at once (8 MB of draws for 16 goods).
 _TASTE_BLOCK = 2**16
@@ -37,8 +37,8 @@ def establish(model):
     """Set up ``model`` (a :class:`~sim.model.CouncilsModel` with ``conditions``, ``economy`` and ``rng``).
 
     Sets ``technology``, ``planner``, ``state``, ``producers``, ``councils``, ``communes``,
-    ``work_groups``, ``consumers``, ``person_group`` (each worker's first group), ``graph``
-    (the federation) and ``delegates``, and creates the agents.
+    ``work_groups``, ``consumers``, ``person_group`` (each worker's first group), ``federation``
+    (whose graph is ``model.graph``) and ``delegates``, and creates the agents.
 
     Raises
     ------
@@ -117,7 +117,7 @@ class FirstPeople:
     sector : numpy.ndarray
         Each enterprise's sector.
     size : numpy.ndarray
-        Each enterprise's relative size.
+        Each enterprise's size: relative (mean 1) for a number of councils, its workers for ``"auto"``.
     commune_members, fertility : numpy.ndarray
         Each commune's members and fertility (mean 1 over members).
     weight : numpy.ndarray
@@ -168,11 +168,7 @@ def first_people(scenario: Scenario, start: Beginning, rng) -> FirstPeople:
     hours_needed = t.labour * start.first_output  # hours per week by sector, at norm productivity
     n_members, n_workers = headcount(scenario, n, start.commune_share, farm)
     council_sectors = [j for j in range(n) if j != farm]
-    # Enterprises per sector in proportion to the work each sector needs, at least one.
-    weights = hours_needed[council_sectors]
-    per_sector = production.largest_remainder(weights, pop.councils - len(council_sectors)) + 1
-    sector = np.repeat(council_sectors, per_sector)
-    size = rng.uniform(0.5, 1.5, sector.size)
+    sector, size = _enterprises(pop, hours_needed[council_sectors], council_sectors, n_workers, rng)
     # Rural communes: land ∝ members, fertility lognormal (seed §9a).
     commune_members = production.largest_remainder(rng.uniform(0.5, 1.5, pop.communes), n_members - pop.communes) + 1
     fertility = rng.lognormal(0.0, scenario.communes.fertility_spread, pop.communes)
@@ -181,7 +177,12 @@ def first_people(scenario: Scenario, start: Beginning, rng) -> FirstPeople:
     weight = np.concatenate([size, commune_members * fertility])
     total_weight = np.bincount(sectors_all, weights=weight, minlength=n)
     need = hours_needed[sectors_all] * (weight / total_weight[sectors_all])
-    workers = np.concatenate([production.staffing(need[: sector.size], n_workers, pop.group_size_min), commune_members])
+    staff = (
+        size.astype(int)
+        if pop.councils == AUTO
+        else production.staffing(need[: sector.size], n_workers, pop.group_size_min)
+    )
+    workers = np.concatenate([staff, commune_members])
     group_council, person_group, productivity = _groups(scenario, workers[: sector.size], rng)
     group = np.concatenate([rng.permutation(person_group), np.full(persons - n_workers, -1)])
     base = np.ones(persons)
@@ -201,6 +202,26 @@ def first_people(scenario: Scenario, start: Beginning, rng) -> FirstPeople:
     )
 
 
+def _enterprises(pop, hours_needed: np.ndarray, council_sectors: list[int], n_workers: int, rng):
+    """Each enterprise's sector and size, drawn from ``rng``.
+
+    A number of councils is shared among the sectors in proportion to the hours each needs
+    (at least one each), their sizes relative, uniform on 0.5–1.5. Under ``"auto"`` each
+    sector's workers (in proportion to the hours it needs, at least a group) form the
+    enterprises :func:`~sim.economics.firm_sizes.enterprise_count` says, sized by
+    :func:`~sim.economics.firm_sizes.firm_sizes`: sizes in persons, summing to ``n_workers``.
+    """
+    if pop.councils != AUTO:
+        per_sector = production.largest_remainder(hours_needed, pop.councils - len(council_sectors)) + 1
+        sector = np.repeat(council_sectors, per_sector)
+        return sector, rng.uniform(0.5, 1.5, sector.size)
+    smallest = pop.group_size_min
+    sector_workers = production.staffing(hours_needed, n_workers, smallest)
+    per_sector = [firm_sizes.enterprise_count(w, smallest) for w in sector_workers]
+    sizes = [firm_sizes.firm_sizes(w, k, smallest, rng) for w, k in zip(sector_workers, per_sector, strict=True)]
+    return np.repeat(council_sectors, per_sector), np.concatenate(sizes).astype(float)
+
+
 def headcount(scenario: Scenario, n_sectors: int, commune_share: float, farm: int | None) -> tuple[int, int]:
     """Persons in communes and in enterprises at the start; refused if the enterprises cannot be staffed.
 
@@ -211,13 +232,14 @@ def headcount(scenario: Scenario, n_sectors: int, commune_share: float, farm: in
     """
     pop, persons = scenario.population, scenario.population.consumers
     run_by_councils = n_sectors - (farm is not None)
-    if pop.councils < run_by_councils:
+    councils = run_by_councils if pop.councils == AUTO else pop.councils  # "auto": one per sector at least
+    if councils < run_by_councils:
         raise ScenarioError(f"population.councils = {pop.councils}: must be ≥ {run_by_councils} (one per sector)")
     n_members = max(pop.communes, round(persons * commune_share)) if farm is not None else 0
     n_workers = persons - n_members
-    if n_workers < pop.councils * pop.group_size_min:
+    if n_workers < councils * pop.group_size_min:
         raise ScenarioError(
-            f"population.consumers = {pop.consumers}: too few to staff {pop.councils} councils with "
+            f"population.consumers = {pop.consumers}: too few to staff {councils} councils with "
             f"groups of at least {pop.group_size_min}"
         )
     return n_members, n_workers
@@ -413,7 +435,7 @@ def _federation(model):
     c, councils, communes = model.consumers, model.councils.rows.size, model.communes.rows.size
     assembly = assembly_of(c.group, c.commune, model.work_groups.council, councils)
     members = np.bincount(assembly, minlength=councils + communes)
-    model.graph = federation_graph(model.work_groups.council, members, councils, communes)
+    model.federation = Federation(model.work_groups.council, members, councils, communes)
     model.delegates = Delegates(members, model.conditions.decision.central_seats)
 
 

@@ -29,9 +29,16 @@ class ScenarioError(ValueError):
     """A scenario that breaks a rule; the message names file, key path, value and what is allowed."""
 
 
-def _rule(check: str, **kw):
-    """A dataclass field with a default and a rule, e.g. ``_rule(">= 0", default=1.0)``."""
-    return field(metadata={"check": check}, **kw)
+def _rule(check: str, words: tuple[str, ...] = (), **kw):
+    """A dataclass field with a default and a rule, e.g. ``_rule(">= 0", default=1.0)``.
+
+    ``words``: the words a number key also takes in place of a number (``"auto"``).
+    """
+    return field(metadata={"check": check, "words": words}, **kw)
+
+
+#: ``population.councils = "auto"``: enterprises follow from the persons (sim.economics.firm_sizes).
+AUTO = "auto"
 
 
 #: What ``population.represents`` may name besides a number of persons.
@@ -52,13 +59,23 @@ class Population:
     """
 
     consumers: int = _rule("100 <= x <= 10_000_000", default=10_000)  # persons; every one works in a group or a commune
-    councils: int = _rule("1 <= x <= 100_000", default=100)  # enterprises (one factory council each)
+    # enterprises (one factory council each); "auto": per sector its workers ÷ 20.78, sizes Zipf (docs/firm_sizes.md)
+    councils: int | str = _rule("1 <= x <= 5_000_000", words=(AUTO,), default=100)
     communes: int = _rule("0 <= x <= 100_000", default=20)  # rural communes (0: agriculture run by councils)
     group_size_min: int = _rule("2 <= x <= 1000", default=10)  # persons per primary work group, at least
     group_size_max: int = _rule("2 <= x <= 1000", default=30)  # persons per primary work group, at most
     taste_precision: str = _rule("in float64, float32", default="float64")  # each person's own taste shifts held in
     # persons the run stands for (docs/noise.md): "sample" itself, "economy" the economy's persons engaged, or a number
     represents: int | str = field(default="sample", metadata={"allowed": REPRESENTS_ALLOWED})
+
+    @property
+    def fewest_councils(self) -> int:
+        """Councils the persons must staff at least: the number set, or one for ``"auto"``.
+
+        Under ``"auto"`` every sector the councils run has one at least; that is checked
+        against the economy (:mod:`sim.run.scenario_economy`).
+        """
+        return 1 if self.councils == AUTO else self.councils
 
 
 @dataclass(frozen=True)
@@ -443,11 +460,15 @@ def _check_tree(obj, path: str, where: str):
         if dataclasses.is_dataclass(value):
             _check_tree(value, key + ".", where)
             continue
-        check = f.metadata.get("check")
+        check, words = f.metadata.get("check"), f.metadata.get("words", ())
         if isinstance(value, float) and math.isinf(value):
             raise ScenarioError(f"{where}: {key} = {show(value)}: must be finite")
+        if isinstance(value, str) and words:
+            if value not in words:
+                raise ScenarioError(f"{where}: {key} = {show(value)}: must be {_rule_text(check, words, key)}")
+            continue
         if check and not _allowed(check, value):
-            raise ScenarioError(f"{where}: {key} = {show(value)}: must be {check.replace('x', key.split('.')[-1])}")
+            raise ScenarioError(f"{where}: {key} = {show(value)}: must be {_rule_text(check, words, key)}")
     if isinstance(obj, Population) and obj.group_size_min > obj.group_size_max:
         raise ScenarioError(
             f"{where}: population.group_size_min = {obj.group_size_min} > "
@@ -477,9 +498,16 @@ def _check_tree(obj, path: str, where: str):
         )
 
 
+def _rule_text(check: str, words: tuple[str, ...], key: str) -> str:
+    """What a key allows, as a message says it: ``"auto" or 1 <= councils <= 5_000_000``."""
+    number = check.replace("x", key.split(".")[-1])
+    return " or ".join([*(f'"{w}"' for w in words), number])
+
+
 def _check_headcount(pop: Population, where: str):
     """Enough persons for every council's first group and every commune's first member."""
-    staff = pop.councils * pop.group_size_min
+    staff = pop.fewest_councils * pop.group_size_min
+    councils = "a council" if pop.councils == AUTO else f"{pop.councils} councils"
     if pop.consumers >= staff and pop.communes > pop.consumers - staff:
         raise ScenarioError(
             f"{where}: population.communes = {pop.communes}: must be ≤ consumers − councils × group_size_min "
@@ -487,7 +515,7 @@ def _check_headcount(pop: Population, where: str):
         )
     if pop.consumers < staff + pop.communes:
         raise ScenarioError(
-            f"{where}: population.consumers = {pop.consumers}: too few for {pop.councils} councils with groups of "
+            f"{where}: population.consumers = {pop.consumers}: too few for {councils} with groups of "
             f"at least {pop.group_size_min} and {pop.communes} communes: must be ≥ {staff + pop.communes}"
         )
 
@@ -544,11 +572,20 @@ def _build(cls, table: dict, path: str, where: str):
                 raise ScenarioError(f"{where}: {path}{key} = {show(value)}: must be a table [{path}{key}]")
             kwargs[key] = _build(kind, value, f"{path}{key}.", where)
         else:
-            kwargs[key] = _coerce(kind, value, f"{path}{key}", where)
+            kwargs[key] = _coerce(kind, value, f"{path}{key}", where, fields[key].metadata)
     return cls(**kwargs)
 
 
-def _coerce(kind, value, key, where):
+def _coerce(kind, value, key, where, metadata):
+    words = metadata.get("words", ())
+    if words:  # a number, or one of its words
+        if isinstance(value, str):
+            return value
+        kind = _number_kind(kind)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            rule = _rule_text(metadata["check"], words, key)
+            raise ScenarioError(f"{where}: {key} = {show(value)}: must be {rule}")
+        return value
     if isinstance(kind, types.UnionType):
         kinds = [k for k in typing.get_args(kind) if k is not type(None)]
         if len(kinds) > 1:  # a number or a word (``int | str``): either, never a truth value
@@ -612,8 +649,18 @@ def load_scenario(path: str | Path) -> Scenario:
     return from_dict(read_scenario(path), str(path))
 
 
+def _number_kind(kind):
+    """The number type of a key that also takes words (``int | str`` → ``int``); any other type as it is."""
+    if isinstance(kind, types.UnionType):
+        return next((k for k in typing.get_args(kind) if k in (int, float)), kind)
+    return kind
+
+
 def field_type(key: str) -> type | None:
-    """The type of a scenario key path (``"population.consumers"`` → ``int``), or ``None`` if there is no such key."""
+    """The type of a scenario key path (``"population.consumers"`` → ``int``), or ``None`` if there is no such key.
+
+    A number key that also takes a word (``population.councils``: a number or ``"auto"``) is its number type.
+    """
     cls, parts = Scenario, key.split(".")
     for depth, part in enumerate(parts):
         hints = typing.get_type_hints(cls)
@@ -623,7 +670,7 @@ def field_type(key: str) -> type | None:
         if dataclasses.is_dataclass(kind):
             cls = kind
             continue
-        return kind if depth == len(parts) - 1 else None
+        return _number_kind(kind) if depth == len(parts) - 1 else None
     return None
 
 

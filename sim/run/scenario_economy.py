@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sim.economics.economy import Economy, economy_directory, load_economy, spectral_radius
 from sim.run import initial_conditions
-from sim.run.scenario import Scenario, ScenarioError
+from sim.run.scenario import AUTO, Scenario, ScenarioError
 from sim.storage.files import show
 
 
@@ -64,7 +64,7 @@ def check_against_economy(scenario: Scenario, economy: Economy, where: str) -> N
             f"fewer than population.consumers = {pop.consumers}: must stand for at least the persons simulated"
         )
     run_by_councils = len(sectors) - farmed
-    if pop.councils < run_by_councils:
+    if pop.councils != AUTO and pop.councils < run_by_councils:
         raise ScenarioError(
             f"{where}: population.councils = {pop.councils}: must be ≥ {run_by_councils} "
             f"(one council per sector the councils run)"

@@ -20,6 +20,7 @@ import io
 import re
 import textwrap
 import tokenize
+import types
 import typing
 
 from sim.run.scenario import Scenario
@@ -153,7 +154,9 @@ def _meanings(cls) -> dict[str, str]:
 
 def _unit(name: str, meaning: str, kind) -> str:
     """The unit of a number key: by its name (:data:`NAMED_UNITS`), else by its meaning (:data:`UNITS`)."""
-    if kind not in (int, float) and int not in typing.get_args(kind):
+    if isinstance(kind, types.UnionType):  # a number that also takes a word ("auto")
+        kind = next((k for k in typing.get_args(kind) if k in (int, float)), kind)
+    if kind not in (int, float):
         return "—"
     text = meaning.lower()
     unit = next((unit for test, unit in NAMED_UNITS if test(name)), None)
@@ -182,7 +185,8 @@ def _allowed(f, kind) -> str:
     if check and check.startswith("in "):
         return " or ".join(f"`{choice.strip()}`" for choice in check[3:].split(","))
     if check:
-        return f"`{check.replace('x', f.name)}`"
+        words = [f'`"{word}"`' for word in f.metadata.get("words", ())]
+        return " or ".join([*words, f"`{check.replace('x', f.name)}`"])
     if kind is bool:
         return "`true` or `false`"
     if typing.get_origin(kind) is tuple:

@@ -117,7 +117,7 @@ def controls(scenario_file: str | Path, scenario: Scenario, persons: int) -> dic
         Persons to start with (the population slider's value).
     """
     pop, plan = scenario.population, scenario.plan
-    need = pop.councils * pop.group_size_min + pop.communes  # every council a group, every commune a member
+    need = pop.fewest_councils * pop.group_size_min + pop.communes  # every council a group, every commune a member
     fewest = max(500, math.ceil(need / 500) * 500)
     most = max(20_000, pop.consumers)
     return {
