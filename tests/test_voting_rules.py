@@ -221,3 +221,28 @@ def test_a_condorcet_winner_is_chosen_by_every_condorcet_consistent_rule_and_eac
         if winner is not None:
             assert chosen == winner, name
         assert chosen in smith, name
+
+
+@st.composite
+def bodies(draw):
+    """Several assemblies' random rankings (ties allowed) of the same 2–5 variants, their approvals, one tie order."""
+    n = draw(st.integers(2, 5))
+    tallies, approved = [], []
+    for _ in range(draw(st.integers(1, 6))):
+        voters = draw(st.integers(1, 12))
+        scores = draw(st.lists(st.lists(st.integers(0, 3), min_size=n, max_size=n), min_size=voters, max_size=voters))
+        utility = np.array(scores, dtype=float)
+        tallies.append((utility[:, :, None] > utility[:, None, :]).sum(axis=0))
+        approved.append((utility >= utility.mean(axis=1, keepdims=True)).sum(axis=0))
+    return np.array(tallies), np.array(approved), np.array(draw(st.permutations(list(range(n)))))
+
+
+@settings(max_examples=200, deadline=None)
+@given(bodies())
+def test_many_bodies_at_once_choose_as_each_would_alone_under_every_rule(drawn):
+    tallies, approved, order = drawn
+    for name in voting_rules.RULES:
+        together = voting_rules.choose(name, Profile(tallies, approved, order))
+        alone = [voting_rules.choose(name, Profile(t, a, order)) for t, a in zip(tallies, approved, strict=True)]
+        assert isinstance(together, np.ndarray) and together.shape == (len(tallies),), name
+        np.testing.assert_array_equal(together, alone, err_msg=name)

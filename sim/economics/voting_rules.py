@@ -22,6 +22,10 @@ the variant chosen:
 The first three are Condorcet-consistent (:data:`CONDORCET_CONSISTENT`): a variant that beats
 every other head to head is chosen; each of them chooses within the Smith set (:func:`smith_set`).
 
+Every rule but ranked pairs also reads many bodies at once — a profile whose tally is
+(A, V, V) and approvals (A, V), one row per assembly — and returns each one's choice, as
+choosing body by body would (a national federation has half a million assemblies).
+
 **Ties** — equal scores, or (ranked pairs) equal margins — go to the variant earliest in
 ``Profile.order``, a random order of the ballot drawn each year from the model's generator:
 it knows nothing of the decision in force, so no tie favours the status quo.
@@ -42,9 +46,9 @@ class Profile:
 
     Attributes
     ----------
-    tally : numpy.ndarray, shape (V, V)
+    tally : numpy.ndarray, shape (V, V), or (A, V, V) for A bodies at once
         Votes for variant i over variant j (strict preferences; a voter indifferent counts for neither).
-    approvals : numpy.ndarray, shape (V,)
+    approvals : numpy.ndarray, shape (V,), or (A, V)
         Votes approving each variant (:func:`approvals`).
     order : numpy.ndarray of int, shape (V,)
         The variants in the order that breaks ties, earliest first: a permutation of ``0 … V − 1``.
@@ -82,23 +86,28 @@ def approvals(utility, assembly, assemblies: int) -> np.ndarray:
     )
 
 
-def first_in_order(candidates, order) -> int:
-    """The candidate earliest in the tie order.
+def first_in_order(candidates, order):
+    """The candidate earliest in the tie order (in each body, for candidates of shape (A, V)).
 
     Parameters
     ----------
-    candidates : numpy.ndarray of bool, shape (V,)
-        At least one true.
+    candidates : numpy.ndarray of bool, shape (V,) or (A, V)
+        At least one true in each row.
     order : numpy.ndarray of int, shape (V,)
+
+    Returns
+    -------
+    int, or numpy.ndarray of int, shape (A,)
     """
     order = np.asarray(order)
-    return int(order[np.flatnonzero(np.asarray(candidates)[order])[0]])
+    first = order[np.argmax(np.asarray(candidates)[..., order], axis=-1)]
+    return int(first) if first.ndim == 0 else first
 
 
 def beats(tally) -> np.ndarray:
-    """``beats[i, j]``: a strict majority for i over j, shape (V, V)."""
+    """``beats[i, j]``: a strict majority for i over j, shape (V, V) (or (A, V, V))."""
     tally = np.asarray(tally)
-    return tally > tally.T
+    return tally > np.swapaxes(tally, -1, -2)
 
 
 def condorcet_winner(tally) -> int | None:
@@ -127,8 +136,8 @@ def smith_set(tally) -> np.ndarray:
 
 def copeland(profile: Profile) -> int:
     """The variant beating most others head to head (the Condorcet winner, when there is one)."""
-    wins = beats(profile.tally).sum(axis=1)
-    return first_in_order(wins == wins.max(), profile.order)
+    wins = beats(profile.tally).sum(axis=-1)
+    return first_in_order(wins == wins.max(axis=-1, keepdims=True), profile.order)
 
 
 def strongest_paths(tally) -> np.ndarray:
@@ -139,16 +148,17 @@ def strongest_paths(tally) -> np.ndarray:
     """
     tally = np.asarray(tally, dtype=float)
     p = np.where(beats(tally), tally, 0.0)
-    for k in range(p.shape[0]):
-        p = np.maximum(p, np.minimum(p[:, k : k + 1], p[k : k + 1, :]))
-    np.fill_diagonal(p, 0.0)
+    variants = np.arange(p.shape[-1])
+    for k in variants:
+        p = np.maximum(p, np.minimum(p[..., :, k : k + 1], p[..., k : k + 1, :]))
+    p[..., variants, variants] = 0.0
     return p
 
 
 def schulze(profile: Profile) -> int:
     """The variant whose strongest path to each other variant is at least as strong as the way back."""
     p = strongest_paths(profile.tally)
-    return first_in_order((p >= p.T).all(axis=1), profile.order)
+    return first_in_order((p >= np.swapaxes(p, -1, -2)).all(axis=-1), profile.order)
 
 
 def ranked_pairs(profile: Profile) -> int:
@@ -156,7 +166,11 @@ def ranked_pairs(profile: Profile) -> int:
 
     Pairs of equal margin are taken in the tie order of their winners, then of their losers
     (Tideman 1987's tie-breaking ranking). The winner is the variant no locked majority beats.
+    Many bodies are read one by one: locking is sequential.
     """
+    if np.ndim(profile.tally) == 3:
+        bodies = zip(profile.tally, profile.approvals, strict=True)
+        return np.array([ranked_pairs(Profile(t, a, profile.order)) for t, a in bodies], dtype=int)
     tally = np.asarray(profile.tally, dtype=float)
     n = tally.shape[0]
     rank = np.argsort(profile.order)
@@ -175,14 +189,14 @@ def ranked_pairs(profile: Profile) -> int:
 
 def borda(profile: Profile) -> int:
     """The most Borda points: a point for every voter and every variant they rank it above."""
-    points = np.asarray(profile.tally).sum(axis=1)
-    return first_in_order(points == points.max(), profile.order)
+    points = np.asarray(profile.tally).sum(axis=-1)
+    return first_in_order(points == points.max(axis=-1, keepdims=True), profile.order)
 
 
 def approval(profile: Profile) -> int:
     """The variant the most voters approve."""
     approved = np.asarray(profile.approvals)
-    return first_in_order(approved == approved.max(), profile.order)
+    return first_in_order(approved == approved.max(axis=-1, keepdims=True), profile.order)
 
 
 #: Every rule a scenario's ``[decision] rule`` may name.
@@ -197,8 +211,8 @@ RULES = {
 CONDORCET_CONSISTENT = ("copeland", "schulze", "ranked_pairs")
 
 
-def choose(rule: str, profile: Profile) -> int:
-    """The variant ``rule`` chooses; an unknown rule is refused by name, with the rules there are."""
+def choose(rule: str, profile: Profile):
+    """The variant ``rule`` chooses (each body's, for many); an unknown rule is refused by name."""
     if rule not in RULES:
         raise ValueError(f"rule {rule!r}: must be one of {', '.join(RULES)}")
     return RULES[rule](profile)

@@ -182,12 +182,7 @@ class Councils(Regime):
         tallies = decision.pairwise_tallies(utility, assembly, members.size)
         approved = voting_rules.approvals(utility, assembly, members.size)
         order = model.rng.permutation(len(ballot))  # breaks ties; knows nothing of the decision in force
-        choice = np.array(
-            [
-                voting_rules.choose(rules.rule, voting_rules.Profile(t, a, order))
-                for t, a in zip(tallies, approved, strict=True)
-            ]
-        )
+        choice = voting_rules.choose(rules.rule, voting_rules.Profile(tallies, approved, order))  # each assembly's
         central = voting_rules.Profile(
             decision.central_tally(tallies, members, rules.aggregation),
             decision.central_approvals(approved, members, rules.aggregation),
