@@ -108,6 +108,44 @@ def test_delegates_who_support_the_result_against_their_assembly_are_recalled():
     assert third["rotated"] == 2 and third["recalled"] == 0
 
 
+def _answer_seat_by_seat(delegates, person_assembly, utility, choice, result, year, term, rng):
+    """The oracle: each vacant seat filled in turn from its assembly's members, as first written."""
+    seated = delegates.person >= 0
+    who = np.maximum(delegates.person, 0)
+    moved = seated & (person_assembly[who] != delegates.assembly)
+    mandate = choice[delegates.assembly]
+    supported = np.where(seated, np.where(utility[who, result] > utility[who, mandate], result, mandate), -1)
+    recalled = seated & ~moved & (supported != choice[delegates.assembly])
+    rotated = seated & ~moved & ~recalled & (year - delegates.elected_year >= term)
+    favourite = np.argmax(utility, axis=1)
+    person = delegates.person.copy()
+    for d in np.flatnonzero(~seated | moved | recalled | rotated):
+        a = delegates.assembly[d]
+        pool = np.flatnonzero(person_assembly == a)
+        agree = pool[favourite[pool] == choice[a]]
+        pool = agree if agree.size else pool
+        person[d] = rng.choice(pool) if pool.size else -1
+    return person
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_new_delegates_are_drawn_as_seat_by_seat_from_the_same_stream(seed):
+    rng = np.random.default_rng(seed)
+    assemblies, persons = 7, 60
+    person_assembly = rng.integers(0, assemblies - 1, persons)  # the last assembly has no members
+    utility = rng.integers(0, 3, (persons, 3)).astype(float)
+    members = np.bincount(person_assembly, minlength=assemblies)
+    delegates = Delegates(members, seats=5)
+    for year, choice in enumerate([rng.integers(0, 3, assemblies) for _ in range(3)], start=1):
+        expected = _answer_seat_by_seat(
+            delegates, person_assembly, utility, choice, 1, year, 2, np.random.default_rng(year)
+        )
+        delegates.answer(person_assembly, utility, choice, result=1, year=year, term=2, rng=np.random.default_rng(year))
+        np.testing.assert_array_equal(delegates.person, expected)
+        person_assembly = np.where(rng.random(persons) < 0.2, rng.integers(0, assemblies - 1, persons), person_assembly)
+    assert np.all(delegates.person[delegates.assembly == assemblies - 1] == -1)
+
+
 # --- the model -------------------------------------------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ import networkx as nx
 import numpy as np
 
 from agents.factory_council import WORKERS_PER_DELEGATE
+from sim.economics.ordering import stable_order
 from sim.economics.production import largest_remainder
 
 CENTRAL = "Central Assembly"
@@ -149,15 +150,19 @@ class Delegates:
         recalled = seated & ~moved & (self.supported != choice[self.assembly])
         rotated = seated & ~moved & ~recalled & (year - self.elected_year >= term)
         vacant = ~seated | moved | recalled | rotated
-        order = np.argsort(person_assembly, kind="stable")
-        start = np.searchsorted(person_assembly[order], np.arange(choice.size + 1))
-        for d in np.flatnonzero(vacant):
-            a = self.assembly[d]
-            pool = order[start[a] : start[a + 1]]
-            agree = pool[favourite[pool] == choice[a]]
-            pool = agree if agree.size else pool
-            self.person[d] = rng.choice(pool) if pool.size else -1
-            self.elected_year[d] = year
+        # Each assembly's members, those whose favourite is its choice first, each kind by row:
+        # the pool a new delegate is drawn from is the first kind, or all if it is empty.
+        kind = 2 * person_assembly + (favourite != choice[person_assembly])
+        order = stable_order(kind, 2 * choice.size)
+        count = np.bincount(kind, minlength=2 * choice.size)
+        start = (np.cumsum(count) - count)[0::2]
+        pool = np.where(count[0::2] > 0, count[0::2], count[1::2])
+        seats = np.flatnonzero(vacant)
+        filled = seats[pool[self.assembly[seats]] > 0]
+        self.person[seats] = -1
+        a = self.assembly[filled]
+        self.person[filled] = order[start[a] + rng.integers(0, pool[a])]  # as rng.choice(pool), seat by seat
+        self.elected_year[seats] = year
         return {
             "recalled": int(recalled.sum()),
             "rotated": int(rotated.sum()),
