@@ -88,6 +88,16 @@ def test_utilities_rank_by_the_weights():
     np.testing.assert_allclose(u[2, 2] - u[2, 0], 20 * (np.log(1.03) - np.log(1.01)))
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_pairwise_tallies_count_each_persons_strict_preferences_in_their_assembly(seed):
+    rng = np.random.default_rng(seed)
+    utility = rng.integers(0, 4, (300, 5)).astype(float)  # ties are frequent: neither side counts them
+    assembly = rng.integers(0, 9, 300)
+    expected = np.zeros((10, 5, 5), dtype=np.int64)  # the tenth assembly has no member
+    np.add.at(expected, assembly, (utility[:, :, None] > utility[:, None, :]).astype(np.int64))
+    np.testing.assert_array_equal(decision.pairwise_tallies(utility, assembly, 10), expected)
+
+
 def test_delegates_who_support_the_result_against_their_assembly_are_recalled():
     members = np.array([3, 3])
     person_assembly = np.array([0, 0, 0, 1, 1, 1])

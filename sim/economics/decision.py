@@ -14,6 +14,7 @@ Units: consumption in hours of labour value per person per year, time in hours p
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 #: Waking hours in a week (16 a day): free time is these minus the hours worked.
@@ -79,12 +80,22 @@ def pairwise_tallies(utility, assembly, assemblies: int) -> np.ndarray:
     -------
     numpy.ndarray of int, shape (assemblies, V, V)
     """
+    return _pairwise_counts(
+        np.ascontiguousarray(utility, dtype=float), np.ascontiguousarray(assembly, dtype=np.int64), int(assemblies)
+    )
+
+
+@numba.njit(cache=True)
+def _pairwise_counts(utility, assembly, assemblies):
+    """:func:`pairwise_tallies` in one pass over the persons (V² comparisons each)."""
     n_variants = utility.shape[1]
     out = np.zeros((assemblies, n_variants, n_variants), dtype=np.int64)
-    for i in range(n_variants):
-        prefers = utility[:, i][:, None] > utility  # (N, V): prefers i to each j
-        for j in np.flatnonzero(prefers.any(axis=0)):
-            out[:, i, j] = np.bincount(assembly[prefers[:, j]], minlength=assemblies)
+    for person in range(utility.shape[0]):
+        a = assembly[person]
+        for i in range(n_variants):
+            for j in range(n_variants):
+                if utility[person, i] > utility[person, j]:
+                    out[a, i, j] += 1
     return out
 
 
