@@ -246,3 +246,16 @@ def test_many_bodies_at_once_choose_as_each_would_alone_under_every_rule(drawn):
         alone = [voting_rules.choose(name, Profile(t, a, order)) for t, a in zip(tallies, approved, strict=True)]
         assert isinstance(together, np.ndarray) and together.shape == (len(tallies),), name
         np.testing.assert_array_equal(together, alone, err_msg=name)
+
+
+@settings(max_examples=100, deadline=None)
+@given(bodies())
+def test_the_strongest_paths_are_the_widest_paths_of_the_majorities_each_matrix_recomputed(drawn):
+    """The oracle: Floyd–Warshall written as Schulze (2011) does, a new matrix from the old at each step."""
+    tallies = drawn[0].astype(float)
+    p = np.where(tallies > tallies.transpose(0, 2, 1), tallies, 0.0)
+    for k in range(p.shape[-1]):
+        p = np.maximum(p, np.minimum(p[:, :, k : k + 1], p[:, k : k + 1, :]))
+    p[:, np.arange(p.shape[-1]), np.arange(p.shape[-1])] = 0.0
+    np.testing.assert_array_equal(voting_rules.strongest_paths(drawn[0]), p)
+    np.testing.assert_array_equal(voting_rules.strongest_paths(drawn[0][0]), p[0])

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 
@@ -147,11 +148,25 @@ def strongest_paths(tally) -> np.ndarray:
     otherwise); a chain is as strong as its weakest link (Floyd–Warshall's widest paths).
     """
     tally = np.asarray(tally, dtype=float)
-    p = np.where(beats(tally), tally, 0.0)
-    variants = np.arange(p.shape[-1])
-    for k in variants:
-        p = np.maximum(p, np.minimum(p[..., :, k : k + 1], p[..., k : k + 1, :]))
-    p[..., variants, variants] = 0.0
+    links = np.where(beats(tally), tally, 0.0)
+    return _widest_paths(links.reshape((-1, *links.shape[-2:]))).reshape(links.shape)
+
+
+@numba.njit(cache=True)
+def _widest_paths(p):
+    """Floyd–Warshall's widest paths in each body's (V, V) links, in place; the diagonal set to 0.
+
+    Row and column k do not change while k is the intermediate, so updating in place gives
+    what recomputing the whole matrix from the previous one would.
+    """
+    bodies, n, _ = p.shape
+    for body in range(bodies):
+        for k in range(n):
+            for i in range(n):
+                for j in range(n):
+                    p[body, i, j] = max(p[body, i, j], min(p[body, i, k], p[body, k, j]))
+        for i in range(n):
+            p[body, i, i] = 0.0
     return p
 
 
