@@ -188,9 +188,13 @@ class _TransposedTastes:
         return _columns_times(t.own, c) + t.drift * (t.exposure @ c)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath={"reassoc"})
 def _rows_times(own, columns, exposure, drift_times):
-    """``own @ columns + exposure ⊗ drift_times``, accumulated in float64 whatever ``own``'s precision."""
+    """``own @ columns + exposure ⊗ drift_times``, accumulated in float64 whatever ``own``'s precision.
+
+    The sum over goods may be reordered (``reassoc``), as BLAS reorders it, so that it runs in
+    vectors: a row's sum in strict order waits on each addition (2.3 times slower).
+    """
     n, g = own.shape
     k = columns.shape[1]
     out = np.empty((n, k))
@@ -203,7 +207,7 @@ def _rows_times(own, columns, exposure, drift_times):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath={"reassoc"})
 def _columns_times(own, c):
     """``own.T @ c``, accumulated in float64 whatever ``own``'s precision: one pass over the rows."""
     n, g = own.shape
