@@ -1,12 +1,14 @@
 """What a run or a sweep will need, estimated before anything is allocated, against what the machine has.
 
 The figures are measured on the default economy (``benchmarks/``, and the calibration
-below), rounded up: a person costs about 0.5 kB of arrays (0.8 kB assumed; its Mesa agent,
-made only when asked for, would add about 0.45 kB), an enterprise about 0.3 kB (its
-council's Mesa agent, its rows and its first group's agent: 10⁷ persons with
-``population.councils = "auto"``, 473,026 enterprises, peaked 0.2 GB above the same persons
-in 1,000; 1 kB assumed; under ``"auto"`` one per 20.78 persons), a row of the tidy time series about 80
-bytes (200 assumed: writing and drawing hold copies), an interpreter with NumPy, pandas,
+below), rounded up: a person costs about 0.3 kB of arrays with tastes in float32, 0.44 kB in
+float64 (:func:`person_bytes`; its Mesa agent, made only when asked for, would add about
+0.45 kB), and a week about 0.2 µs of CPU a person at 10⁷ persons (0.35 µs assumed); an
+enterprise about 0.3 kB (its council's Mesa agent, its rows and its first group's agent: 10⁷
+persons with ``population.councils = "auto"``, 473,026 enterprises, peaked 0.2 GB above the
+same persons in 1,000; 1 kB assumed; under ``"auto"`` one per 20.78 persons), a row of the
+tidy time series about 80 bytes (200 assumed: writing and drawing hold copies), an
+interpreter with NumPy, pandas,
 SciPy, Mesa and Matplotlib about 160 MB (300 MB assumed, figures included). Time is only
 reported, never a reason to refuse.
 
@@ -33,8 +35,10 @@ from sim.economics.firm_sizes import MEAN_FIRM_SIZE
 from sim.run.record import GOOD_SERIES, WEEK_SERIES
 from sim.run.scenario import AUTO, Population, Scenario
 
-#: Bytes per person (consumer arrays, tastes, demand temporaries; no Mesa agent, made only on asking).
-BYTES_PER_PERSON = 800
+#: Bytes per person besides their tastes (consumer arrays, demand temporaries; no Mesa agent, made only on asking).
+BYTES_PER_PERSON = 320
+#: Each person's tastes, one number a good, count this many times over (held once, and the rows demand forms).
+TASTE_COPIES = 1.5
 #: Bytes per enterprise (its council's Mesa agent and rows, its first group's agent).
 BYTES_PER_ENTERPRISE = 1_000
 #: Bytes per row of the tidy time series (``week, good, variable, value``) while it is built and written.
@@ -48,7 +52,7 @@ BYTES_PER_SWEEP_RUN = 8_000
 #: Seconds: set-up per person and per good, a week per person, a week of the plan and records, and per good.
 SECONDS_SETUP_PER_PERSON = 5e-6
 SECONDS_SETUP_PER_GOOD = 0.01
-SECONDS_PER_PERSON_WEEK = 1.5e-6
+SECONDS_PER_PERSON_WEEK = 3.5e-7
 SECONDS_PER_WEEK = 2e-3
 SECONDS_PER_WEEK_PER_GOOD = 5e-4
 #: Seconds to draw a run's figures: ``SECONDS_FIGURES + g × SECONDS_FIGURES_PER_GOOD + g² × SECONDS_FIGURES_PER_GOOD2``.
@@ -130,7 +134,7 @@ def run_need(scenario: Scenario, n_goods: int, figures: bool = True) -> Need:
     rows = weeks * (len(GOOD_SERIES) * n_goods + len(WEEK_SERIES))
     memory = (
         PROCESS_BYTES
-        + persons * BYTES_PER_PERSON
+        + persons * person_bytes(scenario.population, n_goods)
         + enterprises(scenario.population) * BYTES_PER_ENTERPRISE
         + rows * BYTES_PER_ROW
         + n_goods**2 * BYTES_PER_MATRIX_ENTRY
@@ -138,6 +142,17 @@ def run_need(scenario: Scenario, n_goods: int, figures: bool = True) -> Need:
     setup = persons * SECONDS_SETUP_PER_PERSON + n_goods * SECONDS_SETUP_PER_GOOD
     week = SECONDS_PER_WEEK + persons * SECONDS_PER_PERSON_WEEK + n_goods * SECONDS_PER_WEEK_PER_GOOD
     return Need(int(memory), setup + weeks * week + (figure_seconds(n_goods) if figures else 0.0))
+
+
+def person_bytes(population: Population, n_goods: int) -> float:
+    """Bytes a person costs on an economy of ``n_goods`` goods: arrays, and tastes in ``taste_precision``.
+
+    Measured at 10⁷ persons on the default economy (16 consumer goods), peak less the
+    interpreter and the enterprises: 4.4 GB in float64 (keeping what a week frees), 3.0 GB in
+    float32; every good is counted as a consumer good.
+    """
+    itemsize = 4 if population.taste_precision == "float32" else 8
+    return BYTES_PER_PERSON + TASTE_COPIES * n_goods * itemsize
 
 
 def enterprises(population: Population) -> int:
@@ -180,7 +195,7 @@ def check_run(scenario: Scenario, n_goods: int, where: str, figures: bool = True
     if need.memory > free:
         pop = scenario.population
         persons = pop.consumers
-        per_person = BYTES_PER_PERSON + (BYTES_PER_ENTERPRISE / MEAN_FIRM_SIZE if pop.councils == AUTO else 0)
+        per_person = person_bytes(pop, n_goods) + (BYTES_PER_ENTERPRISE / MEAN_FIRM_SIZE if pop.councils == AUTO else 0)
         room = int((free - (need.memory - persons * per_person)) // per_person)
         shrink = (
             f"lower population.consumers (about {room:,} would fit)"
