@@ -259,3 +259,15 @@ def test_the_strongest_paths_are_the_widest_paths_of_the_majorities_each_matrix_
     p[:, np.arange(p.shape[-1]), np.arange(p.shape[-1])] = 0.0
     np.testing.assert_array_equal(voting_rules.strongest_paths(drawn[0]), p)
     np.testing.assert_array_equal(voting_rules.strongest_paths(drawn[0][0]), p[0])
+
+
+def test_many_bodies_are_read_a_bounded_number_at_a_time_with_the_same_choices(monkeypatch):
+    rng = np.random.default_rng(3)
+    utility = rng.integers(0, 4, (7, 40, 4)).astype(float)  # 7 bodies of 40 voters, 4 variants
+    tallies = (utility[:, :, :, None] > utility[:, :, None, :]).sum(axis=1)
+    approved = (utility >= utility.mean(axis=2, keepdims=True)).sum(axis=1)
+    profile = Profile(tallies, approved, np.array([2, 0, 3, 1]))
+    at_once = {name: voting_rules.choose(name, profile) for name in voting_rules.RULES}
+    monkeypatch.setattr(voting_rules, "BODIES_AT_ONCE", 3)  # 3 + 3 + 1 bodies
+    for name in voting_rules.RULES:
+        np.testing.assert_array_equal(voting_rules.choose(name, profile), at_once[name], err_msg=name)

@@ -78,7 +78,8 @@ def pairwise_tallies(utility, assembly, assemblies: int) -> np.ndarray:
 
     Returns
     -------
-    numpy.ndarray of int, shape (assemblies, V, V)
+    numpy.ndarray of int32, shape (assemblies, V, V)
+        (int32: half a million assemblies' tallies take 0.3 GB, not 0.6.)
     """
     return _pairwise_counts(
         np.ascontiguousarray(utility, dtype=float), np.ascontiguousarray(assembly, dtype=np.int64), int(assemblies)
@@ -89,7 +90,7 @@ def pairwise_tallies(utility, assembly, assemblies: int) -> np.ndarray:
 def _pairwise_counts(utility, assembly, assemblies):
     """:func:`pairwise_tallies` in one pass over the persons (V² comparisons each)."""
     n_variants = utility.shape[1]
-    out = np.zeros((assemblies, n_variants, n_variants), dtype=np.int64)
+    out = np.zeros((assemblies, n_variants, n_variants), dtype=np.int32)  # at most the persons of one assembly
     for person in range(utility.shape[0]):
         a = assembly[person]
         for i in range(n_variants):

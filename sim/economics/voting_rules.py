@@ -222,6 +222,8 @@ RULES = {
     "borda": borda,
     "approval": approval,
 }
+#: Bodies a rule reads at once when many vote: its (A, V, V) arrays stay within tens of megabytes.
+BODIES_AT_ONCE = 20_000
 #: The rules that choose the Condorcet winner whenever there is one.
 CONDORCET_CONSISTENT = ("copeland", "schulze", "ranked_pairs")
 
@@ -230,6 +232,17 @@ def choose(rule: str, profile: Profile):
     """The variant ``rule`` chooses (each body's, for many); an unknown rule is refused by name."""
     if rule not in RULES:
         raise ValueError(f"rule {rule!r}: must be one of {', '.join(RULES)}")
+    if np.ndim(profile.tally) == 3 and len(profile.tally) > BODIES_AT_ONCE:  # a rule's (A, V, V) work, bounded
+        return np.concatenate(
+            [
+                RULES[rule](
+                    Profile(
+                        profile.tally[k : k + BODIES_AT_ONCE], profile.approvals[k : k + BODIES_AT_ONCE], profile.order
+                    )
+                )
+                for k in range(0, len(profile.tally), BODIES_AT_ONCE)
+            ]
+        )
     return RULES[rule](profile)
 
 
