@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/model_step.py [--consumers 100000] [--councils 1000] [--years 10]
+    .venv/bin/python benchmarks/model_step.py [--consumers 100000] [--councils 1000 | auto] [--years 10]
         [--scenario scenarios/poor_information.toml] [--regime fixed_plan]
 
 Runs the baseline scenario on the default economy (or the scenario file given, with its
@@ -51,10 +51,14 @@ def timed(model: CouncilsModel, totals: dict):
     _wrap(model.record, "week_done", "record", totals)
 
 
+def _councils(text: str):
+    return text if text == "auto" else int(text)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--consumers", type=int, default=100_000)
-    parser.add_argument("--councils", type=int, default=1_000)
+    parser.add_argument("--councils", type=_councils, default=1_000, help='a number, or "auto"')
     parser.add_argument("--years", type=float, default=10.0)
     parser.add_argument("--scenario", help="a scenario file instead of the baseline")
     parser.add_argument("--regime", help="the regime to run it under, instead of the file's")
