@@ -55,8 +55,12 @@ def test_a_whole_number_a_year_founds_exactly_that_many_a_year():
     assert history(1.0)[0].regime.founded == 2
 
 
-def test_with_entry_every_balance_sheet_still_sums_to_zero():
+def test_with_entry_every_balance_sheet_still_sums_to_zero_and_entrants_build_and_staff():
+    """The levy moves funds between enterprises; the entrants of the first year hold capacity and members by the end."""
     m, _, _ = history(1.7)
+    early = (m.regime.founded_week >= 0) & (m.regime.founded_week < 52)
+    assert early.any()
+    assert (m.producers.capacity[early] > 0).all() and (m.producers.workers[early] > 0).all()
     sheets = m.regime.balance_sheets(m)
     scale = max(abs(v) for v in sheets.values())
     assert scale > 0
@@ -141,8 +145,12 @@ def test_an_entrant_is_founded_in_a_good_paying_above_the_mean():
     assert per_member[p.sector[row]] == pytest.approx(per_member.max())
     assert per_member[p.sector[row]] > mean
     assert income_before[row] < mean
-    assert regime.books.orders[row] > 0 and regime.books.loans[row] > 0
-    assert p.capacity[row] == 0.0 and p.workers[row] == m.conditions.population.group_size_min
+    assert p.capacity[row] == 0.0 and p.workers[row] == 0 and regime.books.orders[row] == 0.0
+    size = (
+        m.conditions.self_managed_market.entry_size * p.capacity[(p.sector == p.sector[row]) & (p.capacity > 0)].mean()
+    )
+    assert regime.to_build[row] == pytest.approx(size)
+    assert regime.build_step[row] == pytest.approx(size * m.conditions.plan.period_weeks / 52)
 
 
 @pytest.mark.parametrize("value", ["-1", "13", "nan"])

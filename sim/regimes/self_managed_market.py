@@ -47,13 +47,15 @@ General Theory of Labor-Managed Market Economies*; on Yugoslavia, Estrin 1983,
   response to profits; :meth:`SelfManagedMarket.close`), each in the good whose income per
   member is highest above the economy's mean (:func:`sim.economics.firms.entry_sectors`, the
   market's rule of entry with income per member for the profit rate), with ``entry_size`` of
-  that good's mean capacity per enterprise, lent by the bank, and a first work group hired
-  from the unemployed: free entry, which Ward (1958) and Vanek (1970) expected to compete
-  the rents away. The number of enterprises is fixed, so a founding takes the place of the
-  enterprise paying least per member (below the mean, in a good that keeps another
-  enterprise), which merges into the best-paying enterprise of its good: its members,
-  capacity, funds, debts and orders pass to it, nobody is dismissed and no debt is written off
-  (the soft budget's exit). Not under ``comparison.investment = "equal"``, as for the market.
+  that good's mean capacity per enterprise, ordered over a year and paid by a levy on the
+  other enterprises' funds beyond need (what they would share out: a social investment fund,
+  so that founding creates no money); it hires once its capacity needs hands. Free entry is
+  what Ward (1958) and Vanek (1970) expected to compete the rents away. The number of
+  enterprises is fixed, so a founding takes the place of the enterprise paying least per
+  member (below the mean, in a good that keeps another enterprise), which merges into the
+  best-paying enterprise of its good: its members, capacity, funds, debts and orders pass to
+  it, nobody is dismissed and no debt is written off (the soft budget's exit). Not under
+  ``comparison.investment = "equal"``, as for the market.
 - **Rural communes** share their net income among their members by the same rule.
 
 Its history is recorded (:meth:`SelfManagedMarket.marks`): the rent per member that market power
@@ -67,7 +69,7 @@ import numpy as np
 
 from sim.economics import firms, metrics
 from sim.economics.units import WEEKS_PER_YEAR
-from sim.regimes.enterprises import FUNDS_WEEKS, MarketEconomy
+from sim.regimes.enterprises import MarketEconomy
 
 
 class SelfManagedMarket(MarketEconomy):
@@ -83,6 +85,9 @@ class SelfManagedMarket(MarketEconomy):
         self.markup = None  # (n,) each good's markup at the last plan
         self.founded = 0  # enterprises founded since the start (``entry``)
         self.due = 0.0  # foundings the rate ``entry`` owes and no good has yet drawn
+        self.founded_week = None  # (P,) week each enterprise was founded, −1 for those there from the start
+        self.to_build = None  # (P,) capacity a new enterprise has still to order, units a week
+        self.build_step = None  # (P,) capacity it orders at each plan until it has all, units a week
 
     def open(self, model):
         """Everyone starts with the normal personal income of the decided week."""
@@ -109,6 +114,31 @@ class SelfManagedMarket(MarketEconomy):
         )
         self.member_income = per_member
         self.credit_rent = self._credit_rent(model, net_income)
+
+    def _order(self, model, working):
+        """Capacity as every market regime orders it, and each new enterprise's next step of its founding capacity.
+
+        A new enterprise orders its ``entry_size`` over a year, one plan period's share at each
+        plan. Its cost at this week's prices is levied on the other enterprises' funds beyond their
+        working capital and orders, in proportion (a social investment fund: what they would
+        otherwise share out), so that founding creates no money; where those funds fall short,
+        the steps shrink in proportion.
+        """
+        super()._order(model, working)
+        if not self.founded:
+            return
+        b, s, period = self.books, model.state, model.conditions.plan.period_weeks
+        step = np.minimum(self.to_build, self.build_step)
+        cost = step * self.capacity_cost(model)
+        spare = np.where(self.founded_week < 0, np.maximum(b.funds - working - self.committed(model), 0.0), 0.0)
+        if cost.sum() <= 0 or spare.sum() <= 0:
+            return
+        scale = min(1.0, spare.sum() / cost.sum())
+        b.funds += scale * cost - scale * cost.sum() * spare / spare.sum()
+        b.orders += scale * step / period
+        self.to_build -= scale * step
+        s.capacity_plan = model.producers.by_sector(b.orders, model.technology.n)
+        s.investment_plan = model.planner.capital_per_capacity @ (WEEKS_PER_YEAR * s.capacity_plan)
 
     def _credit_rent(self, model, net_income) -> float:
         """Tokens a week the capital bought with loans earns beyond its interest.
@@ -178,12 +208,11 @@ class SelfManagedMarket(MarketEconomy):
         rate is its income per member and the economy's the mean (no premium). The place: the
         enterprise paying least per member, below the mean, among those in service whose good
         keeps another; it merges into the best-paying other enterprise of its good
-        (:meth:`_merge`). The entrant (``FactoryCouncils.found``) orders ``entry_size`` of its
-        good's mean capacity per enterprise, with the bank's loan paying for it and for the pay
-        of its first group (``population.group_size_min``, hired from the unemployed) until its
-        capacity serves, as the market's entrants are paid for by their owners.
+        (:meth:`_merge`). The entrant (``FactoryCouncils.found``) starts without members or
+        capacity and orders ``entry_size`` of its good's mean capacity per enterprise over the
+        next year (:meth:`_order`); it hires once its capacity needs hands.
         """
-        sc, b, producers, c = model.conditions, self.books, model.producers, model.consumers
+        sc, b, producers = model.conditions, self.books, model.producers
         rules, n, period = sc.self_managed_market, model.technology.n, sc.plan.period_weeks
         members = producers.workers.astype(float)
         working = ~producers.is_commune & (members > 0)
@@ -201,22 +230,16 @@ class SelfManagedMarket(MarketEconomy):
         self._merge(model, row, int(peers[np.argmax(self.member_income[peers])]))
         incumbents = serving & (producers.sector == good)
         size = rules.entry_size * producers.capacity[incumbents].mean()
-        crew = sc.population.group_size_min
-        pay = (FUNDS_WEEKS + sc.plan.investment_lag_weeks) * self.money_wage * model.state.hours_per_week * crew
-        unit_cost = WEEKS_PER_YEAR * float(self.all_prices @ model.planner.capital_per_capacity[:, good])
-        loan = size * unit_cost + pay
         model.councils.found(row, good)
         self.goods_of[row] = 0.0
         self.goods_of[row, good] = 1.0
-        b.loans[row] += loan
-        b.funds[row] += loan
-        b.orders[row] = size / period
-        self.member_income[row] = mean
-        pool = np.flatnonzero(self.jobless(model))
-        hired = min(crew, pool.size)
-        if hired:
-            model.work_groups.admit(c, model.rng.choice(pool, hired, replace=False), np.full(hired, row), model.rng)
-            model.councils.staff(c.group, model.work_groups, model.state.hours_per_week)
+        b.orders[row] = 0.0
+        self.member_income[row] = 0.0
+        if self.founded_week is None:
+            P = producers.sector.size
+            self.founded_week, self.to_build, self.build_step = np.full(P, -1), np.zeros(P), np.zeros(P)
+        self.founded_week[row] = model.week
+        self.to_build[row], self.build_step[row] = size, size * period / WEEKS_PER_YEAR  # a year to order it all
         s = model.state
         s.capacity_plan = producers.by_sector(b.orders, n)
         s.investment_plan = model.planner.capital_per_capacity @ (WEEKS_PER_YEAR * s.capacity_plan)
