@@ -43,7 +43,7 @@ General Theory of Labor-Managed Market Economies*; on Yugoslavia, Estrin 1983,
 - **Entry and exit.** By default none: no enterprise closes (the bank and the commune cover
   losses, a soft budget: Kornai 1986) and none is founded, as new enterprises were rare in
   Yugoslavia after 1965 (Sacks 1973; Estrin 1983, ch. 4): the enterprises that earn rents keep
-  them. With ``entry`` > 0 the bank founds that many enterprises a year (a stated rate, not a
+  them. With ``entry`` > 0 the commune founds that many enterprises a year (a stated rate, not a
   response to profits; :meth:`SelfManagedMarket.close`), each in the good whose income per
   member is highest above the economy's mean (:func:`sim.economics.firms.entry_sectors`, the
   market's rule of entry with income per member for the profit rate), with ``entry_size`` of
@@ -184,7 +184,7 @@ class SelfManagedMarket(MarketEconomy):
         }
 
     def close(self, model):
-        """At each plan the bank founds ``entry`` enterprises a year, owed as a running sum (:meth:`_found`).
+        """At each plan ``entry`` enterprises a year are founded, owed as a running sum (:meth:`_found`).
 
         ``entry × period_weeks / 52`` is added at each plan; each whole one founds an
         enterprise where a good pays above the mean. Where none does, one founding waits.

@@ -358,7 +358,7 @@ class SelfManagedMarket:
     )  # markup a monopoly adds: markup + market_power × Herfindahl of the good's capacity (0: none)
     entry: float = _rule(
         "0 <= x <= 12", default=0.0
-    )  # enterprises the bank founds a year in goods paying above the mean income per member (0: entry blocked)
+    )  # enterprises founded a year, from a levy, in goods paying above the mean income per member (0: blocked)
     entry_size: float = _rule("0.05 <= x <= 2", default=0.5)  # an entrant's capacity, share of its good's mean
 
 
