@@ -1,10 +1,10 @@
 """The self-managed market's record over ten years, 20 seeds: the table of docs/validation.md (issue 29).
 
 Runs the default scenario under ``regime = "self_managed_market"`` and, for employment, under
-``"councils"`` (every other key at its default), seeds 1–20, on two processes, and prints the
-Markdown table of each measure's mean and 95 % interval over the seeds.
+``"councils"`` (every other key at its default; ``--no-councils`` skips them), seeds 1–20, on two
+processes, and prints the Markdown table of each measure's mean and 95 % interval over the seeds.
 
-    .venv/bin/python scripts/history_self_managed.py --seeds 20 [--market-power 0.2]
+    .venv/bin/python scripts/history_self_managed.py --seeds 20 [--market-power 0.2] [--entry 2]
 
 About 20 s a run at the default 10,000 persons on one core.
 """
@@ -30,15 +30,24 @@ MEASURES = (
     ("unemployment_rate_last_year", "unemployment, year 10", True),
     ("hours_paid_last_year", "hours paid a person a week, year 10", False),
     ("councils_hours_paid_last_year", "… under the councils, year 10", False),
+    ("founded", "enterprises founded over the run (`entry`)", False),
 )
 
 
-def one(seed: int, years: int, market_power: float) -> dict:
+def one(seed: int, years: int, market_power: float, entry: float, councils: bool) -> dict:
     smm = CouncilsModel(
-        seed=seed, regime="self_managed_market", years=years, self_managed_market_market_power=market_power
-    ).run()
-    councils = CouncilsModel(seed=seed, regime="councils", years=years).run()
-    return {**smm, "councils_hours_paid_last_year": councils["hours_paid_last_year"]}
+        seed=seed,
+        regime="self_managed_market",
+        years=years,
+        self_managed_market_market_power=market_power,
+        self_managed_market_entry=entry,
+    )
+    summary = {**smm.run(), "founded": smm.regime.founded}
+    if councils:
+        summary["councils_hours_paid_last_year"] = CouncilsModel(seed=seed, regime="councils", years=years).run()[
+            "hours_paid_last_year"
+        ]
+    return summary
 
 
 def main():
@@ -47,13 +56,24 @@ def main():
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--market-power", type=float, default=0.0, help="self_managed_market.market_power")
+    parser.add_argument("--entry", type=float, default=0.0, help="self_managed_market.entry, enterprises a year")
+    parser.add_argument(
+        "--councils", action=argparse.BooleanOptionalAction, default=True, help="run the councils too, for hours"
+    )
     args = parser.parse_args()
     with ProcessPoolExecutor(args.workers) as pool:
+        seeds = range(1, args.seeds + 1)
         runs = list(
-            pool.map(one, range(1, args.seeds + 1), [args.years] * args.seeds, [args.market_power] * args.seeds)
+            pool.map(
+                one,
+                seeds,
+                *([value] * args.seeds for value in (args.years, args.market_power, args.entry, args.councils)),
+            )
         )
     print("| measure | model (95 % interval over the seeds) |\n|---|---|")
     for key, name, share in MEASURES:
+        if key not in runs[0]:
+            continue
         e = mean_interval([run[key] for run in runs])
         show = (lambda x: f"{100 * x:.1f} %") if share else (lambda x: f"{x:.4f}")
         print(f"| {name} | {show(e.estimate)} ({show(e.low)} – {show(e.high)}) |")

@@ -40,13 +40,27 @@ General Theory of Labor-Managed Market Economies*; on Yugoslavia, Estrin 1983,
   unemployed wait, with ``benefit`` × the normal personal income from the treasury. A
   council's labour reserve is the plan's ``labour_reserve`` and the members its output no
   longer needs, until they leave.
-- **Entry and exit.** None: no enterprise closes (the bank and the commune cover losses, a
-  soft budget: Kornai 1986) and none is founded, as new enterprises were rare in Yugoslavia
-  after 1965 (Sacks 1973; Estrin 1983, ch. 4): the enterprises that earn rents keep them.
+- **Entry and exit.** By default none: no enterprise closes (the bank and the commune cover
+  losses, a soft budget: Kornai 1986) and none is founded, as new enterprises were rare in
+  Yugoslavia after 1965 (Sacks 1973; Estrin 1983, ch. 4): the enterprises that earn rents keep
+  them. With ``entry`` > 0 the commune founds that many enterprises a year (a stated rate, not a
+  response to profits; :meth:`SelfManagedMarket.close`), each in the good whose income per
+  member is highest above the economy's mean (:func:`sim.economics.firms.entry_sectors`, the
+  market's rule of entry with income per member for the profit rate), with ``entry_size`` of
+  that good's mean capacity per enterprise, ordered over a year and paid by a levy on the
+  other enterprises' funds beyond need (what they would share out: a social investment fund,
+  so that founding creates no money); it hires once its capacity needs hands. Free entry is
+  what Ward (1958) and Vanek (1970) expected to compete the rents away. The number of
+  enterprises is fixed, so a founding takes the place of the enterprise paying least per
+  member (below the mean, in a good that keeps another enterprise), which merges into the
+  best-paying enterprise of its good: its members, capacity, funds, debts and orders pass to
+  it, nobody is dismissed and no debt is written off (the soft budget's exit). Not under
+  ``comparison.investment = "equal"``, as for the market.
 - **Rural communes** share their net income among their members by the same rule.
 
 Its history is recorded (:meth:`SelfManagedMarket.marks`): the rent per member that market power
-and cheap credit bring, and the places Ward's rule refuses.
+and cheap credit bring, and the places Ward's rule refuses; ``founded`` counts the enterprises
+founded since the start.
 """
 
 from __future__ import annotations
@@ -69,6 +83,11 @@ class SelfManagedMarket(MarketEconomy):
         self.credit_rent = 0.0  # tokens a week that borrowed capital earns beyond its interest, at the last plan
         self.refused = 0  # places Ward's rule refused at the last plan, persons
         self.markup = None  # (n,) each good's markup at the last plan
+        self.founded = 0  # enterprises founded since the start (``entry``)
+        self.due = 0.0  # foundings the rate ``entry`` owes and no good has yet drawn
+        self.founded_week = None  # (P,) week each enterprise was founded, −1 for those there from the start
+        self.to_build = None  # (P,) capacity a new enterprise has still to order, units a week
+        self.build_step = None  # (P,) capacity it orders at each plan until it has all, units a week
 
     def open(self, model):
         """Everyone starts with the normal personal income of the decided week."""
@@ -95,6 +114,31 @@ class SelfManagedMarket(MarketEconomy):
         )
         self.member_income = per_member
         self.credit_rent = self._credit_rent(model, net_income)
+
+    def _order(self, model, working):
+        """Capacity as every market regime orders it, and each new enterprise's next step of its founding capacity.
+
+        A new enterprise orders its ``entry_size`` over a year, one plan period's share at each
+        plan. Its cost at this week's prices is levied on the other enterprises' funds beyond their
+        working capital and orders, in proportion (a social investment fund: what they would
+        otherwise share out), so that founding creates no money; where those funds fall short,
+        the steps shrink in proportion.
+        """
+        super()._order(model, working)
+        if not self.founded:
+            return
+        b, s, period = self.books, model.state, model.conditions.plan.period_weeks
+        step = np.minimum(self.to_build, self.build_step)
+        cost = step * self.capacity_cost(model)
+        spare = np.where(self.founded_week < 0, np.maximum(b.funds - working - self.committed(model), 0.0), 0.0)
+        if cost.sum() <= 0 or spare.sum() <= 0:
+            return
+        scale = min(1.0, spare.sum() / cost.sum())
+        b.funds += scale * cost - scale * cost.sum() * spare / spare.sum()
+        b.orders += scale * step / period
+        self.to_build -= scale * step
+        s.capacity_plan = model.producers.by_sector(b.orders, model.technology.n)
+        s.investment_plan = model.planner.capital_per_capacity @ (WEEKS_PER_YEAR * s.capacity_plan)
 
     def _credit_rent(self, model, net_income) -> float:
         """Tokens a week the capital bought with loans earns beyond its interest.
@@ -138,6 +182,88 @@ class SelfManagedMarket(MarketEconomy):
             "credit_rent_per_member": self.credit_rent / members,
             "hiring_refused": self.refused / model.consumers.income.size,
         }
+
+    def close(self, model):
+        """At each plan ``entry`` enterprises a year are founded, owed as a running sum (:meth:`_found`).
+
+        ``entry × period_weeks / 52`` is added at each plan; each whole one founds an
+        enterprise where a good pays above the mean. Where none does, one founding waits.
+        """
+        rules = model.conditions.self_managed_market
+        if rules.entry == 0 or self.levies(model):
+            return
+        self.due += rules.entry * model.conditions.plan.period_weeks / WEEKS_PER_YEAR
+        while self.due >= 1.0 - 1e-9:  # a sum of 1/13ths that should make 1 may fall short by rounding
+            if not self._found(model):
+                self.due = 1.0
+                return
+            self.due -= 1.0
+            self.founded += 1
+
+    def _found(self, model) -> bool:
+        """Found one enterprise in the good paying most above the mean; ``False`` where none can be.
+
+        The good: :func:`sim.economics.firms.entry_sectors` over the open enterprises with
+        members, income paid for profit and members for the capital's value, so that a good's
+        rate is its income per member and the economy's the mean (no premium). The place: the
+        enterprise paying least per member, below the mean, among those in service whose good
+        keeps another; it merges into the best-paying other enterprise of its good
+        (:meth:`_merge`). The entrant (``FactoryCouncils.found``) starts without members or
+        capacity and orders ``entry_size`` of its good's mean capacity per enterprise over the
+        next year (:meth:`_order`); it hires once its capacity needs hands.
+        """
+        sc, b, producers = model.conditions, self.books, model.producers
+        rules, n, period = sc.self_managed_market, model.technology.n, sc.plan.period_weeks
+        members = producers.workers.astype(float)
+        working = ~producers.is_commune & (members > 0)
+        income = self.member_income * members
+        goods = firms.entry_sectors(income, members, producers.sector, working, n, 0.0)
+        serving = working & (producers.capacity > 0)
+        others = np.bincount(producers.sector[serving], minlength=n)[producers.sector] > 1
+        mean = income[working].sum() / members[working].sum()
+        weak = np.flatnonzero(serving & others & (self.member_income < mean))
+        if goods.size == 0 or weak.size == 0:
+            return False
+        row, good = int(weak[np.argmin(self.member_income[weak])]), int(goods[0])
+        peers = np.flatnonzero(serving & (producers.sector == producers.sector[row]))
+        peers = peers[peers != row]
+        self._merge(model, row, int(peers[np.argmax(self.member_income[peers])]))
+        incumbents = serving & (producers.sector == good)
+        size = rules.entry_size * producers.capacity[incumbents].mean()
+        model.councils.found(row, good)
+        self.goods_of[row] = 0.0
+        self.goods_of[row, good] = 1.0
+        b.orders[row] = 0.0
+        self.member_income[row] = 0.0
+        if self.founded_week is None:
+            P = producers.sector.size
+            self.founded_week, self.to_build, self.build_step = np.full(P, -1), np.zeros(P), np.zeros(P)
+        self.founded_week[row] = model.week
+        self.to_build[row], self.build_step[row] = size, size * period / WEEKS_PER_YEAR  # a year to order it all
+        s = model.state
+        s.capacity_plan = producers.by_sector(b.orders, n)
+        s.investment_plan = model.planner.capital_per_capacity @ (WEEKS_PER_YEAR * s.capacity_plan)
+        return True
+
+    def _merge(self, model, row: int, into: int):
+        """Enterprise ``row`` merges into ``into`` (same good): members, capacity, method, funds, debts, orders.
+
+        The method becomes the capacity-weighted mean of the two; every balance sheet still sums to 0.
+        """
+        b, producers, c, groups = self.books, model.producers, model.consumers, model.work_groups
+        cap = producers.capacity
+        total = cap[row] + cap[into]
+        producers.method[into] = (producers.method[row] * cap[row] + producers.method[into] * cap[into]) / total
+        for column in (cap, producers.target, b.funds, b.loans, b.orders, b.net_income, b.bought):
+            column[into] += column[row]
+            column[row] = 0.0
+        b.pipeline[:, into] += b.pipeline[:, row]
+        b.pipeline[:, row] = 0.0
+        count = np.where(model.councils.rows == row, producers.workers[model.councils.rows], 0)
+        persons = model.councils.members_drawn(c, groups, count, model.rng)
+        if persons.size:
+            groups.join(c, persons, np.full(persons.size, into), model.rng)
+            model.councils.staff(c.group, groups, model.state.hours_per_week)
 
     def move_labour(self, model):
         """Members leave (``separation``); those of worse-paying enterprises move to better-paying ones that need

@@ -397,6 +397,10 @@ class SelfManagedMarket:
     market_power: float = _rule(
         "0 <= x <= 0.5", default=0.0
     )  # markup a monopoly adds: markup + market_power × Herfindahl of the good's capacity (0: none)
+    entry: float = _rule(
+        "0 <= x <= 12", default=0.0
+    )  # enterprises founded a year, from a levy, in goods paying above the mean income per member (0: blocked)
+    entry_size: float = _rule("0.05 <= x <= 2", default=0.5)  # an entrant's capacity, share of its good's mean
 
 
 @dataclass(frozen=True)
