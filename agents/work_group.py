@@ -93,13 +93,15 @@ class WorkGroups:
         count = np.bincount(owner, minlength=slots)
         k = np.maximum(1, -(-count // pop.group_size_max))
         have = np.bincount(self.council, minlength=slots)
-        for council in councils[have[councils] < k[councils]]:  # new shops, in the order given
-            new = np.arange(self.council.size, self.council.size + k[council] - have[council])
-            self.council = np.concatenate([self.council, np.full(new.size, council)])
-            self.productivity = np.concatenate([self.productivity, self._new_productivity(rng, new.size)])
-            self.output_per_hour = np.concatenate([self.output_per_hour, self.productivity[-new.size :]])
-            for row in new:
-                PrimaryWorkGroup(self.model, row=int(row))
+        opening = councils[have[councils] < k[councils]]  # new shops, in the order given
+        shops = k[opening] - have[opening]
+        if shops.sum():
+            new = np.arange(self.council.size, self.council.size + shops.sum())
+            self.council = np.concatenate([self.council, np.repeat(opening, shops)])
+            fresh = self._new_productivity(rng, new.size)
+            self.productivity = np.concatenate([self.productivity, fresh])
+            self.output_per_hour = np.concatenate([self.output_per_hour, fresh])
+            PrimaryWorkGroup.create_agents(self.model, new.size, row=new)
         # Each enterprise's k largest groups, the first in row order among equals, kept in row order.
         groups = np.flatnonzero(concerned[self.council])
         size = np.bincount(c.group[members], minlength=self.council.size)[groups]
