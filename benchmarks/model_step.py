@@ -84,7 +84,8 @@ def main():
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     weeks = scenario.weeks
     print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
-    print(f"{scenario.name}, {scenario.regime}: {args.consumers:,} consumers, {args.councils:,} councils, ", end="")
+    councils = model.councils.rows.size
+    print(f"{scenario.name}, {scenario.regime}: {args.consumers:,} consumers, {councils:,} councils, ", end="")
     print(f"{weeks} weeks ({weeks / WEEKS_PER_YEAR:g} years)")
     print(f"set-up {setup:.2f} s; run {run:.2f} s; {weeks / run:.1f} weeks/s; peak RSS {peak_mb:,.0f} MB")
     print(f"converged: {summary['converged']} (week {summary['converged_week']})")
