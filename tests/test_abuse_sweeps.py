@@ -393,3 +393,11 @@ def test_a_real_dask_scheduler_passes_the_check():
         check_scheduler(cluster.scheduler_address, timeout=5)
     with pytest.raises(SchedulerError, match="connection refused"):
         check_scheduler(cluster.scheduler_address, timeout=1)
+
+
+def test_a_sweeps_workers_are_spawned_not_forked_from_a_process_that_may_hold_threads():
+    pool = sim.experiments.pool.LocalPool(1)
+    try:
+        assert pool._mp_context.get_start_method() == "spawn"
+    finally:
+        pool.shutdown()

@@ -11,6 +11,7 @@ once, for an interrupted sweep that must not wait for runs in progress.
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import os
 import signal
 import sys
@@ -33,7 +34,14 @@ class LocalPool(ProcessPoolExecutor):
     """
 
     def __init__(self, workers: int):
-        super().__init__(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
+        # Spawned, not forked: the parent may hold threads (numba's, BLAS's), and a child forked
+        # from a threaded process can deadlock on a lock one of them held (Python 3.12 warns so).
+        super().__init__(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        )
 
     def stop(self) -> None:
         """Kill the workers at once and cancel what is queued: for an interrupted sweep (finished runs are on disk)."""
