@@ -444,6 +444,7 @@ def test_an_envelope_refuses_a_damaged_kept_file(kept_sweep, tmp_path):
 def test_the_regimes_figure_reads_the_kept_series_as_envelopes_do(kept_sweep):
     runs = pd.read_parquet(kept_sweep / "runs.parquet").assign(regime="councils")
     paths = sweep_plots.regime_paths(runs, kept_sweep / "timeseries")
-    assert set(paths["variable"]) == set(sweep_plots.REGIME_MEASURES)
+    marks = {mark.series for mark in sweep_plots.MARKS.values()}
+    assert set(paths["variable"]) == set(sweep_plots.REGIME_MEASURES) | marks
     assert paths["run_id"].nunique() == len(runs) and set(paths["regime"]) == {"councils"}
     assert tuple(sweep_plots.compare_regimes(paths, figsize=(5, 4)).get_size_inches()) == (5, 4)

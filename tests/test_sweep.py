@@ -688,7 +688,14 @@ def test_regimes_figure_over_time_from_the_kept_time_series(tmp_path):
     figures = draw_sweep(runs, sweep.parameters, tmp_path / "out", sweep.name)
     assert [f.name for f in figures] == ["transition_conditions.png", "regimes.png"]
     paths = regime_paths(runs, tmp_path / "out" / "timeseries")
-    assert set(paths["variable"]) == {"sovereignty_own_prices", "welfare_per_person", "wage_gini"}
+    assert set(paths["variable"]) == {
+        "sovereignty_own_prices",
+        "welfare_per_person",
+        "wage_gini",
+        "shortage_and_surplus",
+        "unemployment_rate",
+        "enterprise_income_gini",
+    }
     assert paths.groupby(["scenario", "regime"])["run_id"].nunique().tolist() == [2, 2]
     market_gini = paths[(paths["regime"] == "market") & (paths["variable"] == "wage_gini")]["value"]
     assert market_gini.min() > 0.3  # the market keeps its hierarchy; the councils equalise at once

@@ -14,7 +14,9 @@ the table of outcomes over seeds (``councils table``).
 - ``noise_scale``: whether a run's noise depends on how many persons it simulates: each sector's
   output per hour, week to week, with the noise drawn alone (docs/noise.md);
 - ``validation``: the capitalist regime against the United States of 2014, the economy it
-  starts from: the facts, their sources and bands, and a run's figures for each.
+  starts from: the facts, their sources and bands, and a run's figures for each;
+- ``history_marks``: what each regime reproduces of its history (Kornai's shortage, the US
+  economy of 2014, the Yugoslav widening), judged from a regimes sweep's kept series.
 
 May import :mod:`sim.experiments` (a sweep's files and design) and what lies below it; nothing
 of the views.

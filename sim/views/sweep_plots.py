@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from sim.analysis.figures import save
 from sim.analysis.formats import DEFAULT_FORMATS
+from sim.analysis.history_marks import MARKS, judgements
 from sim.analysis.intervals import kaplan_meier_median, mean_interval, wilson_interval
 from sim.economics import corrective_loop
 from sim.run.scenario import Readjustment
@@ -254,21 +255,59 @@ REGIME_COLOURS = {
 }
 
 
+#: The sweep key that says how the regimes' investment is compared; the history row keeps its own closures.
+INVESTMENT_KEY = "comparison.investment"
+
+
 def regime_paths(runs: pd.DataFrame, timeseries_dir: Path) -> pd.DataFrame:
-    """Every finished run's 4-week means of :data:`REGIME_MEASURES`: scenario, regime, run_id, week, measure, value."""
-    paths = kept_series(runs, timeseries_dir, list(REGIME_MEASURES), REGIME_WEEKS)
+    """Every finished run's 4-week means of :data:`REGIME_MEASURES` and of each regime's historical mark.
+
+    Columns scenario, regime, run_id, week, variable, value, and :data:`INVESTMENT_KEY` where
+    the sweep varied it.
+    """
+    variables = [*REGIME_MEASURES, *(mark.series for mark in MARKS.values())]
+    paths = kept_series(runs, timeseries_dir, variables, REGIME_WEEKS)
     if paths.empty:
         return pd.DataFrame()
-    identity = runs.set_index("run_id")[["scenario", "regime"]]
+    identity = runs.set_index("run_id")[[k for k in ("scenario", "regime", INVESTMENT_KEY) if k in runs]]
     return paths.join(identity, on="run_id")
+
+
+def _history_row(axes, paths: pd.DataFrame) -> None:
+    """One panel per regime with a history: its mark in the first condition, and each condition's verdict.
+
+    Runs under each regime's own investment only, where the sweep compared both.
+    """
+    if INVESTMENT_KEY in paths:
+        paths = paths[paths[INVESTMENT_KEY] == "own"]
+    judged = judgements(paths)
+    first = next(iter(dict.fromkeys(paths["scenario"])), None)
+    regimes = [r for r in MARKS if any(j.regime == r for j in judged)]
+    for ax, regime in zip(axes, regimes, strict=False):
+        mark = MARKS[regime]
+        table = paths[(paths["scenario"] == first) & (paths["regime"] == regime) & (paths["variable"] == mark.series)]
+        wide = table.pivot(index="week", columns="run_id", values="value")
+        if not wide.empty:
+            draw_mean_interval(ax, wide, REGIME_COLOURS.get(regime, "0.3"), regime)
+        mine = [j for j in judged if j.regime == regime]
+        lines = [f"{first}: {j.text()}" for j in mine if j.scenario == first]
+        lines.append(f"reproduced in {sum(j.reproduced for j in mine)} of {len(mine)} conditions")
+        ax.set_title(f"{regime}, {first}: {mark.label}", fontsize=8)
+        ax.text(0.02, 0.96, "\n".join(lines), transform=ax.transAxes, fontsize=6.5, va="top")
+        ax.set_ylim(bottom=0)
+        ax.tick_params(labelsize=7)
+    for ax in axes[len(regimes) :]:
+        ax.axis("off")
 
 
 def compare_regimes(paths: pd.DataFrame, title: str = "", figsize: tuple[float, float] | None = None) -> Figure:
     """For each transition condition and regime: sovereignty at own prices, welfare and the earnings Gini over time.
 
     The line is the mean over the seeds, the band its 95 % Student t interval, of
-    :data:`REGIME_WEEKS`-week means (:func:`sim.views.envelope.draw_mean_interval`).
-    ``figsize`` defaults to 4.2 × 2.5 inches a panel.
+    :data:`REGIME_WEEKS`-week means (:func:`sim.views.envelope.draw_mean_interval`). A last row
+    shows what each regime reproduces of its history (:mod:`sim.analysis.history_marks`): its
+    mark over time in the first condition, with the verdict there and the number of conditions
+    that reproduce it. ``figsize`` defaults to 4.2 × 2.5 inches a panel.
     """
     scenarios = list(dict.fromkeys(paths["scenario"]))
     regimes = [r for r in REGIME_COLOURS if r in set(paths["regime"])] + sorted(
@@ -276,8 +315,9 @@ def compare_regimes(paths: pd.DataFrame, title: str = "", figsize: tuple[float, 
     )
     cols = min(4, len(scenarios))
     blocks = int(np.ceil(len(scenarios) / cols))
-    fig = Figure(figsize=figsize or (4.2 * cols, 2.5 * blocks * len(REGIME_MEASURES)))
-    axes = fig.subplots(blocks * len(REGIME_MEASURES), cols, squeeze=False)
+    history = int(any(paths["variable"].isin([mark.series for mark in MARKS.values()])))
+    fig = Figure(figsize=figsize or (max(4.2 * cols, 12.6), 2.5 * (blocks * len(REGIME_MEASURES) + history)))
+    axes = fig.subplots(blocks * len(REGIME_MEASURES) + history, max(cols, 3 * history), squeeze=False)
     for m, (measure, label) in enumerate(REGIME_MEASURES.items()):
         rows = axes[m * blocks : (m + 1) * blocks].ravel()
         part = paths[paths["variable"] == measure]
@@ -301,6 +341,8 @@ def compare_regimes(paths: pd.DataFrame, title: str = "", figsize: tuple[float, 
                 ax.set_ylim(bottom=0)
         for ax in rows[len(scenarios) :]:
             ax.axis("off")
+    if history:
+        _history_row(axes[-1], paths)
     for ax in axes[-1]:
         ax.set_xlabel("week", fontsize=8)
     seeds = int(paths.groupby(["scenario", "regime"])["run_id"].nunique().min()) if len(paths) else 0
@@ -310,8 +352,9 @@ def compare_regimes(paths: pd.DataFrame, title: str = "", figsize: tuple[float, 
         fontsize=10,
         y=0.995,
     )
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", ncol=len(labels), fontsize=8, bbox_to_anchor=(0.5, 0.965))
+    handles, labels = max((ax.get_legend_handles_labels() for ax in axes.ravel()), key=lambda h: len(h[1]))
+    if labels:
+        fig.legend(handles, labels, loc="upper center", ncol=len(labels), fontsize=8, bbox_to_anchor=(0.5, 0.965))
     fig.tight_layout(rect=(0, 0, 1, 0.94))
     return fig
 
