@@ -52,21 +52,25 @@ REPRESENTS_ALLOWED = f'`"sample"`, `"economy"` or `consumers <= represents <= {M
 class Population:
     """Who lives in the simulated economy.
 
+    The defaults are the smallest run whose findings agree with two million persons'
+    (``docs/national.md``): 20,000 persons, enterprises at national proportions (``"auto"``)
+    and each sector's noise the nation's (``represents = "economy"``).
+
     ``taste_precision``: each person's own taste shifts (16 numbers a person) are the largest
     person array; ``"float32"`` halves them, for a national run (``scenarios/national.toml``).
     Demand is still summed in float64; a run's summary then agrees with float64's to the
     tolerance ``tests/test_taste_precision.py`` states.
     """
 
-    consumers: int = _rule("100 <= x <= 10_000_000", default=10_000)  # persons; every one works in a group or a commune
+    consumers: int = _rule("100 <= x <= 10_000_000", default=20_000)  # persons; every one works in a group or a commune
     # enterprises (one factory council each); "auto": per sector its workers ÷ 20.78, sizes Zipf (docs/firm_sizes.md)
-    councils: int | str = _rule("1 <= x <= 5_000_000", words=(AUTO,), default=100)
+    councils: int | str = _rule("1 <= x <= 5_000_000", words=(AUTO,), default=AUTO)
     communes: int = _rule("0 <= x <= 100_000", default=20)  # rural communes (0: agriculture run by councils)
     group_size_min: int = _rule("2 <= x <= 1000", default=10)  # persons per primary work group, at least
     group_size_max: int = _rule("2 <= x <= 1000", default=30)  # persons per primary work group, at most
     taste_precision: str = _rule("in float64, float32", default="float64")  # each person's own taste shifts held in
     # persons the run stands for (docs/noise.md): "sample" itself, "economy" the economy's persons engaged, or a number
-    represents: int | str = field(default="sample", metadata={"allowed": REPRESENTS_ALLOWED})
+    represents: int | str = field(default="economy", metadata={"allowed": REPRESENTS_ALLOWED})
 
     @property
     def fewest_councils(self) -> int:
