@@ -23,7 +23,7 @@ BASELINE = REPO / "scenarios" / "baseline.toml"
 
 
 def test_the_audits_500_sector_run_is_estimated_at_no_less_than_it_took():
-    scenario = Scenario()  # 10,000 persons for 3 years
+    scenario = Scenario()  # 20,000 persons for 3 years
     need = run_need(scenario, 500)
     assert need.seconds >= 229
     assert need.seconds - run_need(scenario, 500, figures=False).seconds == pytest.approx(figure_seconds(500))

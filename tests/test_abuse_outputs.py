@@ -94,7 +94,7 @@ def test_two_runs_at_once_leave_one_complete_result_of_one_seed(forkserver, tmp_
     import sim.model  # noqa: F401  (imported before the race: the second writer must be refused in well under a second)
 
     out = tmp_path / "r"
-    long_run = ["run", str(BASELINE), "--seed", "1"]  # 10,000 people for 3 years: seconds, against 0.3 s to refuse
+    long_run = ["run", str(BASELINE), "--seed", "1"]  # 20,000 people for 3 years: seconds, against 0.3 s to refuse
     forkserver.start([*long_run, "--no-plots", "--out", str(out)], tmp_path)
     assert wait_for(lambda: lock_path(out).exists()), "the first writer never took its lock"
     rc, _, err = call(run_argv(out, "--seed", "2"))

@@ -160,8 +160,8 @@ def test_the_scenario_picker_offers_the_scenario_files_beside_the_first_and_noth
 def test_each_scenario_says_what_it_stands_for_and_the_size_note_says_how_to_run_full_size():
     assert dashboard.describe(BASELINE).startswith("Baseline: the seed's programme (§10")
     file = load_scenario(BASELINE)
-    assert "--full-size" in dashboard.size_note(file, 2000) and "10,000" in dashboard.size_note(file, 2000)
-    assert dashboard.size_note(file, 10_000) == "10,000 persons: the scenario's full size."
+    assert "--full-size" in dashboard.size_note(file, 2000) and "20,000" in dashboard.size_note(file, 2000)
+    assert dashboard.size_note(file, 20_000) == "20,000 persons: the scenario's full size."
 
 
 # --- what the panels show -----------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ A run that stands for more persons than it simulates keeps every unit's variance
 each sector's aggregate the nation's: at 2,000 and 20,000 persons standing for the economy,
 each sector's week-to-week spread of output per hour agrees within the seeds' spread, where
 as samples they differ by about √10 (a reduced ``scripts/noise_invariance.py``). The key is
-refused, one line, where it names fewer persons than are simulated; the default ("sample")
-leaves every draw as it was.
+refused, one line, where it names fewer persons than are simulated; ``"sample"`` leaves every
+draw as it was before the key existed.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def _scenario(persons: int, represents="economy", seed: int = 1, **noise) -> Sce
 @pytest.mark.parametrize(
     ("value", "says"),
     [
-        (9_999, "from population.consumers = 10000"),
+        (19_999, "from population.consumers = 20000"),
         ("nation", '"sample", "economy" or a number of persons'),
         (10**11, "to 10_000_000_000"),
         (True, "must be of type int or str"),
@@ -53,10 +53,11 @@ def test_represents_refuses_fewer_persons_than_simulated_an_unknown_word_and_oth
     assert "\n" not in str(refused.value)
 
 
-def test_represents_is_the_sample_by_default_the_economys_persons_engaged_or_a_number():
+def test_represents_is_the_economys_persons_engaged_by_default_the_sample_or_a_number():
     economy = default_economy()
-    assert Scenario().population.represents == "sample"
-    assert stands_for(Population(), economy) == 1.0
+    assert Scenario().population.represents == "economy"
+    assert stands_for(Population(), economy) == economy.workers / 20_000
+    assert stands_for(Population(represents="sample"), economy) == 1.0
     assert stands_for(Population(consumers=2_000, represents="economy"), economy) == economy.workers / 2_000
     assert stands_for(Population(consumers=2_000, represents=30_000), economy) == 15.0
     assert 150e6 < economy.workers < 160e6  # WIOD SEA 2014: 155.8 million persons engaged (sim/data/us2014)

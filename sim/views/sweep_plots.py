@@ -7,6 +7,7 @@ never changes matplotlib's backend) and takes ``figsize``, (width, height) in in
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -257,6 +258,8 @@ REGIME_COLOURS = {
 
 #: The sweep key that says how the regimes' investment is compared; the history row keeps its own closures.
 INVESTMENT_KEY = "comparison.investment"
+#: Characters a line of the history row's titles and verdicts holds, so that its panels keep a column's width.
+HISTORY_TEXT_WIDTH = 58
 
 
 def regime_paths(runs: pd.DataFrame, timeseries_dir: Path) -> pd.DataFrame:
@@ -290,9 +293,9 @@ def _history_row(axes, paths: pd.DataFrame) -> None:
         if not wide.empty:
             draw_mean_interval(ax, wide, REGIME_COLOURS.get(regime, "0.3"), regime)
         mine = [j for j in judged if j.regime == regime]
-        lines = [f"{first}: {j.text()}" for j in mine if j.scenario == first]
+        lines = [textwrap.fill(f"{first}: {j.text()}", HISTORY_TEXT_WIDTH) for j in mine if j.scenario == first]
         lines.append(f"reproduced in {sum(j.reproduced for j in mine)} of {len(mine)} conditions")
-        ax.set_title(f"{regime}, {first}: {mark.label}", fontsize=8)
+        ax.set_title(textwrap.fill(f"{regime}: {mark.label}", HISTORY_TEXT_WIDTH), fontsize=8)
         ax.text(0.02, 0.96, "\n".join(lines), transform=ax.transAxes, fontsize=6.5, va="top")
         ax.set_ylim(bottom=0)
         ax.tick_params(labelsize=7)
