@@ -252,7 +252,8 @@ def test_a_fixed_plan_short_of_a_good_that_feeds_itself_never_stops_producing(se
         scenario,
         regime="fixed_plan",
         seed=seed,
-        population=dataclasses.replace(scenario.population, consumers=5000),
+        # the setting its four-fifths were measured in: 100 equal enterprises, the sample's noise
+        population=dataclasses.replace(scenario.population, consumers=5000, councils=100, represents="sample"),
         fixed_plan=dataclasses.replace(scenario.fixed_plan, correction_weeks=0),
     )
     model = CouncilsModel(scenario)

@@ -34,7 +34,8 @@ from sim.run.scenario import (
     Scenario,
 )
 
-SMALL = Population(consumers=800, councils=24, communes=3)
+# the sample's own noise: each council's reports err as its own, not as the nation's (docs/noise.md)
+SMALL = Population(consumers=800, councils=24, communes=3, represents="sample")
 QUIET = Noise(0.0, 0.0, 0.0, 0.0)
 
 

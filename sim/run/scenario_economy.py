@@ -61,7 +61,8 @@ def check_against_economy(scenario: Scenario, economy: Economy, where: str) -> N
     if pop.represents == "economy" and economy.workers < pop.consumers:
         raise ScenarioError(
             f'{where}: population.represents = "economy": {economy.name} has {economy.workers:,.0f} persons engaged, '
-            f"fewer than population.consumers = {pop.consumers}: must stand for at least the persons simulated"
+            f"fewer than population.consumers = {pop.consumers}: must stand for at least the persons simulated "
+            '(simulate fewer persons, or set population.represents = "sample")'
         )
     run_by_councils = len(sectors) - farmed
     if pop.councils != AUTO and pop.councils < run_by_councils:
