@@ -718,9 +718,10 @@ def test_the_market_lays_off_the_hands_beyond_need_and_hires_the_unemployed_wher
     """Targets 350, 700, 35 a week at 1 hour a unit; methods 1, ½, 1; productivity 1, 2, 1; 35 hours a week.
 
     Hands needed 10, 700 · ½ / 2 / 35 = 5 and 1; with the 5 % reserve 10.5, 5.25, 1.05, to the nearest
-    person (a half to the even one): 10, 5 and 2 (the least a group may have). Firing all beyond need
-    leaves 10, 5, 2. Then the first's target rises to 1,050: 30 hands, 31.5 with the reserve, 32: it
-    hires 22 of the unemployed.
+    person (a half to the even one): 10, 5 and 1 — a firm is not held at the councils' smallest work
+    group (2 here). Firing all beyond need leaves 10, 5, 1. Then the first's target rises to 1,050: 30
+    hands, 31.5 with the reserve, 32: it hires 22 of the unemployed. A firm whose target falls to
+    nothing keeps one person while it is open.
     """
     model = model_of(market_firing=1.0, population_group_size_min=2)
     regime, p = model.regime, model.producers
@@ -729,18 +730,22 @@ def test_the_market_lays_off_the_hands_beyond_need_and_hires_the_unemployed_wher
     p.productivity = np.array([1.0, 2.0, 1.0])
     persons = p.workers.sum()
     regime.move_labour(model)
-    np.testing.assert_array_equal(p.workers, [10, 5, 2])
-    assert regime.jobless(model).sum() == persons - 17
+    np.testing.assert_array_equal(p.workers, [10, 5, 1])
+    assert regime.jobless(model).sum() == persons - 16
     p.target[0] = 1_050.0
     p.productivity = np.array([1.0, 2.0, 1.0])  # as before (re-formed groups drew their own)
     regime.move_labour(model)
-    np.testing.assert_array_equal(p.workers, [32, 5, 2])
-    assert regime.jobless(model).sum() == persons - 39
+    np.testing.assert_array_equal(p.workers, [32, 5, 1])
+    assert regime.jobless(model).sum() == persons - 38
     p.target[0] = 14_000.0  # 400 hands, 420 with the reserve: more than there are; every unemployed person is hired
     p.productivity = np.array([1.0, 2.0, 1.0])
     regime.move_labour(model)
-    np.testing.assert_array_equal(p.workers, [persons - 7, 5, 2])
+    np.testing.assert_array_equal(p.workers, [persons - 6, 5, 1])
     assert regime.jobless(model).sum() == 0
+    p.target = np.array([14_000.0, 0.0, 0.0])
+    p.productivity = np.array([1.0, 2.0, 1.0])
+    regime.move_labour(model)
+    np.testing.assert_array_equal(p.workers[1:], [1, 1])
 
 
 def test_family_farms_shed_their_hands_beyond_need_and_take_in_the_unemployed_worked_by_hand():

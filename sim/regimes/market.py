@@ -310,8 +310,11 @@ class Market(MarketEconomy):
         Otherwise, at each plan, an enterprise's desired workforce is the hours its target
         takes at its method and its groups' productivity, plus the labour reserve
         (``plan.labour_reserve``) that it hoards, to the nearest person
-        (:meth:`~sim.regimes.enterprises.MarketEconomy.members_needed`), and at least
-        ``population.group_size_min``. It lays off ``firing`` of the hands beyond it (all, by
+        (:meth:`~sim.regimes.enterprises.MarketEconomy.members_needed`), and at least one
+        person while it is open: a firm is not bound by the councils' smallest work group
+        (``population.group_size_min``), and one held at it idled a third of the hours it paid
+        where its output needed fewer (most US firms with employees have fewer than ten:
+        ``docs/firm_sizes.md``). It lays off ``firing`` of the hands beyond it (all, by
         default) and hires where it lacks hands, drawn at random from the unemployed (Dosi,
         Fagiolo & Roventini 2010; Caiani et al. 2016: firms fire the workers beyond their
         desired workforce and hire up to it, and the unemployed wait for a vacancy). Family
@@ -328,7 +331,7 @@ class Market(MarketEconomy):
                 model.councils.staff(c.group, groups, hours)
             return
         self._farm_hands(model)
-        desired = np.maximum(np.round(self.members_needed(model)), sc.population.group_size_min)[rows]
+        desired = np.maximum(np.round(self.members_needed(model)), 1)[rows]
         desired = np.where(self.closed[rows], 0, desired)  # a closed enterprise hires nobody
         have = producers.workers[rows]
         fired = np.floor(sc.market.firing * np.maximum(have - desired, 0)).astype(int)
