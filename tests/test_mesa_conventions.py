@@ -120,3 +120,20 @@ def test_person_agents_are_made_when_first_asked_for_and_change_nothing_the_run_
     assert asked.run() == quiet_summary
     person = next(iter(persons))
     assert person.income == asked.consumers.income[person.row]  # a view on its row
+
+
+def test_iterating_the_agents_by_type_makes_the_persons_and_names_every_kind():
+    from agents import Consumer, FactoryCouncil
+
+    model = CouncilsModel(seed=5, **TINY)
+    kinds = list(model.agents_by_type)
+    assert Consumer in kinds and FactoryCouncil in kinds and len(model.agents_by_type) == len(kinds)
+    assert model._persons_made
+
+
+def test_a_run_that_stands_for_the_economy_draws_its_noise_for_the_persons_it_stands_for():
+    from sim.run.noise import stands_for
+
+    model = CouncilsModel(seed=5, population_represents="economy", **TINY)
+    assert model.noise.stands_for == stands_for(model.conditions.population, model.economy) > 1
+    assert CouncilsModel(seed=5, population_represents="sample", **TINY).noise.stands_for == 1
