@@ -6,18 +6,19 @@ processes, and prints the Markdown table of each measure's mean and 95 % interva
 
     .venv/bin/python scripts/history_self_managed.py --seeds 20 [--market-power 0.2] [--entry 2]
 
-Other keys go with ``--set KEY=VALUE`` (Mesa's keyword form, e.g. ``--set population_councils=100``), for
+Other keys go with ``--set KEY=VALUE`` (``population.councils=100`` as ``councils run`` takes it, or Mesa's
+keyword form ``population_councils=100``; values in TOML), for
 both regimes.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 from concurrent.futures import ProcessPoolExecutor
 
 from sim.analysis.intervals import mean_interval
 from sim.model import CouncilsModel
+from sim.views.cli import keywords
 
 #: (summary key, what it measures, a share)
 MEASURES = (
@@ -64,13 +65,7 @@ def main():
     )
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a keyword parameter")
     args = parser.parse_args()
-    extra = {}
-    for item in args.set:
-        key, _, value = item.partition("=")
-        try:
-            extra[key] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            extra[key] = value
+    extra = keywords(args.set)
     with ProcessPoolExecutor(args.workers) as pool:
         seeds = range(1, args.seeds + 1)
         runs = list(

@@ -10,7 +10,8 @@ where every measure's interval overlaps the largest size's.
 
     .venv/bin/python scripts/invariance.py --sizes 2000 20000 200000 2000000 --seeds 10 10 10 3 --workers 2
 
-Extra keys go with ``--set KEY=VALUE`` (Mesa's keyword form, e.g. ``--set population_councils=auto``).
+Extra keys go with ``--set KEY=VALUE`` (``population.councils=auto`` as ``councils run`` takes it, or Mesa's
+keyword form ``population_councils=auto``; values in TOML).
 Time: about 0.3 µs a person a week on one core, so a 3-year run of 2,000,000 persons takes about
 2 minutes, of 200,000 about 15 s.
 """
@@ -18,13 +19,13 @@ Time: about 0.3 µs a person a week on one core, so a 3-year run of 2,000,000 pe
 from __future__ import annotations
 
 import argparse
-import ast
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
 from sim.analysis.intervals import Interval, kaplan_meier_median, mean_interval, wilson_interval
 from sim.model import CouncilsModel
+from sim.views.cli import keywords
 
 #: The baseline's noise (scenarios/baseline.toml), which the harsher conditions multiply.
 NOISE = {"noise_taste_drift": 0.002, "noise_productivity": 0.02, "noise_harvest": 0.05, "noise_reports": 0.02}
@@ -114,13 +115,7 @@ def main():
     args = parser.parse_args()
     if len(args.seeds) != len(args.sizes):
         parser.error("--seeds: one count for each of --sizes")
-    extra = {}
-    for item in args.set:
-        key, _, value = item.partition("=")
-        try:
-            extra[key] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            extra[key] = value
+    extra = keywords(args.set)
     jobs = [
         (name, size, seed, {**parameters, **extra})
         for name, parameters in CONDITIONS

@@ -26,7 +26,7 @@ import sim.experiments.results
 import sim.storage.atomic
 from sim.experiments.results import scenario_to_toml
 from sim.run.scenario import Scenario, load_scenario
-from sim.views.cli import load_with_overrides, main, verdict
+from sim.views.cli import keywords, load_with_overrides, main, verdict
 from sim.views.plots import FIGURES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -719,3 +719,8 @@ def test_results_directory_respects_umask(tmp_path, capsys):
     reference = tmp_path / "plain"
     reference.mkdir()  # what the umask gives an ordinary directory
     assert stat.S_IMODE(out.stat().st_mode) == stat.S_IMODE(reference.stat().st_mode)
+
+
+def test_set_overrides_become_mesas_keyword_parameters_with_toml_values():
+    got = keywords(["population.councils=auto", "population_consumers=100", "noise.harvest=0.1", "x=true"])
+    assert got == {"population_councils": "auto", "population_consumers": 100, "noise_harvest": 0.1, "x": True}

@@ -263,6 +263,11 @@ def parse_override(text: str) -> tuple[list[str], object]:
     return path, value
 
 
+def keywords(overrides) -> dict:
+    """Mesa's keyword parameters from ``--set`` overrides: ``population.councils=auto`` → ``population_councils``."""
+    return {"_".join(path): value for path, value in map(parse_override, overrides)}
+
+
 def load_with_overrides(path: str | Path, overrides=(), seed=None, years=None) -> Scenario:
     """Read a scenario file, apply ``--set`` overrides (and ``--seed``, ``--years``), validate."""
     path = Path(path)
