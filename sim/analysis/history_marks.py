@@ -94,9 +94,8 @@ def _per_run(table: pd.DataFrame, regime: str) -> np.ndarray:
     return np.asarray(slopes, dtype=float)
 
 
-def judge(regime: str, values: np.ndarray) -> bool:
-    """Whether the runs' figures reproduce the regime's history (the module's rules)."""
-    m = mean_interval(values)
+def judge(regime: str, m: Interval) -> bool:
+    """Whether the runs' figures, their mean and its interval over the seeds, reproduce the regime's history."""
     if regime == "fixed_plan":
         return bool(m.estimate > MOST_WEEKS)
     if regime == "market":
@@ -125,5 +124,6 @@ def judgements(paths: pd.DataFrame) -> list[Judgement]:
             mine = (paths["scenario"] == scenario) & (paths["regime"] == regime) & (paths["variable"] == mark.series)
             values = _per_run(paths[mine], regime)
             if len(values) >= 2:
-                out.append(Judgement(regime, scenario, mean_interval(values), judge(regime, values)))
+                interval = mean_interval(values)
+                out.append(Judgement(regime, scenario, interval, judge(regime, interval)))
     return out
