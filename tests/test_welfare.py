@@ -330,3 +330,32 @@ def test_a_poor_bundle_without_a_necessity_is_worth_nothing():
     bundle = 0.5 * market.demand(prefs, x, prices, reference, taste)[poorest]
     bundle[necessity] = 0.0
     assert welfare.bundle_utility(prefs, bundle[None, :], reference, taste[poorest][None, :])[0] == 0.0
+
+
+def test_what_forced_substitution_bought_counts_in_the_bundle_got():
+    """Under the fixed plan, tokens turned away by a queue buy other goods (``substituted ⊗ per_token``):
+    the bundle valued is what the queue gave plus what they bought."""
+    import dataclasses
+
+    prefs, x, prices, reference, taste = random_economy(0.4)
+    normal = reference.copy()
+    wanted = market.demand(prefs, x, prices, reference, taste)
+    on_sale = wanted.sum(axis=0) * np.where(np.arange(prices.size) % 3 == 0, 0.5, 2.0)
+    queued = market.buy(prefs, x, prices, reference, taste, on_sale, "queue", np.random.default_rng(3))
+    rng = np.random.default_rng(SEED)
+    turned_away = (wanted[:, queued.short] - queued.got) @ prices[queued.short]  # tokens the queue did not take
+    substituted = np.where(rng.random(x.size) < 0.5, 0.5 * turned_away, 0.0)
+    on_offer = ~np.isin(np.arange(prices.size), queued.short)
+    per_token = np.where(on_offer, 1.0 / (on_offer.sum() * prices), 0.0)  # a token spread over the other goods
+    helped = dataclasses.replace(queued, substituted=substituted, per_token=per_token)
+    measured = welfare.week_welfare(prefs, x, prices, reference, normal, taste, helped)
+    got = wanted.copy()
+    got[:, queued.short] = queued.got
+    got += np.multiply.outer(substituted, per_token)
+    short = np.any(got < wanted * (1 - 1e-12), axis=1)
+    expected = welfare.bundle_utility(prefs, got[short], reference, taste[short])
+    np.testing.assert_allclose(measured.achieved[short], expected, rtol=1e-10)
+    without = welfare.week_welfare(prefs, x, prices, reference, normal, taste, queued).achieved
+    helped_some = short & (substituted > 0)
+    assert np.all(measured.achieved[helped_some] >= without[helped_some])
+    assert np.any(measured.achieved[helped_some] > without[helped_some])
