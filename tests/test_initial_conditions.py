@@ -19,7 +19,7 @@ import pytest
 import scipy.sparse as sp
 
 from agents import RuralCommune
-from sim.economics import market, production, wages
+from sim.economics import granular, market, production, wages
 from sim.economics.economy import Technology, default_economy
 from sim.economics.units import WEEKS_PER_YEAR
 from sim.model import CouncilsModel
@@ -496,3 +496,84 @@ def test_tastes_drawn_a_block_of_persons_at_a_time_are_those_drawn_at_once(monke
     single = initial_conditions._tastes(10, 0.1 * shares, shares, "float32", np.random.default_rng(3))
     assert single.dtype == np.float32
     np.testing.assert_array_equal(single, at_once.astype(np.float32))
+
+
+class _Groups:
+    """Four groups of two enterprises, with members and productivity, recording the factor they are given."""
+
+    council = _GROUP_COUNCIL
+
+    def __init__(self, members, productivity):
+        self._members, self.productivity, self.factors = np.asarray(members), np.asarray(productivity), []
+
+    def members_per_group(self, person_group):
+        assert person_group == "consumers.group"
+        return self._members.copy()
+
+    def vary(self, factor):
+        self.factors.append(factor)
+
+
+def _nation_model(groups, calls, sector=_SECTOR):
+    return SimpleNamespace(
+        rng=np.random.default_rng(0),
+        week=5,
+        consumers=SimpleNamespace(group="consumers.group"),
+        communes=_Spy(calls, "communes", rows=np.array([2])),
+        work_groups=groups,
+        councils=_Spy(calls, "councils", rows=np.array([0, 1])),
+        producers=SimpleNamespace(sector=np.asarray(sector)),
+        economy=SimpleNamespace(technology=SimpleNamespace(n=3)),
+        state=SimpleNamespace(hours_per_week=35.0),
+    )
+
+
+def _nation_factors(spread, weight, persons, sector, stands_for, rng):
+    """The factors of one level, replayed from ``sim.economics.granular``: the nation's Herfindahl, its loadings."""
+    nation = granular.nation_herfindahl(weight, sector, 3, stands_for, persons)
+    return granular.factors(spread, granular.loadings(weight, sector, nation), rng, weight.size)
+
+
+def test_a_run_standing_for_the_nation_draws_each_levels_shocks_loaded_for_the_nations_herfindahl():
+    """Groups weighed by members × productivity, enterprises by their groups' sums, each sector's aggregate the
+    nation's (docs/noise.md); then the sectors' shocks as in a sample."""
+    members, productivity = np.array([3, 2, 4, 1]), np.array([1.0, 1.2, 0.9, 1.1])
+    groups, calls = _Groups(members, productivity), []
+    rules = Noise(taste_drift=0.0, harvest=0.0, reports=0.0, productivity=0.05, enterprise=0.1, sector=0.2)
+    noise = WeeklyNoise(rules, stands_for=1000.0)
+    model = _nation_model(groups, calls)
+    noise.draw(model)
+    replay = np.random.default_rng(0)
+    weight = members * productivity
+    own = _nation_factors(0.05, weight, members, _SECTOR[_GROUP_COUNCIL], 1000.0, replay)
+    enterprise_weight, enterprise_persons = (np.bincount(_GROUP_COUNCIL, x, 2) for x in (weight, members))
+    shared = _nation_factors(0.1, enterprise_weight, enterprise_persons, _SECTOR[:2], 1000.0, replay)
+    sectors = replay.lognormal(-(0.2**2) / 2, 0.2, 3)
+    expected = own * shared[_GROUP_COUNCIL] * sectors[_SECTOR[_GROUP_COUNCIL]]
+    np.testing.assert_allclose(groups.factors[0], expected, rtol=1e-13)
+    assert [call[0] for call in calls] == ["communes.vary", "councils.staff"]
+    np.testing.assert_array_equal(calls[0][1], sectors[[1]])
+    # standing for itself, the same rules draw plain lognormal factors: the nation's loadings change the draws
+    sample = _Groups(members, productivity)
+    WeeklyNoise(rules).draw(_nation_model(sample, []))
+    assert not np.allclose(sample.factors[0], groups.factors[0])
+
+
+@pytest.mark.parametrize("change", ["members", "productivity", "sector"])
+def test_the_nations_loadings_are_solved_again_when_the_groups_weights_or_sectors_change(change):
+    members, productivity = np.array([3, 2, 4, 1]), np.array([1.0, 1.2, 0.9, 1.1])
+    rules = Noise(taste_drift=0.0, harvest=0.0, reports=0.0, productivity=0.05)
+    noise, groups = WeeklyNoise(rules, stands_for=500.0), _Groups(members, productivity)
+    noise.draw(_nation_model(groups, []))  # solved once
+    sector = _SECTOR.copy()
+    if change == "members":
+        groups._members = np.array([1, 6, 2, 2])
+    elif change == "productivity":
+        groups.productivity = np.array([0.7, 1.4, 1.0, 1.0])
+    else:
+        sector = np.array([2, 0, 1])
+    model = _nation_model(groups, [], sector)
+    noise.draw(model)
+    weight = groups._members * groups.productivity
+    expected = _nation_factors(0.05, weight, groups._members, sector[_GROUP_COUNCIL], 500.0, np.random.default_rng(0))
+    np.testing.assert_allclose(groups.factors[1], expected, rtol=1e-13)
