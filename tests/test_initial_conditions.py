@@ -577,3 +577,25 @@ def test_the_nations_loadings_are_solved_again_when_the_groups_weights_or_sector
     weight = groups._members * groups.productivity
     expected = _nation_factors(0.05, weight, groups._members, sector[_GROUP_COUNCIL], 500.0, np.random.default_rng(0))
     np.testing.assert_allclose(groups.factors[1], expected, rtol=1e-13)
+
+
+def test_a_sectors_shock_alone_is_drawn_and_the_councils_restaffed():
+    _, calls = _spied(5, sector=0.2)
+    sectors = np.random.default_rng(0).lognormal(-(0.2**2) / 2, 0.2, 3)
+    assert [call[0] for call in calls] == ["communes.vary", "work_groups.vary", "councils.staff"]
+    np.testing.assert_allclose(calls[1][1], sectors[_SECTOR[_GROUP_COUNCIL]], rtol=1e-15)
+
+
+def test_the_councils_wear_capital_and_read_utilisation_as_the_plan_factory_does():
+    model = CouncilsModel(_scenario())
+    np.testing.assert_array_equal(model.councils.sector_wear_rate, model.planner.capacity_wear)
+    np.testing.assert_array_equal(model.councils.sector_utilisation, model.planner.utilisation)
+    assert model.planner.capacity_wear.any() and not np.all(model.planner.utilisation == 1.0)
+
+
+@pytest.mark.parametrize("precision", ["float32", "float64"])
+def test_the_persons_tastes_are_held_in_the_precision_asked_for(precision):
+    population = dataclasses.replace(POPULATION, taste_precision=precision)
+    model = CouncilsModel(_scenario(population=population))
+    assert model.consumers.own_taste.dtype == np.dtype(precision)
+    assert model.consumers.own_floor.dtype == np.float64  # the bound is read in float64 whatever the tastes
