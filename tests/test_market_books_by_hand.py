@@ -177,3 +177,30 @@ def test_capacity_on_order_counts_in_its_buyers_net_worth_only(monkeypatch):
     regime.negative_weeks = np.zeros(3, dtype=int)
     regime.buy(model)
     np.testing.assert_array_equal(regime.negative_weeks, [0, 1, 0])
+
+
+def test_under_the_income_rule_plan_the_wage_pays_the_planned_net_product_and_farms_credit_as_communes():
+    """Two farms making OUT. The money wage is the wage for the price level times the plan's hours of value over
+    the hours paid, ``net product × (1 + reserve) / (persons × hours)``, below 1 where farms hold spare hands.
+
+    Farms of 5 and 3 members delivered 4 and 12 units of OUT (values 1.5: 6 and 18 hours), transfer ¼: of the
+    8 weeks' wages, each farm gets ¾ by delivery (¼, ¾) and ¼ by members (⅝, ⅜): 0.34375 and 0.65625 of them,
+    so a member of the first 8 · 0.34375 / 5 = 0.55 weeks' wages, of the second 8 · 0.65625 / 3 = 1.75."""
+    farms = dict(population_communes=2, communes_sector="OUT", communes_transfer=0.25)
+    own, plan = model_of(**farms), model_of(market_incomes="plan", **farms)
+    s = plan.state
+    factor = s.net_product * (1.0 + 0.05) / (plan.consumers.income.size * s.hours_per_week)
+    assert 0.5 < factor < 1.0  # OUT, all that households buy, is farmed: the spare hands are many
+    assert plan.regime.money_wage == pytest.approx(own.regime.money_wage * factor, rel=1e-12)
+    regime, p, c = plan.regime, plan.producers, plan.consumers
+    rows = plan.communes.rows
+    c.commune[c.commune >= 0] = -1
+    c.commune[np.flatnonzero(c.group < 0)[:8]] = [0, 0, 0, 0, 0, 1, 1, 1]
+    p.workers[rows] = [5, 3]
+    p.output[rows] = [4.0, 12.0]
+    np.testing.assert_allclose(s.values[p.sector[rows]], 1.5)
+    gross, paid = regime.incomes(plan, regime.producer_of_persons(plan))
+    weekly = regime.money_wage * s.hours_per_week
+    members = c.commune >= 0
+    np.testing.assert_allclose(gross[members], weekly * np.array([0.55] * 5 + [1.75] * 3), rtol=1e-12)
+    np.testing.assert_allclose(paid[rows], weekly * np.array([2.75, 5.25]), rtol=1e-12)  # from the farms' funds

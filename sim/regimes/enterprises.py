@@ -175,6 +175,10 @@ class MarketEconomy(Regime):
         """How output is readjusted: ``"sales"``, every good weekly toward its expected use (here always)."""
         return "sales"
 
+    def income_rule(self, model) -> str:
+        """How incomes are set: ``"own"``, the regime's own wages and shares of net income (here always)."""
+        return "own"
+
     # --- the week ---------------------------------------------------------------------------------
 
     def pay(self, model):
@@ -347,6 +351,9 @@ class MarketEconomy(Regime):
         values = firms.normal_prices(t.labour, inputs, 1.0, 0.0)  # true labour values, whatever the office estimates
         shares = model.consumers.preferences.base_shares
         self.money_wage = firms.wage_for_level(paid, inputs, markup, values, shares, cg)
+        if self.income_rule(model) == "plan":  # every hour paid, spare hands' too, pays the net product counted (§7d)
+            hours_paid = model.consumers.income.size * s.hours_per_week
+            self.money_wage *= s.net_product * (1.0 + sc.plan.labour_reserve) / hours_paid
         self.normal = firms.normal_prices(paid, inputs, self.money_wage, markup)
         if self.price_rule(model) == "values":  # the office's estimate, as the councils price at week 0
             self.normal = s.values.copy()

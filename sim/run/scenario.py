@@ -367,6 +367,8 @@ class Market:
     entry_size: float = _rule("0.05 <= x <= 2", default=0.5)  # an entrant's capacity, share of its sector's mean
     prices: str = _rule("in normal, values", default="normal")  # prices gravitate to: own costs, or the office's values
     readjustment: str = _rule("in sales, plan", default="sales")  # output rule: every good weekly, or the councils'
+    # incomes: the market's own (wages for the price level, farms share what they sell), or the councils' rule
+    incomes: str = _rule("in own, plan", default="own")
 
 
 @dataclass(frozen=True)
