@@ -499,12 +499,11 @@ def test_tastes_drawn_a_block_of_persons_at_a_time_are_those_drawn_at_once(monke
 
 
 class _Groups:
-    """Four groups of two enterprises, with members and productivity, recording the factor they are given."""
+    """Four groups with members and productivity, recording the factor they are given."""
 
-    council = _GROUP_COUNCIL
-
-    def __init__(self, members, productivity):
+    def __init__(self, members, productivity, council=_GROUP_COUNCIL):
         self._members, self.productivity, self.factors = np.asarray(members), np.asarray(productivity), []
+        self.council = np.asarray(council)
 
     def members_per_group(self, person_group):
         assert person_group == "consumers.group"
@@ -515,13 +514,15 @@ class _Groups:
 
 
 def _nation_model(groups, calls, sector=_SECTOR):
+    """The spies' economy, or (with ``sector`` of four producers) three enterprises and a commune (row 3)."""
+    sector = np.asarray(sector)
     return SimpleNamespace(
         rng=np.random.default_rng(0),
         week=5,
         consumers=SimpleNamespace(group="consumers.group"),
-        communes=_Spy(calls, "communes", rows=np.array([2])),
+        communes=_Spy(calls, "communes", rows=np.array([sector.size - 1])),
         work_groups=groups,
-        councils=_Spy(calls, "councils", rows=np.array([0, 1])),
+        councils=_Spy(calls, "councils", rows=np.arange(sector.size - 1)),
         producers=SimpleNamespace(sector=np.asarray(sector)),
         economy=SimpleNamespace(technology=SimpleNamespace(n=3)),
         state=SimpleNamespace(hours_per_week=35.0),
@@ -534,28 +535,29 @@ def _nation_factors(spread, weight, persons, sector, stands_for, rng):
     return granular.factors(spread, granular.loadings(weight, sector, nation), rng, weight.size)
 
 
-def test_a_run_standing_for_the_nation_draws_each_levels_shocks_loaded_for_the_nations_herfindahl():
+@pytest.mark.parametrize("stands_for", [1000.0, 1.5])
+def test_a_run_standing_for_the_nation_draws_each_levels_shocks_loaded_for_the_nations_herfindahl(stands_for):
     """Groups weighed by members × productivity, enterprises by their groups' sums, each sector's aggregate the
-    nation's (docs/noise.md); then the sectors' shocks as in a sample."""
+    nation's (docs/noise.md); then the sectors' shocks as in a sample. Three enterprises, the first two making
+    good 0 (groups 0–1 and 2), the third good 2 (group 3); a commune farming good 1."""
     members, productivity = np.array([3, 2, 4, 1]), np.array([1.0, 1.2, 0.9, 1.1])
-    groups, calls = _Groups(members, productivity), []
+    council, sector = np.array([0, 0, 1, 2]), np.array([0, 0, 2, 1])
+    groups, calls = _Groups(members, productivity, council), []
     rules = Noise(taste_drift=0.0, harvest=0.0, reports=0.0, productivity=0.05, enterprise=0.1, sector=0.2)
-    noise = WeeklyNoise(rules, stands_for=1000.0)
-    model = _nation_model(groups, calls)
-    noise.draw(model)
+    WeeklyNoise(rules, stands_for=stands_for).draw(_nation_model(groups, calls, sector))
     replay = np.random.default_rng(0)
     weight = members * productivity
-    own = _nation_factors(0.05, weight, members, _SECTOR[_GROUP_COUNCIL], 1000.0, replay)
-    enterprise_weight, enterprise_persons = (np.bincount(_GROUP_COUNCIL, x, 2) for x in (weight, members))
-    shared = _nation_factors(0.1, enterprise_weight, enterprise_persons, _SECTOR[:2], 1000.0, replay)
+    own = _nation_factors(0.05, weight, members, sector[council], stands_for, replay)
+    enterprise_weight, enterprise_persons = (np.bincount(council, x, 3) for x in (weight, members))
+    shared = _nation_factors(0.1, enterprise_weight, enterprise_persons, sector[:3], stands_for, replay)
     sectors = replay.lognormal(-(0.2**2) / 2, 0.2, 3)
-    expected = own * shared[_GROUP_COUNCIL] * sectors[_SECTOR[_GROUP_COUNCIL]]
+    expected = own * shared[council] * sectors[sector[council]]
     np.testing.assert_allclose(groups.factors[0], expected, rtol=1e-13)
     assert [call[0] for call in calls] == ["communes.vary", "councils.staff"]
     np.testing.assert_array_equal(calls[0][1], sectors[[1]])
     # standing for itself, the same rules draw plain lognormal factors: the nation's loadings change the draws
-    sample = _Groups(members, productivity)
-    WeeklyNoise(rules).draw(_nation_model(sample, []))
+    sample = _Groups(members, productivity, council)
+    WeeklyNoise(rules).draw(_nation_model(sample, [], sector))
     assert not np.allclose(sample.factors[0], groups.factors[0])
 
 
