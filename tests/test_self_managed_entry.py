@@ -161,3 +161,56 @@ def test_a_bad_entry_rate_is_refused_in_one_line(tmp_path, capsys, value):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("councils: ") and "self_managed_market.entry" in err[0]
     assert not out.exists()
+
+
+@pytest.mark.parametrize("short", [False, True])
+def test_a_new_enterprises_step_is_ordered_and_levied_on_the_others_spare_funds_worked_by_hand(short, monkeypatch):
+    """A new enterprise (row 2, OUT) with 3 units a week still to order, 1 a plan. A unit of OUT's capacity
+    holds 2 units of IN at 0.9375 tokens, for a year: c = 52 · 2 · 0.9375 = 97.5 tokens.
+
+    Spare funds are funds beyond working capital and orders, of the enterprises there from the start only:
+    funds 10 + 2c and 20 + c over working capital 10 and 20 leave 2c and c (3c ≥ c): the step is ordered whole,
+    its cost levied 2 : 1 on them, and it orders ¼ unit a week over a plan of 4 weeks, 2 units left to order.
+    With only c/4 spare in each, half the step is ordered: the levy takes all their spare funds, 2.5 units left.
+    """
+    from test_regimes_hand_worked import model_of
+
+    from sim.regimes.enterprises import MarketEconomy
+
+    monkeypatch.setattr(MarketEconomy, "_order", lambda self, model, working: None)  # the incumbents' own orders
+    model = model_of(regime="self_managed_market", capital=True)
+    regime, b = model.regime, model.regime.books
+    c = 97.5
+    np.testing.assert_allclose(regime.capacity_cost(model), [0.0, c, c], rtol=1e-12)
+    regime.founded = 1
+    regime.founded_week, regime.build_step = np.array([-1, -1, 5]), np.ones(3)
+    regime.to_build = np.array([0.0, 0.0, 3.0])
+    b.orders[:] = 0.0
+    working = np.array([10.0, 20.0, 0.0])
+    b.funds = np.array([10.0 + c / 4, 20.0 + c / 4, 7.0]) if short else np.array([10.0 + 2 * c, 20.0 + c, 7.0])
+    before = b.funds.sum()
+    regime._order(model, working)
+    scale = 0.5 if short else 1.0
+    expected = [10.0, 20.0, 7.0 + c / 2] if short else [10.0 + 2 * c - c * 2 / 3, 20.0 + c - c / 3, 7.0 + c]
+    np.testing.assert_allclose(b.funds, expected, rtol=1e-12)
+    assert b.funds.sum() == pytest.approx(before, rel=1e-12)  # founding creates no money
+    np.testing.assert_allclose(b.orders, [0.0, 0.0, scale / 4], rtol=1e-12)
+    np.testing.assert_allclose(regime.to_build, [0.0, 0.0, 3.0 - scale], rtol=1e-12)
+    np.testing.assert_allclose(model.state.capacity_plan, [0.0, scale / 4], rtol=1e-12)
+
+
+def test_nothing_is_ordered_for_a_founding_before_any_or_once_it_has_all_its_capacity(monkeypatch):
+    from test_regimes_hand_worked import model_of
+
+    from sim.regimes.enterprises import MarketEconomy
+
+    monkeypatch.setattr(MarketEconomy, "_order", lambda self, model, working: None)
+    model = model_of(regime="self_managed_market", capital=True)
+    regime, b = model.regime, model.regime.books
+    funds = b.funds.copy()
+    regime._order(model, np.zeros(3))  # none founded
+    np.testing.assert_array_equal(b.funds, funds)
+    regime.founded = 1
+    regime.founded_week, regime.to_build, regime.build_step = np.array([-1, -1, 5]), np.zeros(3), np.ones(3)
+    regime._order(model, np.zeros(3))  # all of it ordered
+    np.testing.assert_array_equal(b.funds, funds)
