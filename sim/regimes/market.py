@@ -22,7 +22,9 @@ institutions change (``[market]`` in the scenario):
 - **For comparison only**, ``prices = "values"`` centres prices on the statistical office's
   labour values and ``readjustment = "plan"`` readjusts output by the councils' rules
   (corrective (c) for consumer goods, the other goods planned through the input-output
-  inverse at each plan: ``MarketEconomy.readjust``); the defaults are the market's own.
+  inverse at each plan: ``MarketEconomy.readjust``), and ``incomes = "plan"`` pays incomes by
+  them (the plan's wage, farms crediting members as communes: ``Market.income_rule``); the
+  defaults are the market's own.
 - **Output** follows expected sales and inventories. **Investment** is an accelerator:
   capacity for the use expected once the order arrives, at ``growth_expected`` a year and
   ``target_utilisation``, where the profit rate beats the real rate on loans; paid from funds
