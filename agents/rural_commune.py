@@ -151,6 +151,16 @@ class RuralCommunes:
         """
         if self.rows.size == 0:
             return
+        in_commune = consumers.commune >= 0
+        consumers.income[in_commune] = self.credit_per_member(weekly_wage, values)[consumers.commune[in_commune]]
+
+    def credit_per_member(self, weekly_wage: float, values) -> np.ndarray:
+        """Each commune's credit per member this week, tokens (C,): :meth:`credit_members`' rule.
+
+        A week's wage for every member, spare hands included, shared among the communes by the
+        labour value each delivered (``transfer`` of it per member; seed §9a). Every commune
+        keeps at least one member.
+        """
         p = self.producers
         members = p.workers[self.rows]
         credits = wages.commune_credits(
@@ -159,8 +169,7 @@ class RuralCommunes:
             members,
             self.transfer,
         )
-        in_commune = consumers.commune >= 0
-        consumers.income[in_commune] = (credits / members)[consumers.commune[in_commune]]
+        return credits / members
 
 
 class RuralCommune(mesa.Agent):

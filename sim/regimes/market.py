@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.economics import firms, wages
+from sim.economics import firms
 from sim.economics.units import WEEKS_PER_YEAR
 from sim.regimes.enterprises import FUNDS_WEEKS, MarketEconomy
 
@@ -116,8 +116,9 @@ class Market(MarketEconomy):
         wage_bill = np.bincount(producer_of[workers], weights=gross[workers], minlength=P)
         self.wages += wage_bill
         members = c.commune >= 0
-        if self.income_rule(model) == "plan":
-            gross[members] = self._commune_credits(model)[c.commune[members]]
+        if self.income_rule(model) == "plan":  # credited as communes, from the farm's own account, overdrawn if need be
+            weekly = self.money_wage * s.hours_per_week
+            gross[members] = model.communes.credit_per_member(weekly, s.values)[c.commune[members]]
         else:
             gross[members] = self.member_income[producer_of[members]]
         shares = np.bincount(producer_of[members], weights=gross[members], minlength=P)
@@ -127,23 +128,6 @@ class Market(MarketEconomy):
         b.bank_equity -= bank
         gross[self.owners] += (self.dividends.sum() + bank) / self.owners.sum()
         return gross, wage_bill + shares + self.dividends
-
-    def _commune_credits(self, model) -> np.ndarray:
-        """Each family farm's credit per member under ``incomes = "plan"``: as the councils credit a commune's.
-
-        A week's money wage for every member, spare hands included, shared among the farms by
-        the labour value each delivered (``communes.transfer`` of it per member; seed §9a). The
-        farm pays it from its funds whatever it sold, overdrawn where its sales fall short, as
-        the plan issues the credits whatever the communes deliver.
-        """
-        communes, p = model.communes, model.producers
-        members = p.workers[communes.rows].astype(float)
-        if not members.sum():
-            return np.zeros(members.size)
-        weekly = self.money_wage * model.state.hours_per_week
-        delivered = model.state.values[p.sector[communes.rows]] * p.output[communes.rows]
-        credits = wages.commune_credits(weekly * members.sum(), delivered, members, communes.transfer)
-        return np.divide(credits, members, out=np.zeros(members.size), where=members > 0)
 
     def share(self, model, net_income, working_capital):
         """Owners get ``payout`` of the period's profit and of the funds beyond need; communes share their net income.
