@@ -214,3 +214,95 @@ def test_nothing_is_ordered_for_a_founding_before_any_or_once_it_has_all_its_cap
     regime.founded_week, regime.to_build, regime.build_step = np.array([-1, -1, 5]), np.zeros(3), np.ones(3)
     regime._order(model, np.zeros(3))  # all of it ordered
     np.testing.assert_array_equal(b.funds, funds)
+
+
+def founding_economy(incomes, communes=(False, False, False)):
+    """The three enterprises worked by hand (IN; OUT, OUT) with 135, 68 and 97 members, in week 9.
+
+    Capacity 100, 40 and 60 units a week, methods 0.9, 0.8 and 1.2, orders 1, 2 and 3 units a
+    week; each pays ``incomes`` per member, tokens a week.
+    """
+    from test_regimes_hand_worked import model_of
+
+    model = model_of(regime="self_managed_market", capital=True)
+    p, regime = model.producers, model.regime
+    np.testing.assert_array_equal(p.workers, [135, 68, 97])
+    p.capacity[:] = [100.0, 40.0, 60.0]
+    p.method[:] = [0.9, 0.8, 1.2]
+    p.is_commune[:] = communes
+    regime.books.orders[:] = [1.0, 2.0, 3.0]
+    regime.member_income = np.array(incomes, dtype=float)
+    model.week = 9
+    return model
+
+
+def test_a_founding_takes_the_weakest_place_in_a_shared_good_and_makes_the_good_paying_most_worked_by_hand():
+    """Incomes 30, 20, 10 a member: the mean is (30·135 + 20·68 + 10·97) / 300 = 21.27, IN's 30 above it.
+
+    OUT's enterprises are both below it and share their good; the weaker (row 2, 10) merges into the
+    other (row 1): capacity 40 + 60 = 100, method (0.8·40 + 1.2·60) / 100 = 1.04, members 68 + 97 = 165,
+    orders 2 + 3 = 5. In its place an enterprise of IN, with IN's method 0.9, nothing paid and nothing
+    ordered yet, to order ½ × IN's 100 units = 50 units a week over a year, 50 × 4/52 at each plan. The
+    plan's capacity by good is then the orders 1 and 5; its investment 2 units of IN per unit of OUT's
+    capacity for a year: 2 × 52 × 5 = 520.
+    """
+    model = founding_economy([30.0, 20.0, 10.0])
+    p, regime = model.producers, model.regime
+    assert regime._found(model)
+    np.testing.assert_array_equal(p.sector, [0, 1, 0])
+    np.testing.assert_allclose(p.capacity, [100.0, 100.0, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(p.method, [0.9, 1.04, 0.9], rtol=1e-12)
+    np.testing.assert_array_equal(p.workers, [135, 165, 0])
+    np.testing.assert_allclose(regime.books.orders, [1.0, 5.0, 0.0], rtol=1e-12)
+    np.testing.assert_array_equal(regime.goods_of, [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    np.testing.assert_array_equal(regime.member_income, [30.0, 20.0, 0.0])
+    np.testing.assert_array_equal(regime.founded_week, [-1, -1, 9])
+    np.testing.assert_allclose(regime.to_build, [0.0, 0.0, 50.0], rtol=1e-12)
+    np.testing.assert_allclose(regime.build_step, [0.0, 0.0, 50.0 * 4 / 52], rtol=1e-12)
+    np.testing.assert_allclose(model.state.capacity_plan, [1.0, 5.0], rtol=1e-12)
+    np.testing.assert_allclose(model.state.investment_plan, [520.0, 0.0], rtol=1e-12)
+    assert not regime._found(model)  # each good is now made by one enterprise in service: no place left
+
+
+def test_an_enterprise_alone_in_its_good_is_no_place_even_if_it_pays_least_worked_by_hand():
+    """Incomes 10, 50, 12: mean (1,350 + 3,400 + 1,164) / 300 = 19.71; OUT pays (3,400 + 1,164) / 165 = 27.66.
+
+    IN's enterprise pays least but is IN's only one: the place is OUT's row 2 (12), merged into row 1,
+    and the entrant makes OUT again, ½ of OUT's mean capacity per enterprise (100 and 0 after the
+    merger: 50) = 25 units a week, with OUT's method in use (1.04).
+    """
+    model = founding_economy([10.0, 50.0, 12.0])
+    p, regime = model.producers, model.regime
+    assert regime._found(model)
+    np.testing.assert_array_equal(p.sector, [0, 1, 1])
+    np.testing.assert_allclose(p.capacity, [100.0, 100.0, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(p.method, [0.9, 1.04, 1.04], rtol=1e-12)
+    np.testing.assert_array_equal(p.workers, [135, 165, 0])
+    np.testing.assert_allclose(regime.to_build, [0.0, 0.0, 25.0], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("incomes", "communes", "why"),
+    [
+        ([26.0, 26.0, 26.0], (False, False, False), "every good pays the mean"),
+        ([10.0, 30.0, 30.0], (False, False, False), "the only enterprise below the mean is alone in its good"),
+        ([100.0, 20.0, 10.0], (True, False, False), "only a commune pays above the mean, and communes do not count"),
+    ],
+)
+def test_no_founding_where_no_good_pays_above_the_mean_or_no_place_is_left(incomes, communes, why):
+    """Nothing changes and ``False`` is returned (:meth:`SelfManagedMarket.close` then waits a plan)."""
+    model = founding_economy(incomes, communes)
+    p, regime = model.producers, model.regime
+    before = (p.sector.copy(), p.capacity.copy(), p.workers.copy(), regime.books.orders.copy())
+    assert not regime._found(model), why
+    for was, now in zip(before, (p.sector, p.capacity, p.workers, regime.books.orders), strict=True):
+        np.testing.assert_array_equal(now, was)
+    assert regime.founded_week is None
+
+
+def test_an_enterprise_still_building_is_no_place():
+    """Row 2 pays least but has no capacity yet (an entrant): OUT keeps one enterprise in service, none merges."""
+    model = founding_economy([30.0, 20.0, 10.0])
+    model.producers.capacity[2] = 0.0
+    assert not model.regime._found(model)
+    np.testing.assert_array_equal(model.producers.workers, [135, 68, 97])
