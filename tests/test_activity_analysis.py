@@ -402,3 +402,33 @@ def test_requested_method_is_passed_to_highs_for_both_linear_programs(corn_iron,
     plan = corn_iron.activity_analysis(TARGETS, _processes(capacity=[np.inf, np.inf, 5.0]), method=method)
     assert not plan.feasible
     assert calls == [method, method]  # the least-labour LP, then the closest-plan LP
+
+
+def test_the_most_hours_within_capacity_worked_by_hand():
+    """IN and OUT, OUT using ½ unit of IN; labour 1 and 1.5 hours a unit: values 1 and 2, ``(I − A)⁻¹`` is
+    ``[[1, ½], [0, 1]]``.
+
+    Private bundle (1, 0), public (0, 1), investment (2, 1) at values 1, 2 and 4; shares ½, 0.3, 0.2: an
+    hour of value buys (0.5 + 0.1, 0.15 + 0.05) = (0.6, 0.2) of final goods. 10 persons' hours over 50
+    weeks an hour of the week: final (300, 100), gross (350, 100) a week-hour. Trade (10, 20) needs (20, 20)
+    gross. Capacity (2,820, 1,220): (2,800 / 350, 1,200 / 100) = (8, 12): 8 hours, IN the bottleneck.
+    """
+    factory = PlanFactory(Technology(np.array([[0.0, 0.5], [0.0, 0.0]]), [1.0, 1.5]))
+    np.testing.assert_allclose(factory.labour_values(), [1.0, 2.0], rtol=1e-12)
+    bundles = ([1.0, 0.0], [0.0, 1.0], [2.0, 1.0])
+    share, capacity, trade = (0.5, 0.3, 0.2), [2820.0, 1220.0], [10.0, 20.0]
+    most = factory.most_hours(10.0, *bundles, share, capacity, trade, weeks_per_year=50)
+    assert most == pytest.approx(8.0, rel=1e-12)
+    # Without trade: 2,820 / 350. At 52 weeks a year: gross (364, 104.0) a week-hour.
+    assert factory.most_hours(10.0, *bundles, share, capacity, weeks_per_year=50) == pytest.approx(2820 / 350)
+    assert factory.most_hours(10.0, *bundles, share, capacity, trade) == pytest.approx(2800 / 364)
+    # Everything private: OUT is not made (its gross output does not grow with the hours) and cannot bind.
+    assert factory.most_hours(10.0, *bundles, (1.0, 0.0, 0.0), [2820.0, 0.0], weeks_per_year=50) == pytest.approx(
+        2820 / 500
+    )
+    # A public bundle of nothing is skipped, not divided by: the rest, (0.6, 0.05), gross (312.5, 25).
+    nothing = ([1.0, 0.0], [0.0, 0.0], [2.0, 1.0])
+    assert factory.most_hours(10.0, *nothing, share, capacity, weeks_per_year=50) == pytest.approx(2820 / 312.5)
+    # No share at all: no output grows with the hours; trade beyond capacity: not even one hour.
+    assert factory.most_hours(10.0, *bundles, (0.0, 0.0, 0.0), capacity) == float("inf")
+    assert factory.most_hours(10.0, *bundles, share, [10.0, 1220.0], trade, weeks_per_year=50) == 0.0

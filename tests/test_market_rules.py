@@ -518,3 +518,19 @@ def test_price_value_gap_and_stock_gap():
     assert metrics.price_value_gap([1.0, 2.2], [1.0, 2.0]) == pytest.approx(np.log(1.1))
     assert metrics.price_value_gap([0.5], [1.0]) == pytest.approx(np.log(2.0))
     assert metrics.stock_gap([9.0, 12.0, 5.0], [10.0, 10.0, 0.0]) == pytest.approx(0.2)
+
+
+def test_notional_demand_is_every_persons_demand_summed_with_or_without_the_taste_floor():
+    """What consumers would buy with nothing short (an observer's measure): each person's ``demand`` summed."""
+    prefs = _prefs()
+    rng = np.random.default_rng(3)
+    spending = np.array([0.0, 5.0, 30.0, 90.0, 400.0])
+    values = np.array([1.0, 2.0, 0.5, 4.0, 1.5])
+    prices = values * np.array([1.2, 0.9, 1.0, 1.5, 0.8])
+    taste = 0.2 * prefs.base_shares * rng.standard_normal((spending.size, 5))
+    taste -= prefs.base_shares * taste.sum(axis=1, keepdims=True)
+    pairs = zip(spending, taste, strict=True)
+    each = np.array([market.demand(prefs, [x], prices, values, t[None, :])[0] for x, t in pairs])
+    assert each[1:].min() > 0  # every good wanted by someone who spends
+    for floor in (None, taste.min(axis=0)):
+        np.testing.assert_allclose(market.notional(prefs, spending, prices, values, taste, floor), each.sum(axis=0))

@@ -208,3 +208,40 @@ def test_capacity_utilisation_is_output_over_capacity_weighted_by_value():
     assert metrics.utilisation([3, 1], [4, 4], [2, 1]) == pytest.approx(7.0 / 12.0, rel=1e-15)  # integers alike
     assert metrics.utilisation([0.3], [0.5], [1.0]) == pytest.approx(0.6, rel=1e-15)  # capacity worth under one hour
     assert metrics.utilisation([0.0, 0.0], [0.0, 0.0], [1.0, 1.0]) == 0.0  # no capacity: nothing is used
+
+
+def test_dispersion_between_enterprises_and_sectors_by_hand():
+    """Incomes 10, 20, 30 with 1, 2, 1 members; sectors 0, 0, 1.
+
+    Weighted mean 20, variance (100 + 0 + 100) / 4 = 50: CV √50 / 20. Gini of (10, 20, 20, 30):
+    Σ_{i<j} |x_i − x_j| = 10 + 10 + 20 + 0 + 10 + 10 = 60, over n Σx = 4 · 80: 0.1875. Sectors' means
+    50/3 (3 members) and 30 (1): Σ pairs 3 · (30 − 50/3) = 40 over 4 · 80: 0.125. An enterprise
+    without members does not count.
+    """
+    cv, between, sectors = metrics.dispersion([10.0, 20.0, 30.0, 99.0], [1, 2, 1, 0], [0, 0, 1, 1])
+    assert cv == pytest.approx(np.sqrt(50.0) / 20.0, rel=1e-12)
+    assert between == pytest.approx(0.1875, rel=1e-12)
+    assert sectors == pytest.approx(0.125, rel=1e-12)
+    assert metrics.dispersion([5.0, 5.0], [0, 0], [0, 1]) == (0.0, 0.0, 0.0)
+    assert metrics.dispersion([0.0, 0.0], [1, 1], [0, 1]) == (0.0, 0.0, 0.0)  # nobody paid: no dispersion
+    # The same enterprises in sectors 0 and 2, sector 1 without any: means 10 (1 member) and 70/3 (3),
+    # Σ pairs 3 · (70/3 − 10) = 40 over 4 · 80: 0.125 again; the empty sector does not count.
+    cv, between, sectors = metrics.dispersion([10.0, 20.0, 30.0], [1, 2, 1], [0, 2, 2])
+    assert (cv, between) == (pytest.approx(np.sqrt(50.0) / 20.0, rel=1e-12), pytest.approx(0.1875, rel=1e-12))
+    assert sectors == pytest.approx(0.125, rel=1e-12)
+
+
+def test_weighted_correlation_by_hand_and_none_without_variation():
+    # x 1, 2, 3 weighted 1, 2, 1 (mean 2), y = 2x: correlation 1; y = −x: −1; y constant: 0.
+    x, w = np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 1.0])
+    assert metrics.weighted_correlation(x, 2 * x, w) == pytest.approx(1.0, rel=1e-12)
+    assert metrics.weighted_correlation(x, -x, w) == pytest.approx(-1.0, rel=1e-12)
+    assert metrics.weighted_correlation(x, np.full(3, 7.0), w) == 0.0
+    assert metrics.weighted_correlation(x, 1.0 + 1e-17 * x, w) == 0.0  # rounding is not variation
+    # x 0, 1 and y 0, 1 weighted 3, 1 with a third point (1, 0) of weight 0: it does not count.
+    assert metrics.weighted_correlation([0.0, 1.0, 1.0], [0.0, 1.0, 0.0], [3.0, 1.0, 0.0]) == pytest.approx(1.0)
+    # x 0, 1, 2 and y 0, 2, 1: unweighted, means 1, covariance 1/3 over variances 2/3: 0.5. Weighted 2, 1, 1:
+    # means 0.75, covariance (2 · 0.5625 + 0.3125 + 0.3125) / 4 = 0.4375 over variances 0.6875: 7/11.
+    assert metrics.weighted_correlation([0.0, 1.0, 2.0], [0.0, 2.0, 1.0], [1.0, 1.0, 1.0]) == pytest.approx(0.5)
+    assert metrics.weighted_correlation([0.0, 1.0, 2.0], [0.0, 2.0, 1.0], [2.0, 1.0, 1.0]) == pytest.approx(7 / 11)
+    assert metrics.weighted_correlation([1.0, 2.0], [3.0, 5.0], [1.0, 0.0]) == 0.0  # one point that counts

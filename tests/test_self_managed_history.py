@@ -4,7 +4,8 @@ Each mechanism is a key of ``[self_managed_market]`` that can be switched off; e
 indicator positive with it and zero without (separations and hiring: the unemployed; credit:
 loans; Ward's rule, the councils that refuse a member, is worked by hand in
 ``test_regimes_hand_worked.py``). The dispersion of income per member
-between enterprises is recorded under every regime (``sim.economics.metrics.dispersion``).
+between enterprises is recorded under every regime (``sim.economics.metrics.dispersion``, worked by hand in
+``test_metrics.py``).
 """
 
 from __future__ import annotations
@@ -12,39 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.economics import metrics
 from sim.model import CouncilsModel
 
 SMALL = dict(population_consumers=2000, population_councils=40, population_communes=10)
-
-
-# --- the dispersion measures, by hand -----------------------------------------------------------
-
-
-def test_dispersion_between_enterprises_and_sectors_by_hand():
-    """Incomes 10, 20, 30 with 1, 2, 1 members; sectors 0, 0, 1.
-
-    Weighted mean 20, variance (100 + 0 + 100) / 4 = 50: CV √50 / 20. Gini of (10, 20, 20, 30):
-    Σ_{i<j} |x_i − x_j| = 10 + 10 + 20 + 0 + 10 + 10 = 60, over n Σx = 4 · 80: 0.1875. Sectors' means
-    50/3 (3 members) and 30 (1): Σ pairs 3 · (30 − 50/3) = 40 over 4 · 80: 0.125. An enterprise
-    without members does not count.
-    """
-    cv, between, sectors = metrics.dispersion([10.0, 20.0, 30.0, 99.0], [1, 2, 1, 0], [0, 0, 1, 1])
-    assert cv == pytest.approx(np.sqrt(50.0) / 20.0, rel=1e-12)
-    assert between == pytest.approx(0.1875, rel=1e-12)
-    assert sectors == pytest.approx(0.125, rel=1e-12)
-    assert metrics.dispersion([5.0, 5.0], [0, 0], [0, 1]) == (0.0, 0.0, 0.0)
-
-
-def test_weighted_correlation_by_hand_and_none_without_variation():
-    # x 1, 2, 3 weighted 1, 2, 1 (mean 2), y = 2x: correlation 1; y = −x: −1; y constant: 0.
-    x, w = np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 1.0])
-    assert metrics.weighted_correlation(x, 2 * x, w) == pytest.approx(1.0, rel=1e-12)
-    assert metrics.weighted_correlation(x, -x, w) == pytest.approx(-1.0, rel=1e-12)
-    assert metrics.weighted_correlation(x, np.full(3, 7.0), w) == 0.0
-    assert metrics.weighted_correlation(x, 1.0 + 1e-17 * x, w) == 0.0  # rounding is not variation
-    # x 0, 1 and y 0, 1 weighted 3, 1 with a third point (1, 0) of weight 0: it does not count.
-    assert metrics.weighted_correlation([0.0, 1.0, 1.0], [0.0, 1.0, 0.0], [3.0, 1.0, 0.0]) == pytest.approx(1.0)
 
 
 def test_the_record_measures_dispersion_zero_under_equal_pay_and_above_it_under_self_management():
