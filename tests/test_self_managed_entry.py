@@ -94,6 +94,7 @@ def test_a_merger_passes_members_capacity_funds_debts_and_orders_and_keeps_every
     regime, p, b = m.regime, m.producers, m.regime.books
     row, into = merged_pair(m)
     b.loans[row], b.orders[row], b.pipeline[1, row] = 7.0, 0.5, 0.25  # something to pass on
+    b.pipeline[0, into] += 0.125  # and something to add it to
     before = {
         "capacity": (p.capacity[row], p.capacity[into], p.capacity.sum()),
         "funds": (b.funds[row], b.funds[into], b.funds.sum()),
@@ -287,6 +288,8 @@ def test_an_enterprise_alone_in_its_good_is_no_place_even_if_it_pays_least_worke
         ([26.0, 26.0, 26.0], (False, False, False), "every good pays the mean"),
         ([10.0, 30.0, 30.0], (False, False, False), "the only enterprise below the mean is alone in its good"),
         ([100.0, 20.0, 10.0], (True, False, False), "only a commune pays above the mean, and communes do not count"),
+        # 135 · 3.9375 + 68 · 10 + 97 · 18.4375 = 3,000 over 300 members: the mean is 10 to the last bit.
+        ([3.9375, 10.0, 18.4375], (False, False, False), "the only shared enterprise not above the mean pays it"),
     ],
 )
 def test_no_founding_where_no_good_pays_above_the_mean_or_no_place_is_left(incomes, communes, why):
@@ -300,9 +303,56 @@ def test_no_founding_where_no_good_pays_above_the_mean_or_no_place_is_left(incom
     assert regime.founded_week is None
 
 
-def test_an_enterprise_still_building_is_no_place():
-    """Row 2 pays least but has no capacity yet (an entrant): OUT keeps one enterprise in service, none merges."""
+@pytest.mark.parametrize("building", [[2], [1, 2]])
+def test_an_enterprise_still_building_is_no_place(building):
+    """Row 2 pays least but has no capacity yet (an entrant): OUT keeps one enterprise in service, or none."""
     model = founding_economy([30.0, 20.0, 10.0])
-    model.producers.capacity[2] = 0.0
+    model.producers.capacity[building] = 0.0
     assert not model.regime._found(model)
     np.testing.assert_array_equal(model.producers.workers, [135, 68, 97])
+
+
+def keep_members(model, row: int, members: int):
+    """Members of ``row`` leave (they retire or quit) until ``members`` are left."""
+    c, groups, councils = model.consumers, model.work_groups, model.councils
+    count = np.where(councils.rows == row, model.producers.workers[councils.rows] - members, 0)
+    groups.release(c, councils.members_drawn(c, groups, count, model.rng), model.rng)
+    councils.staff(c.group, groups, model.state.hours_per_week)
+    assert model.producers.workers[row] == members
+
+
+def test_an_enterprise_of_one_member_is_a_place_and_one_without_members_is_none():
+    """Row 2, paying least, keeps 1 member: the mean (4,050 + 1,360 + 10) / 204 = 26.57, row 2 merges into row 1.
+
+    Without members it is not an enterprise at work: OUT has one in service (row 1), and no place is left.
+    """
+    model = founding_economy([30.0, 20.0, 10.0])
+    keep_members(model, 2, 1)
+    assert model.regime._found(model)
+    np.testing.assert_array_equal(model.producers.workers, [135, 69, 0])
+    model = founding_economy([30.0, 20.0, 10.0])
+    keep_members(model, 2, 0)
+    assert not model.regime._found(model)
+
+
+def test_a_good_paying_a_little_above_the_mean_draws_a_founding():
+    """Incomes 20.5, 20, 19: the mean (2,767.5 + 1,360 + 1,843) / 300 = 19.90; IN's 20.5 is above it by 0.6 a week."""
+    model = founding_economy([20.5, 20.0, 19.0])
+    assert model.regime._found(model)
+    np.testing.assert_array_equal(model.producers.sector, [0, 1, 0])
+
+
+def test_the_weakest_place_merges_into_the_best_paying_enterprise_of_its_good():
+    """Five enterprises, IN's two and OUT's three (63, 72; 66, 46, 53 members): OUT's row 3 pays least (10) and
+    merges into row 4 (25), not row 2 (20); IN pays (63 · 30 + 72 · 28) / 135 = 28.93 a member, above the mean
+    7,011 / 300 = 23.37."""
+    from test_regimes_hand_worked import model_of
+
+    model = model_of(regime="self_managed_market", capital=True, population_councils=5)
+    p, regime = model.producers, model.regime
+    np.testing.assert_array_equal(p.sector, [0, 0, 1, 1, 1])
+    np.testing.assert_array_equal(p.workers, [63, 72, 66, 46, 53])
+    regime.member_income = np.array([30.0, 28.0, 20.0, 10.0, 25.0])
+    assert regime._found(model)
+    np.testing.assert_array_equal(p.workers, [63, 72, 66, 0, 99])
+    np.testing.assert_array_equal(p.sector, [0, 0, 1, 0, 1])
