@@ -319,8 +319,7 @@ def test_equal_investment_is_paid_as_the_plan_pays_it_before_incomes():
     assert max(off_path[second_year]) < 0.5 * m.regime.books.normal_income  # the levy balances within a period
 
 
-@functools.cache
-def like_for_like(regime: str, seed: int, communes: int = 1) -> dict:
+def _like_for_like(regime: str, seed: int, communes: int = 1) -> dict:
     """Issue 24's test economy: the market with its own closure off, at equal investment, beside the councils.
 
     Equal owners who save as everyone does, zero markup, profits retained (``payout = 0``:
@@ -364,10 +363,21 @@ def like_for_like(regime: str, seed: int, communes: int = 1) -> dict:
     return m.run()
 
 
+@pytest.fixture(scope="module")
+def like_for_like():
+    """Issue 24's test economy by regime, seed and communes (:func:`_like_for_like`).
+
+    Cached for the module's tests in one pytest session, not at module level: a module-level cache would
+    outlive the session, and mutation testing (which runs each mutant's tests in a process forked after
+    a clean run) would read the unmutated code's runs.
+    """
+    return functools.cache(_like_for_like)
+
+
 LIKE_FOR_LIKE = ("hours_used_last_year", "welfare_per_person_last_year", "price_level_last_year")
 
 
-def test_at_equal_investment_the_market_without_its_closure_comes_within_half_a_percent_of_the_councils():
+def test_at_equal_investment_the_market_without_its_closure_comes_within_half_a_percent_of_the_councils(like_for_like):
     """What the closure decided is gone: with its own closure off the market's hours, welfare and price level
     are the councils' within 0.5 % (before equal investment was levied as the plan levies it, public
     consumption held to its share and profits retained, they differed by 5–8 %)."""
@@ -377,7 +387,7 @@ def test_at_equal_investment_the_market_without_its_closure_comes_within_half_a_
         assert market_ == pytest.approx(councils, rel=0.005), key
 
 
-def within_noise(seeds, communes: int = 1):
+def within_noise(like_for_like, seeds, communes: int = 1):
     """Each measure's market mean against the councils': the gap and 3 standard errors of it."""
     for key in LIKE_FOR_LIKE:
         councils = np.array([like_for_like("councils", s, communes)[key] for s in seeds])
@@ -386,18 +396,18 @@ def within_noise(seeds, communes: int = 1):
         yield key, abs(market_.mean() - councils.mean()), noise, market_, councils
 
 
-def test_at_equal_investment_the_market_without_its_closure_is_within_noise_of_the_councils():
+def test_at_equal_investment_the_market_without_its_closure_is_within_noise_of_the_councils(like_for_like):
     """Issue 24: with every institution alike — the councils' rules for prices, output and incomes, no owners
     and no closure of its own — the market's hours, welfare and price level are the councils' within 3 standard
     errors over three seeds, rural communes included (with family farms that share what they sell and the
     market's own wage the hours were 0.3 % lower, welfare 0.4 %: docs/regimes.md)."""
-    for key, gap, noise, market_, councils in within_noise((1, 2, 3)):
+    for key, gap, noise, market_, councils in within_noise(like_for_like, (1, 2, 3)):
         assert gap <= noise, (key, market_, councils)
 
 
-def test_at_equal_investment_and_without_communes_the_market_with_the_councils_rules_is_the_councils():
+def test_at_equal_investment_and_without_communes_the_market_with_the_councils_rules_is_the_councils(like_for_like):
     """Without farms, which are communes under the one and family farms under the other, the same within 3
     standard errors over five seeds (the rule for incomes changes nothing here: without farms every hour paid is
     an enterprise's, and the wage for the price level pays the net product)."""
-    for key, gap, noise, market_, councils in within_noise((1, 2, 3, 4, 5), communes=0):
+    for key, gap, noise, market_, councils in within_noise(like_for_like, (1, 2, 3, 4, 5), communes=0):
         assert gap <= noise, (key, market_, councils)

@@ -18,8 +18,7 @@ from sim.model import CouncilsModel
 from sim.views.cli import main
 
 
-@functools.cache
-def history(entry: float, years: float = 2.0) -> tuple[CouncilsModel, np.ndarray, np.ndarray]:
+def _history(entry: float, years: float = 2.0) -> tuple[CouncilsModel, np.ndarray, np.ndarray]:
     """The self-managed market, 1,500 persons in 40 councils, seed 2; with its first plan's sectors and incomes."""
     m = CouncilsModel(
         seed=2,
@@ -34,7 +33,18 @@ def history(entry: float, years: float = 2.0) -> tuple[CouncilsModel, np.ndarray
     return m, sectors, m.producers.workers.copy()
 
 
-def test_entry_founds_enterprises_and_none_without_it():
+@pytest.fixture(scope="module")
+def history():
+    """The self-managed market's history by entry rate and years (:func:`_history`).
+
+    Cached for the module's tests in one pytest session, not at module level: a module-level cache would
+    outlive the session, and mutation testing (which runs each mutant's tests in a process forked after
+    a clean run) would read the unmutated code's runs.
+    """
+    return functools.cache(_history)
+
+
+def test_entry_founds_enterprises_and_none_without_it(history):
     """1.7 a year: 1.7 × 4/52 owed at each of the 26 plans after the first (which opens the books), 3.4: three."""
     founding, sectors, _ = history(1.7)
     blocked, unchanged, _ = history(0.0)
@@ -44,18 +54,18 @@ def test_entry_founds_enterprises_and_none_without_it():
     np.testing.assert_array_equal(blocked.producers.sector, unchanged)
 
 
-def test_a_rate_below_one_a_plan_founds_once_its_sum_reaches_one():
+def test_a_rate_below_one_a_plan_founds_once_its_sum_reaches_one(history):
     """0.4 a year: 0.4 × 4/52 owed at each plan; after 26 plans 0.8 (none), after 39 plans 1.2 (one)."""
     assert history(0.4)[0].regime.founded == 0
     assert history(0.4, years=3.0)[0].regime.founded == 1
 
 
-def test_a_whole_number_a_year_founds_exactly_that_many_a_year():
+def test_a_whole_number_a_year_founds_exactly_that_many_a_year(history):
     """1 a year, 13 plans a year: the thirteen 1/13ths make one founding at the 13th plan, two years make two."""
     assert history(1.0)[0].regime.founded == 2
 
 
-def test_with_entry_every_balance_sheet_still_sums_to_zero_and_entrants_build_and_staff():
+def test_with_entry_every_balance_sheet_still_sums_to_zero_and_entrants_build_and_staff(history):
     """The levy moves funds between enterprises; the entrants of the first year hold capacity and members by the end."""
     m, _, _ = history(1.7)
     early = (m.regime.founded_week >= 0) & (m.regime.founded_week < 52)
@@ -67,7 +77,7 @@ def test_with_entry_every_balance_sheet_still_sums_to_zero_and_entrants_build_an
     assert abs(sum(sheets.values())) < 1e-9 * scale
 
 
-def test_every_good_made_at_the_start_is_still_made_by_an_enterprise():
+def test_every_good_made_at_the_start_is_still_made_by_an_enterprise(history):
     m, sectors, _ = history(1.7)
     rows = m.councils.rows
     assert set(sectors[rows]) == set(m.producers.sector[rows])

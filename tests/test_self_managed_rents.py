@@ -40,8 +40,7 @@ def test_without_market_power_every_good_carries_the_base_markup():
     np.testing.assert_array_equal(markups, [0.15, 0.15])
 
 
-@functools.cache
-def history(**rules) -> CouncilsModel:
+def _history(**rules) -> CouncilsModel:
     """Two years of the self-managed market, 1,500 persons in 40 councils, seed 2."""
     keys = {f"self_managed_market_{key}": value for key, value in rules.items()}
     m = CouncilsModel(
@@ -51,7 +50,18 @@ def history(**rules) -> CouncilsModel:
     return m
 
 
-def test_market_power_raises_the_normal_price_of_a_concentrated_good_against_one_many_make():
+@pytest.fixture(scope="module")
+def history():
+    """Two years of the self-managed market by its rules (:func:`_history`).
+
+    Cached for the module's tests in one pytest session, not at module level: a module-level cache would
+    outlive the session, and mutation testing (which runs each mutant's tests in a process forked after
+    a clean run) would read the unmutated code's runs.
+    """
+    return functools.cache(_history)
+
+
+def test_market_power_raises_the_normal_price_of_a_concentrated_good_against_one_many_make(history):
     concentrated, many = history(market_power=0.2), history()
     p = concentrated.producers
     count = np.bincount(p.sector, minlength=concentrated.technology.n)
@@ -61,19 +71,19 @@ def test_market_power_raises_the_normal_price_of_a_concentrated_good_against_one
     assert ratio[alone] > ratio[crowded]
 
 
-def test_market_power_earns_a_rent_per_member_and_none_without_it():
+def test_market_power_earns_a_rent_per_member_and_none_without_it(history):
     """Off by default (its rents depend on how many enterprises are simulated: docs/regimes.md)."""
     assert history(market_power=0.2).record.series("market_rent_per_member")[1:].min() > 0
     assert not history().record.series("market_rent_per_member").any()
 
 
-def test_borrowed_capital_earns_or_loses_against_its_rate_only_where_councils_borrow():
+def test_borrowed_capital_earns_or_loses_against_its_rate_only_where_councils_borrow(history):
     """With credit off no council owes the bank, so nothing is earned on borrowed capital."""
     assert np.abs(history().record.series("credit_rent_per_member")).max() > 0
     assert not history(credit=False).record.series("credit_rent_per_member").any()
 
 
-def test_wards_rule_refuses_places_and_hiring_to_need_refuses_none():
+def test_wards_rule_refuses_places_and_hiring_to_need_refuses_none(history):
     assert history().record.series("hiring_refused").max() > 0
     assert not history(hiring="need").record.series("hiring_refused").any()
 
