@@ -204,3 +204,28 @@ def test_less_than_a_token_turned_away_is_substituted_too():
     np.testing.assert_allclose(asked, [0.0, 0.75], rtol=1e-12)
     np.testing.assert_allclose(per_token, [0.0, 1.0], rtol=1e-12)
     np.testing.assert_allclose(spent, [0.25, 0.5], rtol=1e-12)
+
+
+def test_the_yearly_plan_hears_the_councils_reports_with_the_noise_of_the_nation_the_run_stands_for(monkeypatch):
+    """A run standing for the economy: each yearly plan asks the councils' reports for its many persons' noise."""
+    from agents.factory_council import FactoryCouncils
+
+    heard = []
+    reports = FactoryCouncils.reports
+
+    def heard_reports(self, error, rng, stands_for=1.0):
+        heard.append(stands_for)
+        return reports(self, error, rng, stands_for)
+
+    monkeypatch.setattr(FactoryCouncils, "reports", heard_reports)
+    model = CouncilsModel(
+        seed=5,
+        regime="fixed_plan",
+        years=0.1,
+        population_consumers=600,
+        population_councils=25,
+        population_communes=3,
+        population_represents="economy",
+    )
+    assert model.noise.stands_for > 1
+    assert heard == [model.noise.stands_for]  # the first year's plan, made when the model is built
