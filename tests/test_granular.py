@@ -165,3 +165,25 @@ def test_factors_keep_mean_one_and_a_lognormals_variance_and_their_aggregate_is_
     expected = tau2 * herfindahl(WEIGHTS, SECTOR, 7)[weighted] / k
     standard_error = np.sqrt((np.mean(aggregate**4, axis=0) - aggregate.var(axis=0) ** 2) / replicas)  # of a variance
     np.testing.assert_array_less(np.abs(aggregate.var(axis=0) - expected), 4 * standard_error)
+
+
+def test_herfindahl_of_weights_under_one_unit():
+    """Shares are what count, not the unit of the weights: 0.3 and 0.2 are 0.6 and 0.4, 0.36 + 0.16 = 0.52."""
+    np.testing.assert_allclose(herfindahl(np.array([0.3, 0.2]), np.array([0, 0]), 1), [0.52], rtol=1e-15)
+
+
+def test_the_sectors_numbers_do_not_matter_even_where_the_first_has_no_unit():
+    """Every unit moved to the next sector, sector 0 left empty: the same loadings, sector by sector."""
+    target = herfindahl(WEIGHTS, SECTOR, 7) / 10.0
+    rule = loadings(WEIGHTS, SECTOR, target)
+    moved = loadings(WEIGHTS, SECTOR + 1, np.concatenate([[1.0], target]))
+    for name in ("stretch", "direction", "variance"):
+        np.testing.assert_allclose(getattr(moved, name), getattr(rule, name), rtol=1e-12, err_msg=name)
+    np.testing.assert_allclose(moved.pull[1:], rule.pull, rtol=1e-12)
+
+
+def test_factors_under_a_rule_that_leaves_the_draws_alone_are_the_runs_own_lognormal_draws():
+    """Where every sector's Herfindahl index is already the nation's, ``1 + τ (f − 1) / τ`` is ``f``."""
+    rule = loadings(WEIGHTS, SECTOR, herfindahl(WEIGHTS, SECTOR, 7))
+    drawn = factors(0.3, rule, np.random.default_rng(4), (2, SECTOR.size))
+    np.testing.assert_allclose(drawn, np.random.default_rng(4).lognormal(-0.045, 0.3, (2, SECTOR.size)), rtol=1e-14)

@@ -534,3 +534,21 @@ def test_notional_demand_is_every_persons_demand_summed_with_or_without_the_tast
     assert each[1:].min() > 0  # every good wanted by someone who spends
     for floor in (None, taste.min(axis=0)):
         np.testing.assert_allclose(market.notional(prefs, spending, prices, values, taste, floor), each.sum(axis=0))
+
+
+def test_a_consumer_a_negative_taste_clips_is_built_in_full_though_the_opposite_taste_would_not_clip():
+    """Shares 0.2, 0.4, 0.4 and no income effects (elasticities 1): weights are ``α + t``. The first consumer's taste
+    (−0.3, 0.15, 0.15) clips good 0 (weight −0.1); the second's, the opposite, clips nothing. The bounds leave both
+    in doubt, and each is settled by its own weights: the first's demand is built in full, and both buy exactly
+    what each person's own demand says, with or without the bounds."""
+    prefs = market.calibrate_preferences(np.array([0.2, 0.4, 0.4]), np.ones(3), np.full(10, 30.0), 0.4)
+    np.testing.assert_allclose(prefs.beta, 0.0, atol=1e-15)
+    taste = np.array([[-0.3, 0.15, 0.15], [0.3, -0.15, -0.15]])
+    spending, values = np.array([30.0, 30.0]), np.array([1.0, 2.0, 4.0])
+    for prices in (values, values * [1.2, 0.9, 1.0]):
+        pairs = zip(spending, taste, strict=True)
+        each = np.array([market.demand(prefs, [x], prices, values, t[None, :])[0] for x, t in pairs])
+        assert each[0, 0] == 0.0 and each[1].min() > 0  # the first buys none of good 0
+        for floor in (None, taste.min(axis=0)):
+            notional = market.notional(prefs, spending, prices, values, taste, floor)
+            np.testing.assert_allclose(notional, each.sum(axis=0), rtol=1e-12)

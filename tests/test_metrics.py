@@ -200,6 +200,15 @@ def test_the_binned_gini_of_nothing_of_equals_and_of_one_who_has_all():
     one = np.zeros(1_000)
     one[17] = 5.0
     assert metrics.gini_binned(one) == pytest.approx(metrics.gini(one), abs=1e-12)  # (n − 1) / n
+    assert metrics.gini_binned([0.1, 0.3]) == pytest.approx(0.25, rel=1e-12)  # amounts under a token in all
+
+
+def test_the_binned_gini_of_values_far_from_zero_bins_from_their_least():
+    """A thousand values spread evenly over [100, 101]: the Gini is about (1/3) / (2 · 100.5) = 0.00166, small
+    beside the bins' width only if the bins span [100, 101], not [0, 101]."""
+    values = np.linspace(100.0, 101.0, 1_000)
+    assert metrics.gini(values) == pytest.approx(1 / 3 / (2 * 100.5), rel=0.01)
+    assert metrics.gini(values) - 1e-4 <= metrics.gini_binned(values) <= metrics.gini(values) + 1e-12
 
 
 def test_capacity_utilisation_is_output_over_capacity_weighted_by_value():
@@ -226,6 +235,12 @@ def test_dispersion_between_enterprises_and_sectors_by_hand():
     assert metrics.dispersion([0.0, 0.0], [1, 1], [0, 1]) == (0.0, 0.0, 0.0)  # nobody paid: no dispersion
     # The same enterprises in sectors 0 and 2, sector 1 without any: means 10 (1 member) and 70/3 (3),
     # Σ pairs 3 · (70/3 − 10) = 40 over 4 · 80: 0.125 again; the empty sector does not count.
+    # Incomes 10, 20, 40 with 1, 2, 1 members: the mean is weighted, (10 + 40 + 40) / 4 = 22.5, and the variance
+    # (156.25 + 2 · 6.25 + 306.25) / 4 = 118.75; incomes under a token disperse as any others do.
+    cv, _, _ = metrics.dispersion([10.0, 20.0, 40.0], [1, 2, 1], [0, 0, 1])
+    assert cv == pytest.approx(np.sqrt(118.75) / 22.5, rel=1e-12)
+    cv, between, _ = metrics.dispersion([0.1, 0.2, 0.3], [1, 2, 1], [0, 0, 1])
+    assert (cv, between) == (pytest.approx(np.sqrt(50.0) / 20.0, rel=1e-12), pytest.approx(0.1875, rel=1e-12))
     cv, between, sectors = metrics.dispersion([10.0, 20.0, 30.0], [1, 2, 1], [0, 2, 2])
     assert (cv, between) == (pytest.approx(np.sqrt(50.0) / 20.0, rel=1e-12), pytest.approx(0.1875, rel=1e-12))
     assert sectors == pytest.approx(0.125, rel=1e-12)
