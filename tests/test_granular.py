@@ -101,8 +101,11 @@ def test_a_nation_lumpier_than_the_sample_adds_a_sector_shock_and_each_unit_keep
     cov = _covariance(target, common=True)
     np.testing.assert_allclose(np.diag(cov), 1.0, rtol=1e-12)
     np.testing.assert_allclose(_aggregate_variance(cov)[[0, 4, 6]], target[[0, 4, 6]], rtol=1e-12)
-    with pytest.raises(ValueError, match="common shock"):
-        nation_shocks(np.zeros(SECTOR.size), loadings(WEIGHTS, SECTOR, target))
+    rule = loadings(WEIGHTS, SECTOR, target)
+    with pytest.raises(ValueError, match=r"^nation_shocks: a sector more concentrated in the nation needs its common"):
+        nation_shocks(np.zeros(SECTOR.size), rule)
+    # Each unit takes its sector's common shock with its loading b (here every common shock 1, no draw of its own).
+    np.testing.assert_allclose(nation_shocks(np.zeros(SECTOR.size), rule, common=np.ones(7)), rule.common[SECTOR])
 
 
 def test_rows_of_draws_are_independent_replicas_each_transformed_alike():
@@ -187,3 +190,29 @@ def test_factors_under_a_rule_that_leaves_the_draws_alone_are_the_runs_own_logno
     rule = loadings(WEIGHTS, SECTOR, herfindahl(WEIGHTS, SECTOR, 7))
     drawn = factors(0.3, rule, np.random.default_rng(4), (2, SECTOR.size))
     np.testing.assert_allclose(drawn, np.random.default_rng(4).lognormal(-0.045, 0.3, (2, SECTOR.size)), rtol=1e-14)
+
+
+def test_the_nations_herfindahl_of_units_under_one_some_weightless_and_a_sector_without_any_worked_by_hand():
+    """Weights 0.5, 0.25, 0 (sector 0), 0.25 (sector 1), 0 (sector 2), none in sector 3; k = 3.
+
+    H = (0.25 + 0.0625) / 0.5625 = 5/9, 1, and 1 where there is no weight. The weightless units do not count:
+    2, 1, 0, 0 units holding 0.75, 0.25, 0, 0, a mean of 1/3 a unit. The nation holds 2 + 2 · 2.25 = 6.5 and
+    1 + 2 · 0.75 = 2.5 units: 5/9 · 2 / 6.5 and 1 / 2.5; the sectors without weight keep H = 1. One unit of 0.5
+    alone stands for itself and 2 · 0.5 / 0.5 more: 1/3. Without any weight, nothing changes.
+    """
+    weights, sector = np.array([0.5, 0.25, 0.0, 0.25, 0.0]), np.array([0, 0, 0, 1, 2])
+    expected = [5 / 9 * 2 / 6.5, 1 / 2.5, 1.0, 1.0]
+    np.testing.assert_allclose(nation_herfindahl(weights, sector, 4, 3.0), expected, rtol=1e-14)
+    np.testing.assert_allclose(nation_herfindahl(np.array([0.5]), np.array([0]), 1, 3.0), [1 / 3], rtol=1e-14)
+    np.testing.assert_array_equal(nation_herfindahl(np.zeros(2), np.array([0, 1]), 2, 3.0), [1.0, 1.0])
+
+
+def test_the_loadings_do_not_depend_on_the_weights_unit_or_on_a_last_sector_without_units():
+    """Weights a thousand times smaller (every sector's total under one), and an eighth sector with no unit."""
+    target = herfindahl(WEIGHTS, SECTOR, 7) / 10.0
+    rule = loadings(WEIGHTS, SECTOR, target)
+    for other in (loadings(WEIGHTS / 1000, SECTOR, target), loadings(WEIGHTS, SECTOR, np.append(target, 1.0))):
+        for name in ("stretch", "direction", "variance"):
+            np.testing.assert_allclose(getattr(other, name), getattr(rule, name), rtol=1e-9, err_msg=name)
+        draws = np.random.default_rng(6).standard_normal((2, SECTOR.size))
+        np.testing.assert_allclose(nation_shocks(draws, other), nation_shocks(draws, rule), rtol=1e-9, atol=1e-12)

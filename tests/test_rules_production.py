@@ -565,6 +565,8 @@ def test_staffing_gives_the_floor_to_small_needs_and_shares_the_rest_by_need():
     np.testing.assert_array_equal(production.staffing([0.01, 9.1, *[10.1125] * 8], 100, 10), [10] * 10)
     np.testing.assert_array_equal(production.staffing([0.0, 0.0, 0.0, 0.0], 100, 5), [25, 25, 25, 25])
     np.testing.assert_array_equal(production.staffing([1.0, 3.0], 40, 5), [10, 30])
+    # Needs of a fraction of an hour are shared as any others (only their proportions count).
+    np.testing.assert_array_equal(production.staffing([0.05, 0.005, 0.005, 0.44], 100, 5), out)
 
 
 @settings(max_examples=60, deadline=None)
