@@ -12,11 +12,10 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pandas as pd
 import pytest
+from shared_runs import shared
 
 from sim.economics import market, metrics
 from sim.economics.economy import Economy, Technology
@@ -363,15 +362,7 @@ def _like_for_like(regime: str, seed: int, communes: int = 1) -> dict:
     return m.run()
 
 
-@pytest.fixture(scope="module")
-def like_for_like():
-    """Issue 24's test economy by regime, seed and communes (:func:`_like_for_like`).
-
-    Cached for the module's tests in one pytest session, not at module level: a module-level cache would
-    outlive the session, and mutation testing (which runs each mutant's tests in a process forked after
-    a clean run) would read the unmutated code's runs.
-    """
-    return functools.cache(_like_for_like)
+like_for_like = shared(_like_for_like)
 
 
 LIKE_FOR_LIKE = ("hours_used_last_year", "welfare_per_person_last_year", "price_level_last_year")

@@ -9,10 +9,9 @@ years is measured by ``scripts/history_self_managed.py --entry 2`` (docs/validat
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pytest
+from shared_runs import shared
 
 from sim.model import CouncilsModel
 from sim.views.cli import main
@@ -33,15 +32,7 @@ def _history(entry: float, years: float = 2.0) -> tuple[CouncilsModel, np.ndarra
     return m, sectors, m.producers.workers.copy()
 
 
-@pytest.fixture(scope="module")
-def history():
-    """The self-managed market's history by entry rate and years (:func:`_history`).
-
-    Cached for the module's tests in one pytest session, not at module level: a module-level cache would
-    outlive the session, and mutation testing (which runs each mutant's tests in a process forked after
-    a clean run) would read the unmutated code's runs.
-    """
-    return functools.cache(_history)
+history = shared(_history)
 
 
 def test_entry_founds_enterprises_and_none_without_it(history):

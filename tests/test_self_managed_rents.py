@@ -8,12 +8,12 @@ measured by ``scripts/history_self_managed.py`` (docs/validation.md), not assert
 
 from __future__ import annotations
 
-import functools
 import re
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from shared_runs import shared
 
 from sim.economics import firms
 from sim.economics.economy import load_economy
@@ -50,15 +50,7 @@ def _history(**rules) -> CouncilsModel:
     return m
 
 
-@pytest.fixture(scope="module")
-def history():
-    """Two years of the self-managed market by its rules (:func:`_history`).
-
-    Cached for the module's tests in one pytest session, not at module level: a module-level cache would
-    outlive the session, and mutation testing (which runs each mutant's tests in a process forked after
-    a clean run) would read the unmutated code's runs.
-    """
-    return functools.cache(_history)
+history = shared(_history)
 
 
 def test_market_power_raises_the_normal_price_of_a_concentrated_good_against_one_many_make(history):
