@@ -567,6 +567,44 @@ def test_enterprises_capacity_wears_at_its_goods_rate_and_communes_land_never_do
     np.testing.assert_array_equal(p.method, 1.0)
 
 
+def test_a_new_enterprise_takes_a_closed_ones_row_with_its_goods_method_in_use_wear_and_inputs():
+    """Good 0 is made by three enterprises: 300 units at method 0.6, 100 at 0.8 and one with none.
+
+    An enterprise founded for good 0 in row 3 (good 1's, closed) works with their
+    capacity-weighted method, (300 · 0.6 + 100 · 0.8 + 0.5 · 0.9) / 400.5, starts with no
+    capacity, target or output, wears at good 0's rate and renews from its base utilisation,
+    and measures good 0's inputs. Founded for a good nobody makes with capacity, the method is
+    the norm, 1.
+    """
+    from agents.factory_council import FactoryCouncils
+    from sim.economics.state import ProducerArrays
+
+    p = ProducerArrays(
+        sector=np.array([0, 0, 0, 1, 0, 1]),
+        capacity=np.array([300.0, 100.0, 0.0, 40.0, 0.5, 0.0]),
+        target=np.full(6, 7.0),
+        output=np.full(6, 5.0),
+        productivity=np.ones(6),
+        workers=np.full(6, 10),
+        is_commune=np.zeros(6, dtype=bool),
+        method=np.array([0.6, 0.8, 0.1, 0.7, 0.9, 0.3]),
+    )
+    inputs = np.array([[0.1, 0.2], [0.3, 0.4]])
+    councils = FactoryCouncils(p, np.ones(2), inputs, [0.52, 5.2], [0.5, 0.8])
+    councils.found(3, 0)
+    assert p.method[3] == pytest.approx((300 * 0.6 + 100 * 0.8 + 0.5 * 0.9) / 400.5, rel=1e-12)
+    assert (p.sector[3], p.capacity[3], p.target[3], p.output[3]) == (0, 0.0, 0.0, 0.0)
+    assert (councils.wear_rate[3], councils.utilisation[3]) == (0.52, 0.5)
+    np.testing.assert_array_equal(councils.measured[:, 3], [0.1, 0.3])
+    np.testing.assert_array_equal(p.capacity, [300.0, 100.0, 0.0, 0.0, 0.5, 0.0])  # the others untouched
+    p.capacity[3] = 0.0
+    p.sector[:] = 0  # nobody makes good 1 now
+    councils.found(5, 1)
+    assert p.method[5] == 1.0
+    assert (p.sector[5], councils.wear_rate[5], councils.utilisation[5]) == (1, 5.2, 0.8)
+    np.testing.assert_array_equal(councils.measured[:, 5], [0.2, 0.4])
+
+
 def test_methods_improve_by_the_rate_times_each_enterprises_organisation_and_never_by_more_than_half():
     m = _model()
     p, rows = m.producers, m.councils.rows
@@ -785,6 +823,16 @@ def test_a_harvest_is_fertility_times_weather_shared_by_a_region_with_mean_one()
     np.testing.assert_allclose(m.producers.productivity[communes.rows], expected, rtol=1e-12)
     none = _model(population=Population(consumers=600, councils=22, communes=0))
     none.communes.harvest(0.2, _Fixed())  # draws nothing
+
+
+def test_a_communes_week_is_its_fertility_times_this_years_weather_times_the_sectors_factor():
+    m = _model()
+    communes, p = m.communes, m.producers
+    communes.weather = np.array([0.5, 1.0, 2.0])
+    councils_before = p.productivity[m.councils.rows].copy()
+    communes.vary(np.array([1.1, 0.9, 3.0]))
+    np.testing.assert_allclose(p.productivity[communes.rows], communes.fertility * [0.55, 0.9, 6.0], rtol=1e-12)
+    np.testing.assert_array_equal(p.productivity[m.councils.rows], councils_before)
 
 
 def test_communes_want_members_for_their_target_hours_with_their_spare_hands():

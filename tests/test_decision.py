@@ -678,3 +678,149 @@ def test_the_plans_rule_moves_the_investment_share_a_period_over_half_a_year_of_
     monkeypatch.setattr(model.planner, "needed_share", lambda state, asked: 0.25)
     model.regime._invest_as_needed(model, None)
     assert model.planner.investment_share == pytest.approx(0.2, rel=1e-12)
+
+
+# --- the plan's rule with the vote off, worked by hand -------------------------------------------------
+
+
+def test_the_investment_the_plan_needs_is_next_years_capacity_at_its_cost_in_hours_over_the_net_product():
+    """Hours a year the capacity asked for and the expected growth cost, ÷ the net product's hours a year.
+
+    Worked one good and one pair at a time: ``Σ_i Σ_j v_i K_ij (asked_j + g · capacity_j)``
+    (``K``: capital per unit of yearly capacity, so 52 × per weekly unit, over 52 × the weekly
+    net product). Without a net product nothing is needed.
+    """
+    model = CouncilsModel(seed=3, years=0.1, **SMALL)
+    planner, state = model.planner, model.state
+    n = planner.values.size
+    rng = np.random.default_rng(5)
+    planner.values = rng.uniform(0.5, 2.0, n)
+    planner.capital_per_capacity = rng.uniform(0.0, 0.3, (n, n))
+    planner.expected_growth = 0.04
+    state.sector_capacity = rng.uniform(10.0, 100.0, n)
+    asked = rng.uniform(0.0, 5.0, n)
+    for net_product in (0.5, 3_000.0):
+        state.net_product = net_product
+        hours = sum(
+            planner.values[i] * planner.capital_per_capacity[i, j] * (asked[j] + 0.04 * state.sector_capacity[j])
+            for i in range(n)
+            for j in range(n)
+        )
+        assert planner.needed_share(state, list(asked)) == pytest.approx(hours / net_product, rel=1e-12)
+    for net_product in (0.0, -1.0):
+        state.net_product = net_product
+        assert planner.needed_share(state, asked) == 0.0
+
+
+def test_a_new_investment_share_moves_the_wage_with_the_private_share_and_one_that_leaves_nothing_is_not_taken():
+    """Public 0.25, private 0.6 (investment 0.15) and a wage of 2 tokens an hour.
+
+    Investing 0.3 leaves 0.45 private: the wage falls to 2 × 0.45 / 0.6 = 1.5. Investing all
+    that the public share leaves (private exactly 0) or more changes nothing, nor does any share
+    when nothing was private before.
+    """
+    model = CouncilsModel(seed=3, years=0.1, **SMALL)
+    planner, state = model.planner, model.state
+    planner.public_share, planner.private_share, state.wage = 0.25, 0.6, 2.0
+    planner.set_investment_share(0.3, state)
+    assert (planner.private_share, planner.investment_share) == pytest.approx((0.45, 0.3), rel=1e-12)
+    assert state.wage == pytest.approx(1.5, rel=1e-12)
+    for share in (0.75, 0.8):
+        planner.set_investment_share(share, state)
+        assert (planner.private_share, state.wage) == pytest.approx((0.45, 1.5), rel=1e-12)
+    planner.private_share = 0.0
+    planner.set_investment_share(0.3, state)
+    assert (planner.private_share, state.wage) == pytest.approx((0.0, 1.5), rel=1e-12)
+
+
+def test_a_decision_is_by_majority_when_the_condorcet_winner_won_and_says_so_when_it_did_not():
+    from sim.regimes.councils import _how
+
+    assert (_how(2, 2), _how(1, 2), _how(0, None)) == ("majority", "not condorcet", "cycle")
+
+
+def test_a_robustness_row_numbers_variants_as_the_record_does_and_a_vote_without_voters_has_no_margin_share():
+    """Variants 1 and 3 of four were offered: the count goes to their rows and columns, numbers to 1 and 3."""
+    from sim.regimes.councils import _robustness_row
+
+    firm = {
+        "runner_up": 0,
+        "margin": 30,
+        "condorcet_winner": 1,
+        "smith_set": [1],
+        "rules": {"schulze": 1, "borda": 0},
+        "agree": False,
+        "direct": {"copeland": None},
+        "differs": True,
+    }
+    row = _robustness_row(firm, [1, 3], 4, np.array([[0, 40], [10, 0]]), 120)
+    assert row["tally"] == [[0, 0, 0, 0], [0, 0, 0, 40], [0, 0, 0, 0], [0, 10, 0, 0]]
+    assert (row["runner_up"], row["condorcet_winner"], row["smith_set"]) == (1, 3, [3])
+    assert (row["margin"], row["margin_share"]) == (30, 0.25)
+    assert row["rules"] == {"schulze": 3, "borda": 1} and row["direct"] == {"copeland": None}
+    assert (row["agree"], row["differs"]) == (False, True)
+    assert _robustness_row(firm, [1, 3], 4, np.zeros((2, 2)), 0)["margin_share"] == 0.0
+
+
+def test_the_decision_in_force_is_found_on_the_ballot_to_a_billionth_and_not_otherwise():
+    """Hours and investment share equal to nine decimals are the same decision; to the hour or share, not."""
+    from types import SimpleNamespace
+
+    model = CouncilsModel(seed=3, years=0.1, **SMALL)
+    planner, state = model.planner, model.state
+    planner.public_share, planner.private_share = 0.25, 0.6  # invests 0.15000000000000002
+
+    def ballot(*pairs):
+        return [SimpleNamespace(hours_per_week=h, investment_share=i) for h, i in pairs]
+
+    state.hours_per_week = 35.4
+    assert planner.in_force(state, ballot((35.0, 0.15), (35.4, 0.1), (35.4, 0.15))) == 2
+    state.hours_per_week = 35.4 + 4e-10
+    assert planner.in_force(state, ballot((35.4, 0.1500000004), (35.5, 0.15))) == 0
+    planner.private_share = 0.6 - 4e-10  # invests 0.1500000004
+    assert planner.in_force(state, ballot((35.4, 0.15))) == 0
+    assert planner.in_force(state, ballot((35.0, 0.15), (35.4, 0.16))) is None
+    assert planner.in_force(state, []) is None
+
+
+def test_a_ballot_is_built_around_the_hours_in_force_to_a_billionth():
+    """35.5 hours carried with round-off: the ballot shows 35.5 and its neighbours 2 hours away, not 36 ± 2."""
+    model = CouncilsModel(seed=3, years=0.1, **SMALL, **VOTE)
+    state, rules = model.state, model.conditions.decision
+    state.hours_per_week = 35.5 + 4e-10
+    variants = model.planner.variants(
+        state, model.consumers.income.size, np.zeros(state.stock.size), rules, model.conditions.technical_change
+    )
+    shown = [(v.hours_per_week, round(v.investment_share, 9)) for v in variants]
+    assert {(33.5, 0.15), (35.5, 0.15), (37.5, 0.15), (35.5, 0.125), (35.5, 0.175)} <= set(shown)
+    assert model.planner.in_force(state, variants) == shown.index((35.5, 0.15))
+
+
+def test_a_point_on_the_ballots_grid_is_rounded_to_a_billionth_with_or_without_a_step():
+    from sim.run.planning import _on_grid
+
+    assert _on_grid(1e6 + 0.7, 0.1, round) == 1_000_000.7  # 10000007 × 0.1 is 1000000.7000000001
+    assert _on_grid(0.1500000004, 0.0, round) == 0.15
+    assert (_on_grid(0.174, 0.025, round), _on_grid(37.9, 2.0, np.floor)) == (0.175, 36.0)
+
+
+def test_the_growth_the_plan_expects_is_how_far_labour_values_fell_on_the_plans_output_over_the_year():
+    """Values 2 and 4 hours a year ago, 1.6 and 3.2 now, on a plan of 10 and 5 units: 40 / 32 − 1 = 0.25.
+
+    The same on a plan too small to weigh an hour (0.1 and 0.05 units); a year in which values
+    rose, or a plan of nothing, expects no growth; each year compares with the values of the last.
+    """
+    model = CouncilsModel(seed=3, years=0.1, **SMALL)
+    planner, state = model.planner, model.state
+    n = planner.values.size
+    for plan, growth in (([10.0, 5.0], 0.25), ([0.1, 0.05], 0.25), ([0.0, 0.0], 0.0)):
+        planner._values_year_ago = np.r_[2.0, 4.0, np.ones(n - 2)]
+        planner.values = np.r_[1.6, 3.2, np.ones(n - 2)]
+        state.plan_output = np.r_[plan, np.zeros(n - 2)]
+        planner.observe_growth(state)
+        assert planner.expected_growth == pytest.approx(growth, rel=1e-12)
+    planner.values = planner.values * 1.1  # the next year, dearer
+    state.plan_output = np.r_[10.0, 5.0, np.zeros(n - 2)]
+    planner.observe_growth(state)
+    assert planner.expected_growth == 0.0
+    np.testing.assert_array_equal(planner._values_year_ago, planner.values)
