@@ -236,6 +236,7 @@ def test_without_a_vote_the_plans_rule_moves_the_investment_share_from_the_secon
     assert share[52:].min() >= 0.0 and share[52:].max() <= model.conditions.decision.investment_max
     assert len(set(share[52:])) > 1  # then the plan's rule moves it
     assert len(set(share[52:56])) == 1  # once a plan period, not weekly
+    assert share[52] != share[51]  # from the plan of week 52, the first of the second year
 
 
 def test_the_federation_graph_leads_every_group_to_the_central_assembly():
@@ -824,3 +825,15 @@ def test_the_growth_the_plan_expects_is_how_far_labour_values_fell_on_the_plans_
     planner.observe_growth(state)
     assert planner.expected_growth == 0.0
     np.testing.assert_array_equal(planner._values_year_ago, planner.values)
+
+
+@pytest.mark.parametrize("hours", [0.5, 5_000.0])
+def test_public_consumption_is_scaled_to_its_decided_share_of_the_net_product_however_little_it_was(hours):
+    """A public plan worth half an hour a week, or 5,000, is scaled to buy public_share × the net product."""
+    model = CouncilsModel(seed=3, years=0.1, **SMALL)
+    planner, state = model.planner, model.state
+    planner.refresh()
+    composition = state.public_plan / (planner.values @ state.public_plan)
+    state.public_plan = hours * composition
+    planner.solve(state, 0, np.random.default_rng(0), np.zeros(state.stock.size))
+    np.testing.assert_allclose(state.public_plan, planner.public_share * state.net_product * composition, rtol=1e-9)

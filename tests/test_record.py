@@ -604,7 +604,8 @@ def test_income_per_member_is_worked_out_enterprise_by_enterprise_from_its_worke
             paid[k] += c.income[i]
     assert (members[-1], members[-2]) == (0, 1) and np.any(c.group == 0)
     income = np.array([paid[k] / members[k] if members[k] else 0.0 for k in range(rows.size)])
-    capital = (m.record._capital_per_capacity[p.sector] * p.capacity)[rows]
+    per_capacity = WEEKS_PER_YEAR * (m.record._values0 @ m.planner.capital_per_capacity)  # hours per weekly unit
+    capital = (per_capacity[p.sector] * p.capacity)[rows]
     per_member = np.array([capital[k] / members[k] if members[k] else 0.0 for k in range(rows.size)])
     cv, between, sectors = metrics.dispersion(income, members, p.sector[rows])
     expected = {
