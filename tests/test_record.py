@@ -347,7 +347,13 @@ def test_a_summary_before_any_week_has_nothing_to_average():
     m = CouncilsModel(SCENARIO)
     summary = m.record.summary()
     assert summary["weeks"] == 0 and summary["converged"] is False and summary["converged_week"] is None
-    for key in ("in_tolerance_last_year", "fulfilment_floor_last_year", "peak_unmet_share", "final_stock_gap"):
+    for key in (
+        "in_tolerance_last_year",
+        "fulfilment_floor_last_year",
+        "peak_unmet_share",
+        "final_stock_gap",
+        "welfare_gap_last_year",
+    ):
         assert summary[key] is None, key
     assert summary["min_sovereignty_index"] is None and summary["wage_gini_final"] is None
     assert summary["cumulative_unmet_hours"] == 0.0 and summary["cumulative_unmet_share"] == 0.0
