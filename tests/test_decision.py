@@ -229,7 +229,9 @@ def test_without_a_vote_hours_and_shares_stay_and_nothing_is_recorded():
 
 def test_without_a_vote_the_plans_rule_moves_the_investment_share_from_the_second_year_and_hours_stay():
     model = CouncilsModel(years=2, seed=3, decision_vote=False, **SMALL)  # plan.investment_rule = "need", the default
-    model.run()
+    summary = model.run()
+    per_hour = model.record.series("output_per_hour")  # two years: growth is the second's mean over the first's
+    assert summary["output_per_hour_growth"] == pytest.approx(per_hour[52:].mean() / per_hour[:52].mean() - 1, rel=1e-9)
     share = model.record.series("investment_share")
     assert model.record.decisions == [] and set(model.record.series("hours_per_week")) == {35.0}
     np.testing.assert_allclose(share[:52], 0.15)  # the scenario's share through the first year
