@@ -35,6 +35,11 @@ def run(years, **parameters):
     return model
 
 
+def _unstepped(**parameters):
+    """A small economy as it stands before its first week, for the planner's rules worked by hand."""
+    return CouncilsModel(seed=3, years=0.1, **SMALL, **parameters)
+
+
 def yearly(model, name):
     """The series at the start of each year (after each decision)."""
     return model.record.series(name)[::WEEKS_PER_YEAR]
@@ -693,7 +698,7 @@ def test_the_investment_the_plan_needs_is_next_years_capacity_at_its_cost_in_hou
     (``K``: capital per unit of yearly capacity, so 52 × per weekly unit, over 52 × the weekly
     net product). Without a net product nothing is needed.
     """
-    model = CouncilsModel(seed=3, years=0.1, **SMALL)
+    model = _unstepped()
     planner, state = model.planner, model.state
     n = planner.values.size
     rng = np.random.default_rng(5)
@@ -722,7 +727,7 @@ def test_a_new_investment_share_moves_the_wage_with_the_private_share_and_one_th
     that the public share leaves (private exactly 0) or more changes nothing, nor does any share
     when nothing was private before.
     """
-    model = CouncilsModel(seed=3, years=0.1, **SMALL)
+    model = _unstepped()
     planner, state = model.planner, model.state
     planner.public_share, planner.private_share, state.wage = 0.25, 0.6, 2.0
     planner.set_investment_share(0.3, state)
@@ -769,7 +774,7 @@ def test_the_decision_in_force_is_found_on_the_ballot_to_a_billionth_and_not_oth
     """Hours and investment share equal to nine decimals are the same decision; to the hour or share, not."""
     from types import SimpleNamespace
 
-    model = CouncilsModel(seed=3, years=0.1, **SMALL)
+    model = _unstepped()
     planner, state = model.planner, model.state
     planner.public_share, planner.private_share = 0.25, 0.6  # invests 0.15000000000000002
 
@@ -788,7 +793,7 @@ def test_the_decision_in_force_is_found_on_the_ballot_to_a_billionth_and_not_oth
 
 def test_a_ballot_is_built_around_the_hours_in_force_to_a_billionth():
     """35.5 hours carried with round-off: the ballot shows 35.5 and its neighbours 2 hours away, not 36 ± 2."""
-    model = CouncilsModel(seed=3, years=0.1, **SMALL, **VOTE)
+    model = _unstepped(**VOTE)
     state, rules = model.state, model.conditions.decision
     state.hours_per_week = 35.5 + 4e-10
     variants = model.planner.variants(
@@ -813,7 +818,7 @@ def test_the_growth_the_plan_expects_is_how_far_labour_values_fell_on_the_plans_
     The same on a plan too small to weigh an hour (0.1 and 0.05 units); a year in which values
     rose, or a plan of nothing, expects no growth; each year compares with the values of the last.
     """
-    model = CouncilsModel(seed=3, years=0.1, **SMALL)
+    model = _unstepped()
     planner, state = model.planner, model.state
     n = planner.values.size
     for plan, growth in (([10.0, 5.0], 0.25), ([0.1, 0.05], 0.25), ([0.0, 0.0], 0.0)):
@@ -832,7 +837,7 @@ def test_the_growth_the_plan_expects_is_how_far_labour_values_fell_on_the_plans_
 @pytest.mark.parametrize("hours", [0.5, 5_000.0])
 def test_public_consumption_is_scaled_to_its_decided_share_of_the_net_product_however_little_it_was(hours):
     """A public plan worth half an hour a week, or 5,000, is scaled to buy public_share × the net product."""
-    model = CouncilsModel(seed=3, years=0.1, **SMALL)
+    model = _unstepped()
     planner, state = model.planner, model.state
     planner.refresh()
     composition = state.public_plan / (planner.values @ state.public_plan)
