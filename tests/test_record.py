@@ -585,6 +585,35 @@ def test_yearly_growth_is_from_the_first_years_mean_to_the_last_years_worked_by_
     assert _yearly_growth(years(1.0, 0.0)) is None
 
 
+def test_yearly_trend_is_the_slope_of_the_yearly_means_from_the_second_year_worked_by_hand():
+    """Three years at 7, 1 and 3: the first is left out, the line through (0, 1) and (1, 3) rises 2 a year.
+
+    Four years at 7, 1, 3, 2: the line through (0, 1), (1, 3), (2, 2) has slope 0.5. Under three
+    years there is no trend to tell.
+    """
+    from sim.run.record import _yearly_trend
+
+    def years(*levels):
+        return np.repeat(np.array(levels, dtype=float), WEEKS_PER_YEAR)
+
+    assert _yearly_trend(years(7.0, 1.0, 3.0)) == pytest.approx(2.0, rel=1e-12)
+    assert _yearly_trend(years(7.0, 1.0, 3.0, 2.0)) == pytest.approx(0.5, rel=1e-12)
+    assert _yearly_trend(years(7.0, 1.0, 3.0)[1:]) is None
+
+
+@pytest.mark.parametrize(
+    ("lost", "unconstrained", "share"),
+    [([0.1, 0.2], [0.25, 0.25], 0.6), ([0.3], [0.0], 0.0), ([0.0], [0.0], 0.0), ([1.0], [4.0], 0.25)],
+)
+def test_share_lost_is_the_lost_over_the_unconstrained_welfare_even_under_one_and_none_without_any(
+    lost, unconstrained, share
+):
+    """0.3 lost of 0.5 unconstrained is 60 %; with no unconstrained welfare at all, nothing is counted lost."""
+    from sim.run.record import _share_lost
+
+    assert _share_lost(np.array(lost), np.array(unconstrained)) == pytest.approx(share, rel=1e-12)
+
+
 def test_income_per_member_is_worked_out_enterprise_by_enterprise_from_its_workers_own_incomes():
     """A plain per-person loop is the oracle: each worker adds his income to his group's enterprise.
 
