@@ -804,6 +804,58 @@ def test_a_ballot_is_built_around_the_hours_in_force_to_a_billionth():
     assert model.planner.in_force(state, variants) == shown.index((35.5, 0.15))
 
 
+def test_every_point_of_the_ballot_is_to_a_billionth_whatever_the_round_off_of_the_decision_and_the_steps():
+    """A share in force of 0.15 and steps of 2 hours and 0.025 carried with round-off (4·10⁻¹⁰).
+
+    The ballot shows the decision in force at 0.15 exactly, its neighbours at 33.5 and 37.5
+    hours and at 0.125 and 0.175, and no point off a billionth of an hour or of a share.
+    """
+    model = _unstepped(**VOTE)
+    state, planner = model.state, model.planner
+    rules = dataclasses.replace(model.conditions.decision, hours_step=2.0 + 4e-10, investment_step=0.025 + 4e-10)
+    state.hours_per_week = 35.5
+    planner.private_share = planner.private_share - 4e-10
+    assert planner.investment_share == pytest.approx(0.15 + 4e-10, abs=1e-15)
+    variants = planner.variants(
+        state, model.consumers.income.size, np.zeros(state.stock.size), rules, model.conditions.technical_change
+    )
+    shown = [(v.hours_per_week, v.investment_share) for v in variants]
+    assert all(h == round(h, 9) and i == round(i, 9) for h, i in shown)
+    assert {(33.5, 0.15), (35.5, 0.15), (37.5, 0.15), (35.5, 0.125), (35.5, 0.175)} <= set(shown)
+
+
+def test_the_ballot_offers_no_more_hours_than_the_most_allowed_even_next_to_a_decision_there():
+    """Hours in force at ``hours_max`` (50): its neighbour above is clipped to 50, not offered at 52."""
+    model = _unstepped(**VOTE)
+    state, rules = model.state, model.conditions.decision
+    state.hours_per_week = rules.hours_max
+    variants = model.planner.variants(
+        state, model.consumers.income.size, np.zeros(state.stock.size), rules, model.conditions.technical_change
+    )
+    assert max(v.hours_per_week for v in variants) == rules.hours_max
+    assert (rules.hours_max - rules.hours_step, round(model.planner.investment_share, 9)) in {
+        (v.hours_per_week, round(v.investment_share, 9)) for v in variants
+    }
+
+
+def test_net_exports_take_capacity_from_the_ballots_frontier():
+    """Exports of a tenth of each good's capacity a week: at the shares of the grid away from the decision in force
+    (0 and 0.275), the most hours offered fall, since trade needs its output whatever the hours."""
+    model = _unstepped(**VOTE)
+    state, rules = model.state, model.conditions.decision
+
+    def most_offered():
+        variants = model.planner.variants(
+            state, model.consumers.income.size, np.zeros(state.stock.size), rules, model.conditions.technical_change
+        )
+        return [max(v.hours_per_week for v in variants if round(v.investment_share, 9) == i) for i in (0.0, 0.275)]
+
+    closed = most_offered()
+    state.exports = state.exports + 0.1 * state.sector_capacity
+    trading = most_offered()
+    assert all(rules.hours_min < t < c for t, c in zip(trading, closed, strict=True))
+
+
 def test_a_point_on_the_ballots_grid_is_rounded_to_a_billionth_with_or_without_a_step():
     from sim.run.planning import _on_grid
 
