@@ -574,7 +574,7 @@ def test_a_new_enterprise_takes_a_closed_ones_row_with_its_goods_method_in_use_w
     capacity-weighted method, (300 · 0.6 + 100 · 0.8 + 0.5 · 0.9) / 400.5, starts with no
     capacity, target or output, wears at good 0's rate and renews from its base utilisation,
     and measures good 0's inputs. Founded for a good nobody makes with capacity, the method is
-    the norm, 1.
+    the norm, 1; for one made only by the half-unit enterprise, that enterprise's.
     """
     from agents.factory_council import FactoryCouncils
     from sim.economics.state import ProducerArrays
@@ -603,6 +603,9 @@ def test_a_new_enterprise_takes_a_closed_ones_row_with_its_goods_method_in_use_w
     assert p.method[5] == 1.0
     assert (p.sector[5], councils.wear_rate[5], councils.utilisation[5]) == (1, 5.2, 0.8)
     np.testing.assert_array_equal(councils.measured[:, 5], [0.2, 0.4])
+    p.sector[4] = 1  # half a unit of capacity is all good 1 has: its method is that enterprise's
+    councils.found(5, 1)
+    assert p.method[5] == 0.9
 
 
 def test_methods_improve_by_the_rate_times_each_enterprises_organisation_and_never_by_more_than_half():
@@ -690,6 +693,11 @@ def test_at_the_average_pay_an_enterprise_neither_sends_nor_takes_and_few_places
     persons, to = councils.movers_to_income(c, m.work_groups, income, 1.0, places, 5, np.random.default_rng(5))
     np.testing.assert_array_equal(to, [rows[-1]] * 2 + [rows[-2]] * 3)
     assert persons.size == 5
+    # a single place, at the best-paying: one mover takes it
+    places[rows[-2]] = 0
+    places[rows[-1]] = 1
+    persons, to = councils.movers_to_income(c, m.work_groups, income, 1.0, places, 5, np.random.default_rng(5))
+    assert persons.size == 1 and to.tolist() == [rows[-1]]
     # a floor above every enterprise's members: nobody may leave
     none, to = councils.movers_to_income(c, m.work_groups, income, 1.0, places, 10_000, np.random.default_rng(5))
     assert none.size == to.size == 0 and none.dtype == to.dtype == np.int64
