@@ -833,6 +833,45 @@ def test_a_harvest_is_fertility_times_weather_shared_by_a_region_with_mean_one()
     none.communes.harvest(0.2, _Fixed())  # draws nothing
 
 
+def test_standing_for_the_nation_each_communes_harvest_keeps_mean_and_variance_and_the_farms_varies_as_the_nations():
+    """20 communes in 4 regions of unequal members and fertility, σ 0.2, standing for 50 times themselves.
+
+    Over 2,000 years drawn: the weather's mean is 1 and each commune's variance that of a
+    lognormal of σ 0.2, e^0.04 − 1; the farm's yield (members × fertility × weather) varies
+    as the nation's communes and regions would make it, half the variance at each level's
+    Herfindahl index: (e^0.04 − 1) / 2 × (Hₙ(communes) + Hₙ(regions)) (docs/noise.md).
+    """
+    from sim.economics import granular
+
+    m = _model(population=Population(consumers=1500, councils=22, communes=20))
+    communes, p = m.communes, m.producers
+    rng = np.random.default_rng(2)
+    p.workers[communes.rows] = rng.integers(10, 40, 20)
+    communes.fertility[:] = rng.uniform(0.6, 1.6, 20)
+    spread, regions = 0.2, communes.region
+    weather = np.array(
+        [
+            communes._nation_weather(spread, rng.standard_normal(4)[regions], rng.standard_normal(20), 50.0)
+            for _ in range(2_000)
+        ]
+    )
+    members = p.workers[communes.rows].astype(float)
+    weight = members * communes.fertility
+    nation = [
+        granular.nation_herfindahl(w, np.zeros(w.size, dtype=int), 1, 50.0, size)[0]
+        for w, size in ((weight, members), (np.bincount(regions, weight), np.bincount(regions, members)))
+    ]
+    lognormal = np.expm1(spread**2)
+    assert weather.min() > 0  # nothing clipped at a yield of 0
+    assert weather.mean() == pytest.approx(
+        1.0, abs=0.0025
+    )  # 4 standard errors: a year's mean over communes varies by 0.026
+    ratio = weather.var(axis=0) / lognormal
+    assert ratio.mean() == pytest.approx(1.0, abs=0.05) and np.all(np.abs(ratio - 1) < 0.15)
+    farm = weather @ (weight / weight.sum())
+    assert farm.var() / (lognormal / 2 * sum(nation)) == pytest.approx(1.0, abs=0.1)
+
+
 def test_a_communes_week_is_its_fertility_times_this_years_weather_times_the_sectors_factor():
     m = _model()
     communes, p = m.communes, m.producers
