@@ -760,6 +760,20 @@ def test_workers_move_from_enterprises_with_hands_to_spare_to_those_that_lack_th
     assert again.size < persons.size
 
 
+def test_when_the_floor_asks_more_workers_than_there_are_the_moves_are_the_spare_hands_each_with_a_place():
+    """A floor three above the mean enterprise's workers: the deficits add up to more than the surpluses.
+
+    Every spare hand moves, each to one place: as many destinations as movers.
+    """
+    m = _model()
+    p, c, councils, rows = m.producers, m.consumers, m.councils, m.councils.rows
+    floor = int(p.workers[rows].sum()) // rows.size + 3
+    spare = np.maximum(p.workers[rows] - floor, 0).sum()
+    persons, to = councils.movers_to_plan(c, m.work_groups, floor, np.random.default_rng(4))
+    assert 0 < persons.size == to.size <= spare
+    assert np.unique(persons).size == persons.size
+
+
 @pytest.mark.parametrize("sender", [0, 1])
 def test_the_first_enterprises_send_their_spare_hands_and_commune_members_never_move(sender):
     m = _model()
