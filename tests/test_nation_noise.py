@@ -153,9 +153,13 @@ def test_sector_aggregates_agree_at_two_sizes_standing_for_the_economy_and_diffe
     assert sample - nation > 10 * max(nation_error, sample_error)
 
 
-def test_reports_to_the_plan_factory_err_for_each_sector_as_the_nations_would():
-    """Each input of each sector: the output-weighted mean error's variance is (exp(σ²) − 1) Hₙ, Hₙ the nation's."""
-    model = CouncilsModel(dataclasses.replace(_scenario(20_000), noise=QUIET))
+@pytest.mark.parametrize("represents", ["economy", 30_000])
+def test_reports_to_the_plan_factory_err_for_each_sector_as_the_nations_would(represents):
+    """Each input of each sector: the output-weighted mean error's variance is (exp(σ²) − 1) Hₙ, Hₙ the nation's.
+
+    Standing for the economy, and for half as many persons again as are simulated (Hₙ = H / 1.5 or so).
+    """
+    model = CouncilsModel(dataclasses.replace(_scenario(20_000, represents), noise=QUIET))
     councils, p, n = model.councils, model.producers, model.economy.technology.n
     p.output[:] = np.maximum(p.capacity, 1e-6)
     k, sigma, replicas = model.noise.stands_for, 0.1, 600
