@@ -760,6 +760,21 @@ def test_workers_move_from_enterprises_with_hands_to_spare_to_those_that_lack_th
     assert again.size < persons.size
 
 
+def test_members_are_drawn_from_their_own_enterprise_even_when_the_last_has_none_left():
+    """Two of each enterprise's members (one from the one with a single member, none from the empty last)."""
+    m = _model()
+    c, councils, rows = m.consumers, m.councils, m.councils.rows
+    council_of = m.work_groups.council
+    for row, keep in ((rows[-1], 0), (rows[-2], 1)):
+        mine = np.flatnonzero((c.group >= 0) & (council_of[np.maximum(c.group, 0)] == row))
+        c.group[mine[keep:]] = -1
+    count = np.full(rows.size, 2)
+    drawn = councils.members_drawn(c, m.work_groups, count, np.random.default_rng(7))
+    from_ = council_of[c.group[drawn]]
+    np.testing.assert_array_equal([np.sum(from_ == r) for r in rows], [2] * (rows.size - 2) + [1, 0])
+    assert np.unique(drawn).size == drawn.size
+
+
 def test_when_the_floor_asks_more_workers_than_there_are_the_moves_are_the_spare_hands_each_with_a_place():
     """A floor three above the mean enterprise's workers: the deficits add up to more than the surpluses.
 
