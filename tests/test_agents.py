@@ -309,6 +309,16 @@ def test_regrouping_deals_workers_as_one_enterprise_at_a_time_would(seed):
     _check_shops(m)
 
 
+def test_nobody_released_and_no_enterprise_to_regroup_change_nothing():
+    m = _model()
+    c, groups, rng = m.consumers, m.work_groups, np.random.default_rng(4)
+    before, shops = c.group.copy(), groups.council.copy()
+    groups.release(c, np.zeros(0, dtype=int), rng)
+    groups.regroup(c, [], rng)
+    np.testing.assert_array_equal(c.group, before)
+    np.testing.assert_array_equal(groups.council, shops)
+
+
 def test_workers_leave_for_the_communes_and_come_back_to_the_enterprises_named():
     m = _model()
     c, groups, rng = m.consumers, m.work_groups, np.random.default_rng(4)
