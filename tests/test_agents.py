@@ -728,6 +728,18 @@ def test_commune_members_never_move_between_enterprises_whoever_pays_worst():
     np.testing.assert_array_equal([np.sum(from_ == r) for r in rows], np.where(below, p.workers[rows], 0))
 
 
+def test_a_plan_that_wants_one_hand_moved_moves_exactly_one():
+    """Targets set so that each enterprise needs the hands it has, but the first one fewer and the last one more."""
+    m = _model()
+    p, c, councils, rows = m.producers, m.consumers, m.councils, m.councils.rows
+    wanted = p.workers[rows].astype(float)
+    wanted[0] -= 1
+    wanted[-1] += 1
+    p.target[rows] = wanted * p.productivity[rows] / (m.technology.labour[p.sector[rows]] * p.method[rows])
+    persons, to = councils.movers_to_plan(c, m.work_groups, 1, np.random.default_rng(7))
+    assert to.tolist() == [rows[-1]] and m.work_groups.council[c.group[persons]].tolist() == [rows[0]]
+
+
 def test_an_enterprise_without_members_sends_and_takes_nobody():
     m = _model()
     p, c, councils = m.producers, m.consumers, m.councils
@@ -909,6 +921,28 @@ def test_standing_for_the_nation_each_communes_harvest_keeps_mean_and_variance_a
     assert ratio.mean() == pytest.approx(1.0, abs=0.05) and np.all(np.abs(ratio - 1) < 0.15)
     farm = weather @ (weight / weight.sum())
     assert farm.var() / (lognormal / 2 * sum(nation)) == pytest.approx(1.0, abs=0.1)
+    centred = weather - weather.mean(axis=0)
+    assert np.all(np.mean(centred**3, axis=0) > 0)  # skewed to good years, as lognormal parts are
+
+
+def test_before_the_first_harvest_a_communes_week_is_its_fertility_times_the_sectors_factor():
+    m = _model()
+    communes, p = m.communes, m.producers
+    fresh = type(communes)(p, communes.transfer, communes.staffing)
+    fresh.vary(np.array([1.1, 0.9, 3.0]))
+    np.testing.assert_allclose(p.productivity[fresh.rows], fresh.fertility * [1.1, 0.9, 3.0], rtol=1e-12)
+
+
+def test_a_run_standing_for_half_as_many_communes_again_takes_the_nations_weather():
+    """At 1.5 times the communes simulated, the harvest is fertility × the nation's weather from the same draws."""
+    m = _model(population=Population(consumers=1500, councils=22, communes=6))
+    communes = m.communes
+    common, own = np.array([0.5, -1.0]), np.linspace(-1.0, 1.0, 6)
+    expected = communes.fertility * communes._nation_weather(0.2, common[communes.region], own, 1.5)
+    communes.harvest(0.2, _Fixed(common, own), 1.5)
+    np.testing.assert_allclose(m.producers.productivity[communes.rows], expected, rtol=1e-12)
+    sample = communes.fertility * np.exp(0.2 * (np.sqrt(0.5) * common[communes.region] + np.sqrt(0.5) * own) - 0.02)
+    assert not np.allclose(expected, sample, rtol=1e-6)
 
 
 def test_a_communes_week_is_its_fertility_times_this_years_weather_times_the_sectors_factor():
