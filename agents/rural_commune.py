@@ -51,8 +51,9 @@ class RuralCommunes:
         the commune's own. When the run stands for ``stands_for`` > 1 times its communes and
         regions, each part is correlated within the farming sector by
         :func:`sim.economics.granular.loadings` (weights: each commune's and each region's
-        members × fertility), so that each commune's yield keeps its mean and variance and the
-        farm's total varies as the nation's communes would make it.
+        members × fertility), so that each commune's yield keeps its mean and the farm's total
+        varies as the nation's communes would make it. Each keeps its variance too, except where a
+        commune or a region outweighs the rest (as with few regions): the loadings then give it less.
         """
         if self.rows.size == 0:
             return
