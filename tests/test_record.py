@@ -568,6 +568,11 @@ def test_the_verdicts_trailing_window_restarts_at_each_decision_the_assemblies_a
     assert not any(after[:52]) and all(after[52:])
 
 
+def _years(*levels):
+    """A weekly series that stays at each level a whole year."""
+    return np.repeat(np.array(levels, dtype=float), WEEKS_PER_YEAR)
+
+
 def test_yearly_growth_is_from_the_first_years_mean_to_the_last_years_worked_by_hand():
     """Three years at 1, 1.1 and 1.21: (1.21 / 1)^(1/2) − 1 = 10 % a year; two years at 0.5 and 0.605: 21 %.
 
@@ -575,14 +580,11 @@ def test_yearly_growth_is_from_the_first_years_mean_to_the_last_years_worked_by_
     """
     from sim.run.record import _yearly_growth
 
-    def years(*levels):
-        return np.repeat(np.array(levels, dtype=float), WEEKS_PER_YEAR)
-
-    assert _yearly_growth(years(1.0, 1.1, 1.21)) == pytest.approx(0.1, rel=1e-12)
-    assert _yearly_growth(years(0.5, 0.605)) == pytest.approx(0.21, rel=1e-12)
-    assert _yearly_growth(years(1.0, 1.1)[1:]) is None
-    assert _yearly_growth(years(0.0, 1.0)) is None
-    assert _yearly_growth(years(1.0, 0.0)) is None
+    assert _yearly_growth(_years(1.0, 1.1, 1.21)) == pytest.approx(0.1, rel=1e-12)
+    assert _yearly_growth(_years(0.5, 0.605)) == pytest.approx(0.21, rel=1e-12)
+    assert _yearly_growth(_years(1.0, 1.1)[1:]) is None
+    assert _yearly_growth(_years(0.0, 1.0)) is None
+    assert _yearly_growth(_years(1.0, 0.0)) is None
 
 
 def test_yearly_trend_is_the_slope_of_the_yearly_means_from_the_second_year_worked_by_hand():
@@ -593,12 +595,9 @@ def test_yearly_trend_is_the_slope_of_the_yearly_means_from_the_second_year_work
     """
     from sim.run.record import _yearly_trend
 
-    def years(*levels):
-        return np.repeat(np.array(levels, dtype=float), WEEKS_PER_YEAR)
-
-    assert _yearly_trend(years(7.0, 1.0, 3.0)) == pytest.approx(2.0, rel=1e-12)
-    assert _yearly_trend(years(7.0, 1.0, 3.0, 2.0)) == pytest.approx(0.5, rel=1e-12)
-    assert _yearly_trend(years(7.0, 1.0, 3.0)[1:]) is None
+    assert _yearly_trend(_years(7.0, 1.0, 3.0)) == pytest.approx(2.0, rel=1e-12)
+    assert _yearly_trend(_years(7.0, 1.0, 3.0, 2.0)) == pytest.approx(0.5, rel=1e-12)
+    assert _yearly_trend(_years(7.0, 1.0, 3.0)[1:]) is None
 
 
 @pytest.mark.parametrize(
