@@ -40,6 +40,14 @@ def _unstepped(**parameters):
     return CouncilsModel(seed=3, years=0.1, **SMALL, **parameters)
 
 
+def _ballot(model, rules):
+    """The planner's ballot for next year under ``rules``, no proposal asking for capacity."""
+    state = model.state
+    return model.planner.variants(
+        state, model.consumers.income.size, np.zeros(state.stock.size), rules, model.conditions.technical_change
+    )
+
+
 def yearly(model, name):
     """The series at the start of each year (after each decision)."""
     return model.record.series(name)[::WEEKS_PER_YEAR]
@@ -796,9 +804,7 @@ def test_a_ballot_is_built_around_the_hours_in_force_to_a_billionth():
     model = _unstepped(**VOTE)
     state, rules = model.state, model.conditions.decision
     state.hours_per_week = 35.5 + 4e-10
-    variants = model.planner.variants(
-        state, model.consumers.income.size, np.zeros(state.stock.size), rules, model.conditions.technical_change
-    )
+    variants = _ballot(model, rules)
     shown = [(v.hours_per_week, round(v.investment_share, 9)) for v in variants]
     assert {(33.5, 0.15), (35.5, 0.15), (37.5, 0.15), (35.5, 0.125), (35.5, 0.175)} <= set(shown)
     assert model.planner.in_force(state, variants) == shown.index((35.5, 0.15))
@@ -816,9 +822,7 @@ def test_every_point_of_the_ballot_is_to_a_billionth_whatever_the_round_off_of_t
     state.hours_per_week = 35.5
     planner.private_share = planner.private_share - 4e-10
     assert planner.investment_share == pytest.approx(0.15 + 4e-10, abs=1e-15)
-    variants = planner.variants(
-        state, model.consumers.income.size, np.zeros(state.stock.size), rules, model.conditions.technical_change
-    )
+    variants = _ballot(model, rules)
     shown = [(v.hours_per_week, v.investment_share) for v in variants]
     assert all(h == round(h, 9) and i == round(i, 9) for h, i in shown)
     assert {(33.5, 0.15), (35.5, 0.15), (37.5, 0.15), (35.5, 0.125), (35.5, 0.175)} <= set(shown)
@@ -829,9 +833,7 @@ def test_the_ballot_offers_no_more_hours_than_the_most_allowed_even_next_to_a_de
     model = _unstepped(**VOTE)
     state, rules = model.state, model.conditions.decision
     state.hours_per_week = rules.hours_max
-    variants = model.planner.variants(
-        state, model.consumers.income.size, np.zeros(state.stock.size), rules, model.conditions.technical_change
-    )
+    variants = _ballot(model, rules)
     assert max(v.hours_per_week for v in variants) == rules.hours_max
     assert (rules.hours_max - rules.hours_step, round(model.planner.investment_share, 9)) in {
         (v.hours_per_week, round(v.investment_share, 9)) for v in variants
@@ -845,9 +847,7 @@ def test_net_exports_take_capacity_from_the_ballots_frontier():
     state, rules = model.state, model.conditions.decision
 
     def most_offered():
-        variants = model.planner.variants(
-            state, model.consumers.income.size, np.zeros(state.stock.size), rules, model.conditions.technical_change
-        )
+        variants = _ballot(model, rules)
         return [max(v.hours_per_week for v in variants if round(v.investment_share, 9) == i) for i in (0.0, 0.275)]
 
     closed = most_offered()
